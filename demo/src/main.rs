@@ -1,0 +1,2 @@
+//! semtrace demo (placeholder).
+fn main() {}

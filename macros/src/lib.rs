@@ -1,0 +1,1 @@
+//! Attribute macros of semtrace. Use them through the `semtrace` crate.

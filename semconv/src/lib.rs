@@ -1,0 +1,23 @@
+//! The OpenTelemetry semantic-conventions registry as semtrace's macros see it.
+//!
+//! - [`generated`] holds the OpenTelemetry semantic conventions (v1.44.0) and semtrace's own
+//!   `task.*` / `worker.*` / tracing-opentelemetry registry as sorted static tables,
+//!   written by `cargo run -p xtask -- generate` from the official YAML registry.
+//! - [`load`] reads registries in OpenTelemetry Weaver's YAML format (a user crate's
+//!   `semconv/` folder) at compile time.
+//! - [`Registry`] merges tables and answers lookups and "did you mean" suggestions.
+#![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
+#![forbid(unsafe_code)]
+
+pub mod generated;
+pub mod load;
+mod model;
+mod registry;
+
+pub use model::{
+    AttrType, Attribute, Deprecation, DeprecationReason, EnumMember, Stability, ValueType,
+};
+pub use registry::{Match, Registry};
+
+/// The semantic-conventions version the OpenTelemetry table was generated from.
+pub const SEMCONV_VERSION: &str = generated::SEMCONV_VERSION;

@@ -1,0 +1,1 @@
+//! Loading Weaver-format registries (placeholder).

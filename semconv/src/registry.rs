@@ -1,0 +1,121 @@
+//! Lookups over one or more sorted attribute tables.
+
+use crate::Attribute;
+
+/// The result of a successful lookup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Match {
+    /// The attribute that matched.
+    pub attribute: &'static Attribute,
+    /// `true` when the key matched a template attribute by prefix.
+    pub by_template: bool,
+}
+
+/// A set of attribute tables, each sorted by key, searched in order.
+#[derive(Clone, Debug, Default)]
+pub struct Registry {
+    tables: Vec<&'static [Attribute]>,
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The OpenTelemetry table plus semtrace's own registry.
+    pub fn builtin() -> Self {
+        Self::new()
+            .with_table(crate::generated::OTEL)
+            .with_table(crate::generated::SEMTRACE)
+    }
+
+    /// Adds a table. It must be sorted by key and free of duplicates.
+    #[must_use]
+    pub fn with_table(mut self, table: &'static [Attribute]) -> Self {
+        debug_assert!(table.windows(2).all(|w| w[0].key < w[1].key));
+        self.tables.push(table);
+        self
+    }
+
+    /// Every attribute of every table.
+    pub fn iter(&self) -> impl Iterator<Item = &'static Attribute> + '_ {
+        self.tables.iter().flat_map(|t| t.iter())
+    }
+
+    /// The attribute `key` names exactly.
+    pub fn exact(&self, key: &str) -> Option<&'static Attribute> {
+        self.tables.iter().find_map(|table| {
+            table
+                .binary_search_by(|a| a.key.cmp(key))
+                .ok()
+                .map(|i| &table[i])
+        })
+    }
+
+    /// Looks `key` up: an exact non-template match first, then the longest template
+    /// prefix (`http.request.header.content-type` matches `http.request.header`).
+    pub fn lookup(&self, key: &str) -> Option<Match> {
+        if let Some(attribute) = self.exact(key).filter(|a| !a.template) {
+            return Some(Match {
+                attribute,
+                by_template: false,
+            });
+        }
+        // Try each proper prefix ending before a `.`, longest first.
+        key.rmatch_indices('.').find_map(|(dot, _)| {
+            let suffix = &key[dot + 1..];
+            if suffix.is_empty() {
+                return None;
+            }
+            self.exact(&key[..dot])
+                .filter(|a| a.template)
+                .map(|attribute| Match {
+                    attribute,
+                    by_template: true,
+                })
+        })
+    }
+
+    /// The closest known key to a key that is not in the registry, if any is close enough.
+    ///
+    /// Keys in the same namespace (first segment) are preferred; a deprecated attribute
+    /// that was renamed is suggested by its new name.
+    pub fn suggest(&self, key: &str) -> Option<&'static str> {
+        let namespace = key.split('.').next().unwrap_or(key);
+        let mut best: Option<(f64, &'static Attribute)> = None;
+        for attr in self.iter() {
+            let mut score = strsim::jaro_winkler(key, attr.key);
+            // Compare against the last segments too, so `db.sytem` finds `db.system`.
+            if attr.key.split('.').next() == Some(namespace) {
+                score += 0.05;
+            }
+            if best.is_none_or(|(s, _)| score > s) {
+                best = Some((score, attr));
+            }
+        }
+        let (score, attr) = best?;
+        if score < SUGGESTION_THRESHOLD {
+            return None;
+        }
+        Some(self.replacement(attr))
+    }
+
+    /// Follows `renamed_to` links to the attribute's current name.
+    fn replacement(&self, mut attr: &'static Attribute) -> &'static str {
+        // The chain is short; bound it anyway against a cycle in a user registry.
+        for _ in 0..8 {
+            match attr.deprecated.and_then(|d| d.renamed_to) {
+                Some(next) => match self.exact(next) {
+                    Some(a) => attr = a,
+                    None => return next,
+                },
+                None => break,
+            }
+        }
+        attr.key
+    }
+}
+
+/// Jaro-Winkler similarity (plus the namespace bonus) below which nothing is suggested.
+const SUGGESTION_THRESHOLD: f64 = 0.88;
