@@ -2,4 +2,8 @@
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 #![forbid(unsafe_code)]
 
-pub use semtrace_macros::*;
+pub use semtrace_macros::{record, traced, traced_db, traced_http, traced_task};
+
+#[doc(hidden)]
+#[path = "private/mod.rs"]
+pub mod __private;

@@ -1,0 +1,1 @@
+//! Support for macro-generated code. Not a public API.
