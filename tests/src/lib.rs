@@ -1,1 +1,5 @@
-//! Shared helpers for semtrace's behaviour tests.
+//! Shared helpers for semtrace's behaviour and end-to-end tests.
+
+pub mod collector;
+
+pub use collector::Collector;
