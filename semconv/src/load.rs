@@ -35,11 +35,13 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_yaml_ng::Value;
 
-use crate::{AttrType, Attribute, Deprecation, DeprecationReason, EnumMember, Stability, ValueType};
+use crate::{
+    AttrType, Attribute, Deprecation, DeprecationReason, EnumMember, Stability, ValueType,
+};
 
 /// What [`load_dir`] read.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -97,7 +99,8 @@ impl LoadError {
             && !first.contains([' ', '`'])
             && (first.contains('[') || first.contains('.'))
         {
-            message = rest.to_owned();
+            let prefix = message.len() - rest.len();
+            message.drain(..prefix);
         }
         Self {
             location,
@@ -355,7 +358,12 @@ fn definition(
 const EXPECTED_TYPES: &str = "string, int, double, boolean, any, string[], int[], double[], boolean[], template[...], or an enum";
 
 fn attr_type(ty: &Value, key: &str) -> Result<(AttrType, bool), String> {
-    let unknown = || format!("unknown attribute type `{}` for `{key}`; expected one of {EXPECTED_TYPES}", scalar(ty));
+    let unknown = || {
+        format!(
+            "unknown attribute type `{}` for `{key}`; expected one of {EXPECTED_TYPES}",
+            scalar(ty)
+        )
+    };
     match ty {
         Value::String(s) => {
             if let Some(inner) = s
@@ -468,10 +476,9 @@ fn parse_deprecation(v: &Value, key: &str) -> Result<Option<Deprecation>, String
             };
             let reason = match m.get("reason").map(Value::as_str) {
                 None if renamed_to.is_some() => DeprecationReason::Renamed,
-                None => DeprecationReason::Uncategorized,
                 Some(Some("renamed")) => DeprecationReason::Renamed,
                 Some(Some("obsoleted")) => DeprecationReason::Obsoleted,
-                Some(Some("uncategorized")) => DeprecationReason::Uncategorized,
+                None | Some(Some("uncategorized")) => DeprecationReason::Uncategorized,
                 Some(_) => {
                     return Err(format!(
                         "unknown deprecation reason `{}` for `{key}`; expected renamed, obsoleted or uncategorized",
@@ -530,6 +537,9 @@ mod tests {
     #[test]
     fn empty_file_defines_nothing() {
         assert_eq!(parse_str("", Path::new("x.yaml")).unwrap(), vec![]);
-        assert_eq!(parse_str("# only a comment\n", Path::new("x.yaml")).unwrap(), vec![]);
+        assert_eq!(
+            parse_str("# only a comment\n", Path::new("x.yaml")).unwrap(),
+            vec![]
+        );
     }
 }

@@ -1,2 +1,364 @@
-//! xtask (placeholder).
-fn main() {}
+//! Project automation.
+//!
+//! - `cargo run -p xtask -- generate` reads the OpenTelemetry semantic-conventions registry
+//!   (`../shared/semconv/v1.44.0/model`, or `--model DIR`) and semtrace's own registry
+//!   (`semconv/registry/`), and writes `semconv/src/generated.rs`.
+//! - `cargo run -p xtask -- check` does the same in memory and fails when the committed
+//!   file differs. It skips (successfully) when the OpenTelemetry registry is absent.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use semtrace_semconv::load::{self, LoadError};
+use semtrace_semconv::{
+    AttrType, Attribute, Deprecation, DeprecationReason, EnumMember, Stability,
+};
+
+/// The official registry, relative to the workspace root (the repository is checked out
+/// next to `shared/`).
+const DEFAULT_MODEL: &str = "../shared/semconv/v1.44.0/model";
+/// semtrace's own registry, relative to the workspace root.
+const SEMTRACE_REGISTRY: &str = "semconv/registry";
+/// The generated table, relative to the workspace root.
+const OUTPUT: &str = "semconv/src/generated.rs";
+
+const USAGE: &str = "usage: cargo run -p xtask -- <generate|check> [--model DIR]";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<ExitCode, String> {
+    let mut args = std::env::args().skip(1);
+    let command = args.next().ok_or(USAGE)?;
+    let mut model = PathBuf::from(DEFAULT_MODEL);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--model" => model = args.next().ok_or(USAGE)?.into(),
+            _ => return Err(format!("unexpected argument `{arg}`\n{USAGE}")),
+        }
+    }
+    // Work from the workspace root so every path in messages is short and relative.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .ok_or("xtask is not inside a workspace")?;
+    std::env::set_current_dir(root).map_err(|e| format!("cannot enter the workspace root: {e}"))?;
+
+    match command.as_str() {
+        "generate" => {
+            let text = generate(&model)?;
+            std::fs::write(OUTPUT, text).map_err(|e| format!("cannot write {OUTPUT}: {e}"))?;
+            println!("wrote {OUTPUT}");
+            Ok(ExitCode::SUCCESS)
+        }
+        "check" => {
+            if !model.is_dir() {
+                println!(
+                    "skipped: the semantic-conventions registry {} is absent, so {OUTPUT} cannot be checked",
+                    model.display()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            let text = generate(&model)?;
+            let committed = std::fs::read_to_string(OUTPUT).unwrap_or_default();
+            if committed == text {
+                println!("{OUTPUT} is up to date");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("{OUTPUT} is stale; run `cargo run -p xtask -- generate`");
+                Ok(ExitCode::FAILURE)
+            }
+        }
+        _ => Err(format!("unknown command `{command}`\n{USAGE}")),
+    }
+}
+
+/// Loads both registries, checks them against each other and renders the table.
+fn generate(model: &Path) -> Result<String, String> {
+    let version = semconv_version(model)?;
+    let otel = load::load_dir(model).map_err(|e: LoadError| e.to_string())?;
+    let own = load::load_dir(Path::new(SEMTRACE_REGISTRY)).map_err(|e| e.to_string())?;
+    let otel = otel.attributes;
+    let own = own.attributes;
+
+    let find = |key: &str| {
+        let search = |t: &[Attribute]| t.binary_search_by(|a| a.key.cmp(key)).is_ok();
+        search(&otel) || search(&own)
+    };
+    for attr in &own {
+        if find_in(&otel, attr.key) {
+            return Err(format!(
+                "`{}` in {SEMTRACE_REGISTRY} is already an OpenTelemetry attribute",
+                attr.key
+            ));
+        }
+    }
+    for attr in otel.iter().chain(&own) {
+        if let Some(to) = attr.deprecated.and_then(|d| d.renamed_to)
+            && !find(to)
+        {
+            return Err(format!(
+                "`{}` is renamed to `{to}`, which is not in the registry",
+                attr.key
+            ));
+        }
+    }
+    Ok(render(&version, &otel, &own))
+}
+
+fn find_in(table: &[Attribute], key: &str) -> bool {
+    table.binary_search_by(|a| a.key.cmp(key)).is_ok()
+}
+
+/// The version at the end of `schema_url` in the registry's `manifest.yaml`
+/// (`schema_url: https://opentelemetry.io/schemas/1.44.0`).
+fn semconv_version(model: &Path) -> Result<String, String> {
+    let manifest = model.join("manifest.yaml");
+    let text = std::fs::read_to_string(&manifest)
+        .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
+    text.lines()
+        .find_map(|line| line.strip_prefix("schema_url:"))
+        .and_then(|url| url.trim().trim_matches(['"', '\'']).rsplit('/').next())
+        .filter(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            format!(
+                "{}: no `schema_url` ending in a version",
+                manifest.display()
+            )
+        })
+}
+
+/// Names for the enum member lists, shared by identical lists.
+#[derive(Default)]
+struct MemberLists {
+    names: HashMap<&'static [EnumMember], String>,
+    taken: HashSet<String>,
+    /// In order of first use: (name, members).
+    order: Vec<(String, &'static [EnumMember])>,
+}
+
+impl MemberLists {
+    fn name_for(&mut self, key: &str, members: &'static [EnumMember]) -> String {
+        if let Some(name) = self.names.get(members) {
+            return name.clone();
+        }
+        let base: String = key
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let mut name = base.clone();
+        let mut n = 2;
+        while self.taken.contains(&name) {
+            name = format!("{base}_{n}");
+            n += 1;
+        }
+        self.taken.insert(name.clone());
+        self.names.insert(members, name.clone());
+        self.order.push((name.clone(), members));
+        name
+    }
+}
+
+const HELPERS: &str = r"
+const fn attr(
+    key: &'static str,
+    ty: V,
+    stability: Stability,
+    deprecated: Option<Deprecation>,
+) -> Attribute {
+    Attribute {
+        key,
+        ty: AttrType::Value(ty),
+        template: false,
+        stability,
+        deprecated,
+    }
+}
+
+const fn template(
+    key: &'static str,
+    ty: V,
+    stability: Stability,
+    deprecated: Option<Deprecation>,
+) -> Attribute {
+    Attribute {
+        key,
+        ty: AttrType::Value(ty),
+        template: true,
+        stability,
+        deprecated,
+    }
+}
+
+const fn enumeration(
+    key: &'static str,
+    base: V,
+    members: &'static [EnumMember],
+    stability: Stability,
+    deprecated: Option<Deprecation>,
+) -> Attribute {
+    let ty = AttrType::Enum { base, members };
+    Attribute {
+        key,
+        ty,
+        template: false,
+        stability,
+        deprecated,
+    }
+}
+
+const fn renamed(to: &'static str, note: &'static str) -> Deprecation {
+    let reason = DeprecationReason::Renamed;
+    Deprecation {
+        reason,
+        renamed_to: Some(to),
+        note,
+    }
+}
+
+const fn obsoleted(note: &'static str) -> Deprecation {
+    let reason = DeprecationReason::Obsoleted;
+    Deprecation {
+        reason,
+        renamed_to: None,
+        note,
+    }
+}
+
+const fn uncategorized(note: &'static str) -> Deprecation {
+    let reason = DeprecationReason::Uncategorized;
+    Deprecation {
+        reason,
+        renamed_to: None,
+        note,
+    }
+}
+
+const fn member(id: &'static str, value: &'static str) -> EnumMember {
+    EnumMember {
+        id,
+        value,
+        deprecated: false,
+    }
+}
+
+const fn deprecated_member(id: &'static str, value: &'static str) -> EnumMember {
+    EnumMember {
+        id,
+        value,
+        deprecated: true,
+    }
+}
+";
+
+fn render(version: &str, otel: &[Attribute], own: &[Attribute]) -> String {
+    let mut lists = MemberLists::default();
+    let mut out = String::new();
+    let w = &mut out;
+    // `write!` to a String cannot fail.
+    let _ = writeln!(
+        w,
+        "// @generated by `cargo run -p xtask -- generate` from OpenTelemetry semantic conventions v{version} — do not edit"
+    );
+    let _ = writeln!(
+        w,
+        "//! The attribute tables, each sorted by key.
+//!
+//! [`OTEL`] holds every attribute of the OpenTelemetry semantic conventions v{version};
+//! [`SEMTRACE`] holds semtrace's own registry (`semconv/registry/`): the `task.*` and
+//! `worker.*` attributes and tracing-opentelemetry's special `otel.*` span fields.
+
+use crate::Stability::{{Development, ReleaseCandidate, Stable}};
+use crate::ValueType as V;
+use crate::{{AttrType, Attribute, Deprecation, DeprecationReason, EnumMember, Stability}};
+
+/// The semantic-conventions version [`OTEL`] was generated from.
+pub const SEMCONV_VERSION: &str = {version:?};"
+    );
+    table(
+        w,
+        "OTEL",
+        "The OpenTelemetry semantic-conventions attributes.",
+        otel,
+        &mut lists,
+    );
+    table(
+        w,
+        "SEMTRACE",
+        "semtrace's own attributes: `task.*`, `worker.*`, and tracing-opentelemetry's `otel.name` / `otel.kind`.",
+        own,
+        &mut lists,
+    );
+    for (name, members) in &lists.order {
+        let _ = writeln!(w, "\n#[rustfmt::skip]\nstatic {name}: &[EnumMember] = &[");
+        for m in *members {
+            let f = if m.deprecated {
+                "deprecated_member"
+            } else {
+                "member"
+            };
+            let _ = writeln!(w, "    {f}({:?}, {:?}),", m.id, m.value);
+        }
+        let _ = writeln!(w, "];");
+    }
+    out.push_str(HELPERS);
+    out
+}
+
+fn table(w: &mut String, name: &str, doc: &str, attrs: &[Attribute], lists: &mut MemberLists) {
+    let _ = writeln!(
+        w,
+        "\n/// {doc}\n#[rustfmt::skip]\npub static {name}: &[Attribute] = &["
+    );
+    for a in attrs {
+        let stability = match a.stability {
+            Stability::Stable => "Stable",
+            Stability::ReleaseCandidate => "ReleaseCandidate",
+            Stability::Development => "Development",
+        };
+        let deprecated = deprecation(a.deprecated);
+        let key = a.key;
+        let line = match a.ty {
+            AttrType::Value(v) => {
+                let f = if a.template { "template" } else { "attr" };
+                format!("{f}({key:?}, V::{v:?}, {stability}, {deprecated})")
+            }
+            AttrType::Enum { base, members } => {
+                let list = lists.name_for(key, members);
+                format!("enumeration({key:?}, V::{base:?}, {list}, {stability}, {deprecated})")
+            }
+        };
+        let _ = writeln!(w, "    {line},");
+    }
+    let _ = writeln!(w, "];");
+}
+
+fn deprecation(d: Option<Deprecation>) -> String {
+    let Some(d) = d else {
+        return "None".to_owned();
+    };
+    let note = d.note;
+    match (d.reason, d.renamed_to) {
+        (DeprecationReason::Renamed, Some(to)) => format!("Some(renamed({to:?}, {note:?}))"),
+        (DeprecationReason::Obsoleted, None) => format!("Some(obsoleted({note:?}))"),
+        (DeprecationReason::Uncategorized, None) => format!("Some(uncategorized({note:?}))"),
+        (reason, renamed_to) => format!(
+            "Some(Deprecation {{ reason: DeprecationReason::{reason:?}, renamed_to: {renamed_to:?}, note: {note:?} }})"
+        ),
+    }
+}
