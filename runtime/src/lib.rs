@@ -4,6 +4,9 @@
 
 pub use semtrace_macros::{record, traced, traced_db, traced_http, traced_task};
 
+mod error_type;
+pub use error_type::ErrorType;
+
 #[doc(hidden)]
 #[path = "private/mod.rs"]
 pub mod __private;

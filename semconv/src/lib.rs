@@ -13,11 +13,12 @@ pub mod generated;
 pub mod load;
 mod model;
 mod registry;
+pub mod sql;
 
 pub use model::{
     AttrType, Attribute, Deprecation, DeprecationReason, EnumMember, Stability, ValueType,
 };
-pub use registry::{Match, Registry};
+pub use registry::{Match, Registry, similarity};
 
 /// The semantic-conventions version the OpenTelemetry table was generated from.
 pub const SEMCONV_VERSION: &str = generated::SEMCONV_VERSION;

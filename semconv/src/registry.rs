@@ -85,7 +85,7 @@ impl Registry {
         let namespace = key.split('.').next().unwrap_or(key);
         let mut best: Option<(f64, &'static Attribute)> = None;
         for attr in self.iter() {
-            let mut score = strsim::jaro_winkler(key, attr.key);
+            let mut score = similarity(key, attr.key);
             // Compare against the last segments too, so `db.sytem` finds `db.system`.
             if attr.key.split('.').next() == Some(namespace) {
                 score += 0.05;
@@ -119,3 +119,8 @@ impl Registry {
 
 /// Jaro-Winkler similarity (plus the namespace bonus) below which nothing is suggested.
 const SUGGESTION_THRESHOLD: f64 = 0.88;
+
+/// String similarity in `0.0..=1.0` used for every "did you mean" (Jaro-Winkler).
+pub fn similarity(a: &str, b: &str) -> f64 {
+    strsim::jaro_winkler(a, b)
+}

@@ -3,3 +3,4 @@
 pub mod collector;
 
 pub use collector::Collector;
+pub mod capture;

@@ -1,1 +1,21 @@
-//! Support for macro-generated code. Not a public API.
+//! Support for macro-generated code. Not a public API: everything here may change
+//! in any release. Generated code names only `::semtrace::__private::…` so user crates
+//! need no other dependency and no `use`.
+
+mod outcome;
+mod record;
+mod traced;
+mod values;
+
+pub use core::{format_args, module_path};
+pub use std::boxed::Box;
+pub use tracing;
+pub use tracing::{Level, Span, field::Empty};
+
+pub use outcome::{
+    ErrCode, ErrDebug, ErrDisplay, ErrNone, HttpStatus, Outcome, StatusNone, StatusSome,
+};
+pub use record::record;
+pub use semtrace_semconv::sql::sanitize as sanitize_sql;
+pub use traced::{PanicGuard, Traced};
+pub use values::{AnyValue, BoolValue, DoubleValue, IntValue, StrValue};

@@ -1,0 +1,230 @@
+//! The argument model: `key.path = value` fields and `word = value` options, with the
+//! user's tokens kept for error spans.
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use syn::ext::IdentExt as _;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Expr, Ident, Token};
+
+/// A dotted field name such as `db.collection.name`.
+#[derive(Clone)]
+pub(crate) struct DottedKey {
+    pub(crate) segments: Punctuated<Ident, Token![.]>,
+    pub(crate) text: String,
+}
+
+impl DottedKey {
+    fn parse_rest(first: Ident, input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut segments = Punctuated::new();
+        segments.push_value(first);
+        while input.peek(Token![.]) {
+            segments.push_punct(input.parse()?);
+            segments.push_value(input.call(Ident::parse_any)?);
+        }
+        let text = segments
+            .iter()
+            .map(|s| s.unraw().to_string())
+            .collect::<Vec<_>>()
+            .join(".");
+        Ok(Self { segments, text })
+    }
+}
+
+impl Parse for DottedKey {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let first = input.call(Ident::parse_any)?;
+        Self::parse_rest(first, input)
+    }
+}
+
+impl ToTokens for DottedKey {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        self.segments.to_tokens(tokens);
+    }
+}
+
+/// How a value is recorded.
+#[derive(Clone)]
+pub(crate) enum Sigil {
+    /// As its own type.
+    Value,
+    /// `%expr`: with `Display`, as a string.
+    Display(Token![%]),
+    /// `?expr`: with `Debug`, as a string.
+    Debug(Token![?]),
+}
+
+/// The right-hand side of a field.
+#[derive(Clone)]
+pub(crate) struct FieldValue {
+    pub(crate) sigil: Sigil,
+    pub(crate) expr: Expr,
+}
+
+impl Parse for FieldValue {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let sigil = if input.peek(Token![%]) {
+            Sigil::Display(input.parse()?)
+        } else if input.peek(Token![?]) {
+            Sigil::Debug(input.parse()?)
+        } else {
+            Sigil::Value
+        };
+        Ok(Self {
+            sigil,
+            expr: input.parse()?,
+        })
+    }
+}
+
+/// `key.path` or `key.path = value`.
+#[derive(Clone)]
+pub(crate) struct FieldArg {
+    pub(crate) key: DottedKey,
+    /// `None` declares the field empty, to be filled by `semtrace::record!` later.
+    pub(crate) value: Option<FieldValue>,
+}
+
+/// `word` or `word = expr`.
+pub(crate) struct OptArg {
+    pub(crate) name: Ident,
+    pub(crate) value: Option<Expr>,
+}
+
+pub(crate) enum Arg {
+    Field(FieldArg),
+    Opt(OptArg),
+}
+
+/// A comma-separated argument list.
+pub(crate) struct Args(pub(crate) Vec<Arg>);
+
+impl Parse for Args {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut args = Vec::new();
+        while !input.is_empty() {
+            let first = input.call(Ident::parse_any)?;
+            let arg = if input.peek(Token![.]) {
+                let key = DottedKey::parse_rest(first, input)?;
+                let value = if input.peek(Token![=]) {
+                    input.parse::<Token![=]>()?;
+                    Some(input.parse()?)
+                } else {
+                    None
+                };
+                Arg::Field(FieldArg { key, value })
+            } else {
+                let value = if input.peek(Token![=]) {
+                    input.parse::<Token![=]>()?;
+                    Some(input.parse()?)
+                } else {
+                    None
+                };
+                Arg::Opt(OptArg { name: first, value })
+            };
+            args.push(arg);
+            if input.is_empty() {
+                break;
+            }
+            input.parse::<Token![,]>()?;
+        }
+        Ok(Self(args))
+    }
+}
+
+/// Fields only (for `record!`).
+pub(crate) struct Fields(pub(crate) Vec<FieldArg>);
+
+impl Parse for Fields {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut fields = Vec::new();
+        while !input.is_empty() {
+            let key: DottedKey = input.parse()?;
+            if key.segments.len() < 2 {
+                return Err(syn::Error::new_spanned(
+                    &key,
+                    format_args!(
+                        "expected a dotted semantic field name such as `task.state`, found `{}`",
+                        key.text
+                    ),
+                ));
+            }
+            input.parse::<Token![=]>()?;
+            fields.push(FieldArg {
+                key,
+                value: Some(input.parse()?),
+            });
+            if input.is_empty() {
+                break;
+            }
+            input.parse::<Token![,]>()?;
+        }
+        if fields.is_empty() {
+            return Err(syn::Error::new(
+                Span::call_site(),
+                "expected at least one field, such as `task.state = \"completed\"`",
+            ));
+        }
+        Ok(Self(fields))
+    }
+}
+
+/// The literal inside `expr`, looking through a leading `-` and parentheses.
+pub(crate) fn literal(expr: &Expr) -> Option<Lit<'_>> {
+    match expr {
+        Expr::Lit(l) => Some(Lit {
+            lit: &l.lit,
+            negative: false,
+        }),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => literal(&u.expr).map(|l| Lit {
+            negative: true,
+            ..l
+        }),
+        Expr::Paren(p) => literal(&p.expr),
+        Expr::Group(g) => literal(&g.expr),
+        _ => None,
+    }
+}
+
+/// A literal value, possibly negated.
+#[derive(Clone, Copy)]
+pub(crate) struct Lit<'a> {
+    pub(crate) lit: &'a syn::Lit,
+    pub(crate) negative: bool,
+}
+
+impl Lit<'_> {
+    /// The string value of a string literal.
+    pub(crate) fn str_value(self) -> Option<String> {
+        match self.lit {
+            syn::Lit::Str(s) if !self.negative => Some(s.value()),
+            _ => None,
+        }
+    }
+
+    /// The literal as the registry writes enum values (`postgresql`, `3`, `-1`).
+    pub(crate) fn registry_text(self) -> Option<String> {
+        let sign = if self.negative { "-" } else { "" };
+        match self.lit {
+            syn::Lit::Str(s) if !self.negative => Some(s.value()),
+            syn::Lit::Int(i) => Some(format!("{sign}{}", i.base10_digits())),
+            syn::Lit::Float(f) => Some(format!("{sign}{}", f.base10_digits())),
+            _ => None,
+        }
+    }
+
+    /// What kind of literal this is, for messages.
+    pub(crate) fn describe(self) -> &'static str {
+        match self.lit {
+            syn::Lit::Str(_) => "a string literal",
+            syn::Lit::Int(_) => "an integer literal",
+            syn::Lit::Float(_) => "a float literal",
+            syn::Lit::Bool(_) => "a boolean literal",
+            syn::Lit::Char(_) => "a char literal",
+            syn::Lit::Byte(_) | syn::Lit::ByteStr(_) | syn::Lit::CStr(_) => "a byte literal",
+            _ => "a literal",
+        }
+    }
+}

@@ -1,0 +1,398 @@
+//! Turns a checked [`Spec`] and the user's function into the instrumented function.
+//!
+//! Generated code names only `::semtrace::__private::…`. Items it needs (value checks,
+//! deprecation markers, trait imports) come first in the body, so the user's crate
+//! sees no item after a statement.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use semtrace_semconv::ValueType;
+use syn::spanned::Spanned as _;
+use syn::{Block, Expr, ItemFn, ReturnType, Stmt, Type};
+
+use crate::check::{Field, FieldRecord, HttpSide, SpanName, Spec, article};
+
+/// Items and statements shared by every expansion: field checks, deprecation uses
+/// and the `tracing::span!` call.
+pub(crate) struct Prelude {
+    pub(crate) items: TokenStream,
+    /// Statements that warn about deprecated fields at the user's tokens.
+    pub(crate) deprecations: TokenStream,
+    /// `key = value` pairs for `tracing::span!`.
+    pub(crate) span_fields: Vec<TokenStream>,
+}
+
+/// Builds the checks and the field list. `record_fields` are the fields' value
+/// expressions in order, for `record!`.
+pub(crate) fn prelude(fields: &[Field]) -> (Prelude, Vec<TokenStream>) {
+    let mut items = TokenStream::new();
+    let mut deprecations = TokenStream::new();
+    let mut span_fields = Vec::new();
+    let mut values = Vec::new();
+    for (i, field) in fields.iter().enumerate() {
+        if let Some(note) = &field.deprecated {
+            let marker = format_ident!("{}", field.key.replace(['.', '-'], "_"));
+            let key_span = field
+                .key_tokens
+                .clone()
+                .into_iter()
+                .next()
+                .map_or_else(Span::call_site, |t| t.span());
+            let use_marker = quote_spanned!(key_span=> let () = #marker;);
+            // In a block of its own, so the marker's name cannot meet the user's.
+            deprecations.extend(quote! {{
+                #[deprecated(note = #note)]
+                #[allow(non_upper_case_globals)]
+                const #marker: () = ();
+                #use_marker
+            }});
+        }
+        let key = &field.key;
+        let value = match &field.record {
+            FieldRecord::Empty => quote!(::semtrace::__private::Empty),
+            FieldRecord::Literal(e) => quote!(#e),
+            FieldRecord::Display(e) => quote!(::semtrace::__private::tracing::field::display(#e)),
+            FieldRecord::Debug(e) => quote!(::semtrace::__private::tracing::field::debug(#e)),
+            FieldRecord::Checked { expr, ty } => {
+                let check = check_items(i, key, *ty);
+                let check_fn = format_ident!("__semtrace_check_{}", i);
+                items.extend(check);
+                // The call carries the expression's span, so a type error lands on it.
+                quote_spanned!(expr.span()=> #check_fn(&(#expr)))
+            }
+        };
+        span_fields.push(quote!(#key = #value));
+        values.push(value);
+    }
+    (
+        Prelude {
+            items,
+            deprecations,
+            span_fields,
+        },
+        values,
+    )
+}
+
+/// A local trait whose diagnostic names the field and its type, implemented for the
+/// values of that type, and a function that demands it of its argument.
+fn check_items(i: usize, key: &str, ty: ValueType) -> TokenStream {
+    let marker = match ty {
+        ValueType::String => quote!(StrValue),
+        ValueType::Int => quote!(IntValue),
+        ValueType::Double => quote!(DoubleValue),
+        ValueType::Boolean => quote!(BoolValue),
+        // Arrays are recorded with `Debug` until tracing can carry them.
+        ValueType::Any
+        | ValueType::StringArray
+        | ValueType::IntArray
+        | ValueType::DoubleArray
+        | ValueType::BooleanArray => quote!(AnyValue),
+    };
+    let trait_name = format_ident!("__SemtraceCheck{}", i);
+    let fn_name = format_ident!("__semtrace_check_{}", i);
+    let message = format!(
+        "`{{Self}}` cannot be recorded as `{key}`, which is {}",
+        article(ty)
+    );
+    let label = format!("expected {} for `{key}`", article(ty));
+    let note = match ty {
+        ValueType::String => {
+            "use `%value` to record a value with its `Display` form, or `?value` with `Debug`"
+        }
+        ValueType::Int => {
+            "ints are recorded from the integer types (`i64`, `u32`, …) or an `Option` of one"
+        }
+        ValueType::Double => "doubles are recorded from `f64` or `f32`",
+        ValueType::Boolean => "booleans are recorded from `bool`",
+        _ => "any `tracing` value is accepted",
+    };
+    quote! {
+        #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+        trait #trait_name {}
+        impl<T: ::semtrace::__private::#marker + ?::core::marker::Sized> #trait_name for T {}
+        #[inline(always)]
+        fn #fn_name<T: #trait_name + ?::core::marker::Sized>(value: &T) -> &T {
+            value
+        }
+    }
+}
+
+/// The instrumented function.
+pub(crate) fn expand_fn(spec: &Spec, func: ItemFn) -> TokenStream {
+    let (prelude, _) = prelude(&spec.fields);
+    let Prelude {
+        items,
+        deprecations,
+        span_fields,
+    } = prelude;
+    let level = &spec.level;
+    let (static_name, otel_name) = match &spec.name {
+        SpanName::Static(n) => (n.clone(), None),
+        SpanName::Dynamic { fallback, format } => {
+            (fallback.clone(), Some(quote!("otel.name" = #format,)))
+        }
+    };
+    let kind = spec.kind.map(|k| quote!("otel.kind" = #k,));
+    let make_span = quote! {
+        let __semtrace_span = ::semtrace::__private::tracing::span!(
+            target: ::semtrace::__private::module_path!(),
+            ::semtrace::__private::Level::#level,
+            #static_name,
+            #otel_name
+            #kind
+            #(#span_fields),*
+        );
+    };
+    let set_parent = spec.parent.as_ref().map(|headers| {
+        quote_spanned! {headers.span()=>
+            ::semtrace::__private::set_parent_from_headers(&__semtrace_span, &#headers);
+        }
+    });
+    let http_status = spec.http.map(|side| {
+        let server = side == HttpSide::Server;
+        quote! {
+            (&&::semtrace::__private::Outcome(__semtrace_out)).__semtrace_status(__semtrace_span, #server);
+        }
+    });
+    let status_import = spec.http.map(|_| quote!(StatusNone as _, StatusSome as _,));
+    let imports = quote! {
+        #[allow(unused_imports)]
+        use ::semtrace::__private::{ErrCode as _, ErrDebug as _, ErrDisplay as _, ErrNone as _, #status_import};
+    };
+    let record_outcome = quote! {
+        #http_status
+        (&&&&::semtrace::__private::Outcome(__semtrace_out)).__semtrace_record(__semtrace_span);
+    };
+
+    let ItemFn {
+        attrs,
+        vis,
+        sig,
+        block,
+    } = func;
+    let output_ty = match &sig.output {
+        ReturnType::Default => Some(quote!(())),
+        ReturnType::Type(_, ty) if !contains_impl(ty) => Some(quote!(#ty)),
+        ReturnType::Type(..) => None,
+    };
+    // The closure that records the outcome; typed where the type can be written, so
+    // method resolution sees the concrete type.
+    let on_exit = |out_ty: Option<TokenStream>| {
+        let out_param = match out_ty {
+            Some(t) => quote!(__semtrace_out: &#t),
+            None => quote!(__semtrace_out),
+        };
+        quote! {
+            |__semtrace_span: &::semtrace::__private::Span, #out_param| { #record_outcome }
+        }
+    };
+
+    let body = if sig.asyncness.is_some() {
+        let on_exit = on_exit(output_ty);
+        quote! {
+            #items
+            #imports
+            #deprecations
+            #make_span
+            #set_parent
+            ::semtrace::__private::Traced::new(async move #block, __semtrace_span, #on_exit).await
+        }
+    } else if let Some(future) = future_return(&sig.output) {
+        let on_exit = on_exit(future.output.map(|t| quote!(#t)));
+        if future.boxed
+            && let Some(inner) = boxed_async_block(&block)
+        {
+            // `#[async_trait]` and hand-written `Box::pin(async move { … })`: instrument
+            // the async block in place instead of boxing a second time.
+            let (stmts, async_block) = inner;
+            quote! {
+                #items
+                #imports
+                #deprecations
+                #make_span
+                #set_parent
+                #(#stmts)*
+                ::semtrace::__private::Box::pin(::semtrace::__private::Traced::new(#async_block, __semtrace_span, #on_exit))
+            }
+        } else {
+            let wrap = if future.boxed {
+                quote!(::semtrace::__private::Box::pin)
+            } else {
+                quote!()
+            };
+            quote! {
+                #items
+                #imports
+                #deprecations
+                #make_span
+                #set_parent
+                let __semtrace_future = {
+                    let __semtrace_entered = __semtrace_span.enter();
+                    let __semtrace_body = move || #block;
+                    __semtrace_body()
+                };
+                #wrap(::semtrace::__private::Traced::new(__semtrace_future, __semtrace_span, #on_exit))
+            }
+        }
+    } else {
+        let closure = match &output_ty {
+            Some(t) => quote!(move || -> #t #block),
+            None => quote!(move || #block),
+        };
+        quote! {
+            #items
+            #imports
+            #deprecations
+            #make_span
+            #set_parent
+            let __semtrace_result = {
+                let __semtrace_entered = __semtrace_span.enter();
+                let __semtrace_panic = ::semtrace::__private::PanicGuard::new(&__semtrace_span);
+                let __semtrace_body = #closure;
+                __semtrace_body()
+            };
+            {
+                let __semtrace_out = &__semtrace_result;
+                let __semtrace_span = &__semtrace_span;
+                #record_outcome
+            }
+            __semtrace_result
+        }
+    };
+    quote! {
+        #(#attrs)*
+        #vis #sig {
+            #body
+        }
+    }
+}
+
+/// `impl Future<Output = T>`, `Pin<Box<dyn Future<Output = T> …>>` or `BoxFuture<'_, T>`.
+struct FutureReturn<'a> {
+    boxed: bool,
+    output: Option<&'a Type>,
+}
+
+fn future_return(output: &ReturnType) -> Option<FutureReturn<'_>> {
+    let ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    match &**ty {
+        Type::ImplTrait(it) => future_bound(&it.bounds).map(|output| FutureReturn {
+            boxed: false,
+            output,
+        }),
+        Type::Path(p) => {
+            let last = p.path.segments.last()?;
+            match last.ident.to_string().as_str() {
+                "Pin" => {
+                    let inner = single_type_arg(&last.arguments)?;
+                    let Type::Path(b) = inner else { return None };
+                    let boxed = b.path.segments.last()?;
+                    if boxed.ident != "Box" {
+                        return None;
+                    }
+                    let Type::TraitObject(obj) = single_type_arg(&boxed.arguments)? else {
+                        return None;
+                    };
+                    future_bound(&obj.bounds).map(|output| FutureReturn {
+                        boxed: true,
+                        output,
+                    })
+                }
+                "BoxFuture" | "LocalBoxFuture" => {
+                    let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
+                        return None;
+                    };
+                    let output = a.args.iter().find_map(|a| match a {
+                        syn::GenericArgument::Type(t) => Some(t),
+                        _ => None,
+                    });
+                    Some(FutureReturn {
+                        boxed: true,
+                        output,
+                    })
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `Some(output)` when the bounds include `Future`; `output` when it is written.
+fn future_bound(
+    bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
+) -> Option<Option<&Type>> {
+    bounds.iter().find_map(|b| {
+        let syn::TypeParamBound::Trait(t) = b else {
+            return None;
+        };
+        let seg = t.path.segments.last()?;
+        if seg.ident != "Future" {
+            return None;
+        }
+        let output = match &seg.arguments {
+            syn::PathArguments::AngleBracketed(a) => a.args.iter().find_map(|a| match a {
+                syn::GenericArgument::AssocType(at)
+                    if at.ident == "Output" && !contains_impl(&at.ty) =>
+                {
+                    Some(&at.ty)
+                }
+                _ => None,
+            }),
+            _ => None,
+        };
+        Some(output)
+    })
+}
+
+fn single_type_arg(args: &syn::PathArguments) -> Option<&Type> {
+    let syn::PathArguments::AngleBracketed(a) = args else {
+        return None;
+    };
+    a.args.iter().find_map(|a| match a {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    })
+}
+
+/// A body ending in `Box::pin(async move { … })`: its leading statements and the
+/// async block.
+fn boxed_async_block(block: &Block) -> Option<(&[Stmt], &Expr)> {
+    let (last, stmts) = block.stmts.split_last()?;
+    let Stmt::Expr(Expr::Call(call), None) = last else {
+        return None;
+    };
+    let Expr::Path(func) = &*call.func else {
+        return None;
+    };
+    let segs: Vec<_> = func
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    if segs.len() < 2
+        || segs[segs.len() - 1] != "pin"
+        || segs[segs.len() - 2] != "Box"
+        || call.args.len() != 1
+    {
+        return None;
+    }
+    let arg = call.args.first()?;
+    matches!(arg, Expr::Async(_)).then_some((stmts, arg))
+}
+
+/// Whether a type mentions `impl Trait` (which cannot be written on a closure).
+fn contains_impl(ty: &Type) -> bool {
+    fn walk(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => i == "impl",
+            proc_macro2::TokenTree::Group(g) => walk(g.stream()),
+            _ => false,
+        })
+    }
+    walk(quote!(#ty))
+}

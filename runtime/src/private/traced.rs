@@ -1,0 +1,79 @@
+//! The future wrapper and panic guard used by generated code.
+
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use tracing::Span;
+
+pin_project_lite::pin_project! {
+    /// A future that runs inside `span` and, when it completes, hands its output to
+    /// `on_exit` (generated code that records error status and HTTP codes).
+    pub struct Traced<F, C> {
+        #[pin]
+        inner: F,
+        span: Span,
+        on_exit: Option<C>,
+    }
+}
+
+impl<F, C> Traced<F, C>
+where
+    F: Future,
+    C: FnOnce(&Span, &F::Output),
+{
+    /// Wraps `inner`.
+    #[inline]
+    pub fn new(inner: F, span: Span, on_exit: C) -> Self {
+        Self {
+            inner,
+            span,
+            on_exit: Some(on_exit),
+        }
+    }
+}
+
+impl<F, C> Future for Traced<F, C>
+where
+    F: Future,
+    C: FnOnce(&Span, &F::Output),
+{
+    type Output = F::Output;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let _entered = this.span.enter();
+        let _panic = PanicGuard::new(this.span);
+        let out = match this.inner.poll(cx) {
+            Poll::Ready(out) => out,
+            Poll::Pending => return Poll::Pending,
+        };
+        if let Some(on_exit) = this.on_exit.take() {
+            on_exit(this.span, &out);
+        }
+        Poll::Ready(out)
+    }
+}
+
+/// Marks its span as failed when dropped during a panic's unwinding.
+pub struct PanicGuard<'a> {
+    span: &'a Span,
+}
+
+impl<'a> PanicGuard<'a> {
+    /// Guards `span`.
+    #[inline]
+    pub fn new(span: &'a Span) -> Self {
+        Self { span }
+    }
+}
+
+impl Drop for PanicGuard<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            super::outcome::record_error(self.span, &"panicked", "panic");
+        }
+    }
+}
