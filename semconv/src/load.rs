@@ -88,9 +88,9 @@ impl LoadError {
         let mut message = err.to_string();
         // The position goes in front, like a compiler's; drop serde_yaml_ng's own copy.
         if let Some((line, column)) = location {
-            let suffix = format!(" at line {line} column {column}");
-            if let Some(stripped) = message.strip_suffix(&suffix) {
-                message.truncate(stripped.len());
+            let position = format!(" at line {line} column {column}");
+            if let Some(at) = message.find(&position) {
+                message.replace_range(at..at + position.len(), "");
             }
         }
         // serde_yaml_ng prefixes the path inside the document (`groups[0].attributes[2]: `);
@@ -235,6 +235,7 @@ fn parse_unsorted(text: &str, origin: &Path) -> Result<Vec<Attribute>, LoadError
 
 /// A registry file; unknown sections are ignored.
 #[derive(Deserialize)]
+#[serde(expecting = "a registry (a mapping with `groups:` or `attributes:`)")]
 struct File {
     #[serde(default)]
     groups: Vec<Group>,
@@ -244,6 +245,7 @@ struct File {
 }
 
 #[derive(Deserialize)]
+#[serde(expecting = "a group (a mapping with `id`, `type` and `attributes`)")]
 struct Group {
     #[serde(default)]
     attributes: Vec<Entry>,

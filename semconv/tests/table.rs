@@ -147,7 +147,10 @@ fn suggestions() {
     // `db.system` was renamed; the suggestion is the current name.
     assert_eq!(registry.suggest("db.sytem"), Some("db.system.name"));
     assert_eq!(registry.suggest("task.stat"), Some("task.state"));
-    assert_eq!(registry.suggest("http.request.methd"), Some("http.request.method"));
+    assert_eq!(
+        registry.suggest("http.request.methd"),
+        Some("http.request.method")
+    );
     assert_eq!(registry.suggest("zzzz.qqq"), None);
 }
 
