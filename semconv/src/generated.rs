@@ -2477,27 +2477,24 @@ const fn enumeration(
 }
 
 const fn renamed(to: &'static str, note: &'static str) -> Deprecation {
-    let reason = DeprecationReason::Renamed;
     Deprecation {
-        reason,
+        reason: DeprecationReason::Renamed,
         renamed_to: Some(to),
         note,
     }
 }
 
 const fn obsoleted(note: &'static str) -> Deprecation {
-    let reason = DeprecationReason::Obsoleted;
     Deprecation {
-        reason,
+        reason: DeprecationReason::Obsoleted,
         renamed_to: None,
         note,
     }
 }
 
 const fn uncategorized(note: &'static str) -> Deprecation {
-    let reason = DeprecationReason::Uncategorized;
     Deprecation {
-        reason,
+        reason: DeprecationReason::Uncategorized,
         renamed_to: None,
         note,
     }

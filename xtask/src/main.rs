@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use semtrace_semconv::load::{self, LoadError};
+use semtrace_semconv::load;
 use semtrace_semconv::{
     AttrType, Attribute, Deprecation, DeprecationReason, EnumMember, Stability,
 };
@@ -84,15 +84,11 @@ fn run() -> Result<ExitCode, String> {
 /// Loads both registries, checks them against each other and renders the table.
 fn generate(model: &Path) -> Result<String, String> {
     let version = semconv_version(model)?;
-    let otel = load::load_dir(model).map_err(|e: LoadError| e.to_string())?;
-    let own = load::load_dir(Path::new(SEMTRACE_REGISTRY)).map_err(|e| e.to_string())?;
-    let otel = otel.attributes;
-    let own = own.attributes;
-
-    let find = |key: &str| {
-        let search = |t: &[Attribute]| t.binary_search_by(|a| a.key.cmp(key)).is_ok();
-        search(&otel) || search(&own)
-    };
+    let otel = load::load_dir(model).map_err(|e| e.to_string())?.attributes;
+    let own = load::load_dir(Path::new(SEMTRACE_REGISTRY))
+        .map_err(|e| e.to_string())?
+        .attributes;
+    let find = |key: &str| find_in(&otel, key) || find_in(&own, key);
     for attr in &own {
         if find_in(&otel, attr.key) {
             return Err(format!(
@@ -223,27 +219,24 @@ const fn enumeration(
 }
 
 const fn renamed(to: &'static str, note: &'static str) -> Deprecation {
-    let reason = DeprecationReason::Renamed;
     Deprecation {
-        reason,
+        reason: DeprecationReason::Renamed,
         renamed_to: Some(to),
         note,
     }
 }
 
 const fn obsoleted(note: &'static str) -> Deprecation {
-    let reason = DeprecationReason::Obsoleted;
     Deprecation {
-        reason,
+        reason: DeprecationReason::Obsoleted,
         renamed_to: None,
         note,
     }
 }
 
 const fn uncategorized(note: &'static str) -> Deprecation {
-    let reason = DeprecationReason::Uncategorized;
     Deprecation {
-        reason,
+        reason: DeprecationReason::Uncategorized,
         renamed_to: None,
         note,
     }
