@@ -1,0 +1,486 @@
+//! The TOML config file: its model, `${VAR}` expansion and unknown-key checks.
+//!
+//! ```toml
+//! [service]
+//! name = "coordinator"
+//! version = "${APP_VERSION:-0.0.0}"
+//!
+//! [console]
+//! level = "info"
+//! format = "compact"
+//!
+//! [file]
+//! path = "/var/log/coordinator"
+//! rotation = "daily"
+//! max_files = 7
+//! level = "debug"
+//!
+//! [otlp]
+//! endpoint = "${OTLP_ENDPOINT:-http://localhost:4317}"
+//! protocol = "grpc"
+//! headers = { "x-api-key" = "${OTLP_API_KEY}" }
+//! sampler = { kind = "parentbased_traceidratio", ratio = 0.1 }
+//! ```
+//!
+//! Every string value may use `${VAR}` (an error when `VAR` is unset) or
+//! `${VAR:-default}`. Values are checked when the settings are resolved, see
+//! [`Settings`](crate::Settings).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::InitError;
+
+/// Looks up an environment variable; injectable so tests need not touch the process
+/// environment.
+pub(crate) type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// The whole config file. Every field is optional; see
+/// [`TelemetryBuilder`](crate::TelemetryBuilder) for the defaults.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Config {
+    /// `[service]`: who emits the telemetry.
+    #[serde(default)]
+    pub service: ServiceConfig,
+    /// `[resource]`: extra resource attributes, `key = "value"`.
+    #[serde(default)]
+    pub resource: BTreeMap<String, String>,
+    /// `[console]`.
+    #[serde(default)]
+    pub console: ConsoleConfig,
+    /// `[file]`.
+    #[serde(default)]
+    pub file: FileConfig,
+    /// `[otlp]`.
+    #[serde(default)]
+    pub otlp: OtlpConfig,
+    /// Bound on flushing everything when the guard is dropped, in milliseconds.
+    pub shutdown_timeout_ms: Option<u64>,
+}
+
+/// `[service]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ServiceConfig {
+    /// `service.name`.
+    pub name: Option<String>,
+    /// `service.version`.
+    pub version: Option<String>,
+    /// `service.namespace`.
+    pub namespace: Option<String>,
+    /// `service.instance.id`.
+    pub instance_id: Option<String>,
+    /// `deployment.environment.name`.
+    pub environment: Option<String>,
+}
+
+/// `[console]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ConsoleConfig {
+    /// `false` turns console output off.
+    pub enabled: Option<bool>,
+    /// Filter in `EnvFilter` syntax, e.g. `info,my_crate=debug`.
+    pub level: Option<String>,
+    /// `full`, `compact`, `pretty` or `json`.
+    pub format: Option<String>,
+    /// `auto` (on a terminal only), `always` or `never`.
+    pub ansi: Option<String>,
+}
+
+/// `[file]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct FileConfig {
+    /// `false` turns file output off even when `path` is set.
+    pub enabled: Option<bool>,
+    /// Directory of the log files; setting it turns file output on.
+    pub path: Option<String>,
+    /// File name prefix.
+    pub prefix: Option<String>,
+    /// `never`, `minutely`, `hourly` or `daily`.
+    pub rotation: Option<String>,
+    /// How many files to keep (at least 1).
+    pub max_files: Option<i64>,
+    /// Filter in `EnvFilter` syntax.
+    pub level: Option<String>,
+    /// `text` or `json`.
+    pub format: Option<String>,
+}
+
+/// `[otlp]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct OtlpConfig {
+    /// `false` turns export off even when `endpoint` is set.
+    pub enabled: Option<bool>,
+    /// Collector URL; setting it turns export on.
+    pub endpoint: Option<String>,
+    /// `grpc` or `http/protobuf`.
+    pub protocol: Option<String>,
+    /// Headers sent with every export (values are redacted in `Debug`).
+    #[serde(default)]
+    pub headers: Headers,
+    /// Export timeout in milliseconds.
+    pub timeout_ms: Option<u64>,
+    /// `gzip` or `none`.
+    pub compression: Option<String>,
+    /// Filter in `EnvFilter` syntax for spans and events sent to the collector.
+    pub level: Option<String>,
+    /// `{ kind = "…", ratio = 0.1 }`.
+    pub sampler: Option<SamplerConfig>,
+    /// `{ max_queue_size, scheduled_delay_ms, max_export_batch_size }`.
+    #[serde(default)]
+    pub batch: BatchConfig,
+}
+
+/// `otlp.sampler`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct SamplerConfig {
+    /// `always_on`, `always_off`, `traceidratio`, `parentbased_always_on`,
+    /// `parentbased_always_off` or `parentbased_traceidratio`.
+    pub kind: String,
+    /// Ratio for the `traceidratio` kinds, between 0 and 1.
+    pub ratio: Option<f64>,
+}
+
+/// `otlp.batch`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct BatchConfig {
+    /// Spans buffered before new ones are dropped.
+    pub max_queue_size: Option<i64>,
+    /// Delay between two exports, in milliseconds.
+    pub scheduled_delay_ms: Option<u64>,
+    /// Spans per export call.
+    pub max_export_batch_size: Option<i64>,
+}
+
+/// Header names and values. `Debug` shows the names only: values are often API keys.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Headers(pub(crate) BTreeMap<String, String>);
+
+impl Headers {
+    /// Header names, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+
+    /// The value of one header.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    /// Whether there are no headers.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter()
+    }
+}
+
+impl fmt::Debug for Headers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.0.keys().map(|k| (k, "<redacted>")))
+            .finish()
+    }
+}
+
+/// Valid keys per table; tables not listed (`resource`, `otlp.headers`) hold free keys.
+const SCHEMA: &[(&str, &[&str])] = &[
+    (
+        "",
+        &[
+            "service",
+            "resource",
+            "console",
+            "file",
+            "otlp",
+            "shutdown_timeout_ms",
+        ],
+    ),
+    (
+        "service",
+        &["name", "version", "namespace", "instance_id", "environment"],
+    ),
+    ("console", &["enabled", "level", "format", "ansi"]),
+    (
+        "file",
+        &[
+            "enabled",
+            "path",
+            "prefix",
+            "rotation",
+            "max_files",
+            "level",
+            "format",
+        ],
+    ),
+    (
+        "otlp",
+        &[
+            "enabled",
+            "endpoint",
+            "protocol",
+            "headers",
+            "timeout_ms",
+            "compression",
+            "level",
+            "sampler",
+            "batch",
+        ],
+    ),
+    ("otlp.sampler", &["kind", "ratio"]),
+    (
+        "otlp.batch",
+        &[
+            "max_queue_size",
+            "scheduled_delay_ms",
+            "max_export_batch_size",
+        ],
+    ),
+];
+
+impl Config {
+    /// Reads and parses a config file, expanding `${VAR}` from the process environment.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self, InitError> {
+        Self::from_file_with_env(path.as_ref(), &|name| std::env::var(name).ok())
+    }
+
+    /// Parses TOML text, expanding `${VAR}` from the process environment.
+    pub fn from_toml(text: &str) -> Result<Self, InitError> {
+        Self::parse(text, "config", &|name| std::env::var(name).ok())
+    }
+
+    pub(crate) fn from_file_with_env(path: &Path, env: EnvLookup<'_>) -> Result<Self, InitError> {
+        let text = std::fs::read_to_string(path).map_err(|source| InitError::ReadConfig {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text, &format!("`{}`", path.display()), env)
+    }
+
+    /// Parses TOML text with an injected environment. `origin` names the source in
+    /// error messages.
+    #[doc(hidden)]
+    pub fn parse(
+        text: &str,
+        origin: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, InitError> {
+        let parse_error = |e: toml::de::Error| InitError::ParseConfig {
+            origin: origin.to_owned(),
+            message: e.to_string().trim_end().to_owned(),
+        };
+        let table: toml::Table = toml::from_str(text).map_err(parse_error)?;
+        check_keys(&table, "", origin)?;
+        let mut config: Self = toml::from_str(text).map_err(parse_error)?;
+        config.expand(env)?;
+        Ok(config)
+    }
+
+    fn expand(&mut self, env: EnvLookup<'_>) -> Result<(), InitError> {
+        let s = &mut self.service;
+        for (key, value) in [
+            ("service.name", &mut s.name),
+            ("service.version", &mut s.version),
+            ("service.namespace", &mut s.namespace),
+            ("service.instance_id", &mut s.instance_id),
+            ("service.environment", &mut s.environment),
+            ("console.level", &mut self.console.level),
+            ("console.format", &mut self.console.format),
+            ("console.ansi", &mut self.console.ansi),
+            ("file.path", &mut self.file.path),
+            ("file.prefix", &mut self.file.prefix),
+            ("file.rotation", &mut self.file.rotation),
+            ("file.level", &mut self.file.level),
+            ("file.format", &mut self.file.format),
+            ("otlp.endpoint", &mut self.otlp.endpoint),
+            ("otlp.protocol", &mut self.otlp.protocol),
+            ("otlp.compression", &mut self.otlp.compression),
+            ("otlp.level", &mut self.otlp.level),
+        ] {
+            if let Some(v) = value {
+                *v = expand(v, key, env)?;
+            }
+        }
+        if let Some(sampler) = &mut self.otlp.sampler {
+            sampler.kind = expand(&sampler.kind, "otlp.sampler.kind", env)?;
+        }
+        for (name, value) in &mut self.otlp.headers.0 {
+            *value = expand(value, &format!("otlp.headers.{name}"), env)?;
+        }
+        for (name, value) in &mut self.resource {
+            *value = expand(value, &format!("resource.{name}"), env)?;
+        }
+        Ok(())
+    }
+}
+
+/// Reports the first key that is not in [`SCHEMA`], with the closest valid key.
+fn check_keys(table: &toml::Table, path: &str, origin: &str) -> Result<(), InitError> {
+    let Some((_, allowed)) = SCHEMA.iter().find(|(p, _)| *p == path) else {
+        return Ok(()); // a free-form table
+    };
+    for (key, value) in table {
+        let full = join_path(path, key);
+        if !allowed.contains(&key.as_str()) {
+            return Err(InitError::UnknownKey {
+                suggestion: closest_key(path, key),
+                path: full,
+                origin: format!("config file {origin}"),
+            });
+        }
+        if let toml::Value::Table(inner) = value {
+            check_keys(inner, &full, origin)?;
+        }
+    }
+    Ok(())
+}
+
+fn join_path(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// The most similar valid key: same table first, then any table (for a key written in
+/// the wrong section).
+fn closest_key(path: &str, key: &str) -> Option<String> {
+    const THRESHOLD: f64 = 0.8;
+    let best = |keys: &mut dyn Iterator<Item = (String, &str)>| {
+        keys.map(|(full, leaf)| (strsim::jaro_winkler(key, leaf), full))
+            .filter(|(score, _)| *score >= THRESHOLD)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, full)| full)
+    };
+    let same_table = SCHEMA
+        .iter()
+        .filter(|(p, _)| *p == path)
+        .flat_map(|(p, keys)| keys.iter().map(move |k| (join_path(p, k), *k)));
+    best(&mut same_table.into_iter()).or_else(|| {
+        let mut all = SCHEMA
+            .iter()
+            .flat_map(|(p, keys)| keys.iter().map(move |k| (join_path(p, k), *k)));
+        best(&mut all)
+    })
+}
+
+/// Expands `${VAR}` and `${VAR:-default}` in `value`; `key` names the setting in errors.
+pub(crate) fn expand(value: &str, key: &str, env: EnvLookup<'_>) -> Result<String, InitError> {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            return Err(InitError::invalid(
+                format!("`{key}`"),
+                value,
+                "`${` must be closed by `}`, as in `${VAR}` or `${VAR:-default}`",
+            ));
+        };
+        let inner = &after[..end];
+        let (var, default) = match inner.split_once(":-") {
+            Some((var, default)) => (var, Some(default)),
+            None => (inner, None),
+        };
+        if var.is_empty() || !var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(InitError::invalid(
+                format!("`{key}`"),
+                value,
+                "a variable name has only letters, digits and `_`, as in `${APP_VERSION}`",
+            ));
+        }
+        match (env(var).filter(|v| !v.is_empty()), default) {
+            (Some(v), _) => out.push_str(&v),
+            (None, Some(default)) => out.push_str(default),
+            (None, None) => {
+                return Err(InitError::UnsetVariable {
+                    var: var.to_owned(),
+                    key: key.to_owned(),
+                });
+            }
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn schema_lists_every_field() {
+        // Each key of the schema deserializes, so the schema and the structs agree.
+        let text = r#"
+            shutdown_timeout_ms = 1
+            [service]
+            name = "a"
+            version = "b"
+            namespace = "c"
+            instance_id = "d"
+            environment = "e"
+            [resource]
+            any = "x"
+            [console]
+            enabled = true
+            level = "info"
+            format = "json"
+            ansi = "never"
+            [file]
+            enabled = true
+            path = "p"
+            prefix = "q"
+            rotation = "daily"
+            max_files = 2
+            level = "debug"
+            format = "text"
+            [otlp]
+            enabled = true
+            endpoint = "http://h:1"
+            protocol = "grpc"
+            headers = { k = "v" }
+            timeout_ms = 3
+            compression = "gzip"
+            level = "info"
+            sampler = { kind = "always_on", ratio = 1.0 }
+            batch = { max_queue_size = 1, scheduled_delay_ms = 2, max_export_batch_size = 1 }
+        "#;
+        Config::parse(text, "test", &no_env).unwrap();
+    }
+
+    #[test]
+    fn expansion_forms() {
+        let env = |name: &str| (name == "SET").then(|| "yes".to_owned());
+        assert_eq!(expand("a${SET}b", "k", &env).unwrap(), "ayesb");
+        assert_eq!(expand("${UNSET:-d}", "k", &env).unwrap(), "d");
+        assert_eq!(expand("${SET:-d}", "k", &env).unwrap(), "yes");
+        assert_eq!(expand("${UNSET:-}", "k", &env).unwrap(), "");
+        assert_eq!(expand("no vars", "k", &env).unwrap(), "no vars");
+    }
+}

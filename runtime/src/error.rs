@@ -1,0 +1,155 @@
+//! What can go wrong when telemetry starts or stops.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Why [`init`](crate::init) or [`TelemetryBuilder::init`](crate::TelemetryBuilder::init)
+/// failed. Every message names the setting (a config key such as `otlp.endpoint`, an
+/// environment variable such as `OTEL_TRACES_SAMPLER_ARG`, or a builder method), the
+/// offending value and what is allowed. Header values are never part of a message.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InitError {
+    /// A key in the config file that semtrace does not know.
+    #[error("unknown key `{path}` in {origin}{}", did_you_mean(suggestion.as_deref()))]
+    UnknownKey {
+        /// Dotted path of the key, e.g. `otlp.endpont`.
+        path: String,
+        /// Closest valid key, if one is close enough.
+        suggestion: Option<String>,
+        /// Where the key was read from.
+        origin: String,
+    },
+    /// A value that is not allowed for its setting.
+    #[error("invalid value `{value}` for {key}: {allowed}")]
+    InvalidValue {
+        /// The setting: `` `otlp.sampler.ratio` in config file ``, `` `OTEL_TRACES_SAMPLER` ``, …
+        key: String,
+        /// The value as given (never a header value).
+        value: String,
+        /// What is allowed instead.
+        allowed: String,
+    },
+    /// `${VAR}` without a default names a variable that is not set.
+    #[error(
+        "environment variable `{var}` used in `{key}` is not set; set it or give a default with `${{{var}:-default}}`"
+    )]
+    UnsetVariable {
+        /// The variable.
+        var: String,
+        /// The config key whose value referenced it.
+        key: String,
+    },
+    /// The config file could not be read.
+    #[error("cannot read config file `{}`: {source}", path.display())]
+    ReadConfig {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The config file is not valid TOML or a value has the wrong type.
+    #[error("invalid config file {origin}: {message}")]
+    ParseConfig {
+        /// Where the text came from.
+        origin: String,
+        /// The parser's message (with line and column).
+        message: String,
+    },
+    /// A setting needs a cargo feature that this build of semtrace leaves out.
+    #[error("{what} needs the `{feature}` feature of semtrace, which this build leaves out")]
+    FeatureDisabled {
+        /// The setting that asked for it.
+        what: String,
+        /// The cargo feature to enable.
+        feature: &'static str,
+    },
+    /// The log directory could not be set up.
+    #[error("cannot write log files in `{}`: {message}", path.display())]
+    FileOutput {
+        /// The directory.
+        path: PathBuf,
+        /// What failed.
+        message: String,
+    },
+    /// The OTLP exporter could not be built.
+    #[error("cannot build the OTLP exporter for `{endpoint}`: {message}")]
+    Exporter {
+        /// The endpoint it was built for.
+        endpoint: String,
+        /// The exporter's message.
+        message: String,
+    },
+    /// The small Tokio runtime that drives the gRPC exporter could not start.
+    #[error("cannot start the runtime of the gRPC exporter: {0}")]
+    Runtime(#[source] std::io::Error),
+    /// A global `tracing` subscriber is already installed.
+    #[error("a global tracing subscriber is already installed; call `semtrace::init()` once")]
+    AlreadyInitialized,
+}
+
+fn did_you_mean(suggestion: Option<&str>) -> String {
+    suggestion.map_or_else(String::new, |s| format!("; did you mean `{s}`?"))
+}
+
+impl InitError {
+    pub(crate) fn invalid(
+        key: impl Into<String>,
+        value: impl fmt::Display,
+        allowed: impl Into<String>,
+    ) -> Self {
+        Self::InvalidValue {
+            key: key.into(),
+            value: value.to_string(),
+            allowed: allowed.into(),
+        }
+    }
+}
+
+/// What went wrong while [`Guard::shutdown`](crate::Guard::shutdown) flushed and stopped
+/// the outputs. Telemetry is stopped either way; this only reports what may be lost.
+#[derive(Debug, thiserror::Error)]
+#[error("telemetry shutdown incomplete: {}", join(.failures))]
+pub struct ShutdownError {
+    failures: Vec<ShutdownFailure>,
+}
+
+fn join(failures: &[ShutdownFailure]) -> String {
+    failures
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl ShutdownError {
+    pub(crate) fn new(failures: Vec<ShutdownFailure>) -> Option<Self> {
+        (!failures.is_empty()).then_some(Self { failures })
+    }
+
+    /// Each output that failed, in shutdown order.
+    pub fn failures(&self) -> &[ShutdownFailure] {
+        &self.failures
+    }
+}
+
+/// One output that did not shut down cleanly.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ShutdownFailure {
+    /// The tracer provider did not finish within the shutdown timeout.
+    #[error("span export did not finish within {0:?}")]
+    Timeout(Duration),
+    /// Some span exports failed (e.g. the collector is unreachable); their spans are lost.
+    #[error("{failed} span export(s) failed, last error: {last_error}")]
+    Export {
+        /// How many export calls failed since start.
+        failed: usize,
+        /// The last exporter error.
+        last_error: String,
+    },
+    /// The tracer provider reported another error.
+    #[error("tracer provider shutdown failed: {0}")]
+    Provider(String),
+}

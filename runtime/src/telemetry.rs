@@ -1,0 +1,331 @@
+//! Code-first setup: [`Telemetry::builder`] and [`init`].
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tracing::Dispatch;
+use tracing_subscriber::layer::SubscriberExt as _;
+
+use crate::config::Config;
+use crate::error::InitError;
+use crate::guard::Guard;
+use crate::settings::{
+    self, Ansi, Compression, ConsoleFormat, FileFormat, Overrides, Protocol, Rotation, Sampler,
+    Settings,
+};
+
+/// Sets up telemetry from the environment (and the file named by `SEMTRACE_CONFIG`)
+/// and installs it as the global `tracing` subscriber.
+///
+/// With no environment at all this writes `info` and above to stderr and exports
+/// nothing. Setting `OTEL_EXPORTER_OTLP_ENDPOINT` turns OTLP export on. See
+/// [`settings`](crate::settings) for every variable and the precedence rules.
+///
+/// ```no_run
+/// fn main() -> Result<(), semtrace::InitError> {
+///     let _guard = semtrace::init()?;
+///     tracing::info!("started");
+///     Ok(())
+/// } // the guard flushes here
+/// ```
+pub fn init() -> Result<Guard, InitError> {
+    TelemetryBuilder::default().init()
+}
+
+/// Entry point of the builder: `Telemetry::builder("my-service")…init()`.
+#[derive(Debug)]
+pub struct Telemetry(());
+
+impl Telemetry {
+    /// A builder for the service `name` (`service.name`).
+    pub fn builder(name: impl Into<String>) -> TelemetryBuilder {
+        TelemetryBuilder::default().service_name(name)
+    }
+}
+
+pub(crate) type BoxedLayer =
+    Box<dyn tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync>;
+
+/// A filter already checked during resolution.
+pub(crate) fn filter(directives: &str) -> tracing_subscriber::EnvFilter {
+    tracing_subscriber::EnvFilter::builder()
+        .parse(directives)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
+}
+
+type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// Configures the outputs; every call here wins over the environment and the config
+/// file (see [`settings`](crate::settings) for the precedence table).
+///
+/// # Defaults
+///
+/// | setting | default | config key | environment |
+/// |---------|---------|------------|-------------|
+/// | service name | `unknown_service:<executable>` | `service.name` | `OTEL_SERVICE_NAME` |
+/// | console | on, `full`, level `info`, colours on a terminal | `console.*` | `RUST_LOG`, `NO_COLOR` |
+/// | file | off; when on: `daily`, all files kept, prefix = service name, `text`, `info` | `file.*` | — |
+/// | OTLP export | off; on when an endpoint is set | `otlp.endpoint` | `OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT` |
+/// | protocol | `http/protobuf` (`grpc` when only `otlp-grpc` is built) | `otlp.protocol` | `OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL` |
+/// | export timeout | 10 s | `otlp.timeout_ms` | `OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT` |
+/// | compression | none | `otlp.compression` | `OTEL_EXPORTER_OTLP_[TRACES_]COMPRESSION` |
+/// | OTLP level | `info` | `otlp.level` | — |
+/// | sampler | `parentbased_always_on` | `otlp.sampler` | `OTEL_TRACES_SAMPLER[_ARG]` |
+/// | batch | queue 2048, delay 5 s, batch 512 | `otlp.batch.*` | `OTEL_BSP_*` |
+/// | shutdown timeout | 5 s | `shutdown_timeout_ms` | — |
+#[must_use = "a builder does nothing until `init()` is called"]
+#[derive(Default)]
+pub struct TelemetryBuilder {
+    overrides: Overrides,
+    config: Option<Config>,
+    config_file: Option<PathBuf>,
+    env: Option<Lookup>,
+    #[cfg(feature = "console")]
+    console_writer: Option<tracing_subscriber::fmt::writer::BoxMakeWriter>,
+    #[cfg(feature = "otel")]
+    processor: Option<crate::otlp::ProcessorFactory>,
+}
+
+impl fmt::Debug for TelemetryBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TelemetryBuilder")
+            .field("overrides", &self.overrides)
+            .field("config", &self.config)
+            .field("config_file", &self.config_file)
+            .finish_non_exhaustive()
+    }
+}
+
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident($field:ident: $ty:ty) $(=> $conv:expr)?;)*) => {$(
+        $(#[$doc])*
+        pub fn $name(mut self, $field: $ty) -> Self {
+            self.overrides.$field = Some(setters!(@conv $field $($conv)?));
+            self
+        }
+    )*};
+    (@conv $field:ident) => { $field };
+    (@conv $field:ident $conv:expr) => { $conv($field) };
+}
+
+impl TelemetryBuilder {
+    setters! {
+        /// `service.name`.
+        service_name(service_name: impl Into<String>) => Into::into;
+        /// `service.version`, e.g. `env!("CARGO_PKG_VERSION")`.
+        service_version(service_version: impl Into<String>) => Into::into;
+        /// `service.namespace`.
+        service_namespace(service_namespace: impl Into<String>) => Into::into;
+        /// `service.instance.id`.
+        service_instance_id(service_instance_id: impl Into<String>) => Into::into;
+        /// `deployment.environment.name`.
+        deployment_environment(deployment_environment: impl Into<String>) => Into::into;
+        /// Turns console output on or off.
+        console(console: bool);
+        /// Console filter in `EnvFilter` syntax (wins over `RUST_LOG`).
+        console_level(console_level: impl Into<String>) => Into::into;
+        /// Console line format.
+        console_format(console_format: ConsoleFormat);
+        /// Console colours.
+        ansi(ansi: Ansi);
+        /// Writes log files into `dir` (turns file output on).
+        file_dir(file_dir: impl Into<PathBuf>) => Into::into;
+        /// Log file name prefix.
+        file_prefix(file_prefix: impl Into<String>) => Into::into;
+        /// Log file rotation.
+        file_rotation(file_rotation: Rotation);
+        /// Number of log files kept (at least 1).
+        file_max_files(file_max_files: usize);
+        /// File filter in `EnvFilter` syntax.
+        file_level(file_level: impl Into<String>) => Into::into;
+        /// Log file line format.
+        file_format(file_format: FileFormat);
+        /// Turns OTLP export on (with an endpoint) or off.
+        otlp(otlp: bool);
+        /// Collector URL (turns export on). For HTTP, `/v1/traces` is appended.
+        otlp_endpoint(otlp_endpoint: impl Into<String>) => Into::into;
+        /// OTLP transport.
+        otlp_protocol(otlp_protocol: Protocol);
+        /// Bound on one export call, retries included.
+        otlp_timeout(otlp_timeout: Duration);
+        /// Payload compression.
+        otlp_compression(otlp_compression: Compression);
+        /// Filter in `EnvFilter` syntax for what is exported.
+        otlp_level(otlp_level: impl Into<String>) => Into::into;
+        /// Sampler.
+        sampler(sampler: Sampler);
+        /// Batch processor queue size.
+        max_queue_size(max_queue_size: usize);
+        /// Delay between two batch exports.
+        scheduled_delay(scheduled_delay: Duration);
+        /// Spans per export call.
+        max_export_batch_size(max_export_batch_size: usize);
+        /// Bound on flushing at shutdown (default 5 s).
+        shutdown_timeout(shutdown_timeout: Duration);
+    }
+
+    /// Adds a resource attribute.
+    pub fn resource_attribute(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.overrides
+            .resource_attributes
+            .insert(key.into(), value.into());
+        self
+    }
+
+    /// Adds a header to every export (e.g. an API key; never logged).
+    pub fn otlp_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.overrides
+            .otlp_headers
+            .insert(name.into(), value.into());
+        self
+    }
+
+    /// Uses a parsed config file (instead of the one named by `SEMTRACE_CONFIG`).
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = Some(config);
+        self
+    }
+
+    /// Reads this config file (instead of the one named by `SEMTRACE_CONFIG`).
+    pub fn config_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config_file = Some(path.into());
+        self
+    }
+
+    /// Writes console output to `writer` instead of stderr; colours are then on only
+    /// with [`Ansi::Always`].
+    #[cfg(feature = "console")]
+    pub fn console_writer<W>(mut self, writer: W) -> Self
+    where
+        W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
+    {
+        self.console_writer = Some(tracing_subscriber::fmt::writer::BoxMakeWriter::new(writer));
+        self
+    }
+
+    /// Reads environment variables through `lookup` instead of the process
+    /// environment (for tests).
+    #[doc(hidden)]
+    pub fn env_lookup(
+        mut self,
+        lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.env = Some(Arc::new(lookup));
+        self
+    }
+
+    /// Exports spans through `exporter` (behind the usual batch processor) instead of
+    /// OTLP, e.g. opentelemetry_sdk's `InMemorySpanExporter` in tests.
+    #[doc(hidden)]
+    #[cfg(feature = "otel")]
+    pub fn span_exporter<E>(mut self, exporter: E) -> Self
+    where
+        E: opentelemetry_sdk::trace::SpanExporter + 'static,
+    {
+        self.processor = Some(crate::otlp::processor_for(exporter));
+        self
+    }
+
+    /// Applies the precedence rules and checks every value, without starting anything.
+    pub fn resolve(&self) -> Result<Settings, InitError> {
+        let process_env = |name: &str| std::env::var(name).ok();
+        let env: &dyn Fn(&str) -> Option<String> = match &self.env {
+            Some(lookup) => lookup.as_ref(),
+            None => &process_env,
+        };
+        let from_file;
+        let config = match (&self.config, &self.config_file) {
+            (Some(config), _) => config,
+            (None, Some(path)) => {
+                from_file = Config::from_file_with_env(path, env)?;
+                &from_file
+            }
+            (None, None) => match env("SEMTRACE_CONFIG").filter(|p| !p.is_empty()) {
+                Some(path) => {
+                    from_file = Config::from_file_with_env(path.as_ref(), env)?;
+                    &from_file
+                }
+                None => &Config::default(),
+            },
+        };
+        settings::resolve(&self.overrides, env, config)
+    }
+
+    /// Builds the subscriber without installing it: for tests
+    /// (`tracing::dispatcher::set_default`) and programs that manage dispatchers
+    /// themselves. Also installs the W3C propagators globally.
+    pub fn build(self) -> Result<(Dispatch, Guard), InitError> {
+        let settings = self.resolve()?;
+        let mut guard = Guard::new(settings.shutdown_timeout);
+        #[allow(unused_mut)]
+        let mut layers: Vec<BoxedLayer> = Vec::new();
+        #[cfg(feature = "otel")]
+        let mut has_otel = false;
+
+        #[cfg(feature = "otel")]
+        {
+            crate::propagation::install();
+            if let Some(export) = crate::otlp::build(&settings, self.processor)? {
+                use opentelemetry::trace::TracerProvider as _;
+                use tracing_subscriber::Layer as _;
+                let tracer = export.provider.tracer("semtrace");
+                let level = settings.otlp.as_ref().map_or("trace", |o| o.level.as_str());
+                layers.push(
+                    tracing_opentelemetry::layer()
+                        .with_tracer(tracer)
+                        .with_filter(filter(level))
+                        .boxed(),
+                );
+                guard.set_export(export);
+                has_otel = true;
+            }
+        }
+        #[cfg(feature = "otel")]
+        let local_ids = !has_otel;
+        #[cfg(not(feature = "otel"))]
+        let local_ids = true;
+        #[cfg(any(feature = "console", feature = "file"))]
+        if local_ids {
+            layers.push(Box::new(crate::ids::LocalIdsLayer));
+        }
+        #[cfg(not(any(feature = "console", feature = "file")))]
+        let _ = local_ids;
+
+        #[cfg(feature = "console")]
+        if let Some(console) = &settings.console {
+            layers.push(crate::outputs::console_layer(console, self.console_writer));
+        }
+
+        #[cfg(feature = "file")]
+        if let Some(file) = &settings.file {
+            let (layer, worker) = crate::outputs::file_layer(file)?;
+            layers.push(layer);
+            guard.set_file(worker);
+        }
+        #[cfg(not(feature = "file"))]
+        if let Some(file) = &settings.file {
+            return Err(InitError::FeatureDisabled {
+                what: format!("file output to `{}`", file.dir.display()),
+                feature: "file",
+            });
+        }
+
+        let subscriber = tracing_subscriber::registry().with(layers);
+        Ok((Dispatch::new(subscriber), guard))
+    }
+
+    /// Builds the outputs and installs them as the global `tracing` subscriber (and the
+    /// tracer provider as the global OpenTelemetry provider).
+    pub fn init(self) -> Result<Guard, InitError> {
+        let (dispatch, guard) = self.build()?;
+        #[cfg(feature = "otel")]
+        if let Some(provider) = guard.provider() {
+            opentelemetry::global::set_tracer_provider(provider);
+        }
+        tracing::dispatcher::set_global_default(dispatch)
+            .map_err(|_| InitError::AlreadyInitialized)?;
+        Ok(guard)
+    }
+}
