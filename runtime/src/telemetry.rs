@@ -271,11 +271,21 @@ impl TelemetryBuilder {
                 use opentelemetry::trace::TracerProvider as _;
                 use tracing_subscriber::Layer as _;
                 let tracer = export.provider.tracer("semtrace");
-                let level = settings.otlp.as_ref().map_or("trace", |o| o.level.as_str());
+                // Without OTLP settings (an injected exporter) the builder's level or
+                // the documented default applies.
+                let level = settings.otlp.as_ref().map_or_else(
+                    || {
+                        self.overrides
+                            .otlp_level
+                            .clone()
+                            .unwrap_or_else(|| "info".to_owned())
+                    },
+                    |o| o.level.clone(),
+                );
                 layers.push(
                     tracing_opentelemetry::layer()
                         .with_tracer(tracer)
-                        .with_filter(filter(level))
+                        .with_filter(filter(&level))
                         .boxed(),
                 );
                 guard.set_export(export);

@@ -1,0 +1,440 @@
+//! Config file errors and the precedence table (builder > env > file > defaults),
+//! resolved with an injected environment so no test touches the process environment.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use semtrace::settings::{Compression, ConsoleFormat, Protocol, Rotation, Sampler};
+use semtrace::{Config, InitError, Settings, TelemetryBuilder};
+
+fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
+    let map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    move |name| map.get(name).cloned()
+}
+
+fn parse(text: &str) -> Result<Config, InitError> {
+    Config::parse(text, "test.toml", &env(&[]))
+}
+
+fn parse_err(text: &str) -> String {
+    parse(text).unwrap_err().to_string()
+}
+
+fn builder(file: &str, vars: &[(&str, &str)]) -> TelemetryBuilder {
+    let config = Config::parse(file, "test.toml", &env(vars)).unwrap();
+    TelemetryBuilder::default()
+        .config(config)
+        .env_lookup(env(vars))
+}
+
+fn resolve(file: &str, vars: &[(&str, &str)]) -> Settings {
+    builder(file, vars).resolve().unwrap()
+}
+
+fn resolve_err(b: &TelemetryBuilder) -> String {
+    b.resolve().unwrap_err().to_string()
+}
+
+// ---- config file errors ----
+
+#[test]
+fn unknown_key_names_path_and_closest_key() {
+    assert_eq!(
+        parse_err("[otlp]\nendpont = \"http://x:4317\""),
+        "unknown key `otlp.endpont` in config file test.toml; did you mean `otlp.endpoint`?"
+    );
+}
+
+#[test]
+fn unknown_nested_key_names_full_path() {
+    assert_eq!(
+        parse_err("[otlp]\nsampler = { knd = \"always_on\" }"),
+        "unknown key `otlp.sampler.knd` in config file test.toml; did you mean `otlp.sampler.kind`?"
+    );
+}
+
+#[test]
+fn unknown_key_without_close_match_has_no_suggestion() {
+    assert_eq!(
+        parse_err("[console]\nzzz = 1"),
+        "unknown key `console.zzz` in config file test.toml"
+    );
+}
+
+#[test]
+fn unknown_section_suggests_section() {
+    assert_eq!(
+        parse_err("[consol]\nlevel = \"info\""),
+        "unknown key `consol` in config file test.toml; did you mean `console`?"
+    );
+}
+
+#[test]
+fn ratio_out_of_range() {
+    let b = builder(
+        "[otlp]\nendpoint = \"http://h:4317\"\nsampler = { kind = \"traceidratio\", ratio = 1.5 }",
+        &[],
+    );
+    assert_eq!(
+        resolve_err(&b),
+        "invalid value `1.5` for `otlp.sampler.ratio` in config file: expected a ratio between 0.0 and 1.0"
+    );
+}
+
+#[test]
+fn unknown_sampler_kind() {
+    let b = builder(
+        "[otlp]\nendpoint = \"http://h:4317\"\nsampler = { kind = \"sometimes\" }",
+        &[],
+    );
+    assert!(
+        resolve_err(&b).starts_with(
+            "invalid value `sometimes` for `otlp.sampler.kind` in config file: expected `always_on`"
+        ),
+        "{}",
+        resolve_err(&b)
+    );
+}
+
+#[test]
+fn malformed_url() {
+    let b = builder("[otlp]\nendpoint = \"localhost:4317\"", &[]);
+    assert_eq!(
+        resolve_err(&b),
+        "invalid value `localhost:4317` for `otlp.endpoint` in config file: expected an absolute `http://` or `https://` URL such as `http://localhost:4317`"
+    );
+}
+
+#[test]
+fn unknown_protocol() {
+    let b = builder(
+        "[otlp]\nendpoint = \"http://h:4317\"\nprotocol = \"carrier-pigeon\"",
+        &[],
+    );
+    assert_eq!(
+        resolve_err(&b),
+        "invalid value `carrier-pigeon` for `otlp.protocol` in config file: expected `grpc` `http/protobuf` (OTLP protocol)"
+    );
+}
+
+#[test]
+fn max_files_zero() {
+    let b = builder("[file]\npath = \"logs\"\nmax_files = 0", &[]);
+    assert_eq!(
+        resolve_err(&b),
+        "invalid value `0` for `file.max_files` in config file: expected a whole number of at least 1"
+    );
+}
+
+#[test]
+fn unset_variable_without_default() {
+    let err = Config::parse(
+        "[otlp]\nheaders = { \"x-api-key\" = \"${OTLP_API_KEY}\" }",
+        "test.toml",
+        &env(&[]),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "environment variable `OTLP_API_KEY` used in `otlp.headers.x-api-key` is not set; set it or give a default with `${OTLP_API_KEY:-default}`"
+    );
+}
+
+#[test]
+fn variable_with_default_and_set_variable_expand() {
+    let config = Config::parse(
+        "[service]\nversion = \"${APP_VERSION:-0.0.0}\"\nname = \"${NAME}\"",
+        "test.toml",
+        &env(&[("NAME", "coordinator")]),
+    )
+    .unwrap();
+    assert_eq!(config.service.version.as_deref(), Some("0.0.0"));
+    assert_eq!(config.service.name.as_deref(), Some("coordinator"));
+}
+
+#[test]
+fn wrong_type_is_a_parse_error_with_position() {
+    let msg = parse_err("[file]\nmax_files = \"seven\"");
+    assert!(msg.starts_with("invalid config file test.toml:"), "{msg}");
+    assert!(msg.contains("line 2"), "{msg}");
+}
+
+#[test]
+fn invalid_level_filter() {
+    let b = builder("[console]\nlevel = \"info,[[\"", &[]);
+    assert!(
+        resolve_err(&b).starts_with("invalid value `info,[[` for `console.level` in config file"),
+        "{}",
+        resolve_err(&b)
+    );
+}
+
+#[test]
+fn invalid_env_values_name_the_variable() {
+    let b = builder(
+        "",
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://h:4317"),
+            ("OTEL_TRACES_SAMPLER", "traceidratio"),
+            ("OTEL_TRACES_SAMPLER_ARG", "2"),
+        ],
+    );
+    assert_eq!(
+        resolve_err(&b),
+        "invalid value `2` for `OTEL_TRACES_SAMPLER_ARG`: expected a ratio between 0.0 and 1.0"
+    );
+    let b = builder(
+        "",
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://h:4317"),
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "many"),
+        ],
+    );
+    assert_eq!(
+        resolve_err(&b),
+        "invalid value `many` for `OTEL_BSP_MAX_QUEUE_SIZE`: expected a whole number of at least 1"
+    );
+}
+
+#[test]
+fn header_values_never_appear_in_errors_or_debug() {
+    let b = builder(
+        "",
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://h:4317"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=s3cr3t,broken"),
+        ],
+    );
+    let msg = resolve_err(&b);
+    assert!(!msg.contains("s3cr3t"), "{msg}");
+    assert!(msg.contains("`OTEL_EXPORTER_OTLP_HEADERS`"), "{msg}");
+
+    let config = Config::parse(
+        "[otlp]\nendpoint = \"http://h:4317\"\nheaders = { \"x-api-key\" = \"s3cr3t\" }",
+        "t",
+        &env(&[]),
+    )
+    .unwrap();
+    let settings = TelemetryBuilder::default()
+        .config(config.clone())
+        .otlp_header("authorization", "Bearer t0ken")
+        .env_lookup(env(&[]))
+        .resolve()
+        .unwrap();
+    let debug = format!("{settings:?} {config:?}");
+    assert!(
+        !debug.contains("s3cr3t") && !debug.contains("t0ken"),
+        "{debug}"
+    );
+    assert!(
+        debug.contains("x-api-key") && debug.contains("<redacted>"),
+        "{debug}"
+    );
+    assert_eq!(
+        settings.otlp.unwrap().headers.get("x-api-key"),
+        Some("s3cr3t")
+    );
+}
+
+// ---- precedence: one test per row of the table ----
+
+const FILE: &str = r#"
+[service]
+name = "from-file"
+[console]
+level = "warn"
+format = "compact"
+[otlp]
+endpoint = "http://file:4317"
+protocol = "grpc"
+timeout_ms = 1000
+sampler = { kind = "always_off" }
+"#;
+
+#[test]
+fn row4_defaults_without_env_or_file() {
+    let s = resolve("", &[]);
+    assert!(
+        s.service_name.starts_with("unknown_service"),
+        "{}",
+        s.service_name
+    );
+    let console = s.console.unwrap();
+    assert_eq!(console.level, "info");
+    assert_eq!(console.format, ConsoleFormat::Full);
+    assert!(s.file.is_none());
+    assert!(s.otlp.is_none(), "no endpoint: no export");
+    assert_eq!(s.shutdown_timeout, Duration::from_secs(5));
+}
+
+#[test]
+fn row3_file_beats_defaults() {
+    let s = resolve(FILE, &[]);
+    assert_eq!(s.service_name, "from-file");
+    assert_eq!(s.console.as_ref().unwrap().level, "warn");
+    assert_eq!(s.console.unwrap().format, ConsoleFormat::Compact);
+    let otlp = s.otlp.unwrap();
+    assert_eq!(otlp.endpoint, "http://file:4317");
+    assert_eq!(otlp.protocol, Protocol::Grpc);
+    assert_eq!(otlp.timeout, Duration::from_secs(1));
+    assert_eq!(otlp.sampler, Sampler::AlwaysOff);
+}
+
+#[test]
+fn row2_env_beats_file() {
+    let s = resolve(
+        FILE,
+        &[
+            ("OTEL_SERVICE_NAME", "from-env"),
+            ("RUST_LOG", "debug"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://env:4318"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"),
+            ("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"),
+            ("OTEL_TRACES_SAMPLER_ARG", "0.25"),
+        ],
+    );
+    assert_eq!(s.service_name, "from-env");
+    assert_eq!(s.console.unwrap().level, "debug");
+    let otlp = s.otlp.unwrap();
+    assert_eq!(otlp.endpoint, "http://env:4318/v1/traces");
+    assert_eq!(otlp.protocol, Protocol::HttpProtobuf);
+    assert_eq!(otlp.timeout, Duration::from_millis(2500));
+    assert_eq!(otlp.sampler, Sampler::ParentBasedTraceIdRatio(0.25));
+}
+
+#[test]
+fn row1_builder_beats_env() {
+    let s = builder(
+        FILE,
+        &[
+            ("OTEL_SERVICE_NAME", "from-env"),
+            ("RUST_LOG", "debug"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://env:4318"),
+            ("OTEL_TRACES_SAMPLER", "always_on"),
+        ],
+    )
+    .service_name("from-builder")
+    .console_level("error")
+    .otlp_endpoint("http://builder:4317")
+    .otlp_protocol(Protocol::Grpc)
+    .sampler(Sampler::TraceIdRatio(0.5))
+    .resolve()
+    .unwrap();
+    assert_eq!(s.service_name, "from-builder");
+    assert_eq!(s.console.unwrap().level, "error");
+    let otlp = s.otlp.unwrap();
+    assert_eq!(otlp.endpoint, "http://builder:4317");
+    assert_eq!(otlp.sampler, Sampler::TraceIdRatio(0.5));
+}
+
+#[test]
+fn maps_merge_per_key_in_precedence_order() {
+    let file = "[resource]\nteam = \"file\"\nregion = \"file\"\n[otlp]\nendpoint = \"http://h:4317\"\nheaders = { a = \"file\", b = \"file\" }";
+    let s = builder(
+        file,
+        &[
+            (
+                "OTEL_RESOURCE_ATTRIBUTES",
+                "region=env,service.version=1.2.3,zone=a%20b",
+            ),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "b=env,c=env"),
+        ],
+    )
+    .otlp_header("c", "builder")
+    .resource_attribute("zone", "builder")
+    .resolve()
+    .unwrap();
+    assert_eq!(s.resource_attributes["team"], "file");
+    assert_eq!(s.resource_attributes["region"], "env");
+    assert_eq!(s.resource_attributes["zone"], "builder");
+    assert_eq!(s.service_version.as_deref(), Some("1.2.3"));
+    assert!(!s.resource_attributes.contains_key("service.version"));
+    let headers = s.otlp.unwrap().headers;
+    assert_eq!(headers.get("a"), Some("file"));
+    assert_eq!(headers.get("b"), Some("env"));
+    assert_eq!(headers.get("c"), Some("builder"));
+}
+
+#[test]
+fn sdk_disabled_turns_export_off_whatever_else_is_set() {
+    let s = builder(FILE, &[("OTEL_SDK_DISABLED", "true")])
+        .otlp_endpoint("http://builder:4317")
+        .resolve()
+        .unwrap();
+    assert!(s.otlp.is_none());
+    let s = resolve(FILE, &[("OTEL_SDK_DISABLED", "false")]);
+    assert!(s.otlp.is_some());
+}
+
+#[test]
+fn traces_specific_variables_win_and_endpoint_is_used_as_is() {
+    let s = resolve(
+        "",
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://generic:4318"),
+            (
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                "http://traces:4318/custom",
+            ),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+            ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf"),
+            ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
+            ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "700"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "900"),
+        ],
+    );
+    let otlp = s.otlp.unwrap();
+    assert_eq!(otlp.endpoint, "http://traces:4318/custom");
+    assert_eq!(otlp.protocol, Protocol::HttpProtobuf);
+    assert_eq!(otlp.compression, Compression::Gzip);
+    assert_eq!(otlp.timeout, Duration::from_millis(700));
+}
+
+#[test]
+fn batch_settings_from_env_and_file() {
+    let file = "[otlp]\nendpoint = \"http://h:4317\"\nbatch = { max_queue_size = 100, scheduled_delay_ms = 50, max_export_batch_size = 10 }";
+    let s = resolve(file, &[("OTEL_BSP_MAX_QUEUE_SIZE", "300")]);
+    let otlp = s.otlp.unwrap();
+    assert_eq!(otlp.max_queue_size, 300);
+    assert_eq!(otlp.scheduled_delay, Duration::from_millis(50));
+    assert_eq!(otlp.max_export_batch_size, 10);
+}
+
+#[test]
+fn semtrace_config_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("telemetry.toml");
+    std::fs::write(
+        &path,
+        "[service]\nname = \"from-semtrace-config\"\n[file]\npath = \"logs\"\nrotation = \"hourly\"\nmax_files = 3",
+    )
+    .unwrap();
+    let path_str = path.to_str().unwrap().to_owned();
+    let s = TelemetryBuilder::default()
+        .env_lookup(move |name| (name == "SEMTRACE_CONFIG").then(|| path_str.clone()))
+        .resolve()
+        .unwrap();
+    assert_eq!(s.service_name, "from-semtrace-config");
+    let file = s.file.unwrap();
+    assert_eq!(file.rotation, Rotation::Hourly);
+    assert_eq!(file.max_files, Some(3));
+    assert_eq!(file.prefix, "from-semtrace-config");
+}
+
+#[test]
+fn missing_config_file_names_the_path() {
+    let err = TelemetryBuilder::default()
+        .env_lookup(env(&[]))
+        .config_file("does/not/exist.toml")
+        .resolve()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("cannot read config file `does/not/exist.toml`:"),
+        "{err}"
+    );
+}
