@@ -87,10 +87,11 @@ pub(crate) struct FieldArg {
     pub(crate) value: Option<FieldValue>,
 }
 
-/// `word` or `word = expr`.
+/// `word` or `word = expr` (options that stand for a field also take `%expr` / `?expr`).
 pub(crate) struct OptArg {
     pub(crate) name: Ident,
     pub(crate) value: Option<Expr>,
+    pub(crate) sigil: Sigil,
 }
 
 pub(crate) enum Arg {
@@ -116,13 +117,18 @@ impl Parse for Args {
                 };
                 Arg::Field(FieldArg { key, value })
             } else {
-                let value = if input.peek(Token![=]) {
+                let (value, sigil) = if input.peek(Token![=]) {
                     input.parse::<Token![=]>()?;
-                    Some(input.parse()?)
+                    let v: FieldValue = input.parse()?;
+                    (Some(v.expr), v.sigil)
                 } else {
-                    None
+                    (None, Sigil::Value)
                 };
-                Arg::Opt(OptArg { name: first, value })
+                Arg::Opt(OptArg {
+                    name: first,
+                    value,
+                    sigil,
+                })
             };
             args.push(arg);
             if input.is_empty() {

@@ -148,6 +148,13 @@ impl GivenOpt<'_> {
             );
             return None;
         };
+        if !matches!(self.arg.sigil, Sigil::Value) {
+            cx.error_spanned_by(
+                expr,
+                format_args!("`{}` takes a string literal", self.arg.name),
+            );
+            return None;
+        }
         if let Some(s) = args::literal(expr).and_then(args::Lit::str_value) {
             Some((s, expr))
         } else {
@@ -157,6 +164,15 @@ impl GivenOpt<'_> {
             );
             None
         }
+    }
+
+    /// The value of an option that stands for a field, with its sigil.
+    fn field_value(&self, cx: &Ctxt) -> Option<FieldValue> {
+        let expr = self.expr(cx)?;
+        Some(FieldValue {
+            sigil: self.arg.sigil.clone(),
+            expr: expr.clone(),
+        })
     }
 
     fn expr(&self, cx: &Ctxt) -> Option<&Expr> {
@@ -267,9 +283,9 @@ pub(crate) fn check_args(
                 (QUERY, "db.query.text"),
             ] {
                 if let Some(g) = opt(opt_name)
-                    && let Some(expr) = g.expr(cx)
+                    && let Some(value) = g.field_value(cx)
                 {
-                    field_args.push((option_field(&g.arg.name, key, expr), Some(opt_name)));
+                    field_args.push((option_field(&g.arg.name, key, value), Some(opt_name)));
                 }
             }
         }
@@ -320,7 +336,7 @@ pub(crate) fn check_args(
                 (URL, "url.full"),
             ] {
                 if let Some(g) = opt(opt_name)
-                    && let Some(expr) = g.expr(cx)
+                    && let Some(value) = g.field_value(cx)
                     && !(side == HttpSide::Server && opt_name == URL
                         || side == HttpSide::Client && opt_name == ROUTE)
                 {
@@ -328,7 +344,7 @@ pub(crate) fn check_args(
                         // Method and route make the span name: they must be literals.
                         g.str_lit(cx);
                     }
-                    field_args.push((option_field(&g.arg.name, key, expr), Some(opt_name)));
+                    field_args.push((option_field(&g.arg.name, key, value), Some(opt_name)));
                 }
             }
         }
@@ -366,7 +382,7 @@ pub(crate) fn check_args(
             let clean = sanitize_literal(&s.value());
             field.record = FieldRecord::Literal(syn::parse_quote_spanned!(s.span()=> #clean));
         } else if *from_option == Some(QUERY) && sanitize {
-            if let FieldRecord::Checked { expr, .. } = &field.record {
+            if let FieldRecord::Checked { expr, .. } | FieldRecord::Display(expr) = &field.record {
                 field.record = FieldRecord::Display(
                     syn::parse_quote!(::semtrace::__private::sanitize_sql(#expr)),
                 );
@@ -422,17 +438,14 @@ pub(crate) fn check_args(
 }
 
 /// A field that an option stands for, with the option's name as its key tokens.
-fn option_field(name: &Ident, key: &str, expr: &Expr) -> FieldArg {
+fn option_field(name: &Ident, key: &str, value: FieldValue) -> FieldArg {
     // The key's tokens are the option's name, so errors land there.
     FieldArg {
         key: crate::args::DottedKey {
             segments: std::iter::once(name.clone()).collect(),
             text: key.to_owned(),
         },
-        value: Some(FieldValue {
-            sigil: Sigil::Value,
-            expr: expr.clone(),
-        }),
+        value: Some(value),
     }
 }
 

@@ -20,13 +20,32 @@ pub(crate) struct Prelude {
     pub(crate) deprecations: TokenStream,
     /// `key = value` pairs for `tracing::span!`.
     pub(crate) span_fields: Vec<TokenStream>,
+    /// Statements that set array fields once `__semtrace_span` exists.
+    pub(crate) arrays: Option<TokenStream>,
+}
+
+/// How `record!` records one field's value.
+pub(crate) enum Recorded {
+    Scalar(TokenStream),
+    Array(TokenStream),
+}
+
+fn is_array(ty: ValueType) -> bool {
+    matches!(
+        ty,
+        ValueType::StringArray
+            | ValueType::IntArray
+            | ValueType::DoubleArray
+            | ValueType::BooleanArray
+    )
 }
 
 /// Builds the checks and the field list. `record_fields` are the fields' value
 /// expressions in order, for `record!`.
-pub(crate) fn prelude(fields: &[Field]) -> (Prelude, Vec<TokenStream>) {
+pub(crate) fn prelude(fields: &[Field]) -> (Prelude, Vec<Recorded>) {
     let mut items = TokenStream::new();
     let mut deprecations = TokenStream::new();
+    let mut arrays = TokenStream::new();
     let mut span_fields = Vec::new();
     let mut values = Vec::new();
     for (i, field) in fields.iter().enumerate() {
@@ -50,7 +69,7 @@ pub(crate) fn prelude(fields: &[Field]) -> (Prelude, Vec<TokenStream>) {
         let key = &field.key;
         let value = match &field.record {
             FieldRecord::Empty => quote!(::semtrace::__private::Empty),
-            FieldRecord::Literal(e) => quote!(#e),
+            FieldRecord::Literal(e) => int_literal(e).unwrap_or_else(|| quote!(#e)),
             FieldRecord::Display(e) => quote!(::semtrace::__private::tracing::field::display(#e)),
             FieldRecord::Debug(e) => quote!(::semtrace::__private::tracing::field::debug(#e)),
             FieldRecord::Checked { expr, ty } => {
@@ -58,17 +77,37 @@ pub(crate) fn prelude(fields: &[Field]) -> (Prelude, Vec<TokenStream>) {
                 let check_fn = format_ident!("__semtrace_check_{}", i);
                 items.extend(check);
                 // The call carries the expression's span, so a type error lands on it.
-                quote_spanned!(expr.span()=> #check_fn(&(#expr)))
+                let mut checked = quote_spanned!(expr.span()=> #check_fn(&(#expr)));
+                if *ty == ValueType::Int {
+                    checked = quote!(::semtrace::__private::IntValue::to_i64(#checked));
+                }
+                if is_array(*ty) {
+                    // tracing fields cannot hold arrays: declare the field, set it after.
+                    span_fields.push(quote!(#key = ::semtrace::__private::Empty));
+                    arrays.extend(quote! {
+                        ::semtrace::__private::record_array(&__semtrace_span, #key, #checked);
+                    });
+                    values.push(Recorded::Array(checked));
+                    continue;
+                }
+                checked
             }
         };
         span_fields.push(quote!(#key = #value));
-        values.push(value);
+        values.push(Recorded::Scalar(value));
     }
     (
         Prelude {
             items,
             deprecations,
             span_fields,
+            arrays: (!arrays.is_empty()).then(|| {
+                quote! {
+                    if !__semtrace_span.is_disabled() {
+                        #arrays
+                    }
+                }
+            }),
         },
         values,
     )
@@ -82,12 +121,11 @@ fn check_items(i: usize, key: &str, ty: ValueType) -> TokenStream {
         ValueType::Int => quote!(IntValue),
         ValueType::Double => quote!(DoubleValue),
         ValueType::Boolean => quote!(BoolValue),
-        // Arrays are recorded with `Debug` until tracing can carry them.
-        ValueType::Any
-        | ValueType::StringArray
-        | ValueType::IntArray
-        | ValueType::DoubleArray
-        | ValueType::BooleanArray => quote!(AnyValue),
+        ValueType::Any => quote!(AnyValue),
+        ValueType::StringArray => quote!(StrArray),
+        ValueType::IntArray => quote!(IntArray),
+        ValueType::DoubleArray => quote!(DoubleArray),
+        ValueType::BooleanArray => quote!(BoolArray),
     };
     let trait_name = format_ident!("__SemtraceCheck{}", i);
     let fn_name = format_ident!("__semtrace_check_{}", i);
@@ -105,7 +143,17 @@ fn check_items(i: usize, key: &str, ty: ValueType) -> TokenStream {
         }
         ValueType::Double => "doubles are recorded from `f64` or `f32`",
         ValueType::Boolean => "booleans are recorded from `bool`",
-        _ => "any `tracing` value is accepted",
+        ValueType::StringArray => {
+            "string arrays are recorded from slices, arrays or `Vec`s of `&str` or `String`"
+        }
+        ValueType::IntArray => "int arrays are recorded from slices, arrays or `Vec`s of integers",
+        ValueType::DoubleArray => {
+            "double arrays are recorded from slices, arrays or `Vec`s of `f64` or `f32`"
+        }
+        ValueType::BooleanArray => {
+            "boolean arrays are recorded from slices, arrays or `Vec`s of `bool`"
+        }
+        ValueType::Any => "any `tracing` value is accepted",
     };
     quote! {
         #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
@@ -119,13 +167,15 @@ fn check_items(i: usize, key: &str, ty: ValueType) -> TokenStream {
 }
 
 /// The instrumented function.
-pub(crate) fn expand_fn(spec: &Spec, func: ItemFn) -> TokenStream {
+pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenStream {
     let (prelude, _) = prelude(&spec.fields);
     let Prelude {
-        items,
+        mut items,
         deprecations,
         span_fields,
+        arrays,
     } = prelude;
+    items.extend(track);
     let level = &spec.level;
     let (static_name, otel_name) = match &spec.name {
         SpanName::Static(n) => (n.clone(), None),
@@ -149,6 +199,7 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn) -> TokenStream {
             ::semtrace::__private::set_parent_from_headers(&__semtrace_span, &#headers);
         }
     });
+    let set_parent = quote!(#set_parent #arrays);
     let http_status = spec.http.map(|side| {
         let server = side == HttpSide::Server;
         quote! {
@@ -229,8 +280,7 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn) -> TokenStream {
                 #set_parent
                 let __semtrace_future = {
                     let __semtrace_entered = __semtrace_span.enter();
-                    let __semtrace_body = move || #block;
-                    __semtrace_body()
+                    ::semtrace::__private::call_once(move || #block)
                 };
                 #wrap(::semtrace::__private::Traced::new(__semtrace_future, __semtrace_span, #on_exit))
             }
@@ -249,8 +299,7 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn) -> TokenStream {
             let __semtrace_result = {
                 let __semtrace_entered = __semtrace_span.enter();
                 let __semtrace_panic = ::semtrace::__private::PanicGuard::new(&__semtrace_span);
-                let __semtrace_body = #closure;
-                __semtrace_body()
+                ::semtrace::__private::call_once(#closure)
             };
             {
                 let __semtrace_out = &__semtrace_result;
@@ -395,4 +444,17 @@ fn contains_impl(ty: &Type) -> bool {
         })
     }
     walk(quote!(#ty))
+}
+
+/// An integer literal as an `i64` literal: tracing-opentelemetry records only `i64`
+/// as an int, and `8080_u16` would otherwise arrive as text.
+fn int_literal(expr: &Expr) -> Option<TokenStream> {
+    let lit = crate::args::literal(expr)?;
+    let syn::Lit::Int(int) = lit.lit else {
+        return None;
+    };
+    let sign = if lit.negative { "-" } else { "" };
+    let widened = syn::LitInt::new(&format!("{}i64", int.base10_digits()), int.span());
+    let sign: TokenStream = sign.parse().ok()?;
+    Some(quote!(#sign #widened))
 }

@@ -85,9 +85,7 @@ fn try_instrument(
     let cx = Ctxt::new();
     let spec = check::check_args(&cx, &loaded.registry, kind, &args, &func.sig.ident);
     cx.check()?;
-    let mut out = expand::expand_fn(&spec, func);
-    out.extend(track_files(&loaded.files));
-    Ok(out)
+    Ok(expand::expand_fn(&spec, func, track_files(&loaded.files)))
 }
 
 /// Parses the item, rejecting what cannot be instrumented with an error at its token.
@@ -167,13 +165,23 @@ fn record_impl(input: TokenStream2) -> syn::Result<TokenStream2> {
         deprecations,
         ..
     } = prelude;
-    let keys = checked.iter().map(|f| &f.key);
+    let records = checked.iter().zip(values).map(|(f, v)| {
+        let key = &f.key;
+        match v {
+            expand::Recorded::Scalar(v) => {
+                quote!(::semtrace::__private::record(&__semtrace_span, #key, &#v);)
+            }
+            expand::Recorded::Array(v) => {
+                quote!(::semtrace::__private::record_array(&__semtrace_span, #key, #v);)
+            }
+        }
+    });
     let track = track_files(&loaded.files);
     Ok(quote! {{
         #items
         #track
         #deprecations
         let __semtrace_span = ::semtrace::__private::Span::current();
-        #(::semtrace::__private::record(&__semtrace_span, #keys, &#values);)*
+        #(#records)*
     }})
 }

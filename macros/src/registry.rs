@@ -43,7 +43,18 @@ fn load(crate_dir: PathBuf) -> Result<Loaded, String> {
             files: Vec::new(),
         });
     }
-    let loaded = semtrace_semconv::load::load_dir(&dir).map_err(|e| e.to_string())?;
+    let loaded = semtrace_semconv::load::load_dir(&dir).map_err(|e| {
+        // Relative to the crate, as the user wrote it: no absolute paths in errors.
+        let file = e.file().strip_prefix(&crate_dir).unwrap_or(e.file());
+        let at = e
+            .location()
+            .map_or_else(String::new, |(line, col)| format!(":{line}:{col}"));
+        format!(
+            "broken semantic-conventions registry file `{}{at}`: {}",
+            file.display(),
+            e.message()
+        )
+    })?;
     Ok(Loaded {
         // Leaked once per crate and process, like the strings inside.
         registry: registry.with_table(Vec::leak(loaded.attributes)),

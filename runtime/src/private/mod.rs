@@ -15,7 +15,10 @@ pub use tracing::{Level, Span, field::Empty};
 pub use outcome::{
     ErrCode, ErrDebug, ErrDisplay, ErrNone, HttpStatus, Outcome, StatusNone, StatusSome,
 };
-pub use record::record;
+pub use record::{record, record_array};
 pub use semtrace_semconv::sql::sanitize as sanitize_sql;
-pub use traced::{PanicGuard, Traced};
-pub use values::{AnyValue, BoolValue, DoubleValue, IntValue, StrValue};
+pub use traced::{PanicGuard, Traced, call_once};
+pub use values::{
+    AnyValue, ArrayValue, BoolArray, BoolValue, DoubleArray, DoubleValue, IntArray, IntValue,
+    StrArray, StrValue,
+};

@@ -78,3 +78,22 @@ mod otel_fallback {
         }
     }
 }
+
+/// Records an array attribute: typed on the OpenTelemetry span with the `otel`
+/// feature (tracing fields cannot hold arrays), as `Debug` text otherwise.
+pub fn record_array<A: super::values::ArrayValue + ?Sized>(
+    span: &Span,
+    key: &'static str,
+    value: &A,
+) {
+    if span.is_disabled() {
+        return;
+    }
+    #[cfg(feature = "otel")]
+    {
+        use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+        span.set_attribute(key, opentelemetry::Value::Array(value.to_otel()));
+    }
+    #[cfg(not(feature = "otel"))]
+    span.record(key, tracing::field::debug(value));
+}

@@ -10,7 +10,14 @@ use tracing::field::Value;
 /// Values recorded as an OpenTelemetry `string`.
 pub trait StrValue: Value {}
 /// Values recorded as an OpenTelemetry `int`.
-pub trait IntValue: Value {}
+///
+/// tracing-opentelemetry keeps only `i64` as an int (other integer types reach it as
+/// text), so every integer is widened to `i64` here. A `u64` above `i64::MAX` has no
+/// `int` representation and is left unrecorded.
+pub trait IntValue {
+    /// The value as OpenTelemetry's `int`.
+    fn to_i64(&self) -> Option<i64>;
+}
 /// Values recorded as an OpenTelemetry `double`.
 pub trait DoubleValue: Value {}
 /// Values recorded as an OpenTelemetry `boolean`.
@@ -27,9 +34,30 @@ impl StrValue for Box<str> {}
 macro_rules! impl_marker {
     ($trait:ident: $($ty:ty),*) => { $(impl $trait for $ty {})* };
 }
-impl_marker!(IntValue: i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
-impl_marker!(
-    IntValue: core::num::NonZeroI8,
+macro_rules! int_values {
+    ($($ty:ty),*) => {$(
+        impl IntValue for $ty {
+            #[inline]
+            fn to_i64(&self) -> Option<i64> {
+                i64::try_from(*self).ok()
+            }
+        }
+    )*};
+}
+int_values!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
+
+macro_rules! nonzero_values {
+    ($($ty:ty),*) => {$(
+        impl IntValue for $ty {
+            #[inline]
+            fn to_i64(&self) -> Option<i64> {
+                self.get().to_i64()
+            }
+        }
+    )*};
+}
+nonzero_values!(
+    core::num::NonZeroI8,
     core::num::NonZeroI16,
     core::num::NonZeroI32,
     core::num::NonZeroI64,
@@ -38,6 +66,25 @@ impl_marker!(
     core::num::NonZeroU32,
     core::num::NonZeroU64
 );
+
+impl<T: IntValue + ?Sized> IntValue for &T {
+    #[inline]
+    fn to_i64(&self) -> Option<i64> {
+        (**self).to_i64()
+    }
+}
+impl<T: IntValue + ?Sized> IntValue for &mut T {
+    #[inline]
+    fn to_i64(&self) -> Option<i64> {
+        (**self).to_i64()
+    }
+}
+impl<T: IntValue> IntValue for Option<T> {
+    #[inline]
+    fn to_i64(&self) -> Option<i64> {
+        self.as_ref().and_then(IntValue::to_i64)
+    }
+}
 impl_marker!(DoubleValue: f32, f64);
 impl_marker!(BoolValue: bool);
 
@@ -49,4 +96,111 @@ macro_rules! impl_wrappers {
         impl<T: $trait> $trait for Option<T> {}
     )*};
 }
-impl_wrappers!(StrValue, IntValue, DoubleValue, BoolValue);
+impl_wrappers!(StrValue, DoubleValue, BoolValue);
+
+/// Sequences (`[T]`, `[T; N]`, `Vec<T>`, and references to them) for array attributes.
+pub trait Items {
+    /// The element type.
+    type Item;
+    /// The elements.
+    fn items(&self) -> &[Self::Item];
+}
+
+impl<T> Items for [T] {
+    type Item = T;
+    fn items(&self) -> &[T] {
+        self
+    }
+}
+impl<T, const N: usize> Items for [T; N] {
+    type Item = T;
+    fn items(&self) -> &[T] {
+        self
+    }
+}
+impl<T> Items for Vec<T> {
+    type Item = T;
+    fn items(&self) -> &[T] {
+        self
+    }
+}
+impl<A: Items + ?Sized> Items for &A {
+    type Item = A::Item;
+    fn items(&self) -> &[A::Item] {
+        (**self).items()
+    }
+}
+
+/// Values of array attributes: recorded as OpenTelemetry arrays (with the `otel`
+/// feature; as their `Debug` form otherwise).
+pub trait ArrayValue: core::fmt::Debug {
+    /// The OpenTelemetry array.
+    #[cfg(feature = "otel")]
+    fn to_otel(&self) -> opentelemetry::Array;
+}
+
+/// Values recorded as an OpenTelemetry `string[]`.
+pub trait StrArray: ArrayValue {}
+/// Values recorded as an OpenTelemetry `int[]`.
+pub trait IntArray: ArrayValue {}
+/// Values recorded as an OpenTelemetry `double[]`.
+pub trait DoubleArray: ArrayValue {}
+/// Values recorded as an OpenTelemetry `boolean[]`.
+pub trait BoolArray: ArrayValue {}
+
+/// Element types and how they become an OpenTelemetry array.
+pub trait Element: Sized {
+    /// The array of these elements.
+    #[cfg(feature = "otel")]
+    fn array(items: &[Self]) -> opentelemetry::Array;
+}
+
+/// Element kinds, one marker per array type.
+pub trait IntElement: Element {}
+/// Elements of `double[]`.
+pub trait DoubleElement: Element {}
+/// Elements of `boolean[]`.
+pub trait BoolElement: Element {}
+/// Elements of `string[]`.
+pub trait StrElement: Element {}
+
+macro_rules! elements {
+    ($variant:ident, $kind:ident, |$v:ident| $conv:expr; $($ty:ty),*) => {$(
+        impl Element for $ty {
+            #[cfg(feature = "otel")]
+            fn array(items: &[Self]) -> opentelemetry::Array {
+                opentelemetry::Array::$variant(items.iter().map(|$v| $conv).collect())
+            }
+        }
+        impl $kind for $ty {}
+    )*};
+}
+elements!(I64, IntElement, |v| i64::from(*v); i8, i16, i32, i64, u8, u16, u32);
+elements!(F64, DoubleElement, |v| f64::from(*v); f32, f64);
+elements!(Bool, BoolElement, |v| *v; bool);
+elements!(String, StrElement, |v| v.clone().into(); String);
+
+impl Element for &str {
+    #[cfg(feature = "otel")]
+    fn array(items: &[Self]) -> opentelemetry::Array {
+        opentelemetry::Array::String(items.iter().map(|v| (*v).to_owned().into()).collect())
+    }
+}
+impl StrElement for &str {}
+
+macro_rules! array_kinds {
+    ($($array:ident: $kind:ident),*) => {$(
+        impl<A: Items + core::fmt::Debug + ?Sized> $array for A where A::Item: $kind {}
+    )*};
+}
+array_kinds!(IntArray: IntElement, DoubleArray: DoubleElement, BoolArray: BoolElement, StrArray: StrElement);
+
+impl<A: Items + core::fmt::Debug + ?Sized> ArrayValue for A
+where
+    A::Item: Element,
+{
+    #[cfg(feature = "otel")]
+    fn to_otel(&self) -> opentelemetry::Array {
+        Element::array(self.items())
+    }
+}

@@ -1,0 +1,508 @@
+//! What the macros' spans look like to an OpenTelemetry exporter: names, kinds,
+//! every attribute with its OpenTelemetry type, status, parent links. Each test
+//! installs its own thread-local pipeline, so they run in parallel.
+#![allow(clippy::unused_async, clippy::unnecessary_wraps)]
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+use opentelemetry::trace::Status;
+use semtrace_tests::capture::{self, Capture, Kind, attr, boolean, double, int, string};
+
+#[derive(Debug)]
+struct StoreError;
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("row 7 is locked")
+    }
+}
+
+#[derive(Debug)]
+enum CodedError {
+    Timeout,
+}
+
+impl fmt::Display for CodedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("timed out after 3s")
+    }
+}
+
+impl semtrace::ErrorType for CodedError {
+    fn error_type(&self) -> &str {
+        match self {
+            Self::Timeout => "timeout",
+        }
+    }
+}
+
+fn block_on<F: Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime")
+        .block_on(f)
+}
+
+#[semtrace::traced_task(
+    task.id = %id,
+    task.type = "compute",
+    task.priority = priority,
+    task.attempt = 2,
+    worker.id = worker
+)]
+fn compute(id: u64, priority: i64, worker: &str) -> Result<u32, StoreError> {
+    if id == 0 { Err(StoreError) } else { Ok(1) }
+}
+
+#[test]
+fn sync_ok_records_typed_fields_and_leaves_status_unset() {
+    let cap = Capture::start();
+    assert_eq!(compute(7, 3, "w-1").unwrap(), 1);
+    let span = cap.span("compute");
+    assert_eq!(capture::kind(&span), Kind::Internal);
+    assert_eq!(attr(&span, "task.id"), string("7"));
+    assert_eq!(attr(&span, "task.type"), string("compute"));
+    assert_eq!(attr(&span, "task.priority"), int(3));
+    assert_eq!(attr(&span, "task.attempt"), int(2));
+    assert_eq!(attr(&span, "worker.id"), string("w-1"));
+    assert_eq!(span.status, Status::Unset);
+    assert_eq!(attr(&span, "error.type"), None);
+    // Arguments are never recorded unless named in a field.
+    assert_eq!(
+        capture::keys(&span)
+            .iter()
+            .filter(|k| !k.starts_with("code.")
+                && !k.starts_with("thread.")
+                && *k != "target"
+                && *k != "busy_ns"
+                && *k != "idle_ns")
+            .cloned()
+            .collect::<Vec<_>>(),
+        [
+            "task.attempt",
+            "task.id",
+            "task.priority",
+            "task.type",
+            "worker.id"
+        ]
+    );
+}
+
+#[test]
+fn sync_err_sets_error_status_description_and_type() {
+    let cap = Capture::start();
+    assert!(compute(0, 1, "w-1").is_err());
+    let span = cap.span("compute");
+    assert_eq!(span.status, Status::error("row 7 is locked"));
+    assert_eq!(
+        attr(&span, "error.type"),
+        string(std::any::type_name::<StoreError>())
+    );
+}
+
+#[semtrace::traced(name = "flush cache", kind = "producer")]
+fn coded(fail: bool) -> Result<(), CodedError> {
+    if fail {
+        Err(CodedError::Timeout)
+    } else {
+        Ok(())
+    }
+}
+
+#[test]
+fn error_type_trait_gives_the_code() {
+    let cap = Capture::start();
+    coded(true).unwrap_err();
+    let span = cap.span("flush cache");
+    assert_eq!(capture::kind(&span), Kind::Producer);
+    assert_eq!(span.status, Status::error("timed out after 3s"));
+    assert_eq!(attr(&span, "error.type"), string("timeout"));
+}
+
+#[derive(Debug)]
+struct OnlyDebug(#[allow(dead_code)] u8);
+
+#[semtrace::traced]
+fn debug_error() -> Result<(), OnlyDebug> {
+    Err(OnlyDebug(4))
+}
+
+#[test]
+fn error_without_display_uses_debug() {
+    let cap = Capture::start();
+    debug_error().unwrap_err();
+    assert_eq!(
+        cap.span("debug_error").status,
+        Status::error("OnlyDebug(4)")
+    );
+}
+
+#[semtrace::traced(
+    task.priority = 5_i32,
+    server.port = 8080_u16,
+    app.jank.period = 0.25,
+    http.request.resend_count = 1,
+    messaging.destination.anonymous = true,
+    process.command_args = ["serve", "--fast"],
+    pprof.scope.sample_type_order = [1, 2]
+)]
+fn typed() {}
+
+#[test]
+fn values_keep_their_semantic_type() {
+    let cap = Capture::start();
+    typed();
+    let span = cap.span("typed");
+    assert_eq!(attr(&span, "task.priority"), int(5));
+    assert_eq!(attr(&span, "server.port"), int(8080));
+    assert_eq!(attr(&span, "app.jank.period"), double(0.25));
+    assert_eq!(attr(&span, "http.request.resend_count"), int(1));
+    assert_eq!(
+        attr(&span, "messaging.destination.anonymous"),
+        boolean(true)
+    );
+    assert_eq!(
+        attr(&span, "process.command_args"),
+        Some(opentelemetry::Value::Array(opentelemetry::Array::String(
+            vec!["serve".into(), "--fast".into()]
+        )))
+    );
+    assert_eq!(
+        attr(&span, "pprof.scope.sample_type_order"),
+        Some(opentelemetry::Value::Array(opentelemetry::Array::I64(
+            vec![1, 2]
+        )))
+    );
+}
+
+#[semtrace::traced_task(task.id = %id, task.type = "io")]
+async fn fetch(id: u32) -> Result<String, StoreError> {
+    if id == 0 {
+        return Err(StoreError);
+    }
+    let inner = child().await?;
+    Ok(format!("{id}:{inner}"))
+}
+
+#[semtrace::traced(name = "child")]
+async fn child() -> Result<u8, StoreError> {
+    Ok(9)
+}
+
+#[test]
+fn async_fn_ok_err_and_parent_child() {
+    let cap = Capture::start();
+    assert_eq!(block_on(fetch(3)).unwrap(), "3:9");
+    let parent = cap.span("fetch");
+    let child = cap.span("child");
+    assert_eq!(child.parent_span_id, parent.span_context.span_id());
+    assert_eq!(
+        child.span_context.trace_id(),
+        parent.span_context.trace_id()
+    );
+    assert_eq!(attr(&parent, "task.id"), string("3"));
+    assert_eq!(parent.status, Status::Unset);
+
+    let cap = Capture::start();
+    block_on(fetch(0)).unwrap_err();
+    assert_eq!(cap.span("fetch").status, Status::error("row 7 is locked"));
+}
+
+struct Queue {
+    len: usize,
+}
+
+impl Queue {
+    #[semtrace::traced(task.id = %self.len)]
+    fn peek(&self) -> usize {
+        self.len
+    }
+
+    #[semtrace::traced(name = "push")]
+    fn push(&mut self) -> &mut Self {
+        self.len += 1;
+        self
+    }
+
+    #[semtrace::traced_task(task.type = "drain")]
+    async fn drain(self) -> Result<usize, StoreError> {
+        Ok(self.len)
+    }
+}
+
+#[test]
+fn methods_with_every_receiver() {
+    let cap = Capture::start();
+    let mut q = Queue { len: 1 };
+    assert_eq!(q.push().peek(), 2);
+    assert_eq!(block_on(q.drain()).unwrap(), 2);
+    assert_eq!(attr(&cap.span("peek"), "task.id"), string("2"));
+    cap.span("push");
+    assert_eq!(attr(&cap.span("drain"), "task.type"), string("drain"));
+}
+
+#[semtrace::traced(task.type = %kind)]
+fn generic<T: fmt::Display, E: fmt::Display>(kind: T, out: Result<T, E>) -> Result<T, E> {
+    out
+}
+
+#[test]
+fn generic_functions_record_errors_through_bounds() {
+    let cap = Capture::start();
+    generic::<&str, String>("g", Err("bad input".to_owned())).unwrap_err();
+    let span = cap.span("generic");
+    assert_eq!(attr(&span, "task.type"), string("g"));
+    assert_eq!(span.status, Status::error("bad input"));
+}
+
+trait Store {
+    fn get(&self, key: u32) -> Result<u32, StoreError>;
+    fn get_async(
+        &self,
+        key: u32,
+    ) -> Pin<Box<dyn Future<Output = Result<u32, StoreError>> + Send + '_>>;
+}
+
+struct Memory;
+
+impl Store for Memory {
+    #[semtrace::traced_db(system = "redis", operation = "GET")]
+    fn get(&self, key: u32) -> Result<u32, StoreError> {
+        if key == 0 { Err(StoreError) } else { Ok(key) }
+    }
+
+    // The shape `#[async_trait]` produces.
+    #[semtrace::traced_db(system = "redis", operation = "MGET")]
+    fn get_async(
+        &self,
+        key: u32,
+    ) -> Pin<Box<dyn Future<Output = Result<u32, StoreError>> + Send + '_>> {
+        Box::pin(async move { if key == 0 { Err(StoreError) } else { Ok(key) } })
+    }
+}
+
+#[test]
+fn trait_impl_methods_and_boxed_futures() {
+    let cap = Capture::start();
+    Memory.get(0).unwrap_err();
+    assert_eq!(block_on(Memory.get_async(4)).unwrap(), 4);
+    block_on(Memory.get_async(0)).unwrap_err();
+    let get = cap.span("GET");
+    assert_eq!(capture::kind(&get), Kind::Client);
+    assert_eq!(attr(&get, "db.system.name"), string("redis"));
+    assert_eq!(get.status, Status::error("row 7 is locked"));
+    let spans: Vec<_> = cap
+        .spans()
+        .into_iter()
+        .filter(|s| s.name == "MGET")
+        .collect();
+    assert_eq!(spans.len(), 2);
+    assert_eq!(spans[0].status, Status::Unset);
+    assert_eq!(spans[1].status, Status::error("row 7 is locked"));
+}
+
+#[semtrace::traced(name = "deferred")]
+fn deferred(n: u8) -> impl Future<Output = Result<u8, StoreError>> {
+    async move { if n == 0 { Err(StoreError) } else { Ok(n) } }
+}
+
+#[test]
+fn impl_future_is_instrumented_until_it_completes() {
+    let cap = Capture::start();
+    let fut = deferred(0);
+    // Not finished until polled to completion.
+    assert!(cap.spans().is_empty());
+    block_on(fut).unwrap_err();
+    assert_eq!(
+        cap.span("deferred").status,
+        Status::error("row 7 is locked")
+    );
+}
+
+#[semtrace::traced_task(task.type = "explode")]
+fn explode() {
+    panic!("kaboom");
+}
+
+#[semtrace::traced_task(task.type = "explode-async")]
+async fn explode_async() {
+    panic!("kaboom");
+}
+
+#[test]
+fn panics_mark_the_span_as_failed() {
+    let cap = Capture::start();
+    std::panic::catch_unwind(explode).unwrap_err();
+    let span = cap.span("explode");
+    assert_eq!(span.status, Status::error("panicked"));
+    assert_eq!(attr(&span, "error.type"), string("panic"));
+
+    std::panic::catch_unwind(|| block_on(explode_async())).unwrap_err();
+    assert_eq!(cap.span("explode_async").status, Status::error("panicked"));
+}
+
+#[semtrace::traced_db(
+    system = "postgresql",
+    operation = "SELECT",
+    collection = "users",
+    namespace = "app",
+    query = "SELECT * FROM users WHERE id = 42 AND name = 'bob'"
+)]
+fn load_user() {}
+
+#[semtrace::traced_db(system = "postgresql", operation = "UPDATE", collection = table, query = sql)]
+fn update(table: &str, sql: &str) {}
+
+#[semtrace::traced_db(system = "sqlite", query = sql, sanitize = false)]
+fn raw(sql: &str) {}
+
+#[test]
+fn database_spans_follow_the_conventions() {
+    let cap = Capture::start();
+    load_user();
+    let span = cap.span("SELECT users");
+    assert_eq!(capture::kind(&span), Kind::Client);
+    assert_eq!(attr(&span, "db.system.name"), string("postgresql"));
+    assert_eq!(attr(&span, "db.operation.name"), string("SELECT"));
+    assert_eq!(attr(&span, "db.collection.name"), string("users"));
+    assert_eq!(attr(&span, "db.namespace"), string("app"));
+    assert_eq!(
+        attr(&span, "db.query.text"),
+        string("SELECT * FROM users WHERE id = ? AND name = ?")
+    );
+
+    update("orders", "UPDATE orders SET n = 3 WHERE id = 'x'");
+    let span = cap.span("UPDATE orders");
+    assert_eq!(
+        attr(&span, "db.query.text"),
+        string("UPDATE orders SET n = ? WHERE id = ?")
+    );
+    assert_eq!(attr(&span, "db.collection.name"), string("orders"));
+
+    raw("SELECT 1");
+    let span = cap.span("sqlite");
+    assert_eq!(attr(&span, "db.query.text"), string("SELECT 1"));
+}
+
+#[semtrace::traced_http(method = "GET", route = "/api/tasks/{id}")]
+fn get_task(code: u16) -> http::StatusCode {
+    http::StatusCode::from_u16(code).unwrap()
+}
+
+#[semtrace::traced_http(method = "POST", route = "/api/tasks")]
+async fn create_task(ok: bool) -> Result<http::Response<String>, StoreError> {
+    if ok {
+        Ok(http::Response::builder()
+            .status(201)
+            .body(String::new())
+            .unwrap())
+    } else {
+        Err(StoreError)
+    }
+}
+
+#[semtrace::traced_http(client, method = "POST", url = %url)]
+fn call(url: &str, code: u16) -> Result<(u16, &'static str), StoreError> {
+    Ok((code, "body"))
+}
+
+#[test]
+fn http_spans_record_status_codes_as_ints() {
+    let cap = Capture::start();
+    get_task(404);
+    let span = cap.span("GET /api/tasks/{id}");
+    assert_eq!(capture::kind(&span), Kind::Server);
+    assert_eq!(attr(&span, "http.request.method"), string("GET"));
+    assert_eq!(attr(&span, "http.route"), string("/api/tasks/{id}"));
+    assert_eq!(attr(&span, "http.response.status_code"), int(404));
+    // A 4xx is the client's mistake: a server span stays unset.
+    assert_eq!(span.status, Status::Unset);
+
+    let cap = Capture::start();
+    get_task(503);
+    let span = cap.span("GET /api/tasks/{id}");
+    assert_eq!(attr(&span, "http.response.status_code"), int(503));
+    assert!(matches!(span.status, Status::Error { .. }));
+    assert_eq!(attr(&span, "error.type"), string("503"));
+
+    let cap = Capture::start();
+    block_on(create_task(true)).unwrap();
+    assert_eq!(
+        attr(&cap.span("POST /api/tasks"), "http.response.status_code"),
+        int(201)
+    );
+    block_on(create_task(false)).unwrap_err();
+    let failed = cap.spans().pop().unwrap();
+    assert_eq!(failed.status, Status::error("row 7 is locked"));
+
+    let cap = Capture::start();
+    call("http://127.0.0.1:9/x", 404).unwrap();
+    let span = cap.span("POST");
+    assert_eq!(capture::kind(&span), Kind::Client);
+    assert_eq!(attr(&span, "url.full"), string("http://127.0.0.1:9/x"));
+    assert_eq!(attr(&span, "http.response.status_code"), int(404));
+    // Clients fail on 4xx too.
+    assert!(matches!(span.status, Status::Error { .. }));
+}
+
+#[semtrace::traced_task(task.id = %id)]
+fn progress(id: u8) {
+    semtrace::record!(task.state = "completed", task.attempt = 3);
+    semtrace::record!(db.response.returned_rows = 12);
+}
+
+#[test]
+fn record_fills_declared_fields_and_others_reach_the_exporter() {
+    let cap = Capture::start();
+    progress(1);
+    let span = cap.span("progress");
+    assert_eq!(attr(&span, "task.state"), string("completed"));
+    assert_eq!(attr(&span, "task.attempt"), int(3));
+    // Not declared by `traced_task`: goes straight to the OpenTelemetry span.
+    assert_eq!(attr(&span, "db.response.returned_rows"), int(12));
+}
+
+#[semtrace::traced(app.tenant.tier = "gold", app.cart.items = items)]
+fn checkout(items: i64) {}
+
+#[test]
+fn user_registry_fields_are_checked_and_recorded() {
+    let cap = Capture::start();
+    checkout(4);
+    let span = cap.span("checkout");
+    assert_eq!(attr(&span, "app.tenant.tier"), string("gold"));
+    assert_eq!(attr(&span, "app.cart.items"), int(4));
+}
+
+#[allow(deprecated)]
+#[semtrace::traced(http.method = "GET")]
+fn old_style() {}
+
+#[test]
+fn deprecated_fields_still_record() {
+    let cap = Capture::start();
+    old_style();
+    assert_eq!(attr(&cap.span("old_style"), "http.method"), string("GET"));
+}
+
+static EVALUATED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+fn costly() -> i64 {
+    EVALUATED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    1
+}
+
+#[semtrace::traced(level = "debug", task.priority = costly())]
+fn quiet() -> Result<(), StoreError> {
+    Err(StoreError)
+}
+
+#[test]
+fn disabled_spans_evaluate_nothing() {
+    let cap = Capture::with_max_level(tracing::level_filters::LevelFilter::INFO);
+    quiet().unwrap_err();
+    assert_eq!(EVALUATED.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert!(cap.spans().is_empty());
+}
