@@ -506,3 +506,30 @@ fn disabled_spans_evaluate_nothing() {
     assert_eq!(EVALUATED.load(std::sync::atomic::Ordering::SeqCst), 0);
     assert!(cap.spans().is_empty());
 }
+
+#[semtrace::traced_http(method = "GET", route = "/api/tasks/{id}", parent = headers)]
+fn serve(headers: &http::HeaderMap) -> http::StatusCode {
+    http::StatusCode::OK
+}
+
+#[test]
+fn server_spans_continue_the_remote_trace() {
+    // Only the propagator is global here, never a subscriber.
+    opentelemetry::global::set_text_map_propagator(
+        opentelemetry_sdk::propagation::TraceContextPropagator::new(),
+    );
+    let cap = Capture::start();
+    let mut headers = http::HeaderMap::new();
+    headers.insert(
+        "traceparent",
+        http::HeaderValue::from_static("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+    );
+    serve(&headers);
+    let span = cap.span("GET /api/tasks/{id}");
+    assert_eq!(
+        span.span_context.trace_id().to_string(),
+        "4bf92f3577b34da6a3ce929d0e0e4736"
+    );
+    assert_eq!(span.parent_span_id.to_string(), "00f067aa0ba902b7");
+    assert!(span.parent_span_is_remote);
+}

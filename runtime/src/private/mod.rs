@@ -15,7 +15,7 @@ pub use tracing::{Level, Span, field::Empty};
 pub use outcome::{
     ErrCode, ErrDebug, ErrDisplay, ErrNone, HttpStatus, Outcome, StatusNone, StatusSome,
 };
-pub use record::{record, record_array};
+pub use record::{Carrier, record, record_array, set_parent_from_headers};
 pub use semtrace_semconv::sql::sanitize as sanitize_sql;
 pub use traced::{PanicGuard, Traced, call_once};
 pub use values::{

@@ -97,3 +97,49 @@ pub fn record_array<A: super::values::ArrayValue + ?Sized>(
     #[cfg(not(feature = "otel"))]
     span.record(key, tracing::field::debug(value));
 }
+
+/// What `#[traced_http(parent = …)]` accepts: request headers, a request, or a
+/// string map.
+pub trait Carrier {
+    /// Makes the remote context this carries the parent of `span`.
+    fn set_parent_of(&self, span: &Span);
+}
+
+impl Carrier for http::HeaderMap {
+    fn set_parent_of(&self, span: &Span) {
+        #[cfg(feature = "otel")]
+        crate::propagation::set_parent(span, self);
+        #[cfg(not(feature = "otel"))]
+        let _ = span;
+    }
+}
+
+impl<B> Carrier for http::Request<B> {
+    fn set_parent_of(&self, span: &Span) {
+        self.headers().set_parent_of(span);
+    }
+}
+
+#[allow(clippy::implicit_hasher)] // `propagation::extract_map` takes the default hasher
+impl Carrier for std::collections::HashMap<String, String> {
+    fn set_parent_of(&self, span: &Span) {
+        #[cfg(feature = "otel")]
+        crate::propagation::set_parent_from_map(span, self);
+        #[cfg(not(feature = "otel"))]
+        let _ = span;
+    }
+}
+
+impl<T: Carrier + ?Sized> Carrier for &T {
+    fn set_parent_of(&self, span: &Span) {
+        (**self).set_parent_of(span);
+    }
+}
+
+/// Makes the remote context carried by `carrier` the parent of `span`.
+#[inline]
+pub fn set_parent_from_headers<C: Carrier + ?Sized>(span: &Span, carrier: &C) {
+    if !span.is_disabled() {
+        carrier.set_parent_of(span);
+    }
+}
