@@ -1,2 +1,215 @@
-//! semtrace demo (placeholder).
-fn main() {}
+//! semtrace demo: a task coordinator and a worker, traced end to end.
+//!
+//! The coordinator keeps tasks in an embedded SQLite database and serves them over
+//! HTTP on a loopback port; the worker fetches each task, runs it and reports the
+//! outcome. Every step is a semtrace span whose fields were checked at compile time
+//! against the OpenTelemetry semantic conventions, and the trace of one task spans
+//! both sides, joined by the `traceparent` header:
+//!
+//! ```text
+//! run_task                                  (worker, internal)
+//! ├── GET ──────────► GET /api/tasks/{id}               (coordinator, server)
+//! │                   └── SELECT tasks                  (sqlite, client)
+//! └── POST ─────────► POST /api/tasks/{id}/result       (coordinator, server)
+//!                     └── UPDATE tasks                  (sqlite, client)
+//! ```
+//!
+//! It runs for well under a second and exits. Spans go to the console; set
+//! `OTEL_EXPORTER_OTLP_ENDPOINT` to export them over OTLP as well.
+
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+
+type Db = Arc<Mutex<Connection>>;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Task {
+    id: i64,
+    input: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Report {
+    state: String,
+}
+
+/// Why a task failed; its Display becomes the span's status description.
+#[derive(Debug, thiserror::Error)]
+enum TaskError {
+    #[error("cannot checksum negative input {0}")]
+    NegativeInput(i64),
+    #[error("coordinator unreachable: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Console by default; OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    // Dropping the guard at the end of main flushes every span.
+    let _telemetry = semtrace::init()?;
+    tokio::runtime::Runtime::new()?.block_on(run())
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let db = open_db(&[7, 42, -3, 1_000, -8, 12])?;
+
+    // The coordinator: an HTTP API over the database, on a free loopback port.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let api = Router::new()
+        .route("/api/tasks/{id}", get(get_task))
+        .route("/api/tasks/{id}/result", post(post_result))
+        .with_state(Arc::clone(&db));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, api)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+
+    // The worker: runs every task through the API, one after the other.
+    let http = reqwest::Client::new();
+    let ids: Vec<i64> = (1..=6).collect();
+    for id in ids {
+        // Failures are recorded on the task's span; the worker just moves on.
+        let _ = run_task(&http, &base, id).await;
+    }
+
+    let _ = stop.send(());
+    server.await??;
+    for (state, count) in count_by_state(&db.lock().expect("db lock"))? {
+        tracing::info!(state, count, "summary");
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- worker
+
+#[semtrace::traced_task(task.id = %id, task.type = "checksum")]
+async fn run_task(http: &reqwest::Client, base: &str, id: i64) -> Result<i64, TaskError> {
+    let task = fetch_task(http, &format!("{base}/api/tasks/{id}")).await?;
+    let outcome = checksum(task.input);
+    let state = match &outcome {
+        Ok(checksum) => {
+            tracing::info!(checksum, "task completed");
+            "completed"
+        }
+        Err(error) => {
+            tracing::warn!(%error, "task failed");
+            "failed"
+        }
+    };
+    let report_url = format!("{base}/api/tasks/{id}/result");
+    report(http, &report_url, state).await?;
+    outcome
+}
+
+fn checksum(input: i64) -> Result<i64, TaskError> {
+    if input < 0 {
+        return Err(TaskError::NegativeInput(input));
+    }
+    Ok(input.to_string().bytes().map(|digit| i64::from(digit - b'0')).sum())
+}
+
+#[semtrace::traced_http(client, method = "GET", url = %url)]
+async fn fetch_task(http: &reqwest::Client, url: &str) -> Result<Task, reqwest::Error> {
+    let response = http.get(url).headers(trace_headers()).send().await?;
+    response.error_for_status()?.json().await
+}
+
+#[semtrace::traced_http(client, method = "POST", url = %url)]
+async fn report(http: &reqwest::Client, url: &str, state: &str) -> Result<StatusCode, reqwest::Error> {
+    let body = Report {
+        state: state.to_owned(),
+    };
+    let response = http.post(url).headers(trace_headers()).json(&body).send().await?;
+    Ok(response.status())
+}
+
+/// `traceparent` for the current span, so the coordinator joins the worker's trace.
+fn trace_headers() -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    semtrace::propagation::inject(&mut headers);
+    headers
+}
+
+// ----------------------------------------------------------- coordinator
+
+#[semtrace::traced_http(method = "GET", route = "/api/tasks/{id}", parent = headers)]
+async fn get_task(State(db): State<Db>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+    let task = load_task(&db.lock().expect("db lock"), id);
+    tracing::info!(found = task.is_ok(), "task requested");
+    match task {
+        Ok(task) => Json(task).into_response(),
+        Err(rusqlite::Error::QueryReturnedNoRows) => StatusCode::NOT_FOUND.into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+#[semtrace::traced_http(method = "POST", route = "/api/tasks/{id}/result", parent = headers)]
+async fn post_result(
+    State(db): State<Db>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Json(report): Json<Report>,
+) -> StatusCode {
+    let updated = save_state(&db.lock().expect("db lock"), id, &report.state);
+    match updated {
+        Ok(1) => StatusCode::NO_CONTENT,
+        Ok(_) => StatusCode::NOT_FOUND,
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+// -------------------------------------------------------------- database
+
+fn open_db(inputs: &[i64]) -> rusqlite::Result<Db> {
+    let db = Connection::open_in_memory()?;
+    db.execute_batch(
+        "CREATE TABLE tasks (id INTEGER PRIMARY KEY, input INTEGER NOT NULL, state TEXT NOT NULL)",
+    )?;
+    for &input in inputs {
+        insert_task(&db, input)?;
+    }
+    Ok(Arc::new(Mutex::new(db)))
+}
+
+#[semtrace::traced_db(system = "sqlite", operation = "INSERT", collection = "tasks")]
+fn insert_task(db: &Connection, input: i64) -> rusqlite::Result<usize> {
+    db.execute("INSERT INTO tasks (input, state) VALUES (?1, 'pending')", [input])
+}
+
+#[semtrace::traced_db(system = "sqlite", operation = "SELECT", collection = "tasks")]
+fn load_task(db: &Connection, id: i64) -> rusqlite::Result<Task> {
+    db.query_row("SELECT id, input FROM tasks WHERE id = ?1", [id], |row| {
+        Ok(Task {
+            id: row.get(0)?,
+            input: row.get(1)?,
+        })
+    })
+}
+
+#[semtrace::traced_db(system = "sqlite", operation = "UPDATE", collection = "tasks")]
+fn save_state(db: &Connection, id: i64, state: &str) -> rusqlite::Result<usize> {
+    db.execute("UPDATE tasks SET state = ?1 WHERE id = ?2", (state, id))
+}
+
+#[semtrace::traced_db(
+    system = "sqlite",
+    operation = "SELECT",
+    collection = "tasks",
+    query = "SELECT state, COUNT(*) FROM tasks GROUP BY state"
+)]
+fn count_by_state(db: &Connection) -> rusqlite::Result<Vec<(String, i64)>> {
+    let mut statement = db.prepare("SELECT state, COUNT(*) FROM tasks GROUP BY state")?;
+    let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    rows.collect()
+}
