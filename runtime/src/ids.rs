@@ -7,6 +7,9 @@
 
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use tracing::dispatcher::WeakDispatch;
 
 use tracing::{Event, Subscriber, span};
 use tracing_subscriber::fmt::format::Writer;
@@ -48,16 +51,30 @@ where
     }
 }
 
-fn ids_of<S>(span: &SpanRef<'_, S>) -> Option<Ids>
+/// The dispatcher the layers were registered with. Formatters run inside a dispatch,
+/// where `tracing::dispatcher::get_default` deliberately answers a no-op dispatcher,
+/// so the OpenTelemetry context must be looked up through this one.
+#[derive(Clone, Default)]
+pub(crate) struct DispatchCell(Arc<OnceLock<WeakDispatch>>);
+
+impl<S: Subscriber> Layer<S> for DispatchCell {
+    fn on_register_dispatch(&self, dispatch: &tracing::Dispatch) {
+        let _ = self.0.set(dispatch.downgrade());
+    }
+}
+
+fn ids_of<S>(span: &SpanRef<'_, S>, _dispatch: &DispatchCell) -> Option<Ids>
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     #[cfg(feature = "otel")]
     {
         use opentelemetry::trace::TraceContextExt as _;
-        let cx = tracing::dispatcher::get_default(|dispatch| {
-            tracing_opentelemetry::get_otel_context(&span.id(), dispatch)
-        });
+        let cx = _dispatch
+            .0
+            .get()
+            .and_then(WeakDispatch::upgrade)
+            .and_then(|dispatch| tracing_opentelemetry::get_otel_context(&span.id(), &dispatch));
         if let Some(cx) = cx {
             let sc = cx.span().span_context().clone();
             if sc.is_valid() {
@@ -76,6 +93,7 @@ where
 pub(crate) struct WithIds<F> {
     pub(crate) inner: F,
     pub(crate) json: bool,
+    pub(crate) dispatch: DispatchCell,
 }
 
 impl<S, N, F> FormatEvent<S, N> for WithIds<F>
@@ -93,7 +111,7 @@ where
         let ids = ctx
             .event_scope()
             .and_then(|mut scope| scope.next())
-            .and_then(|span| ids_of(&span));
+            .and_then(|span| ids_of(&span, &self.dispatch));
         let Some(ids) = ids else {
             return self.inner.format_event(ctx, writer, event);
         };

@@ -9,7 +9,7 @@ use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
 use tracing_subscriber::fmt::{format, format::JsonFields};
 
-use crate::ids::WithIds;
+use crate::ids::{DispatchCell, WithIds};
 use crate::settings::ConsoleFormat;
 #[cfg(feature = "console")]
 use crate::settings::{Ansi, ConsoleSettings};
@@ -18,7 +18,13 @@ use crate::settings::{FileFormat, FileSettings, Rotation};
 
 use crate::telemetry::{BoxedLayer, filter};
 
-fn fmt_layer<W>(format: ConsoleFormat, ansi: bool, writer: W, level: &str) -> BoxedLayer
+fn fmt_layer<W>(
+    format: ConsoleFormat,
+    ansi: bool,
+    writer: W,
+    level: &str,
+    dispatch: DispatchCell,
+) -> BoxedLayer
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
@@ -31,6 +37,7 @@ where
             .event_format(WithIds {
                 inner: plain,
                 json: false,
+                dispatch,
             })
             .with_filter(filter(level))
             .boxed(),
@@ -38,6 +45,7 @@ where
             .event_format(WithIds {
                 inner: plain.compact(),
                 json: false,
+                dispatch,
             })
             .with_filter(filter(level))
             .boxed(),
@@ -46,6 +54,7 @@ where
             .event_format(WithIds {
                 inner: format::format().pretty().with_ansi(ansi),
                 json: false,
+                dispatch,
             })
             .with_filter(filter(level))
             .boxed(),
@@ -54,6 +63,7 @@ where
             .event_format(WithIds {
                 inner: format::format().json(),
                 json: true,
+                dispatch,
             })
             .with_filter(filter(level))
             .boxed(),
@@ -65,6 +75,7 @@ where
 pub(crate) fn console_layer(
     settings: &ConsoleSettings,
     writer: Option<BoxMakeWriter>,
+    dispatch: DispatchCell,
 ) -> BoxedLayer {
     let ansi = match settings.ansi {
         Ansi::Always => true,
@@ -72,13 +83,14 @@ pub(crate) fn console_layer(
         Ansi::Auto => writer.is_none() && std::io::stderr().is_terminal(),
     };
     let writer = writer.unwrap_or_else(|| BoxMakeWriter::new(std::io::stderr));
-    fmt_layer(settings.format, ansi, writer, &settings.level)
+    fmt_layer(settings.format, ansi, writer, &settings.level, dispatch)
 }
 
 /// Rolling file output through a non-blocking writer whose guard flushes it.
 #[cfg(feature = "file")]
 pub(crate) fn file_layer(
     settings: &FileSettings,
+    dispatch: DispatchCell,
 ) -> Result<(BoxedLayer, tracing_appender::non_blocking::WorkerGuard), crate::InitError> {
     use tracing_appender::rolling;
     let rotation = match settings.rotation {
@@ -107,5 +119,8 @@ pub(crate) fn file_layer(
         FileFormat::Text => ConsoleFormat::Full,
         FileFormat::Json => ConsoleFormat::Json,
     };
-    Ok((fmt_layer(format, false, writer, &settings.level), guard))
+    Ok((
+        fmt_layer(format, false, writer, &settings.level, dispatch),
+        guard,
+    ))
 }

@@ -259,6 +259,8 @@ impl TelemetryBuilder {
     pub fn build(self) -> Result<(Dispatch, Guard), InitError> {
         let settings = self.resolve()?;
         let mut guard = Guard::new(settings.shutdown_timeout);
+        #[cfg(any(feature = "console", feature = "file"))]
+        let dispatch_cell = crate::ids::DispatchCell::default();
         #[allow(unused_mut)]
         let mut layers: Vec<BoxedLayer> = Vec::new();
         #[cfg(feature = "otel")]
@@ -305,12 +307,16 @@ impl TelemetryBuilder {
 
         #[cfg(feature = "console")]
         if let Some(console) = &settings.console {
-            layers.push(crate::outputs::console_layer(console, self.console_writer));
+            layers.push(crate::outputs::console_layer(
+                console,
+                self.console_writer,
+                dispatch_cell.clone(),
+            ));
         }
 
         #[cfg(feature = "file")]
         if let Some(file) = &settings.file {
-            let (layer, worker) = crate::outputs::file_layer(file)?;
+            let (layer, worker) = crate::outputs::file_layer(file, dispatch_cell.clone())?;
             layers.push(layer);
             guard.set_file(worker);
         }
@@ -323,6 +329,8 @@ impl TelemetryBuilder {
         }
 
         let subscriber = tracing_subscriber::registry().with(layers);
+        #[cfg(any(feature = "console", feature = "file"))]
+        let subscriber = subscriber.with(dispatch_cell);
         Ok((Dispatch::new(subscriber), guard))
     }
 
