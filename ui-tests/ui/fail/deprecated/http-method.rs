@@ -1,0 +1,8 @@
+#![deny(deprecated)]
+
+#[semtrace::traced(http.method = "GET")]
+fn handle() {}
+
+fn main() {
+    handle();
+}

@@ -1,0 +1,8 @@
+#![deny(deprecated)]
+
+#[semtrace::traced(db.user = "admin")]
+fn query() {}
+
+fn main() {
+    query();
+}

@@ -1,0 +1,7 @@
+fn finish() {
+    semtrace::record!(task.state = "completed", task.state = "failed");
+}
+
+fn main() {
+    finish();
+}

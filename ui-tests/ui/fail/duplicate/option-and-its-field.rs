@@ -1,0 +1,6 @@
+#[semtrace::traced_db(system = "postgresql", db.system.name = "mysql")]
+fn query() {}
+
+fn main() {
+    query();
+}

@@ -1,0 +1,6 @@
+#[semtrace::traced(name = "first", level = "debug", name = "second")]
+fn work() {}
+
+fn main() {
+    work();
+}

@@ -1,0 +1,6 @@
+#[semtrace::traced(cpython.gc.generation = 7)]
+fn collect() {}
+
+fn main() {
+    collect();
+}

@@ -1,0 +1,6 @@
+#[semtrace::traced_task(task.state = "xyzzy")]
+fn run() {}
+
+fn main() {
+    run();
+}

@@ -1,0 +1,7 @@
+fn finish() {
+    semtrace::record!(task.state = "done");
+}
+
+fn main() {
+    finish();
+}

@@ -1,0 +1,6 @@
+#[semtrace::traced(kind = "sever")]
+fn handle() {}
+
+fn main() {
+    handle();
+}

@@ -1,0 +1,6 @@
+#[semtrace::traced(level = "verbose")]
+fn work() {}
+
+fn main() {
+    work();
+}

@@ -1,0 +1,8 @@
+const LEVEL: &str = "debug";
+
+#[semtrace::traced(level = LEVEL)]
+fn work() {}
+
+fn main() {
+    work();
+}

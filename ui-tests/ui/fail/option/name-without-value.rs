@@ -1,0 +1,6 @@
+#[semtrace::traced(name)]
+fn work() {}
+
+fn main() {
+    work();
+}

@@ -1,0 +1,7 @@
+fn work() {
+    semtrace::record!(otel.kind = "client");
+}
+
+fn main() {
+    work();
+}

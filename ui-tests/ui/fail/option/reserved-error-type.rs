@@ -1,0 +1,6 @@
+#[semtrace::traced(error.type = "timeout")]
+fn work() {}
+
+fn main() {
+    work();
+}

@@ -1,0 +1,6 @@
+#[semtrace::traced(otel.name = "custom")]
+fn work() {}
+
+fn main() {
+    work();
+}

@@ -1,0 +1,6 @@
+#[semtrace::traced(otel.status_code = "OK")]
+fn work() {}
+
+fn main() {
+    work();
+}

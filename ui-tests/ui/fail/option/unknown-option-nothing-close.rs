@@ -1,0 +1,6 @@
+#[semtrace::traced(frobnicate)]
+fn work() {}
+
+fn main() {
+    work();
+}

@@ -1,0 +1,6 @@
+#[semtrace::traced(nmae = "work")]
+fn work() {}
+
+fn main() {
+    work();
+}

@@ -1,0 +1,6 @@
+#[semtrace::traced(=> !!)]
+fn work() {}
+
+fn main() {
+    work();
+}

@@ -1,0 +1,6 @@
+#[semtrace::traced(name = "work" level = "debug")]
+fn work() {}
+
+fn main() {
+    work();
+}

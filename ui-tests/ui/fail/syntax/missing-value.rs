@@ -1,0 +1,6 @@
+#[semtrace::traced(db.namespace = )]
+fn query() {}
+
+fn main() {
+    query();
+}

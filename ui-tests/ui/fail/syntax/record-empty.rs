@@ -1,0 +1,7 @@
+fn finish() {
+    semtrace::record!();
+}
+
+fn main() {
+    finish();
+}

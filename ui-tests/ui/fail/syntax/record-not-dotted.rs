@@ -1,0 +1,7 @@
+fn finish() {
+    semtrace::record!(state = "completed");
+}
+
+fn main() {
+    finish();
+}

@@ -1,0 +1,6 @@
+#[semtrace::traced(http.request.header.accept = "text/html")]
+fn index() {}
+
+fn main() {
+    index();
+}

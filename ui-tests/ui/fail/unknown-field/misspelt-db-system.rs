@@ -1,0 +1,6 @@
+#[semtrace::traced(db.sytem = "postgresql")]
+fn query() {}
+
+fn main() {
+    query();
+}

@@ -1,0 +1,6 @@
+#[semtrace::traced(zzz.qqq_xxx = 1)]
+fn work() {}
+
+fn main() {
+    work();
+}

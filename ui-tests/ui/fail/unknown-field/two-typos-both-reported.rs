@@ -1,0 +1,6 @@
+#[semtrace::traced(db.namspace = "shop", db.colection.name = "users")]
+fn query() {}
+
+fn main() {
+    query();
+}

@@ -1,0 +1,7 @@
+fn finish() {
+    semtrace::record!(task.stat = "completed");
+}
+
+fn main() {
+    finish();
+}

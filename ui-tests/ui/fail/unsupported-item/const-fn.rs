@@ -1,0 +1,8 @@
+#[semtrace::traced]
+const fn answer() -> u32 {
+    42
+}
+
+fn main() {
+    let _ = answer();
+}

@@ -1,0 +1,10 @@
+struct Worker;
+
+#[semtrace::traced_task]
+impl Worker {
+    fn run(&self) {}
+}
+
+fn main() {
+    Worker.run();
+}

@@ -1,0 +1,6 @@
+trait Store {
+    #[semtrace::traced]
+    fn load(&self) -> u64;
+}
+
+fn main() {}

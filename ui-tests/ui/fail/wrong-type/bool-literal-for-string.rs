@@ -1,0 +1,6 @@
+#[semtrace::traced(url.full = true)]
+fn fetch() {}
+
+fn main() {
+    fetch();
+}

@@ -1,0 +1,8 @@
+#[semtrace::traced(server.port = %port)]
+fn connect(port: u16) {
+    let _ = port;
+}
+
+fn main() {
+    connect(80);
+}

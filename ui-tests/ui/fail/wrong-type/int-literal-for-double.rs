@@ -1,0 +1,6 @@
+#[semtrace::traced(app.jank.threshold = 1)]
+fn frame() {}
+
+fn main() {
+    frame();
+}

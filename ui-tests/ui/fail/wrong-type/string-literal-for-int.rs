@@ -1,0 +1,6 @@
+#[semtrace::traced(server.port = "8080")]
+fn connect() {}
+
+fn main() {
+    connect();
+}

@@ -1,0 +1,7 @@
+fn attempt() {
+    semtrace::record!(task.attempt = "two");
+}
+
+fn main() {
+    attempt();
+}
