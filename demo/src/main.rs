@@ -1,6 +1,6 @@
 //! semtrace demo: a task coordinator and a worker, traced end to end.
 //!
-//! The coordinator keeps tasks in an embedded SQLite database and serves them over
+//! The coordinator keeps tasks in an embedded `SQLite` database and serves them over
 //! HTTP on a loopback port; the worker fetches each task, runs it and reports the
 //! outcome. Every step is a semtrace span whose fields were checked at compile time
 //! against the OpenTelemetry semantic conventions, and the trace of one task spans
@@ -116,7 +116,11 @@ fn checksum(input: i64) -> Result<i64, TaskError> {
     if input < 0 {
         return Err(TaskError::NegativeInput(input));
     }
-    Ok(input.to_string().bytes().map(|digit| i64::from(digit - b'0')).sum())
+    Ok(input
+        .to_string()
+        .bytes()
+        .map(|digit| i64::from(digit - b'0'))
+        .sum())
 }
 
 #[semtrace::traced_http(client, method = "GET", url = %url)]
@@ -126,11 +130,20 @@ async fn fetch_task(http: &reqwest::Client, url: &str) -> Result<Task, reqwest::
 }
 
 #[semtrace::traced_http(client, method = "POST", url = %url)]
-async fn report(http: &reqwest::Client, url: &str, state: &str) -> Result<StatusCode, reqwest::Error> {
+async fn report(
+    http: &reqwest::Client,
+    url: &str,
+    state: &str,
+) -> Result<StatusCode, reqwest::Error> {
     let body = Report {
         state: state.to_owned(),
     };
-    let response = http.post(url).headers(trace_headers()).json(&body).send().await?;
+    let response = http
+        .post(url)
+        .headers(trace_headers())
+        .json(&body)
+        .send()
+        .await?;
     Ok(response.status())
 }
 
@@ -184,7 +197,10 @@ fn open_db(inputs: &[i64]) -> rusqlite::Result<Db> {
 
 #[semtrace::traced_db(system = "sqlite", operation = "INSERT", collection = "tasks")]
 fn insert_task(db: &Connection, input: i64) -> rusqlite::Result<usize> {
-    db.execute("INSERT INTO tasks (input, state) VALUES (?1, 'pending')", [input])
+    db.execute(
+        "INSERT INTO tasks (input, state) VALUES (?1, 'pending')",
+        [input],
+    )
 }
 
 #[semtrace::traced_db(system = "sqlite", operation = "SELECT", collection = "tasks")]

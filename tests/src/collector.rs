@@ -251,10 +251,8 @@ pub fn rotel_binary() -> io::Result<PathBuf> {
     if let Some(path) = std::env::var_os("SEMTRACE_ROTEL") {
         return Ok(PathBuf::from(path));
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the tests crate lives inside the workspace");
-    let lib = root.join(".tools/venv/lib");
+    // The tests crate is `<workspace>/tests`.
+    let lib = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.tools/venv/lib");
     // The venv's lib folder is named after the Python version (`python3.11`).
     let found = std::fs::read_dir(&lib).ok().and_then(|entries| {
         entries
@@ -290,7 +288,7 @@ fn scratch_dir() -> io::Result<PathBuf> {
 
 fn capture(mut from: impl Read + Send + 'static, into: Arc<Mutex<Vec<u8>>>) -> JoinHandle<()> {
     thread::spawn(move || {
-        let mut buf = [0u8; 64 * 1024];
+        let mut buf = vec![0u8; 64 * 1024];
         while let Ok(n @ 1..) = from.read(&mut buf) {
             lock(&into).extend_from_slice(&buf[..n]);
         }
@@ -486,7 +484,11 @@ impl Parser {
             self.open = None;
         } else if let Some(scope) = line.strip_prefix("InstrumentationScope ") {
             self.finish_span();
-            self.scope = scope.split(' ').next().unwrap_or_default().to_owned();
+            scope
+                .split(' ')
+                .next()
+                .unwrap_or_default()
+                .clone_into(&mut self.scope);
         } else if line.starts_with("ScopeSpans SchemaURL:") {
             self.open = None;
         } else if line.starts_with("Span #") {
@@ -563,14 +565,14 @@ impl Parser {
         };
         self.open = None;
         match key {
-            "Trace ID" => span.trace_id = value.to_owned(),
+            "Trace ID" => value.clone_into(&mut span.trace_id),
             "Parent ID" => span.parent_span_id = (!value.is_empty()).then(|| value.to_owned()),
-            "ID" => span.span_id = value.to_owned(),
-            "Name" => span.name = value.to_owned(),
+            "ID" => value.clone_into(&mut span.span_id),
+            "Name" => value.clone_into(&mut span.name),
             "Kind" => span.kind = parse_kind(value),
             "Status code" => span.status_code = parse_status(value),
             "Status message" => {
-                span.status_message = value.to_owned();
+                value.clone_into(&mut span.status_message);
                 self.open = Some(Open::StatusMessage);
             }
             _ => {}
@@ -597,7 +599,7 @@ impl Parser {
                     rest.strip_prefix("Name: "),
                     self.current.as_mut().and_then(|s| s.events.last_mut()),
                 ) {
-                    event.name = name.to_owned();
+                    name.clone_into(&mut event.name);
                 }
                 self.open = None;
             }

@@ -40,6 +40,9 @@ fn collector_parses_what_it_received() {
     assert_eq!(server.kind, SpanKind::Server);
     assert_eq!(server.status_code, StatusCode::Error);
     assert_eq!(server.attr("i"), Some(&Value::Int(42)));
-    assert_eq!(server.resource_attr("service.name"), Some(&Value::String("probe".into())));
+    assert_eq!(
+        server.resource_attr("service.name"),
+        Some(&Value::String("probe".into()))
+    );
     assert_eq!(spans[1].trace_id, server.trace_id);
 }

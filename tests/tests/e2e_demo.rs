@@ -1,0 +1,121 @@
+//! The demo (`cargo run -p semtrace-demo`) exporting to a real rotel collector: one
+//! task's trace spans the worker and the coordinator, joined over real HTTP.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use semtrace_tests::collector::{Collector, Span, SpanKind, StatusCode, Value};
+
+/// Builds the demo (a no-op when fresh) and returns its path. A test cannot depend on
+/// another package's binary, so it asks cargo, which is idle while tests run.
+fn demo_binary() -> PathBuf {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args([
+            "build",
+            "--quiet",
+            "--package",
+            "semtrace-demo",
+            "--bin",
+            "semtrace-demo",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("run cargo build");
+    assert!(status.success(), "building the demo failed");
+    // target/<profile>/deps/e2e_demo-… → target/<profile>/semtrace-demo
+    let exe = std::env::current_exe().expect("test executable path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>");
+    profile_dir.join(format!("semtrace-demo{}", std::env::consts::EXE_SUFFIX))
+}
+
+#[test]
+fn demo_trace_spans_worker_and_coordinator() {
+    let demo = demo_binary();
+    let collector = Collector::start().expect("start rotel (scripts/install-rotel)");
+    let started = Instant::now();
+    let output = Command::new(&demo)
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", collector.grpc_endpoint())
+        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
+        .env("OTEL_SERVICE_NAME", "semtrace-demo-e2e")
+        .env_remove("OTEL_SDK_DISABLED")
+        .env_remove("SEMTRACE_CONFIG")
+        .output()
+        .expect("run the demo");
+    let ran_for = started.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "demo failed:\n{stderr}");
+    assert!(
+        ran_for < Duration::from_secs(30),
+        "the demo should exit by itself quickly: {ran_for:?}"
+    );
+
+    // 6 inserts; per task (6): run_task, GET and POST client + server, SELECT, UPDATE;
+    // the final summary SELECT.
+    let spans = collector
+        .wait_for_spans(6 + 6 * 7 + 1, Duration::from_secs(20))
+        .unwrap_or_else(|e| panic!("{e}\ndemo stderr:\n{stderr}"));
+    assert_eq!(spans.len(), 49, "{spans:#?}");
+    for span in &spans {
+        assert_eq!(
+            span.resource_attr("service.name"),
+            Some(&Value::String("semtrace-demo-e2e".into()))
+        );
+    }
+
+    // Task 3 has negative input and fails; follow its trace across both sides.
+    let task = spans
+        .iter()
+        .find(|s| s.name == "run_task" && s.attr("task.id") == Some(&Value::String("3".into())))
+        .unwrap_or_else(|| panic!("no run_task for task 3 in {spans:#?}"));
+    assert_eq!(task.kind, SpanKind::Internal);
+    assert_eq!(task.parent_span_id, None);
+    assert_eq!(task.status_code, StatusCode::Error);
+    assert_eq!(task.status_message, "cannot checksum negative input -3");
+
+    let client = child(&spans, task, "GET");
+    assert_eq!(client.kind, SpanKind::Client);
+    let server = child(&spans, client, "GET /api/tasks/{id}");
+    assert_eq!(server.kind, SpanKind::Server);
+    assert_eq!(
+        server.trace_id, task.trace_id,
+        "one trace across the HTTP call"
+    );
+    assert_eq!(
+        server.attr("http.response.status_code"),
+        Some(&Value::Int(200))
+    );
+    let select = child(&spans, server, "SELECT tasks");
+    assert_eq!(
+        select.attr("db.system.name"),
+        Some(&Value::String("sqlite".into()))
+    );
+
+    let post = child(&spans, task, "POST");
+    let post_server = child(&spans, post, "POST /api/tasks/{id}/result");
+    assert_eq!(
+        post_server.attr("http.response.status_code"),
+        Some(&Value::Int(204))
+    );
+    child(&spans, post_server, "UPDATE tasks");
+}
+
+/// The one span named `name` whose parent is `parent`.
+fn child<'a>(spans: &'a [Span], parent: &Span, name: &str) -> &'a Span {
+    let mut found = spans
+        .iter()
+        .filter(|s| s.name == name && s.is_child_of(parent));
+    let span = found
+        .next()
+        .unwrap_or_else(|| panic!("no {name:?} under {:?} in {spans:#?}", parent.name));
+    assert!(
+        found.next().is_none(),
+        "two {name:?} under {:?}",
+        parent.name
+    );
+    span
+}

@@ -1,0 +1,17 @@
+//! Export over HTTP/protobuf to a real rotel collector. One test per binary: `init()`
+//! installs a global subscriber.
+
+mod e2e_support;
+
+use semtrace::settings::Protocol;
+use semtrace_tests::Collector;
+
+#[test]
+fn every_span_reaches_the_collector_over_http() {
+    let collector = Collector::start().expect("start rotel (scripts/install-rotel)");
+    let guard = e2e_support::init(&collector, Protocol::HttpProtobuf, "e2e-http");
+    e2e_support::run_program();
+    // The flush under test: nothing else exports within the hour-long batch delay.
+    drop(guard);
+    e2e_support::assert_exported(&collector, "e2e-http");
+}
