@@ -189,6 +189,10 @@ impl Headers {
         self.0.is_empty()
     }
 
+    #[cfg_attr(
+        not(any(feature = "otlp-grpc", feature = "otlp-http")),
+        allow(dead_code)
+    )]
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
         self.0.iter()
     }

@@ -63,14 +63,15 @@ impl<S: Subscriber> Layer<S> for DispatchCell {
     }
 }
 
-fn ids_of<S>(span: &SpanRef<'_, S>, _dispatch: &DispatchCell) -> Option<Ids>
+#[cfg_attr(not(feature = "otel"), allow(unused_variables))]
+fn ids_of<S>(span: &SpanRef<'_, S>, dispatch: &DispatchCell) -> Option<Ids>
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     #[cfg(feature = "otel")]
     {
         use opentelemetry::trace::TraceContextExt as _;
-        let cx = _dispatch
+        let cx = dispatch
             .0
             .get()
             .and_then(WeakDispatch::upgrade)

@@ -165,23 +165,10 @@ pub(crate) fn build(
         (Some(factory), _) => factory(batch_config(otlp), Arc::clone(&stats)),
         (None, None) => return Ok(None),
         (None, Some(o)) => {
-            let factory = match o.protocol {
-                #[cfg(feature = "otlp-grpc")]
-                crate::settings::Protocol::Grpc => {
-                    let (factory, rt) = grpc_exporter(o)?;
-                    runtime = Some(rt);
-                    factory
-                }
-                #[cfg(feature = "otlp-http")]
-                crate::settings::Protocol::HttpProtobuf => http_exporter(o)?,
-                #[allow(unreachable_patterns)] // resolution rejects protocols left out
-                other => {
-                    return Err(crate::InitError::FeatureDisabled {
-                        what: format!("OTLP protocol `{other}`"),
-                        feature: "otlp-grpc",
-                    });
-                }
-            };
+            #[cfg(feature = "otlp-grpc")]
+            let factory = otlp_factory(o, &mut runtime)?;
+            #[cfg(not(feature = "otlp-grpc"))]
+            let factory = otlp_factory(o)?;
             factory(batch_config(Some(o)), Arc::clone(&stats))
         }
     };
@@ -197,6 +184,29 @@ pub(crate) fn build(
         #[cfg(feature = "otlp-grpc")]
         runtime,
     }))
+}
+
+/// The OTLP exporter for the resolved protocol.
+fn otlp_factory(
+    o: &OtlpSettings,
+    #[cfg(feature = "otlp-grpc")] runtime: &mut Option<tokio::runtime::Runtime>,
+) -> Result<ProcessorFactory, crate::InitError> {
+    match o.protocol {
+        #[cfg(feature = "otlp-grpc")]
+        crate::settings::Protocol::Grpc => {
+            let (factory, rt) = grpc_exporter(o)?;
+            *runtime = Some(rt);
+            return Ok(factory);
+        }
+        #[cfg(feature = "otlp-http")]
+        crate::settings::Protocol::HttpProtobuf => return http_exporter(o),
+        #[allow(unreachable_patterns)] // resolution already rejects protocols left out
+        _ => {}
+    }
+    Err(crate::InitError::FeatureDisabled {
+        what: format!("OTLP protocol `{}`", o.protocol),
+        feature: "otlp-grpc` or `otlp-http",
+    })
 }
 
 #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
@@ -220,7 +230,7 @@ fn grpc_exporter(
         .build()
         .map_err(crate::InitError::Runtime)?;
     // tonic spawns its connection task on the runtime current while it is built.
-    let _entered = runtime.enter();
+    let entered = runtime.enter();
     let mut metadata = http::HeaderMap::new();
     for (name, value) in o.headers.iter() {
         let name =
@@ -238,7 +248,7 @@ fn grpc_exporter(
         builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
     }
     let exporter = builder.build().map_err(|e| exporter_error(o, e))?;
-    drop(_entered);
+    drop(entered);
     Ok((processor_for(exporter), runtime))
 }
 

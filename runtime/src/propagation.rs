@@ -5,6 +5,7 @@
 //! itself afterwards.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use opentelemetry::Context;
 use opentelemetry::propagation::{Extractor, Injector, TextMapCompositePropagator};
@@ -63,13 +64,13 @@ pub fn extract(headers: &http::HeaderMap) -> Context {
 
 /// Writes the context of the current `tracing` span into a string map (message
 /// headers, job metadata, …).
-pub fn inject_map(map: &mut HashMap<String, String>) {
+pub fn inject_map<S: BuildHasher>(map: &mut HashMap<String, String, S>) {
     let cx = tracing::Span::current().context();
     opentelemetry::global::get_text_map_propagator(|p| p.inject_context(&cx, map));
 }
 
 /// Reads a remote context from a string map.
-pub fn extract_map(map: &HashMap<String, String>) -> Context {
+pub fn extract_map<S: BuildHasher>(map: &HashMap<String, String, S>) -> Context {
     opentelemetry::global::get_text_map_propagator(|p| p.extract(map))
 }
 
@@ -80,7 +81,7 @@ pub fn set_parent(span: &tracing::Span, headers: &http::HeaderMap) {
 }
 
 /// Makes the remote context in a string map the parent of `span`.
-pub fn set_parent_from_map(span: &tracing::Span, map: &HashMap<String, String>) {
+pub fn set_parent_from_map<S: BuildHasher>(span: &tracing::Span, map: &HashMap<String, String, S>) {
     set_parent_context(span, extract_map(map));
 }
 

@@ -49,6 +49,10 @@ pub(crate) type BoxedLayer =
     Box<dyn tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync>;
 
 /// A filter already checked during resolution.
+#[cfg_attr(
+    not(any(feature = "otel", feature = "console", feature = "file")),
+    allow(dead_code)
+)]
 pub(crate) fn filter(directives: &str) -> tracing_subscriber::EnvFilter {
     tracing_subscriber::EnvFilter::builder()
         .parse(directives)
@@ -258,6 +262,7 @@ impl TelemetryBuilder {
     /// themselves. Also installs the W3C propagators globally.
     pub fn build(self) -> Result<(Dispatch, Guard), InitError> {
         let settings = self.resolve()?;
+        #[allow(unused_mut)] // nothing to keep alive without `otel` and `file`
         let mut guard = Guard::new(settings.shutdown_timeout);
         #[cfg(any(feature = "console", feature = "file"))]
         let dispatch_cell = crate::ids::DispatchCell::default();
