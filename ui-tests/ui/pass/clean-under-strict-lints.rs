@@ -4,6 +4,9 @@
 #![forbid(unsafe_code)]
 //! Strict crate.
 
+use core::future::Future;
+use core::pin::Pin;
+
 /// A server handler.
 #[semtrace::traced_http(method = "GET", route = "/api/tasks/{id}")]
 pub async fn get_task(id: u64) -> Result<u16, String> {
@@ -41,7 +44,7 @@ pub fn generic<T: core::fmt::Debug>(value: T, port: u16, threshold: f64) -> T {
 
 /// A boxed future.
 #[semtrace::traced]
-pub fn boxed() -> core::pin::Pin<Box<dyn core::future::Future<Output = u8> + Send>> {
+pub fn boxed() -> Pin<Box<dyn Future<Output = u8> + Send>> {
     Box::pin(async move { 1 })
 }
 

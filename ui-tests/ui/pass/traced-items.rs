@@ -39,8 +39,9 @@ async fn async_early_return(port: u16) -> Result<u16, String> {
     Ok(port + parsed)
 }
 
-#[semtrace::traced(server.address = ?value)]
-fn generic<T: std::fmt::Debug + Clone>(value: T) -> T {
+#[semtrace::traced(server.port = port)]
+fn generic<T: std::fmt::Debug + Clone>(value: T, port: u16) -> T {
+    let _ = port;
     value.clone()
 }
 
@@ -118,7 +119,7 @@ impl Store for Counter {
 
 trait Defaulted {
     #[semtrace::traced]
-    fn provided(&self) -> u32 {
+    fn provided(&self) -> u64 {
         3
     }
 }
@@ -143,7 +144,7 @@ fn main() {
     assert_eq!(question_mark("7"), Ok(7));
     assert!(early_return(0).is_err());
     assert_eq!(block_on(async_early_return(1)), Ok(2));
-    assert_eq!(generic(5), 5);
+    assert_eq!(generic(5, 1), 5);
     assert_eq!(block_on(async_generic("x")), "x");
     assert_eq!(with_lifetime("a"), "a");
     let mut c = Counter::new();

@@ -16,7 +16,7 @@ impl std::fmt::Display for Addr {
     aspnetcore.user.is_authenticated = true,
     url.full = "http://localhost",
     server.address = %addr,
-    client.address = ?addr,
+    client.address = ?peer,
     network.peer.port = maybe_port,
     network.local.port = *port_ref,
     http.request.resend_count = count,
@@ -29,10 +29,10 @@ impl std::fmt::Display for Addr {
     user_agent.original = agent.as_str(),
     user.name = String::from("ann"),
 )]
-fn values(addr: Addr, maybe_port: Option<u16>, port_ref: &u16, count: std::num::NonZeroU32, method: &str, headers: &[&str], agent: String) {
+fn values(addr: Addr, peer: Addr, maybe_port: Option<u16>, port_ref: &u16, count: std::num::NonZeroU32, method: &str, headers: &[&str], agent: String) {
     semtrace::record!(url.path = "/", url.query = %"a=b");
 }
 
 fn main() {
-    values(Addr, Some(1), &2, std::num::NonZeroU32::MIN, "GET", &["text/html"], String::new());
+    values(Addr, Addr, Some(1), &2, std::num::NonZeroU32::MIN, "GET", &["text/html"], String::new());
 }

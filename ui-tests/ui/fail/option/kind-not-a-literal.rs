@@ -1,0 +1,6 @@
+#[semtrace::traced(kind = client)]
+fn call() {}
+
+fn main() {
+    call();
+}
