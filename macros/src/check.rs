@@ -3,6 +3,8 @@
 //! [`Ctxt`], spanned on the user's token; checking goes on after a mistake so one
 //! compile shows them all.
 
+use std::fmt::Write as _;
+
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use semtrace_semconv::{AttrType, Attribute, DeprecationReason, Registry, ValueType};
@@ -187,6 +189,7 @@ impl GivenOpt<'_> {
 }
 
 /// Checks a macro's arguments; `fn_name` is the default span name.
+#[allow(clippy::too_many_lines)] // one pass over the options, in the order the user reads them
 pub(crate) fn check_args(
     cx: &Ctxt,
     registry: &Registry,
@@ -381,12 +384,13 @@ pub(crate) fn check_args(
         {
             let clean = sanitize_literal(&s.value());
             field.record = FieldRecord::Literal(syn::parse_quote_spanned!(s.span()=> #clean));
-        } else if *from_option == Some(QUERY) && sanitize {
-            if let FieldRecord::Checked { expr, .. } | FieldRecord::Display(expr) = &field.record {
-                field.record = FieldRecord::Display(
-                    syn::parse_quote!(::semtrace::__private::sanitize_sql(#expr)),
-                );
-            }
+        } else if *from_option == Some(QUERY)
+            && sanitize
+            && let FieldRecord::Checked { expr, .. } | FieldRecord::Display(expr) = &field.record
+        {
+            field.record = FieldRecord::Display(syn::parse_quote!(
+                ::semtrace::__private::sanitize_sql(#expr)
+            ));
         }
         fields.push(field);
     }
@@ -461,11 +465,12 @@ fn unknown_option(macro_kind: MacroKind, given: &str) -> String {
         macro_kind.attr_name()
     );
     if let Some(best) = closest(given, allowed.iter().copied()) {
-        msg.push_str(&format!("; did you mean `{best}`?"));
+        let _ = write!(msg, "; did you mean `{best}`?");
     }
-    msg.push_str(&format!(
+    let _ = write!(
+        msg,
         " (options: {list}; semantic fields are dotted, like `db.collection.name = …`)"
-    ));
+    );
     msg
 }
 
@@ -493,7 +498,7 @@ pub(crate) fn check_field(cx: &Ctxt, registry: &Registry, arg: &FieldArg) -> Opt
     let Some(found) = registry.lookup(key) else {
         let mut msg = format!("unknown semantic field `{key}`");
         if let Some(s) = registry.suggest(key) {
-            msg.push_str(&format!("; did you mean `{s}`?"));
+            let _ = write!(msg, "; did you mean `{s}`?");
         }
         cx.error_spanned_by(&arg.key, msg);
         return None;
@@ -513,9 +518,11 @@ pub(crate) fn check_field(cx: &Ctxt, registry: &Registry, arg: &FieldArg) -> Opt
         let mut note = format!("`{key}` is deprecated");
         match (d.reason, d.renamed_to) {
             (DeprecationReason::Renamed, Some(to)) => {
-                note.push_str(&format!(": use `{to}` instead"))
+                let _ = write!(note, ": use `{to}` instead");
             }
-            _ if !d.note.is_empty() => note.push_str(&format!(": {}", d.note)),
+            _ if !d.note.is_empty() => {
+                let _ = write!(note, ": {}", d.note);
+            }
             _ => {}
         }
         note
@@ -555,17 +562,16 @@ fn check_value(cx: &Ctxt, key: &str, attr: &Attribute, value: &FieldValue) -> Op
             ty,
         });
     };
-    let fits = match (ty, lit.lit) {
+    let fits = matches!(
+        (ty, lit.lit),
         (
             ValueType::Any,
             syn::Lit::Str(_) | syn::Lit::Int(_) | syn::Lit::Float(_) | syn::Lit::Bool(_),
-        ) => true,
-        (ValueType::String, syn::Lit::Str(_))
-        | (ValueType::Int, syn::Lit::Int(_))
-        | (ValueType::Double, syn::Lit::Float(_))
-        | (ValueType::Boolean, syn::Lit::Bool(_)) => true,
-        _ => false,
-    };
+        ) | (ValueType::String, syn::Lit::Str(_))
+            | (ValueType::Int, syn::Lit::Int(_))
+            | (ValueType::Double, syn::Lit::Float(_))
+            | (ValueType::Boolean, syn::Lit::Bool(_))
+    );
     if !fits || (lit.negative && matches!(lit.lit, syn::Lit::Str(_) | syn::Lit::Bool(_))) {
         let hint = match (ty, lit.lit) {
             (ValueType::Double, syn::Lit::Int(i)) => format!("; write `{}.0`", i.base10_digits()),
@@ -592,7 +598,7 @@ fn check_value(cx: &Ctxt, key: &str, attr: &Attribute, value: &FieldValue) -> Op
             &text,
             members.iter().filter(|m| !m.deprecated).map(|m| m.value),
         ) {
-            msg.push_str(&format!("; did you mean `{best}`?"));
+            let _ = write!(msg, "; did you mean `{best}`?");
         }
         let shown: Vec<_> = members
             .iter()
@@ -605,10 +611,11 @@ fn check_value(cx: &Ctxt, key: &str, attr: &Attribute, value: &FieldValue) -> Op
         } else {
             ""
         };
-        msg.push_str(&format!(
+        let _ = write!(
+            msg,
             " (known: {}{more}; enums are open: pass a non-literal value to record another)",
             shown.join(", ")
-        ));
+        );
         cx.error_spanned_by(&value.expr, msg);
         return None;
     }

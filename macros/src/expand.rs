@@ -167,6 +167,7 @@ fn check_items(i: usize, key: &str, ty: ValueType) -> TokenStream {
 }
 
 /// The instrumented function.
+#[allow(clippy::too_many_lines)] // one template per function shape, side by side
 pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenStream {
     let (prelude, _) = prelude(&spec.fields);
     let Prelude {
@@ -230,9 +231,10 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
     // The closure that records the outcome; typed where the type can be written, so
     // method resolution sees the concrete type.
     let on_exit = |out_ty: Option<TokenStream>| {
-        let out_param = match out_ty {
-            Some(t) => quote!(__semtrace_out: &#t),
-            None => quote!(__semtrace_out),
+        let out_param = if let Some(t) = out_ty {
+            quote!(__semtrace_out: &#t)
+        } else {
+            quote!(__semtrace_out)
         };
         quote! {
             |__semtrace_span: &::semtrace::__private::Span, #out_param| { #record_outcome }
@@ -286,9 +288,10 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
             }
         }
     } else {
-        let closure = match &output_ty {
-            Some(t) => quote!(move || -> #t #block),
-            None => quote!(move || #block),
+        let closure = if let Some(t) = &output_ty {
+            quote!(move || -> #t #block)
+        } else {
+            quote!(move || #block)
         };
         quote! {
             #items
@@ -371,6 +374,7 @@ fn future_return(output: &ReturnType) -> Option<FutureReturn<'_>> {
 }
 
 /// `Some(output)` when the bounds include `Future`; `output` when it is written.
+#[allow(clippy::option_option)] // "is a future" and "its output type is written" are separate
 fn future_bound(
     bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
 ) -> Option<Option<&Type>> {

@@ -91,9 +91,9 @@ fn try_instrument(
 /// Parses the item, rejecting what cannot be instrumented with an error at its token.
 fn parse_fn(kind: MacroKind, item: TokenStream2) -> syn::Result<syn::ItemFn> {
     let attr = kind.attr_name();
-    let func: syn::ItemFn = match syn::parse2(item.clone()) {
-        Ok(f) => f,
-        Err(_) => {
+    let parsed: syn::Result<syn::ItemFn> = syn::parse2(item.clone());
+    let Ok(func) = parsed else {
+        {
             let what = syn::parse2::<syn::TraitItemFn>(item.clone())
                 .ok()
                 .filter(|f| f.default.is_none())

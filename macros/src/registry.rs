@@ -30,11 +30,11 @@ pub(crate) fn current() -> Arc<Result<Loaded, String>> {
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     cache
         .entry(dir.clone())
-        .or_insert_with(|| Arc::new(load(dir)))
+        .or_insert_with(|| Arc::new(load(&dir)))
         .clone()
 }
 
-fn load(crate_dir: PathBuf) -> Result<Loaded, String> {
+fn load(crate_dir: &std::path::Path) -> Result<Loaded, String> {
     let registry = Registry::builtin();
     let dir = crate_dir.join("semconv");
     if !dir.is_dir() {
@@ -45,7 +45,7 @@ fn load(crate_dir: PathBuf) -> Result<Loaded, String> {
     }
     let loaded = semtrace_semconv::load::load_dir(&dir).map_err(|e| {
         // Relative to the crate, as the user wrote it: no absolute paths in errors.
-        let file = e.file().strip_prefix(&crate_dir).unwrap_or(e.file());
+        let file = e.file().strip_prefix(crate_dir).unwrap_or(e.file());
         let at = e
             .location()
             .map_or_else(String::new, |(line, col)| format!(":{line}:{col}"));

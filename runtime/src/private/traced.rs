@@ -80,7 +80,7 @@ impl Drop for PanicGuard<'_> {
 
 /// Calls `f` once. Passing the body through an `FnOnce` bound lets it move out of
 /// its captures (`fn f(&mut self) -> &mut Self { self }`), as the function could.
-#[inline(always)]
+#[inline]
 pub fn call_once<R>(f: impl FnOnce() -> R) -> R {
     f()
 }

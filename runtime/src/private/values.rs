@@ -175,8 +175,10 @@ macro_rules! elements {
         impl $kind for $ty {}
     )*};
 }
-elements!(I64, IntElement, |v| i64::from(*v); i8, i16, i32, i64, u8, u16, u32);
-elements!(F64, DoubleElement, |v| f64::from(*v); f32, f64);
+elements!(I64, IntElement, |v| i64::from(*v); i8, i16, i32, u8, u16, u32);
+elements!(I64, IntElement, |v| *v; i64);
+elements!(F64, DoubleElement, |v| f64::from(*v); f32);
+elements!(F64, DoubleElement, |v| *v; f64);
 elements!(Bool, BoolElement, |v| *v; bool);
 elements!(String, StrElement, |v| v.clone().into(); String);
 
