@@ -384,13 +384,20 @@ pub(crate) fn check_args(
         {
             let clean = sanitize_literal(&s.value());
             field.record = FieldRecord::Literal(syn::parse_quote_spanned!(s.span()=> #clean));
-        } else if *from_option == Some(QUERY)
-            && sanitize
-            && let FieldRecord::Checked { expr, .. } | FieldRecord::Display(expr) = &field.record
-        {
-            field.record = FieldRecord::Display(syn::parse_quote!(
-                ::semtrace::__private::sanitize_sql(#expr)
-            ));
+        } else if *from_option == Some(QUERY) && sanitize {
+            // Borrow the query (`&str`, `String`, …) and record its sanitized copy.
+            let sanitized = match &field.record {
+                FieldRecord::Checked { expr, .. } => Some(quote!(&*(#expr))),
+                FieldRecord::Display(expr) => Some(quote!(
+                    &::semtrace::__private::ToString::to_string(&(#expr))
+                )),
+                _ => None,
+            };
+            if let Some(arg) = sanitized {
+                field.record = FieldRecord::Display(syn::parse_quote!(
+                    ::semtrace::__private::sanitize_sql(#arg)
+                ));
+            }
         }
         fields.push(field);
     }

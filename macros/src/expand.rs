@@ -70,8 +70,11 @@ pub(crate) fn prelude(fields: &[Field]) -> (Prelude, Vec<Recorded>) {
         let value = match &field.record {
             FieldRecord::Empty => quote!(::semtrace::__private::Empty),
             FieldRecord::Literal(e) => int_literal(e).unwrap_or_else(|| quote!(#e)),
-            FieldRecord::Display(e) => quote!(::semtrace::__private::tracing::field::display(#e)),
-            FieldRecord::Debug(e) => quote!(::semtrace::__private::tracing::field::debug(#e)),
+            // Borrowed, as tracing's own `%`/`?` do: the body may still use the value.
+            FieldRecord::Display(e) => {
+                quote!(::semtrace::__private::tracing::field::display(&(#e)))
+            }
+            FieldRecord::Debug(e) => quote!(::semtrace::__private::tracing::field::debug(&(#e))),
             FieldRecord::Checked { expr, ty } => {
                 let check = check_items(i, key, *ty);
                 let check_fn = format_ident!("__semtrace_check_{}", i);

@@ -533,3 +533,24 @@ fn server_spans_continue_the_remote_trace() {
     assert_eq!(span.parent_span_id.to_string(), "00f067aa0ba902b7");
     assert!(span.parent_span_is_remote);
 }
+
+#[semtrace::traced_http(client, method = "GET", url = %url)]
+fn fetch_len(url: String) -> usize {
+    url.len()
+}
+
+#[semtrace::traced_db(system = "sqlite", operation = "SELECT", query = sql, server.address = ?host)]
+fn owned_query(sql: String, host: String) -> usize {
+    sql.len() + host.len()
+}
+
+#[test]
+fn display_debug_and_queries_borrow_their_values() {
+    let cap = Capture::start();
+    assert_eq!(fetch_len("http://h/".to_owned()), 9);
+    assert_eq!(attr(&cap.span("GET"), "url.full"), string("http://h/"));
+    assert_eq!(owned_query("SELECT 1".to_owned(), "db".to_owned()), 10);
+    let span = cap.span("SELECT");
+    assert_eq!(attr(&span, "db.query.text"), string("SELECT ?"));
+    assert_eq!(attr(&span, "server.address"), string("\"db\""));
+}

@@ -1,5 +1,4 @@
-// KNOWN BUG — this should compile: `?value` moves a generic argument the body uses.
-// Move this file to ui/pass/ once fixed.
+// Regression: the value is borrowed for the span, so the body can still use it.
 #[semtrace::traced(server.address = ?value)]
 fn generic<T: std::fmt::Debug + Clone>(value: T) -> T {
     value.clone()
