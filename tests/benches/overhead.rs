@@ -48,16 +48,27 @@ fn hand_written(id: u64, priority: i64) -> Result<u64, Failure> {
 }
 
 fn bench(c: &mut Criterion) {
-    for (label, level) in [("disabled", LevelFilter::OFF), ("enabled", LevelFilter::TRACE)] {
+    for (label, level) in [
+        ("disabled", LevelFilter::OFF),
+        ("enabled", LevelFilter::TRACE),
+    ] {
         // A real registry (span storage, ids), without any output layer: the cost of
         // the instrumentation itself, not of an exporter.
         let subscriber = tracing_subscriber::registry().with(level);
         let _default = tracing::subscriber::set_default(subscriber);
         let mut group = c.benchmark_group(format!("span_{label}"));
-        group.bench_function("semtrace", |b| b.iter(|| generated(black_box(7), black_box(2))));
-        group.bench_function("hand_written", |b| b.iter(|| hand_written(black_box(7), black_box(2))));
-        group.bench_function("semtrace_err", |b| b.iter(|| generated(black_box(0), black_box(2))));
-        group.bench_function("hand_written_err", |b| b.iter(|| hand_written(black_box(0), black_box(2))));
+        group.bench_function("semtrace", |b| {
+            b.iter(|| generated(black_box(7), black_box(2)))
+        });
+        group.bench_function("hand_written", |b| {
+            b.iter(|| hand_written(black_box(7), black_box(2)))
+        });
+        group.bench_function("semtrace_err", |b| {
+            b.iter(|| generated(black_box(0), black_box(2)))
+        });
+        group.bench_function("hand_written_err", |b| {
+            b.iter(|| hand_written(black_box(0), black_box(2)))
+        });
         group.finish();
     }
 }
