@@ -8,8 +8,8 @@ mod traced;
 mod values;
 
 pub use core::{format_args, module_path};
-pub use std::string::ToString;
 pub use std::boxed::Box;
+pub use std::string::ToString;
 pub use tracing;
 pub use tracing::{Level, Span, field::Empty};
 
