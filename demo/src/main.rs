@@ -77,8 +77,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     // The worker: runs every task through the API, one after the other.
     let http = reqwest::Client::new();
-    let ids: Vec<i64> = (1..=6).collect();
-    for id in ids {
+    for id in 1..=6 {
         // Failures are recorded on the task's span; the worker just moves on.
         let _ = run_task(&http, &base, id).await;
     }
@@ -93,16 +92,19 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
 // ---------------------------------------------------------------- worker
 
-#[semtrace::traced_task(task.id = %id, task.type = "checksum")]
+// `task.state` is declared here and recorded once known.
+#[semtrace::traced_task(task.id = %id, task.type = "checksum", task.state)]
 async fn run_task(http: &reqwest::Client, base: &str, id: i64) -> Result<i64, TaskError> {
     let task = fetch_task(http, &format!("{base}/api/tasks/{id}")).await?;
     let outcome = checksum(task.input);
     let state = match &outcome {
         Ok(checksum) => {
+            semtrace::record!(task.state = "completed");
             tracing::info!(checksum, "task completed");
             "completed"
         }
         Err(error) => {
+            semtrace::record!(task.state = "failed");
             tracing::warn!(%error, "task failed");
             "failed"
         }

@@ -76,6 +76,10 @@ fn demo_trace_spans_worker_and_coordinator() {
     assert_eq!(task.parent_span_id, None);
     assert_eq!(task.status_code, StatusCode::Error);
     assert_eq!(task.status_message, "cannot checksum negative input -3");
+    assert_eq!(
+        task.attr("task.state"),
+        Some(&Value::String("failed".into()))
+    );
 
     let client = child(&spans, task, "GET");
     assert_eq!(client.kind, SpanKind::Client);
