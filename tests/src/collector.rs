@@ -9,6 +9,37 @@
 //! The binary comes from `SEMTRACE_ROTEL` when set, else from the project-local
 //! install made by `scripts/install-rotel` (`.tools/venv`).
 //!
+//! What rotel 0.0.1a15 prints, on stdout (the `--log-file` and `--pid-file` are only
+//! written with `--daemon`; its own log lines, ANSI-coloured, share stdout):
+//!
+//! ```text
+//! ResourceSpans #0
+//! Resource SchemaURL:
+//! Resource attributes:
+//!      -> service.name: Str(e2e-grpc)
+//! ScopeSpans #0
+//! ScopeSpans SchemaURL:
+//! InstrumentationScope semtrace
+//! Span #0
+//!     Trace ID       : 5b8efff798038103d269b633813fc60c
+//!     Parent ID      : eee19b7ec3c1b173
+//!     ID             : eee19b7ec3c1b174
+//!     Name           : GET /items/{id}
+//!     Kind           : SPAN_KIND_SERVER
+//! Start time: 1544712660000000000
+//! End time: 1544712661000000000
+//!     Status code    : STATUS_CODE_ERROR
+//!     Status message : no such item: 7
+//! Attributes:
+//!      -> http.route: Str(/items/{id})
+//!      -> http.response.status_code: Int(404)
+//! ```
+//!
+//! Values print as `Str(…)`, `Int(…)`, `Double(…)`, `Bool(…)`, `Slice(…)`,
+//! `Map(k:V, …)` and `Bytes([…])`; strings are not escaped, so a multi-line string
+//! continues on the following lines. Without a status the two status lines are
+//! missing; `Events:` and `Links:` sections follow the attributes.
+//!
 //! [rotel]: https://github.com/streamfold/rotel
 
 use std::collections::BTreeMap;

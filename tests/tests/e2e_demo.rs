@@ -2,7 +2,7 @@
 //! task's trace spans the worker and the coordinator, joined over real HTTP.
 
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use semtrace_tests::collector::{Collector, Span, SpanKind, StatusCode, Value};
@@ -38,17 +38,35 @@ fn demo_trace_spans_worker_and_coordinator() {
     let demo = demo_binary();
     let collector = Collector::start().expect("start rotel (scripts/install-rotel)");
     let started = Instant::now();
-    let output = Command::new(&demo)
+    // Console output goes to a file so a hung demo can be killed without pipe juggling.
+    let log_path =
+        std::env::temp_dir().join(format!("semtrace-demo-e2e-{}.log", std::process::id()));
+    let log = std::fs::File::create(&log_path).expect("demo log file");
+    let mut process = Command::new(&demo)
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", collector.grpc_endpoint())
         .env("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
         .env("OTEL_SERVICE_NAME", "semtrace-demo-e2e")
         .env_remove("OTEL_SDK_DISABLED")
         .env_remove("SEMTRACE_CONFIG")
-        .output()
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
         .expect("run the demo");
+    let status = loop {
+        if let Some(status) = process.try_wait().expect("demo status") {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = process.kill();
+            let _ = process.wait();
+            panic!("the demo did not exit by itself within 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
     let ran_for = started.elapsed();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "demo failed:\n{stderr}");
+    let stderr = std::fs::read_to_string(&log_path).unwrap_or_default();
+    let _ = std::fs::remove_file(&log_path);
+    assert!(status.success(), "demo failed:\n{stderr}");
     assert!(
         ran_for < Duration::from_secs(30),
         "the demo should exit by itself quickly: {ran_for:?}"
