@@ -8,8 +8,7 @@ fn insert(table: &str, sql: &str) -> usize {
     table.len() + sql.len()
 }
 
-// `sql.as_str()`: an owned `String` does not compile yet (see known-bug/).
-#[semtrace::traced_db(system = "sqlite", query = sql.as_str())]
+#[semtrace::traced_db(system = "sqlite", query = sql)]
 async fn run_query(sql: String) -> Option<usize> {
     Some(sql.len())
 }

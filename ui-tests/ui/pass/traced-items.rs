@@ -155,6 +155,5 @@ fn main() {
     c.save(4);
     assert_eq!(c.load(4), Some(4));
     assert_eq!(c.with_default() + c.provided(), 5);
-    let _: Pin<&mut dyn Future<Output = u64>> = std::pin::pin!(c.async_get());
     assert_eq!(c.take(), 4);
 }

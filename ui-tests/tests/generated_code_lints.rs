@@ -1,0 +1,86 @@
+//! Generated code under the workspace's lints (clippy pedantic included) and the
+//! strictest crate-level ones: `cargo clippy -p semtrace-ui-tests --all-targets -- -D
+//! warnings` fails if an expansion trips any of them. trybuild's pass cases cannot
+//! show this, because trybuild runs rustc, not clippy.
+#![deny(unused_qualifications, rust_2018_idioms)]
+#![forbid(unsafe_code)]
+
+use std::future::Future;
+use std::pin::Pin;
+
+#[semtrace::traced(kind = "producer", level = "warn", server.port = port, app.jank.threshold = threshold, server.address = %host)]
+fn generic<T: std::fmt::Debug>(value: T, port: u16, threshold: f64, host: &str) -> T {
+    value
+}
+
+#[semtrace::traced_http(method = "GET", route = "/api/tasks/{id}")]
+async fn get_task(id: u64) -> Result<u16, String> {
+    semtrace::record!(http.response.status_code = 200);
+    if id == 0 {
+        return Err("zero".to_owned());
+    }
+    Ok(200)
+}
+
+#[semtrace::traced_http(client, method = "GET", url = %url)]
+fn fetch(url: &str) -> u16 {
+    u16::try_from(url.len()).unwrap_or(0)
+}
+
+#[semtrace::traced_db(system = "postgresql", operation = "SELECT", collection = %table, query = sql)]
+fn query(table: &str, sql: &str) -> Result<usize, std::fmt::Error> {
+    Ok(table.len() + sql.len())
+}
+
+#[semtrace::traced_db(system = "sqlite", operation = op, collection = "users")]
+fn dynamic_name(op: &str) -> usize {
+    op.len()
+}
+
+#[semtrace::traced_task(task.id = %id, task.priority = priority, task.state = "running", worker.id)]
+fn task(id: u64, priority: i64) -> Option<u64> {
+    semtrace::record!(task.state = "completed", task.attempt = 1, worker.id = %id);
+    u64::try_from(priority).ok()
+}
+
+#[semtrace::traced(aws.dynamodb.table_names = tables, http.request.header.accept = ["text/html"])]
+fn arrays(tables: &[&str]) -> usize {
+    tables.len()
+}
+
+struct Service {
+    calls: u32,
+}
+
+impl Service {
+    #[semtrace::traced]
+    fn call(&mut self) -> &mut Self {
+        self.calls += 1;
+        self
+    }
+
+    #[semtrace::traced]
+    fn boxed(&self) -> Pin<Box<dyn Future<Output = u32> + Send + '_>> {
+        Box::pin(async move { self.calls })
+    }
+
+    #[semtrace::traced]
+    fn later(&self) -> impl Future<Output = u32> + '_ {
+        async move { self.calls }
+    }
+}
+
+#[test]
+fn instrumented_functions_still_behave() {
+    assert_eq!(generic(7, 80, 0.5, "localhost"), 7);
+    drop(get_task(1));
+    assert_eq!(fetch("abc"), 3);
+    assert_eq!(query("t", "SELECT 1"), Ok(9));
+    assert_eq!(dynamic_name("SELECT"), 6);
+    assert_eq!(task(1, 2), Some(2));
+    assert_eq!(arrays(&["a", "b"]), 2);
+    let mut service = Service { calls: 0 };
+    assert_eq!(service.call().call().calls, 2);
+    drop(service.boxed());
+    drop(service.later());
+}
