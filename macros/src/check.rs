@@ -359,13 +359,6 @@ pub(crate) fn check_args(
         let Some(mut field) = check_field(cx, registry, arg) else {
             continue;
         };
-        if let Some((_, why)) = RESERVED.iter().find(|(k, _)| *k == field.key) {
-            cx.error_spanned_by(
-                &arg.key,
-                format_args!("`{}` cannot be set here: {why}", field.key),
-            );
-            continue;
-        }
         if fields.iter().any(|f| f.key == field.key) {
             let how =
                 from_option.map_or_else(String::new, |o| format!(" (the `{o}` option sets it)"));
@@ -502,6 +495,16 @@ fn strsim_score(a: &str, b: &str) -> f64 {
 /// Checks one `key = value` field.
 pub(crate) fn check_field(cx: &Ctxt, registry: &Registry, arg: &FieldArg) -> Option<Field> {
     let key = &arg.key.text;
+    if let Some(t) = registry.exact(key).filter(|a| a.template) {
+        cx.error_spanned_by(
+            &arg.key,
+            format_args!(
+                "`{}` is a template: add a key after it, like `{}.<key>`",
+                t.key, t.key
+            ),
+        );
+        return None;
+    }
     let Some(found) = registry.lookup(key) else {
         let mut msg = format!("unknown semantic field `{key}`");
         if let Some(s) = registry.suggest(key) {
@@ -511,14 +514,8 @@ pub(crate) fn check_field(cx: &Ctxt, registry: &Registry, arg: &FieldArg) -> Opt
         return None;
     };
     let attr = found.attribute;
-    if found.by_template && key.len() == attr.key.len() + 1 {
-        cx.error_spanned_by(
-            &arg.key,
-            format_args!(
-                "`{}` is a template: add a key after it, like `{}.<key>`",
-                attr.key, attr.key
-            ),
-        );
+    if let Some((_, why)) = RESERVED.iter().find(|(k, _)| k == key) {
+        cx.error_spanned_by(&arg.key, format_args!("`{key}` cannot be set here: {why}"));
         return None;
     }
     let deprecated = attr.deprecated.map(|d| {

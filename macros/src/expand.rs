@@ -50,13 +50,14 @@ pub(crate) fn prelude(fields: &[Field]) -> (Prelude, Vec<Recorded>) {
     let mut values = Vec::new();
     for (i, field) in fields.iter().enumerate() {
         if let Some(note) = &field.deprecated {
-            let marker = format_ident!("{}", field.key.replace(['.', '-'], "_"));
             let key_span = field
                 .key_tokens
                 .clone()
                 .into_iter()
                 .next()
                 .map_or_else(Span::call_site, |t| t.span());
+            // Spanned on the user's key, so the warning points there.
+            let marker = proc_macro2::Ident::new(&field.key.replace(['.', '-'], "_"), key_span);
             let use_marker = quote_spanned!(key_span=> let () = #marker;);
             // In a block of its own, so the marker's name cannot meet the user's.
             deprecations.extend(quote! {{
@@ -80,10 +81,8 @@ pub(crate) fn prelude(fields: &[Field]) -> (Prelude, Vec<Recorded>) {
                 let check_fn = format_ident!("__semtrace_check_{}", i);
                 items.extend(check);
                 // The call carries the expression's span, so a type error lands on it.
-                let mut checked = quote_spanned!(expr.span()=> #check_fn(&(#expr)));
-                if *ty == ValueType::Int {
-                    checked = quote!(::semtrace::__private::IntValue::to_i64(#checked));
-                }
+                let checked = quote_spanned!(expr.span()=> #check_fn(&(#expr)));
+
                 if is_array(*ty) {
                     // tracing fields cannot hold arrays: declare the field, set it after.
                     span_fields.push(quote!(#key = ::semtrace::__private::Empty));
@@ -158,13 +157,43 @@ fn check_items(i: usize, key: &str, ty: ValueType) -> TokenStream {
         }
         ValueType::Any => "any `tracing` value is accepted",
     };
+    // What the check hands on: ints widened to `i64`, arrays as a trait object, the
+    // rest as they are. Converting inside the local trait keeps a mismatch to one error.
+    let unsized_ok = quote!(+ ?::core::marker::Sized);
+    let (trait_out, fn_out, convert, unsized_ok) = match ty {
+        ValueType::Int => {
+            let o = quote!(::semtrace::__private::Option<i64>);
+            (
+                o.clone(),
+                o,
+                quote!(::semtrace::__private::IntValue::to_i64(self)),
+                unsized_ok,
+            )
+        }
+        ValueType::StringArray
+        | ValueType::IntArray
+        | ValueType::DoubleArray
+        | ValueType::BooleanArray => {
+            let o = quote!(&dyn ::semtrace::__private::ArrayValue);
+            (o.clone(), o, quote!(self), quote!())
+        }
+        _ => (quote!(&Self), quote!(&T), quote!(self), unsized_ok),
+    };
     quote! {
         #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
-        trait #trait_name {}
-        impl<T: ::semtrace::__private::#marker + ?::core::marker::Sized> #trait_name for T {}
-        #[inline(always)]
-        fn #fn_name<T: #trait_name + ?::core::marker::Sized>(value: &T) -> &T {
-            value
+        trait #trait_name {
+            fn __semtrace_value(&self) -> #trait_out;
+        }
+        #[diagnostic::do_not_recommend]
+        impl<T: ::semtrace::__private::#marker #unsized_ok> #trait_name for T {
+            #[inline]
+            fn __semtrace_value(&self) -> #trait_out {
+                #convert
+            }
+        }
+        #[inline]
+        fn #fn_name<T: #trait_name #unsized_ok>(value: &T) -> #fn_out {
+            value.__semtrace_value()
         }
     }
 }

@@ -7,7 +7,7 @@ mod record;
 mod traced;
 mod values;
 
-pub use core::{format_args, module_path};
+pub use core::{format_args, module_path, option::Option};
 pub use std::boxed::Box;
 pub use std::string::ToString;
 pub use tracing;

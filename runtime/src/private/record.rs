@@ -100,6 +100,11 @@ pub fn record_array<A: super::values::ArrayValue + ?Sized>(
 
 /// What `#[traced_http(parent = …)]` accepts: request headers, a request, or a
 /// string map.
+#[diagnostic::on_unimplemented(
+    message = "`parent` cannot read a trace context from `{Self}`",
+    label = "expected request headers",
+    note = "`parent` takes `http::HeaderMap`, `http::Request<_>` or `HashMap<String, String>` (or a reference to one)"
+)]
 pub trait Carrier {
     /// Makes the remote context this carries the parent of `span`.
     fn set_parent_of(&self, span: &Span);
