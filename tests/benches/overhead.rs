@@ -58,16 +58,16 @@ fn bench(c: &mut Criterion) {
         let _default = tracing::subscriber::set_default(subscriber);
         let mut group = c.benchmark_group(format!("span_{label}"));
         group.bench_function("semtrace", |b| {
-            b.iter(|| generated(black_box(7), black_box(2)))
+            b.iter(|| generated(black_box(7), black_box(2)));
         });
         group.bench_function("hand_written", |b| {
-            b.iter(|| hand_written(black_box(7), black_box(2)))
+            b.iter(|| hand_written(black_box(7), black_box(2)));
         });
         group.bench_function("semtrace_err", |b| {
-            b.iter(|| generated(black_box(0), black_box(2)))
+            b.iter(|| generated(black_box(0), black_box(2)));
         });
         group.bench_function("hand_written_err", |b| {
-            b.iter(|| hand_written(black_box(0), black_box(2)))
+            b.iter(|| hand_written(black_box(0), black_box(2)));
         });
         group.finish();
     }
