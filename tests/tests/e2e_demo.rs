@@ -33,18 +33,36 @@ fn demo_binary() -> PathBuf {
     profile_dir.join(format!("semtrace-demo{}", std::env::consts::EXE_SUFFIX))
 }
 
+// Each test runs the demo as a child process, so both can share this binary.
 #[test]
-fn demo_trace_spans_worker_and_coordinator() {
-    let demo = demo_binary();
+fn demo_trace_spans_worker_and_coordinator_over_grpc() {
     let collector = Collector::start().expect("start rotel (scripts/install-rotel)");
+    let endpoint = collector.grpc_endpoint();
+    demo_trace_spans_worker_and_coordinator(&collector, "grpc", &endpoint);
+}
+
+#[test]
+fn demo_trace_spans_worker_and_coordinator_over_http() {
+    let collector = Collector::start().expect("start rotel (scripts/install-rotel)");
+    let endpoint = collector.http_endpoint();
+    demo_trace_spans_worker_and_coordinator(&collector, "http/protobuf", &endpoint);
+}
+
+fn demo_trace_spans_worker_and_coordinator(collector: &Collector, protocol: &str, endpoint: &str) {
+    let demo = demo_binary();
     let started = Instant::now();
     // Console output goes to a file so a hung demo can be killed without pipe juggling.
-    let log_path =
-        std::env::temp_dir().join(format!("semtrace-demo-e2e-{}.log", std::process::id()));
+    let log_path = std::env::temp_dir().join(format!(
+        "semtrace-demo-e2e-{}-{}.log",
+        std::process::id(),
+        protocol.replace('/', "-")
+    ));
     let log = std::fs::File::create(&log_path).expect("demo log file");
     let mut process = Command::new(&demo)
-        .env("OTEL_EXPORTER_OTLP_ENDPOINT", collector.grpc_endpoint())
-        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
+        .env("OTEL_EXPORTER_OTLP_PROTOCOL", protocol)
+        .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+        .env_remove("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
         .env("OTEL_SERVICE_NAME", "semtrace-demo-e2e")
         .env_remove("OTEL_SDK_DISABLED")
         .env_remove("SEMTRACE_CONFIG")
