@@ -282,24 +282,28 @@ pub fn rotel_binary() -> io::Result<PathBuf> {
     if let Some(path) = std::env::var_os("SEMTRACE_ROTEL") {
         return Ok(PathBuf::from(path));
     }
-    // The tests crate is `<workspace>/tests`.
-    let lib = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.tools/venv/lib");
+    // The tests crate is `<workspace>/tests`; scripts/install-rotel uses a venv, or
+    // a plain `pip install --target` directory where Python has no venv module.
+    let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.tools");
     // The venv's lib folder is named after the Python version (`python3.11`).
-    let found = std::fs::read_dir(&lib).ok().and_then(|entries| {
-        entries
-            .filter_map(Result::ok)
-            .map(|entry| entry.path().join("site-packages/rotel/rotel-agent"))
-            .find(|candidate| candidate.is_file())
-    });
-    found.ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::NotFound,
-            format!(
-                "rotel-agent not found under {}; run scripts/install-rotel or set SEMTRACE_ROTEL",
-                lib.display()
-            ),
-        )
-    })
+    let in_venv = std::fs::read_dir(tools.join("venv/lib"))
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|entry| entry.path().join("site-packages/rotel/rotel-agent"));
+    let in_target = std::iter::once(tools.join("rotel/rotel/rotel-agent"));
+    in_venv
+        .chain(in_target)
+        .find(|candidate| candidate.is_file())
+        .ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!(
+                    "rotel-agent not found under {}; run scripts/install-rotel or set SEMTRACE_ROTEL",
+                    tools.display()
+                ),
+            )
+        })
 }
 
 fn free_loopback_addr() -> io::Result<SocketAddr> {
