@@ -232,7 +232,6 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
             ::semtrace::__private::set_parent_from_headers(&__semtrace_span, &#headers);
         }
     });
-    let set_parent = quote!(#set_parent #arrays);
     let http_status = spec.http.map(|side| {
         let server = side == HttpSide::Server;
         quote! {
@@ -243,6 +242,16 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
     let imports = quote! {
         #[allow(unused_imports)]
         use ::semtrace::__private::{ErrCode as _, ErrDebug as _, ErrDisplay as _, ErrNone as _, #status_import};
+    };
+    // Every shape starts the same: items first (no item after a statement in the
+    // user's crate), then the warnings, the span, its parent and its arrays.
+    let head = quote! {
+        #items
+        #imports
+        #deprecations
+        #make_span
+        #set_parent
+        #arrays
     };
     let record_outcome = quote! {
         #http_status
@@ -276,11 +285,7 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
     let body = if sig.asyncness.is_some() {
         let on_exit = on_exit(output_ty);
         quote! {
-            #items
-            #imports
-            #deprecations
-            #make_span
-            #set_parent
+            #head
             ::semtrace::__private::Traced::new(async move #block, __semtrace_span, #on_exit).await
         }
     } else if let Some(future) = future_return(&sig.output) {
@@ -292,11 +297,7 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
             // the async block in place instead of boxing a second time.
             let (stmts, async_block) = inner;
             quote! {
-                #items
-                #imports
-                #deprecations
-                #make_span
-                #set_parent
+                #head
                 #(#stmts)*
                 ::semtrace::__private::Box::pin(::semtrace::__private::Traced::new(#async_block, __semtrace_span, #on_exit))
             }
@@ -307,11 +308,7 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
                 quote!()
             };
             quote! {
-                #items
-                #imports
-                #deprecations
-                #make_span
-                #set_parent
+                #head
                 let __semtrace_future = {
                     let __semtrace_entered = __semtrace_span.enter();
                     ::semtrace::__private::call_once(move || #block)
@@ -326,11 +323,7 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
             quote!(move || #block)
         };
         quote! {
-            #items
-            #imports
-            #deprecations
-            #make_span
-            #set_parent
+            #head
             let __semtrace_result = {
                 let __semtrace_entered = __semtrace_span.enter();
                 let __semtrace_panic = ::semtrace::__private::PanicGuard::new(&__semtrace_span);
