@@ -8,32 +8,59 @@ use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, Token};
 
-/// A dotted field name such as `db.collection.name`.
+/// A dotted field name such as `db.collection.name`, or a string literal for keys
+/// that are not identifiers (`"http.request.header.content-type"`).
 #[derive(Clone)]
 pub(crate) struct DottedKey {
-    pub(crate) segments: Punctuated<Ident, Token![.]>,
+    /// The user's tokens, for error spans.
+    pub(crate) tokens: TokenStream,
     pub(crate) text: String,
 }
 
 impl DottedKey {
     fn parse_rest(first: Ident, input: ParseStream<'_>) -> syn::Result<Self> {
-        let mut segments = Punctuated::new();
+        let mut segments: Punctuated<Ident, Token![.]> = Punctuated::new();
         segments.push_value(first);
         while input.peek(Token![.]) {
             segments.push_punct(input.parse()?);
             segments.push_value(input.call(Ident::parse_any)?);
+        }
+        if input.peek(Token![-]) {
+            let sofar: Vec<String> = segments.iter().map(|s| s.unraw().to_string()).collect();
+            return Err(input.error(format_args!(
+                "a dotted key cannot contain `-`; write the key as a string: `\"{}-…\" = …`",
+                sofar.join(".")
+            )));
         }
         let text = segments
             .iter()
             .map(|s| s.unraw().to_string())
             .collect::<Vec<_>>()
             .join(".");
-        Ok(Self { segments, text })
+        Ok(Self {
+            tokens: segments.into_token_stream(),
+            text,
+        })
+    }
+
+    fn from_lit(lit: &syn::LitStr) -> Self {
+        Self {
+            tokens: lit.to_token_stream(),
+            text: lit.value(),
+        }
+    }
+
+    /// Whether this names a field (has a dot) rather than an option.
+    pub(crate) fn is_dotted(&self) -> bool {
+        self.text.contains('.')
     }
 }
 
 impl Parse for DottedKey {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        if input.peek(syn::LitStr) {
+            return Ok(Self::from_lit(&input.parse()?));
+        }
         let first = input.call(Ident::parse_any)?;
         Self::parse_rest(first, input)
     }
@@ -41,7 +68,7 @@ impl Parse for DottedKey {
 
 impl ToTokens for DottedKey {
     fn to_tokens(&self, tokens: &mut TokenStream) {
-        self.segments.to_tokens(tokens);
+        self.tokens.to_tokens(tokens);
     }
 }
 
@@ -106,9 +133,20 @@ impl Parse for Args {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let mut args = Vec::new();
         while !input.is_empty() {
-            let first = input.call(Ident::parse_any)?;
-            let arg = if input.peek(Token![.]) {
-                let key = DottedKey::parse_rest(first, input)?;
+            let string_key = if input.peek(syn::LitStr) {
+                Some(DottedKey::from_lit(&input.parse()?))
+            } else {
+                None
+            };
+            let first = match &string_key {
+                Some(_) => Ident::new("key", Span::call_site()),
+                None => input.call(Ident::parse_any)?,
+            };
+            let arg = if string_key.is_some() || input.peek(Token![.]) {
+                let key = match string_key {
+                    Some(key) => key,
+                    None => DottedKey::parse_rest(first, input)?,
+                };
                 let value = if input.peek(Token![=]) {
                     input.parse::<Token![=]>()?;
                     Some(input.parse()?)
@@ -148,7 +186,7 @@ impl Parse for Fields {
         let mut fields = Vec::new();
         while !input.is_empty() {
             let key: DottedKey = input.parse()?;
-            if key.segments.len() < 2 {
+            if !key.is_dotted() {
                 return Err(syn::Error::new_spanned(
                     &key,
                     format_args!(

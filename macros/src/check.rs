@@ -446,7 +446,7 @@ fn option_field(name: &Ident, key: &str, value: FieldValue) -> FieldArg {
     // The key's tokens are the option's name, so errors land there.
     FieldArg {
         key: crate::args::DottedKey {
-            segments: std::iter::once(name.clone()).collect(),
+            tokens: quote::ToTokens::to_token_stream(name),
             text: key.to_owned(),
         },
         value: Some(value),

@@ -57,7 +57,10 @@ pub(crate) fn prelude(fields: &[Field]) -> (Prelude, Vec<Recorded>) {
                 .next()
                 .map_or_else(Span::call_site, |t| t.span());
             // Spanned on the user's key, so the warning points there.
-            let marker = proc_macro2::Ident::new(&field.key.replace(['.', '-'], "_"), key_span);
+            let marker = proc_macro2::Ident::new(
+                &field.key.replace(|c: char| !c.is_ascii_alphanumeric(), "_"),
+                key_span,
+            );
             let use_marker = quote_spanned!(key_span=> let () = #marker;);
             // In a block of its own, so the marker's name cannot meet the user's.
             deprecations.extend(quote! {{

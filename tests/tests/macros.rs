@@ -554,3 +554,32 @@ fn display_debug_and_queries_borrow_their_values() {
     assert_eq!(attr(&span, "db.query.text"), string("SELECT ?"));
     assert_eq!(attr(&span, "server.address"), string("\"db\""));
 }
+
+#[semtrace::traced(
+    "http.request.header.content-type" = ["text/plain"],
+    http.request.header.accept = ["*/*"]
+)]
+fn headers_as_template_keys() {
+    semtrace::record!("http.response.header.x-request-id" = ["abc"]);
+}
+
+#[test]
+fn template_keys_match_by_prefix_and_may_be_strings() {
+    let cap = Capture::start();
+    headers_as_template_keys();
+    let span = cap.span("headers_as_template_keys");
+    let array = |s: &str| {
+        Some(opentelemetry::Value::Array(opentelemetry::Array::String(
+            vec![s.to_owned().into()],
+        )))
+    };
+    assert_eq!(
+        attr(&span, "http.request.header.content-type"),
+        array("text/plain")
+    );
+    assert_eq!(attr(&span, "http.request.header.accept"), array("*/*"));
+    assert_eq!(
+        attr(&span, "http.response.header.x-request-id"),
+        array("abc")
+    );
+}
