@@ -228,7 +228,10 @@ pub(crate) fn check_args(
                     Ident::new(&s.to_ascii_uppercase(), proc_macro2::Span::call_site())
                 }
                 _ => {
-                    cx.error_spanned_by(expr, format_args!("unknown level `{s}`; expected one of `trace`, `debug`, `info`, `warn`, `error`"));
+                    cx.error_spanned_by(
+                        expr,
+                        one_of("level", &s, &["trace", "debug", "info", "warn", "error"]),
+                    );
                     Ident::new("INFO", proc_macro2::Span::call_site())
                 }
             },
@@ -254,7 +257,14 @@ pub(crate) fn check_args(
             "client" => kind = Some("client"),
             "producer" => kind = Some("producer"),
             "consumer" => kind = Some("consumer"),
-            _ => cx.error_spanned_by(expr, format_args!("unknown span kind `{s}`; expected one of `internal`, `server`, `client`, `producer`, `consumer`")),
+            _ => cx.error_spanned_by(
+                expr,
+                one_of(
+                    "span kind",
+                    &s,
+                    &["internal", "server", "client", "producer", "consumer"],
+                ),
+            ),
         }
     }
 
@@ -451,6 +461,21 @@ fn option_field(name: &Ident, key: &str, value: FieldValue) -> FieldArg {
         },
         value: Some(value),
     }
+}
+
+/// `unknown {what} `given`; did you mean …? expected one of …`.
+fn one_of(what: &str, given: &str, allowed: &[&str]) -> String {
+    let mut msg = format!("unknown {what} `{given}`");
+    if let Some(best) = closest(given, allowed.iter().copied()) {
+        let _ = write!(msg, "; did you mean `{best}`?");
+    }
+    let list = allowed
+        .iter()
+        .map(|a| format!("`{a}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let _ = write!(msg, " (expected one of {list})");
+    msg
 }
 
 fn unknown_option(macro_kind: MacroKind, given: &str) -> String {
