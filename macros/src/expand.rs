@@ -30,16 +30,6 @@ pub(crate) enum Recorded {
     Array(TokenStream),
 }
 
-fn is_array(ty: ValueType) -> bool {
-    matches!(
-        ty,
-        ValueType::StringArray
-            | ValueType::IntArray
-            | ValueType::DoubleArray
-            | ValueType::BooleanArray
-    )
-}
-
 /// Builds the checks and the field list. `record_fields` are the fields' value
 /// expressions in order, for `record!`.
 pub(crate) fn prelude(fields: &[Field]) -> (Prelude, Vec<Recorded>) {
@@ -86,7 +76,7 @@ pub(crate) fn prelude(fields: &[Field]) -> (Prelude, Vec<Recorded>) {
                 // The call carries the expression's span, so a type error lands on it.
                 let checked = quote_spanned!(expr.span()=> #check_fn(&(#expr)));
 
-                if is_array(*ty) {
+                if ty.is_array() {
                     // tracing fields cannot hold arrays: declare the field, set it after.
                     span_fields.push(quote!(#key = ::semtrace::__private::Empty));
                     arrays.extend(quote! {

@@ -42,6 +42,14 @@ impl ValueType {
         }
     }
 
+    /// Whether this is one of the array types.
+    pub const fn is_array(self) -> bool {
+        matches!(
+            self,
+            Self::StringArray | Self::IntArray | Self::DoubleArray | Self::BooleanArray
+        )
+    }
+
     /// Parses a registry type name (`string`, `int[]`, …).
     pub fn from_registry(s: &str) -> Option<Self> {
         Some(match s {

@@ -20,16 +20,6 @@ const RESERVED: &[&str] = &[
 /// (`otel.status_code`, `otel.status_description`, `error.type`).
 const FIELDS_PER_FN: usize = 28;
 
-fn is_array(ty: ValueType) -> bool {
-    matches!(
-        ty,
-        ValueType::StringArray
-            | ValueType::IntArray
-            | ValueType::DoubleArray
-            | ValueType::BooleanArray
-    )
-}
-
 /// Whether every segment of `key` can be written as a Rust identifier.
 fn writable(key: &str) -> bool {
     key.split('.').all(|s| {
@@ -106,7 +96,7 @@ fn every_settable_attribute_compiles() {
     let (arrays, scalars): (Vec<&Attribute>, Vec<&Attribute>) = writable_attrs
         .iter()
         .copied()
-        .partition(|a| is_array(a.ty.value_type()));
+        .partition(|a| a.ty.value_type().is_array());
     let total = registry.iter().count();
     let deprecated = registry.iter().filter(|a| a.deprecated.is_some()).count();
     let templates = registry
