@@ -3,4 +3,5 @@
 pub mod collector;
 
 pub use collector::Collector;
+pub mod buffer;
 pub mod capture;

@@ -2,28 +2,7 @@
 //! console, the guard flushes on drop, and a second `init()` is refused.
 //! Its own test binary (one test): it installs a global subscriber.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buffer {
-    type Writer = Buffer;
-    fn make_writer(&'a self) -> Buffer {
-        self.clone()
-    }
-}
+use semtrace_tests::buffer::Buffer;
 
 #[semtrace::traced_task(task.id = %id, task.type = "global")]
 fn job(id: u32) -> Result<(), std::fmt::Error> {
@@ -57,7 +36,7 @@ fn init_installs_the_global_subscriber_once() {
     );
 
     guard.shutdown().expect("clean shutdown without export");
-    let text = String::from_utf8(console.0.lock().unwrap().clone()).unwrap();
+    let text = console.text();
     let lines: Vec<_> = text
         .lines()
         .filter(|l| l.contains("inside the job"))

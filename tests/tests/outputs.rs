@@ -6,32 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use semtrace::TelemetryBuilder;
 use semtrace::settings::{ConsoleFormat, FileFormat, Rotation};
-
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buffer {
-    type Writer = Buffer;
-    fn make_writer(&'a self) -> Buffer {
-        self.clone()
-    }
-}
-
-impl Buffer {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
+use semtrace_tests::buffer::Buffer;
 
 fn console(format: ConsoleFormat) -> (TelemetryBuilder, Buffer) {
     let buffer = Buffer::default();
