@@ -210,21 +210,34 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
         }
     };
     let kind = spec.kind.map(|k| quote!("otel.kind" = #k,));
-    let make_span = quote! {
-        let __semtrace_span = ::semtrace::__private::tracing::span!(
+    let span_call = quote! {
+        ::semtrace::__private::tracing::span!(
             target: ::semtrace::__private::module_path!(),
             ::semtrace::__private::Level::#level,
             #static_name,
             #otel_name
             #kind
             #(#span_fields),*
-        );
+        )
     };
-    let set_parent = spec.parent.as_ref().map(|headers| {
-        quote_spanned! {headers.span()=>
-            ::semtrace::__private::set_parent_from_headers(&__semtrace_span, &#headers);
+    // A remote parent is read before the span starts, so the sampler decides with
+    // it; only when the level is on, so a disabled span costs no header parsing.
+    let make_span = if let Some(headers) = &spec.parent {
+        let scope = quote_spanned! {headers.span()=>
+            ::semtrace::__private::remote_parent(&#headers)
+        };
+        quote! {
+            let __semtrace_span = {
+                let __semtrace_parent = ::semtrace::__private::tracing::level_enabled!(
+                    ::semtrace::__private::Level::#level
+                )
+                .then(|| #scope);
+                #span_call
+            };
         }
-    });
+    } else {
+        quote! { let __semtrace_span = #span_call; }
+    };
     let http_status = spec.http.map(|side| {
         let server = side == HttpSide::Server;
         quote! {
@@ -243,7 +256,6 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
         #imports
         #deprecations
         #make_span
-        #set_parent
         #arrays
     };
     let record_outcome = quote! {

@@ -4,6 +4,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::traces::{DropReasons, SpanStats};
+
 /// Why [`init`](crate::init) or [`TelemetryBuilder::init`](crate::TelemetryBuilder::init)
 /// failed. Every message names the setting (a config key such as `otlp.endpoint`, an
 /// environment variable such as `OTEL_TRACES_SAMPLER_ARG`, or a builder method), the
@@ -81,8 +83,8 @@ pub enum InitError {
         /// The exporter's message.
         message: String,
     },
-    /// The small Tokio runtime that drives the gRPC exporter could not start.
-    #[error("cannot start the runtime of the gRPC exporter: {0}")]
+    /// The small Tokio runtime that drives the exporter could not start.
+    #[error("cannot start the runtime of the span exporter: {0}")]
     Runtime(#[source] std::io::Error),
     /// A global `tracing` subscriber is already installed.
     #[error("a global tracing subscriber is already installed; call `semtrace::init()` once")]
@@ -113,6 +115,7 @@ impl InitError {
 #[error("telemetry shutdown incomplete: {}", join(.failures))]
 pub struct ShutdownError {
     failures: Vec<ShutdownFailure>,
+    stats: SpanStats,
 }
 
 fn join(failures: &[ShutdownFailure]) -> String {
@@ -124,13 +127,19 @@ fn join(failures: &[ShutdownFailure]) -> String {
 }
 
 impl ShutdownError {
-    pub(crate) fn new(failures: Vec<ShutdownFailure>) -> Option<Self> {
-        (!failures.is_empty()).then_some(Self { failures })
+    pub(crate) fn new(failures: Vec<ShutdownFailure>, stats: SpanStats) -> Option<Self> {
+        (!failures.is_empty()).then_some(Self { failures, stats })
     }
 
     /// Each output that failed, in shutdown order.
     pub fn failures(&self) -> &[ShutdownFailure] {
         &self.failures
+    }
+
+    /// The final account of every span, as [`Guard::shutdown`](crate::Guard::shutdown)
+    /// returns it on success.
+    pub fn stats(&self) -> SpanStats {
+        self.stats
     }
 }
 
@@ -138,10 +147,10 @@ impl ShutdownError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ShutdownFailure {
-    /// The tracer provider did not finish within the shutdown timeout.
+    /// The exporter did not finish within the shutdown timeout.
     #[error("span export did not finish within {0:?}")]
     Timeout(Duration),
-    /// Some span exports failed (e.g. the collector is unreachable); their spans are lost.
+    /// Some export calls failed (e.g. the collector is unreachable).
     #[error("{failed} span export(s) failed, last error: {last_error}")]
     Export {
         /// How many export calls failed since start.
@@ -149,7 +158,15 @@ pub enum ShutdownFailure {
         /// The last exporter error.
         last_error: String,
     },
-    /// The tracer provider reported another error.
-    #[error("tracer provider shutdown failed: {0}")]
+    /// The exporter reported an error while stopping.
+    #[error("exporter shutdown failed: {0}")]
     Provider(String),
+    /// Spans were lost; [`ShutdownError::stats`] has the whole account.
+    #[error("{spans} span(s) dropped ({} queue full, {} export failed, {} still queued at shutdown)", reasons.queue_full, reasons.export_failed, reasons.shutdown)]
+    Dropped {
+        /// Spans lost, excluding spans that never ended.
+        spans: u64,
+        /// Why.
+        reasons: DropReasons,
+    },
 }

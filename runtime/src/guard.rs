@@ -1,11 +1,35 @@
 //! The value that keeps telemetry running and flushes it at the end.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::error::{ShutdownError, ShutdownFailure};
+use crate::traces::SpanStats;
+use crate::traces::queue::Queue;
+
+/// Something the guard stops at the end, in the order it was added.
+pub(crate) trait Part: Send {
+    /// Flushes and stops, by `deadline`; reports what failed.
+    fn shutdown(&mut self, deadline: Instant) -> Vec<ShutdownFailure>;
+}
+
+impl Part for crate::traces::worker::Worker {
+    fn shutdown(&mut self, deadline: Instant) -> Vec<ShutdownFailure> {
+        crate::traces::worker::Worker::shutdown(self, deadline)
+    }
+}
+
+#[cfg(feature = "file")]
+impl Part for tracing_appender::non_blocking::WorkerGuard {
+    fn shutdown(&mut self, _deadline: Instant) -> Vec<ShutdownFailure> {
+        // Dropping the worker guard (after this) waits, bounded by tracing-appender,
+        // for the writer thread to drain its queue.
+        Vec::new()
+    }
+}
 
 /// Keeps the outputs alive; dropping it (or calling [`shutdown`](Self::shutdown))
-/// flushes every span and log line created before, then stops the outputs.
+/// exports every span ended before, then stops the outputs.
 ///
 /// Shutdown is bounded by the shutdown timeout (default 5 s, see
 /// [`TelemetryBuilder::shutdown_timeout`](crate::TelemetryBuilder::shutdown_timeout)),
@@ -14,50 +38,33 @@ use crate::error::{ShutdownError, ShutdownFailure};
 #[must_use = "telemetry stops when the guard is dropped: bind it with `let _guard = …`"]
 pub struct Guard {
     timeout: Duration,
-    #[cfg(feature = "otel")]
-    export: Option<crate::otlp::Export>,
-    #[cfg(feature = "file")]
-    file: Option<tracing_appender::non_blocking::WorkerGuard>,
+    queue: Arc<Queue>,
+    parts: Vec<Box<dyn Part>>,
     done: bool,
 }
 
 impl std::fmt::Debug for Guard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut d = f.debug_struct("Guard");
-        d.field("timeout", &self.timeout);
-        #[cfg(feature = "otel")]
-        d.field("export", &self.export.is_some());
-        #[cfg(feature = "file")]
-        d.field("file", &self.file.is_some());
-        d.finish_non_exhaustive()
+        f.debug_struct("Guard")
+            .field("timeout", &self.timeout)
+            .field("parts", &self.parts.len())
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
     }
 }
 
 impl Guard {
-    pub(crate) fn new(timeout: Duration) -> Self {
+    pub(crate) fn new(timeout: Duration, queue: Arc<Queue>) -> Self {
         Self {
             timeout,
-            #[cfg(feature = "otel")]
-            export: None,
-            #[cfg(feature = "file")]
-            file: None,
+            queue,
+            parts: Vec::new(),
             done: false,
         }
     }
 
-    #[cfg(feature = "otel")]
-    pub(crate) fn set_export(&mut self, export: crate::otlp::Export) {
-        self.export = Some(export);
-    }
-
-    #[cfg(feature = "file")]
-    pub(crate) fn set_file(&mut self, guard: tracing_appender::non_blocking::WorkerGuard) {
-        self.file = Some(guard);
-    }
-
-    #[cfg(feature = "otel")]
-    pub(crate) fn provider(&self) -> Option<opentelemetry_sdk::trace::SdkTracerProvider> {
-        self.export.as_ref().map(|e| e.provider.clone())
+    pub(crate) fn push(&mut self, part: impl Part + 'static) {
+        self.parts.push(Box::new(part));
     }
 
     /// The bound on [`shutdown`](Self::shutdown).
@@ -65,32 +72,51 @@ impl Guard {
         self.timeout
     }
 
-    /// Flushes and stops every output, returning what failed: spans that could not be
-    /// exported (e.g. collector down) or an export that did not finish in time.
-    pub fn shutdown(mut self) -> Result<(), ShutdownError> {
-        ShutdownError::new(self.stop()).map_or(Ok(()), Err)
+    /// What happened to the spans so far. Cheap enough to poll (it sums a few
+    /// counters per thread that made spans).
+    pub fn stats(&self) -> SpanStats {
+        self.queue.stats(self.done)
+    }
+
+    /// Exports every trace that has ended (whose local root span closed) and waits
+    /// until each is exported or dropped, at most `timeout`. Returns false when that
+    /// took longer. Telemetry keeps running.
+    pub fn flush(&self, timeout: Duration) -> bool {
+        self.done || self.queue.flush(timeout)
+    }
+
+    /// Exports what is queued, stops every output, and returns the final account:
+    /// `started == sampled_out + exported + dropped`.
+    ///
+    /// # Errors
+    /// When spans were lost (export failed, queue full, or still queued when the
+    /// timeout ran out) or an output did not stop cleanly. The account is in
+    /// [`ShutdownError::stats`] then.
+    pub fn shutdown(mut self) -> Result<SpanStats, ShutdownError> {
+        let failures = self.stop();
+        let stats = self.queue.stats(true);
+        ShutdownError::new(failures, stats).map_or(Ok(stats), Err)
     }
 
     fn stop(&mut self) -> Vec<ShutdownFailure> {
         if std::mem::replace(&mut self.done, true) {
             return Vec::new();
         }
-        #[allow(unused_mut)]
+        let deadline = Instant::now() + self.timeout;
         let mut failures = Vec::new();
-        #[cfg(feature = "otel")]
-        if let Some(export) = self.export.take() {
-            failures.extend(crate::otlp::shutdown(&export, self.timeout));
-            #[cfg(feature = "otlp-grpc")]
-            if let Some(runtime) = export.runtime {
-                // Never blocks, so it is allowed inside an async context too.
-                runtime.shutdown_background();
-            }
+        for part in &mut self.parts {
+            failures.extend(part.shutdown(deadline));
         }
-        #[cfg(feature = "file")]
-        if let Some(file) = self.file.take() {
-            // The worker guard waits (bounded by tracing-appender) for the writer thread
-            // to drain its queue.
-            drop(file);
+        self.parts.clear();
+        let stats = self.queue.stats(true);
+        let lost = stats.dropped_by.queue_full
+            + stats.dropped_by.export_failed
+            + stats.dropped_by.shutdown;
+        if lost > 0 {
+            failures.push(ShutdownFailure::Dropped {
+                spans: lost,
+                reasons: stats.dropped_by,
+            });
         }
         failures
     }

@@ -4,14 +4,42 @@
 //! [`Guard`] until the end of `main`:
 //!
 //! ```no_run
-//! let _guard = semtrace::Telemetry::builder("coordinator")
+//! let guard = semtrace::Telemetry::builder("coordinator")
 //!     .service_version(env!("CARGO_PKG_VERSION"))
 //!     .init()?;
-//! # Ok::<(), semtrace::InitError>(())
+//! // … the program …
+//! let stats = guard.shutdown()?; // exports what is queued; every span accounted for
+//! assert_eq!(stats.started, stats.sampled_out + stats.exported + stats.dropped);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! How the builder, `OTEL_*` environment variables and the config file combine is
-//! described in [`settings`]; which exporter runs on which thread in [`otlp`].
+//! described in [`config`], with the table of every setting.
+//!
+//! # The span pipeline
+//!
+//! semtrace exports spans through a pipeline of its own rather than through
+//! tracing-opentelemetry and the OpenTelemetry SDK's span processor. Its `tracing`
+//! layer gives every span W3C ids (also when nothing is exported, so log lines and
+//! propagated calls share trace ids), decides sampling when a trace starts, and
+//! records typed attributes with static keys only for sampled spans. Ended spans
+//! wait in their local root; when the root ends the whole trace goes to a per-thread
+//! buffer, and full buffers go to one bounded queue (`max_queue_size` spans). When
+//! the queue is full, whole traces are shed, counted in [`SpanStats`], and reported
+//! on stderr at most every ten seconds; the application never blocks. A background
+//! thread batches, converts and sends through the `opentelemetry-otlp` exporters
+//! (gRPC or HTTP/protobuf, with their retries), with several exports in flight, and
+//! holds failed batches (within the queue bound) while the collector is down.
+//! [`Guard::stats`] and [`Guard::shutdown`] account for every span.
+//!
+//! Only conventional attributes are exported by default; `code.*`, `thread.*` and
+//! busy/idle timing are opt-in (`[traces]` in [`config`]).
+//!
+//! tracing-opentelemetry is not part of semtrace's run-time dependencies: two
+//! pipelines would export every span twice, and its `OpenTelemetrySpanExt` reads a
+//! context semtrace does not keep. [`propagation::context_of`] gives a span's
+//! OpenTelemetry context instead. semtrace's tests use tracing-opentelemetry as an
+//! oracle: the same program through both must produce the same spans.
 //!
 //! # Cargo features
 //!
@@ -19,10 +47,10 @@
 //! |---------|---------|--------------|
 //! | `console` | yes | console output |
 //! | `file` | yes | rolling log files |
-//! | `otel` | yes (via the `otlp-*` features) | tracing-opentelemetry layer, tracer provider, [`propagation`] |
-//! | `otlp-grpc` | yes | OTLP over gRPC (tonic); implies `otel` |
-//! | `otlp-http` | yes | OTLP over HTTP/protobuf; implies `otel` |
+//! | `otlp-grpc` | yes | OTLP over gRPC (tonic) |
+//! | `otlp-http` | yes | OTLP over HTTP/protobuf (reqwest) |
 //! | `tls` | no | `https` endpoints (rustls) |
+//! | `otel` | — | kept for compatibility; the pipeline and [`propagation`] are always built |
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 #![forbid(unsafe_code)]
 
@@ -38,19 +66,23 @@ pub mod __private;
 pub mod config;
 mod error;
 mod guard;
-#[cfg(any(feature = "console", feature = "file"))]
-mod ids;
-#[cfg(feature = "otel")]
-pub mod otlp;
+mod init;
 #[cfg(any(feature = "console", feature = "file"))]
 mod outputs;
-#[cfg(feature = "otel")]
 pub mod propagation;
-pub mod settings;
-mod telemetry;
+mod resource;
+mod traces;
 
-pub use config::Config;
+/// The settings types, under their earlier path; [`config`] is their home now.
+pub mod settings {
+    pub use crate::config::{
+        Ansi, Compression, ConsoleFormat, ConsoleSettings, FileFormat, FileSettings, OtlpSettings,
+        Protocol, Rotation, Sampler, Settings, TracesSettings,
+    };
+}
+
+pub use config::{Config, Settings};
 pub use error::{InitError, ShutdownError, ShutdownFailure};
 pub use guard::Guard;
-pub use settings::Settings;
-pub use telemetry::{Telemetry, TelemetryBuilder, init};
+pub use init::{Telemetry, TelemetryBuilder, init};
+pub use traces::{DropReasons, SpanStats};

@@ -1,17 +1,16 @@
-//! An in-memory OpenTelemetry pipeline for behaviour tests: tracing →
-//! tracing-opentelemetry → SDK tracer provider → in-memory exporter, installed as
-//! the *thread's* default subscriber so tests can run in parallel.
+//! An in-memory pipeline for behaviour tests: semtrace's own span pipeline with the
+//! SDK's in-memory exporter, installed as the *thread's* default subscriber so tests
+//! can run in parallel.
 
-use opentelemetry::trace::{SpanKind, Status, TracerProvider as _};
+use opentelemetry::trace::{SpanKind, Status};
 use opentelemetry::{Key, Value};
-use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
+use opentelemetry_sdk::trace::{InMemorySpanExporter, SpanData};
 use tracing::subscriber::DefaultGuard;
-use tracing_subscriber::layer::SubscriberExt as _;
 
 /// A capturing pipeline, active on this thread while it lives.
 pub struct Capture {
     exporter: InMemorySpanExporter,
-    provider: SdkTracerProvider,
+    guard: semtrace::Guard,
     _default: DefaultGuard,
 }
 
@@ -23,31 +22,42 @@ impl Capture {
     }
 
     /// Installs the pipeline with spans above `max` disabled.
+    ///
+    /// # Panics
+    /// If the pipeline cannot be built.
     #[must_use]
     pub fn with_max_level(max: tracing::level_filters::LevelFilter) -> Self {
         let exporter = InMemorySpanExporter::default();
-        let provider = SdkTracerProvider::builder()
-            .with_simple_exporter(exporter.clone())
-            .build();
-        let tracer = provider.tracer("semtrace-tests");
-        let subscriber = tracing_subscriber::registry()
-            .with(max)
-            .with(tracing_opentelemetry::layer().with_tracer(tracer));
-        let default = tracing::subscriber::set_default(subscriber);
+        let (dispatch, guard) = semtrace::Telemetry::builder("semtrace-tests")
+            .env_lookup(|_| None)
+            .console(false)
+            .otlp_level(max.to_string().to_ascii_lowercase())
+            .span_exporter(exporter.clone())
+            .build()
+            .expect("pipeline");
+        let default = tracing::dispatcher::set_default(&dispatch);
         Self {
             exporter,
-            provider,
+            guard,
             _default: default,
         }
     }
 
-    /// Every span finished so far, in the order they ended.
+    /// Every span of every trace that ended so far, in the order they ended.
     ///
     /// # Panics
     /// If the exporter fails.
     pub fn spans(&self) -> Vec<SpanData> {
-        self.provider.force_flush().expect("flush");
+        assert!(
+            self.guard.flush(std::time::Duration::from_secs(10)),
+            "flush"
+        );
         self.exporter.get_finished_spans().expect("finished spans")
+    }
+
+    /// What the pipeline counted so far.
+    pub fn stats(&self) -> semtrace::SpanStats {
+        self.guard.stats()
     }
 
     /// The one finished span named `name`.
@@ -55,12 +65,9 @@ impl Capture {
     /// # Panics
     /// Unless exactly one span has that name.
     pub fn span(&self, name: &str) -> SpanData {
-        let mut found: Vec<_> = self
-            .spans()
-            .into_iter()
-            .filter(|s| s.name == name)
-            .collect();
-        let names: Vec<_> = self.spans().iter().map(|s| s.name.to_string()).collect();
+        let spans = self.spans();
+        let names: Vec<_> = spans.iter().map(|s| s.name.to_string()).collect();
+        let mut found: Vec<_> = spans.into_iter().filter(|s| s.name == name).collect();
         assert_eq!(
             found.len(),
             1,

@@ -280,7 +280,7 @@ fn row3_file_beats_defaults() {
     assert_eq!(otlp.endpoint, "http://file:4317");
     assert_eq!(otlp.protocol, Protocol::Grpc);
     assert_eq!(otlp.timeout, Duration::from_secs(1));
-    assert_eq!(otlp.sampler, Sampler::AlwaysOff);
+    assert_eq!(s.traces.sampler, Sampler::AlwaysOff);
 }
 
 #[test]
@@ -303,7 +303,7 @@ fn row2_env_beats_file() {
     assert_eq!(otlp.endpoint, "http://env:4318/v1/traces");
     assert_eq!(otlp.protocol, Protocol::HttpProtobuf);
     assert_eq!(otlp.timeout, Duration::from_millis(2500));
-    assert_eq!(otlp.sampler, Sampler::ParentBasedTraceIdRatio(0.25));
+    assert_eq!(s.traces.sampler, Sampler::ParentBasedTraceIdRatio(0.25));
 }
 
 #[test]
@@ -328,7 +328,7 @@ fn row1_builder_beats_env() {
     assert_eq!(s.console.unwrap().level, "error");
     let otlp = s.otlp.unwrap();
     assert_eq!(otlp.endpoint, "http://builder:4317");
-    assert_eq!(otlp.sampler, Sampler::TraceIdRatio(0.5));
+    assert_eq!(s.traces.sampler, Sampler::TraceIdRatio(0.5));
 }
 
 #[test]
@@ -398,10 +398,10 @@ fn traces_specific_variables_win_and_endpoint_is_used_as_is() {
 fn batch_settings_from_env_and_file() {
     let file = "[otlp]\nendpoint = \"http://h:4317\"\nbatch = { max_queue_size = 100, scheduled_delay_ms = 50, max_export_batch_size = 10 }";
     let s = resolve(file, &[("OTEL_BSP_MAX_QUEUE_SIZE", "300")]);
-    let otlp = s.otlp.unwrap();
-    assert_eq!(otlp.max_queue_size, 300);
-    assert_eq!(otlp.scheduled_delay, Duration::from_millis(50));
-    assert_eq!(otlp.max_export_batch_size, 10);
+    assert!(s.otlp.is_some());
+    assert_eq!(s.traces.max_queue_size, 300);
+    assert_eq!(s.traces.scheduled_delay, Duration::from_millis(50));
+    assert_eq!(s.traces.max_export_batch_size, 10);
 }
 
 #[test]

@@ -16,7 +16,9 @@ pub use tracing::{Level, Span, field::Empty};
 pub use outcome::{
     ErrCode, ErrDebug, ErrDisplay, ErrNone, HttpStatus, Outcome, StatusNone, StatusSome,
 };
-pub use record::{Carrier, record, record_array, set_parent_from_headers};
+pub use record::{
+    Carrier, ParentScope, record, record_array, remote_parent, set_parent_from_headers,
+};
 pub use semtrace_semconv::sql::sanitize as sanitize_sql;
 pub use traced::{PanicGuard, Traced, call_once};
 pub use values::{

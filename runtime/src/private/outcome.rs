@@ -137,7 +137,8 @@ impl<T: HttpStatus + ?Sized> StatusSome for &Outcome<'_, T> {
         let failed = if server { code >= 500 } else { code >= 400 };
         if failed {
             span.record("otel.status_code", "ERROR");
-            span.record("error.type", code);
+            // `error.type` is a string attribute: the code as text, per the HTTP conventions.
+            span.record("error.type", tracing::field::display(code));
         }
     }
 }

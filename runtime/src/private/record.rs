@@ -7,25 +7,25 @@ use tracing::{Span, field::Value};
 ///
 /// A `tracing` span only records fields declared when it was created. semtrace's
 /// macros declare the fields of their domain up front; for any other key the value
-/// goes straight to the OpenTelemetry span (with the `otel` feature), so a checked
-/// field is never dropped silently on its way to the exporter.
+/// goes straight to semtrace's span data, so a checked field is never dropped
+/// silently on its way to the exporter.
 pub fn record<V: Value + ?Sized>(span: &Span, key: &'static str, value: &V) {
     if span.has_field(key) {
         span.record(key, value);
         return;
     }
-    #[cfg(feature = "otel")]
-    otel_fallback::record(span, key, value);
+    if span.is_disabled() {
+        return;
+    }
+    crate::traces::with_record(span, |record, _| {
+        if let Some(data) = record.data.as_deref_mut() {
+            value.record(&callsite::value_field(), &mut Capture { data, key });
+        }
+    });
 }
 
-#[cfg(feature = "otel")]
-mod otel_fallback {
-    use opentelemetry::Value as OtelValue;
-    use tracing::{Span, field::Value};
-    use tracing_core::{
-        Kind, Level, Metadata, callsite::DefaultCallsite, field::Field, field::Visit,
-    };
-    use tracing_opentelemetry::OpenTelemetrySpanExt;
+mod callsite {
+    use tracing_core::{Kind, Level, Metadata, callsite::DefaultCallsite, field::Field};
 
     // A callsite of our own, only to obtain a `Field` through which a `Value`
     // reveals its type.
@@ -39,48 +39,46 @@ mod otel_fallback {
         kind: Kind::SPAN,
     };
 
-    #[derive(Default)]
-    struct Capture(Option<OtelValue>);
-
-    impl Visit for Capture {
-        fn record_i64(&mut self, _: &Field, value: i64) {
-            self.0 = Some(value.into());
-        }
-        fn record_u64(&mut self, _: &Field, value: u64) {
-            self.0 =
-                Some(i64::try_from(value).map_or_else(|_| value.to_string().into(), Into::into));
-        }
-        fn record_f64(&mut self, _: &Field, value: f64) {
-            self.0 = Some(value.into());
-        }
-        fn record_bool(&mut self, _: &Field, value: bool) {
-            self.0 = Some(value.into());
-        }
-        fn record_str(&mut self, _: &Field, value: &str) {
-            self.0 = Some(value.to_owned().into());
-        }
-        fn record_debug(&mut self, _: &Field, value: &dyn core::fmt::Debug) {
-            self.0 = Some(format!("{value:?}").into());
-        }
-    }
-
-    pub(super) fn record<V: Value + ?Sized>(span: &Span, key: &'static str, value: &V) {
-        if span.is_disabled() {
-            return;
-        }
-        let Some(field) = META.fields().field("value") else {
-            return;
-        };
-        let mut capture = Capture::default();
-        value.record(&field, &mut capture);
-        if let Some(v) = capture.0 {
-            span.set_attribute(key, v);
-        }
+    pub(super) fn value_field() -> Field {
+        META.fields().field("value").expect("declared above")
     }
 }
 
-/// Records an array attribute: typed on the OpenTelemetry span with the `otel`
-/// feature (tracing fields cannot hold arrays), as `Debug` text otherwise.
+/// Sets one typed attribute from whatever a `Value` reports.
+struct Capture<'a> {
+    data: &'a mut crate::traces::record::SpanData,
+    key: &'static str,
+}
+
+impl tracing::field::Visit for Capture<'_> {
+    fn record_i64(&mut self, _: &tracing::field::Field, value: i64) {
+        self.set(value.into());
+    }
+    fn record_u64(&mut self, _: &tracing::field::Field, value: u64) {
+        self.set(i64::try_from(value).map_or_else(|_| value.to_string().into(), Into::into));
+    }
+    fn record_f64(&mut self, _: &tracing::field::Field, value: f64) {
+        self.set(value.into());
+    }
+    fn record_bool(&mut self, _: &tracing::field::Field, value: bool) {
+        self.set(value.into());
+    }
+    fn record_str(&mut self, _: &tracing::field::Field, value: &str) {
+        self.set(value.to_owned().into());
+    }
+    fn record_debug(&mut self, _: &tracing::field::Field, value: &dyn core::fmt::Debug) {
+        self.set(format!("{value:?}").into());
+    }
+}
+
+impl Capture<'_> {
+    fn set(&mut self, value: opentelemetry::Value) {
+        self.data
+            .set(opentelemetry::Key::from_static_str(self.key), value);
+    }
+}
+
+/// Records an array attribute, typed (tracing fields cannot hold arrays).
 pub fn record_array<A: super::values::ArrayValue + ?Sized>(
     span: &Span,
     key: &'static str,
@@ -89,13 +87,14 @@ pub fn record_array<A: super::values::ArrayValue + ?Sized>(
     if span.is_disabled() {
         return;
     }
-    #[cfg(feature = "otel")]
-    {
-        use tracing_opentelemetry::OpenTelemetrySpanExt as _;
-        span.set_attribute(key, opentelemetry::Value::Array(value.to_otel()));
-    }
-    #[cfg(not(feature = "otel"))]
-    span.record(key, tracing::field::debug(value));
+    crate::traces::with_record(span, |record, _| {
+        if let Some(data) = record.data.as_deref_mut() {
+            data.set(
+                opentelemetry::Key::from_static_str(key),
+                opentelemetry::Value::Array(value.to_otel()),
+            );
+        }
+    });
 }
 
 /// What `#[traced_http(parent = …)]` accepts: request headers, a request, or a
@@ -106,45 +105,55 @@ pub fn record_array<A: super::values::ArrayValue + ?Sized>(
     note = "`parent` takes `http::HeaderMap`, `http::Request<_>` or `HashMap<String, String>` (or a reference to one)"
 )]
 pub trait Carrier {
-    /// Makes the remote context this carries the parent of `span`.
-    fn set_parent_of(&self, span: &Span);
+    /// The remote context this carries (empty when there is none).
+    fn context(&self) -> opentelemetry::Context;
 }
 
 impl Carrier for http::HeaderMap {
-    fn set_parent_of(&self, span: &Span) {
-        #[cfg(feature = "otel")]
-        crate::propagation::set_parent(span, self);
-        #[cfg(not(feature = "otel"))]
-        let _ = span;
+    fn context(&self) -> opentelemetry::Context {
+        crate::propagation::extract(self)
     }
 }
 
 impl<B> Carrier for http::Request<B> {
-    fn set_parent_of(&self, span: &Span) {
-        self.headers().set_parent_of(span);
+    fn context(&self) -> opentelemetry::Context {
+        self.headers().context()
     }
 }
 
 #[allow(clippy::implicit_hasher)] // `propagation::extract_map` takes the default hasher
 impl Carrier for std::collections::HashMap<String, String> {
-    fn set_parent_of(&self, span: &Span) {
-        #[cfg(feature = "otel")]
-        crate::propagation::set_parent_from_map(span, self);
-        #[cfg(not(feature = "otel"))]
-        let _ = span;
+    fn context(&self) -> opentelemetry::Context {
+        crate::propagation::extract_map(self)
     }
 }
 
 impl<T: Carrier + ?Sized> Carrier for &T {
-    fn set_parent_of(&self, span: &Span) {
-        (**self).set_parent_of(span);
+    fn context(&self) -> opentelemetry::Context {
+        (**self).context()
     }
 }
 
-/// Makes the remote context carried by `carrier` the parent of `span`.
+/// Makes the remote context carried by `carrier` the parent of `span`, after the
+/// span started.
 #[inline]
 pub fn set_parent_from_headers<C: Carrier + ?Sized>(span: &Span, carrier: &C) {
-    if !span.is_disabled() {
-        carrier.set_parent_of(span);
+    if !span.is_disabled()
+        && let Some(remote) = crate::propagation::remote_context(&carrier.context())
+    {
+        crate::traces::set_remote_parent(span, remote);
     }
+}
+
+/// While it lives, the next span this thread starts gets the remote context carried
+/// by a carrier as its parent (before it starts, so the sampler decides with it).
+#[derive(Debug)]
+pub struct ParentScope(#[allow(dead_code)] crate::traces::layer::RemoteParent);
+
+/// Reads `carrier` and makes its context the parent of the next span started here.
+#[inline]
+pub fn remote_parent<C: Carrier + ?Sized>(carrier: &C) -> ParentScope {
+    ParentScope(crate::traces::layer::RemoteParent::set(
+        crate::propagation::remote_context(&carrier.context()),
+    ))
 }

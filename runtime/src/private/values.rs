@@ -131,11 +131,9 @@ impl<A: Items + ?Sized> Items for &A {
     }
 }
 
-/// Values of array attributes: recorded as OpenTelemetry arrays (with the `otel`
-/// feature; as their `Debug` form otherwise).
+/// Values of array attributes: recorded as OpenTelemetry arrays.
 pub trait ArrayValue: core::fmt::Debug {
     /// The OpenTelemetry array.
-    #[cfg(feature = "otel")]
     fn to_otel(&self) -> opentelemetry::Array;
 }
 
@@ -151,7 +149,6 @@ pub trait BoolArray: ArrayValue {}
 /// Element types and how they become an OpenTelemetry array.
 pub trait Element: Sized {
     /// The array of these elements.
-    #[cfg(feature = "otel")]
     fn array(items: &[Self]) -> opentelemetry::Array;
 }
 
@@ -167,8 +164,7 @@ pub trait StrElement: Element {}
 macro_rules! elements {
     ($variant:ident, $kind:ident, |$v:ident| $conv:expr; $($ty:ty),*) => {$(
         impl Element for $ty {
-            #[cfg(feature = "otel")]
-            fn array(items: &[Self]) -> opentelemetry::Array {
+                    fn array(items: &[Self]) -> opentelemetry::Array {
                 opentelemetry::Array::$variant(items.iter().map(|$v| $conv).collect())
             }
         }
@@ -183,7 +179,6 @@ elements!(Bool, BoolElement, |v| *v; bool);
 elements!(String, StrElement, |v| v.clone().into(); String);
 
 impl Element for &str {
-    #[cfg(feature = "otel")]
     fn array(items: &[Self]) -> opentelemetry::Array {
         opentelemetry::Array::String(items.iter().map(|v| (*v).to_owned().into()).collect())
     }
@@ -201,7 +196,6 @@ impl<A: Items + core::fmt::Debug + ?Sized> ArrayValue for A
 where
     A::Item: Element,
 {
-    #[cfg(feature = "otel")]
     fn to_otel(&self) -> opentelemetry::Array {
         Element::array(self.items())
     }

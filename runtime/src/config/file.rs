@@ -59,6 +59,9 @@ pub struct Config {
     /// `[otlp]`.
     #[serde(default)]
     pub otlp: OtlpConfig,
+    /// `[traces]`: the span pipeline.
+    #[serde(default)]
+    pub traces: TracesConfig,
     /// Bound on flushing everything when the guard is dropped, in milliseconds.
     pub shutdown_timeout_ms: Option<u64>,
 }
@@ -143,6 +146,21 @@ pub struct OtlpConfig {
     pub batch: BatchConfig,
 }
 
+/// `[traces]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct TracesConfig {
+    /// Export calls in flight at once (at least 1; default 2).
+    pub max_concurrent_exports: Option<i64>,
+    /// `true` adds `code.file.path` and `code.line.number` to every span.
+    pub code_attributes: Option<bool>,
+    /// `true` adds `thread.id` and `thread.name` to every span.
+    pub thread_attributes: Option<bool>,
+    /// `true` adds `busy_ns` and `idle_ns` to every span.
+    pub timing_attributes: Option<bool>,
+}
+
 /// `otlp.sampler`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -216,7 +234,17 @@ const SCHEMA: &[(&str, &[&str])] = &[
             "console",
             "file",
             "otlp",
+            "traces",
             "shutdown_timeout_ms",
+        ],
+    ),
+    (
+        "traces",
+        &[
+            "max_concurrent_exports",
+            "code_attributes",
+            "thread_attributes",
+            "timing_attributes",
         ],
     ),
     (
@@ -474,6 +502,11 @@ mod tests {
             level = "info"
             sampler = { kind = "always_on", ratio = 1.0 }
             batch = { max_queue_size = 1, scheduled_delay_ms = 2, max_export_batch_size = 1 }
+            [traces]
+            max_concurrent_exports = 2
+            code_attributes = true
+            thread_attributes = true
+            timing_attributes = true
         "#;
         Config::parse(text, "test", &no_env).unwrap();
     }

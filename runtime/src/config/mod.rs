@@ -44,8 +44,15 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::config::{Config, EnvLookup, Headers};
 use crate::error::InitError;
+
+mod file;
+
+pub(crate) use file::EnvLookup;
+pub use file::{
+    BatchConfig, Config, ConsoleConfig, FileConfig, Headers, OtlpConfig, SamplerConfig,
+    ServiceConfig, TracesConfig,
+};
 
 /// Console line format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -238,6 +245,8 @@ pub struct Settings {
     pub file: Option<FileSettings>,
     /// OTLP export, if on.
     pub otlp: Option<OtlpSettings>,
+    /// The span pipeline: sampling, queue, batching, opt-in attributes.
+    pub traces: TracesSettings,
     /// Bound on flushing at shutdown.
     pub shutdown_timeout: Duration,
 }
@@ -286,16 +295,31 @@ pub struct OtlpSettings {
     pub timeout: Duration,
     /// Payload compression.
     pub compression: Compression,
-    /// Filter in `EnvFilter` syntax.
+}
+
+/// Resolved settings of the span pipeline (they apply with any exporter).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct TracesSettings {
+    /// Filter in `EnvFilter` syntax for the spans the pipeline sees.
     pub level: String,
-    /// Sampler.
+    /// Head sampler.
     pub sampler: Sampler,
-    /// Spans buffered before new ones are dropped.
+    /// Spans held for export at most (queued, buffered or in flight); whole traces
+    /// beyond it are shed and counted.
     pub max_queue_size: usize,
-    /// Delay between exports.
+    /// How often partial batches of idle threads are exported.
     pub scheduled_delay: Duration,
     /// Spans per export call.
     pub max_export_batch_size: usize,
+    /// Export calls in flight at once.
+    pub max_concurrent_exports: usize,
+    /// Adds `code.file.path` and `code.line.number` to every span.
+    pub code_attributes: bool,
+    /// Adds `thread.id` and `thread.name` to every span.
+    pub thread_attributes: bool,
+    /// Adds `busy_ns` and `idle_ns` (time inside and outside the span) to every span.
+    pub timing_attributes: bool,
 }
 
 /// Values set by explicit builder calls.
@@ -328,11 +352,16 @@ pub(crate) struct Overrides {
     pub(crate) max_queue_size: Option<usize>,
     pub(crate) scheduled_delay: Option<Duration>,
     pub(crate) max_export_batch_size: Option<usize>,
+    pub(crate) max_concurrent_exports: Option<usize>,
+    pub(crate) code_attributes: Option<bool>,
+    pub(crate) thread_attributes: Option<bool>,
+    pub(crate) timing_attributes: Option<bool>,
     pub(crate) shutdown_timeout: Option<Duration>,
 }
 
 pub(crate) const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 const DEFAULT_EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
+const DEFAULT_CONCURRENT_EXPORTS: usize = 2;
 
 /// Reads environment variables through the injected lookup, ignoring empty values.
 struct Env<'a>(EnvLookup<'a>);
@@ -524,6 +553,7 @@ pub(crate) fn resolve(
     let console = resolve_console(o, &env, config)?;
     let file = resolve_file(o, config, &service_name)?;
     let otlp = resolve_otlp(o, &env, config)?;
+    let traces = resolve_traces(o, &env, config)?;
 
     let shutdown_timeout = o
         .shutdown_timeout
@@ -540,6 +570,7 @@ pub(crate) fn resolve(
         console,
         file,
         otlp,
+        traces,
         shutdown_timeout,
     })
 }
@@ -786,6 +817,22 @@ fn resolve_otlp(
         Compression::None
     };
 
+    Ok(Some(OtlpSettings {
+        endpoint,
+        protocol,
+        headers: Headers(headers),
+        timeout,
+        compression,
+    }))
+}
+
+#[allow(clippy::many_single_char_names)] // o, c, b, t: the sources, as in the other resolvers
+fn resolve_traces(
+    o: &Overrides,
+    env: &Env<'_>,
+    config: &Config,
+) -> Result<TracesSettings, InitError> {
+    let c = &config.otlp;
     let level = match (&o.otlp_level, &c.level) {
         (Some(l), _) => check_filter("`TelemetryBuilder::otlp_level`", l.clone())?,
         (None, Some(l)) => check_filter(&file_key("otlp.level"), l.clone())?,
@@ -859,16 +906,28 @@ fn resolve_otlp(
             .map_or(Duration::from_secs(5), Duration::from_millis)
     };
 
-    Ok(Some(OtlpSettings {
-        endpoint,
-        protocol,
-        headers: Headers(headers),
-        timeout,
-        compression,
+    let t = &config.traces;
+    let max_concurrent_exports = match (o.max_concurrent_exports, t.max_concurrent_exports) {
+        (Some(0), _) => {
+            return Err(InitError::invalid(
+                "`TelemetryBuilder::max_concurrent_exports`",
+                0,
+                "expected a whole number of at least 1",
+            ));
+        }
+        (Some(n), _) => n,
+        (None, Some(n)) => file_count("traces.max_concurrent_exports", n)?,
+        (None, None) => DEFAULT_CONCURRENT_EXPORTS,
+    };
+    Ok(TracesSettings {
         level,
         sampler,
         max_queue_size,
         scheduled_delay,
         max_export_batch_size,
-    }))
+        max_concurrent_exports,
+        code_attributes: o.code_attributes.or(t.code_attributes).unwrap_or(false),
+        thread_attributes: o.thread_attributes.or(t.thread_attributes).unwrap_or(false),
+        timing_attributes: o.timing_attributes.or(t.timing_attributes).unwrap_or(false),
+    })
 }

@@ -8,20 +8,19 @@ use std::time::Duration;
 use tracing::Dispatch;
 use tracing_subscriber::layer::SubscriberExt as _;
 
-use crate::config::Config;
+use crate::config::{
+    self, Ansi, Compression, Config, ConsoleFormat, FileFormat, Overrides, Protocol, Rotation,
+    Sampler, Settings,
+};
 use crate::error::InitError;
 use crate::guard::Guard;
-use crate::settings::{
-    self, Ansi, Compression, ConsoleFormat, FileFormat, Overrides, Protocol, Rotation, Sampler,
-    Settings,
-};
 
 /// Sets up telemetry from the environment (and the file named by `SEMTRACE_CONFIG`)
 /// and installs it as the global `tracing` subscriber.
 ///
 /// With no environment at all this writes `info` and above to stderr and exports
 /// nothing. Setting `OTEL_EXPORTER_OTLP_ENDPOINT` turns OTLP export on. See
-/// [`settings`](crate::settings) for every variable and the precedence rules.
+/// [`config`](crate::config) for every variable and the precedence rules.
 ///
 /// ```no_run
 /// fn main() -> Result<(), semtrace::InitError> {
@@ -49,10 +48,6 @@ pub(crate) type BoxedLayer =
     Box<dyn tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync>;
 
 /// A filter already checked during resolution.
-#[cfg_attr(
-    not(any(feature = "otel", feature = "console", feature = "file")),
-    allow(dead_code)
-)]
 pub(crate) fn filter(directives: &str) -> tracing_subscriber::EnvFilter {
     tracing_subscriber::EnvFilter::builder()
         .parse(directives)
@@ -62,7 +57,7 @@ pub(crate) fn filter(directives: &str) -> tracing_subscriber::EnvFilter {
 type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
 /// Configures the outputs; every call here wins over the environment and the config
-/// file (see [`settings`](crate::settings) for the precedence table).
+/// file (see [`config`](crate::config) for the precedence table).
 ///
 /// # Defaults
 ///
@@ -78,6 +73,8 @@ type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 /// | OTLP level | `info` | `otlp.level` | — |
 /// | sampler | `parentbased_always_on` | `otlp.sampler` | `OTEL_TRACES_SAMPLER[_ARG]` |
 /// | batch | queue 2048, delay 5 s, batch 512 | `otlp.batch.*` | `OTEL_BSP_*` |
+/// | exports in flight | 2 | `traces.max_concurrent_exports` | — |
+/// | `code.*`, `thread.*`, `busy_ns`/`idle_ns` | off | `traces.{code,thread,timing}_attributes` | — |
 /// | shutdown timeout | 5 s | `shutdown_timeout_ms` | — |
 #[must_use = "a builder does nothing until `init()` is called"]
 #[derive(Default)]
@@ -88,8 +85,7 @@ pub struct TelemetryBuilder {
     env: Option<Lookup>,
     #[cfg(feature = "console")]
     console_writer: Option<tracing_subscriber::fmt::writer::BoxMakeWriter>,
-    #[cfg(feature = "otel")]
-    processor: Option<crate::otlp::ProcessorFactory>,
+    exporter: Option<crate::traces::exporters::ExporterFactory>,
 }
 
 impl fmt::Debug for TelemetryBuilder {
@@ -166,6 +162,14 @@ impl TelemetryBuilder {
         scheduled_delay(scheduled_delay: Duration);
         /// Spans per export call.
         max_export_batch_size(max_export_batch_size: usize);
+        /// Export calls in flight at once (default 2).
+        max_concurrent_exports(max_concurrent_exports: usize);
+        /// Adds `code.file.path` and `code.line.number` to every span (default off).
+        code_attributes(code_attributes: bool);
+        /// Adds `thread.id` and `thread.name` to every span (default off).
+        thread_attributes(thread_attributes: bool);
+        /// Adds `busy_ns` and `idle_ns` to every span (default off).
+        timing_attributes(timing_attributes: bool);
         /// Bound on flushing at shutdown (default 5 s).
         shutdown_timeout(shutdown_timeout: Duration);
     }
@@ -220,15 +224,14 @@ impl TelemetryBuilder {
         self
     }
 
-    /// Exports spans through `exporter` (behind the usual batch processor) instead of
-    /// OTLP, e.g. opentelemetry_sdk's `InMemorySpanExporter` in tests.
+    /// Exports spans through `exporter` (behind semtrace's queue and batching)
+    /// instead of OTLP, e.g. opentelemetry_sdk's `InMemorySpanExporter` in tests.
     #[doc(hidden)]
-    #[cfg(feature = "otel")]
     pub fn span_exporter<E>(mut self, exporter: E) -> Self
     where
         E: opentelemetry_sdk::trace::SpanExporter + 'static,
     {
-        self.processor = Some(crate::otlp::processor_for(exporter));
+        self.exporter = Some(crate::traces::exporters::factory(exporter));
         self
     }
 
@@ -254,76 +257,40 @@ impl TelemetryBuilder {
                 None => &Config::default(),
             },
         };
-        settings::resolve(&self.overrides, env, config)
+        config::resolve(&self.overrides, env, config)
     }
 
     /// Builds the subscriber without installing it: for tests
     /// (`tracing::dispatcher::set_default`) and programs that manage dispatchers
     /// themselves. Also installs the W3C propagators globally.
     pub fn build(self) -> Result<(Dispatch, Guard), InitError> {
-        let settings = self.resolve()?;
-        #[allow(unused_mut)] // nothing to keep alive without `otel` and `file`
-        let mut guard = Guard::new(settings.shutdown_timeout);
-        #[cfg(any(feature = "console", feature = "file"))]
-        let dispatch_cell = crate::ids::DispatchCell::default();
-        #[allow(unused_mut)]
-        let mut layers: Vec<BoxedLayer> = Vec::new();
-        #[cfg(feature = "otel")]
-        let mut has_otel = false;
+        use tracing_subscriber::Layer as _;
 
-        #[cfg(feature = "otel")]
-        {
-            crate::propagation::install();
-            if let Some(export) = crate::otlp::build(&settings, self.processor)? {
-                use opentelemetry::trace::TracerProvider as _;
-                use tracing_subscriber::Layer as _;
-                let tracer = export.provider.tracer("semtrace");
-                // Without OTLP settings (an injected exporter) the builder's level or
-                // the documented default applies.
-                let level = settings.otlp.as_ref().map_or_else(
-                    || {
-                        self.overrides
-                            .otlp_level
-                            .clone()
-                            .unwrap_or_else(|| "info".to_owned())
-                    },
-                    |o| o.level.clone(),
-                );
-                layers.push(
-                    tracing_opentelemetry::layer()
-                        .with_tracer(tracer)
-                        .with_filter(filter(&level))
-                        .boxed(),
-                );
-                guard.set_export(export);
-                has_otel = true;
-            }
+        let settings = self.resolve()?;
+        crate::propagation::install();
+        let pipeline = crate::traces::build(&settings, self.exporter)?;
+        let mut guard = Guard::new(settings.shutdown_timeout, pipeline.queue);
+        if let Some(worker) = pipeline.worker {
+            guard.push(worker);
         }
-        #[cfg(feature = "otel")]
-        let local_ids = !has_otel;
-        #[cfg(not(feature = "otel"))]
-        let local_ids = true;
-        #[cfg(any(feature = "console", feature = "file"))]
-        if local_ids {
-            layers.push(Box::new(crate::ids::LocalIdsLayer));
-        }
-        #[cfg(not(any(feature = "console", feature = "file")))]
-        let _ = local_ids;
+        #[cfg_attr(not(any(feature = "console", feature = "file")), allow(unused_mut))]
+        let mut layers: Vec<BoxedLayer> = vec![
+            pipeline
+                .layer
+                .with_filter(filter(&settings.traces.level))
+                .boxed(),
+        ];
 
         #[cfg(feature = "console")]
         if let Some(console) = &settings.console {
-            layers.push(crate::outputs::console_layer(
-                console,
-                self.console_writer,
-                dispatch_cell.clone(),
-            ));
+            layers.push(crate::outputs::console_layer(console, self.console_writer));
         }
 
         #[cfg(feature = "file")]
         if let Some(file) = &settings.file {
-            let (layer, worker) = crate::outputs::file_layer(file, dispatch_cell.clone())?;
+            let (layer, worker) = crate::outputs::file_layer(file)?;
             layers.push(layer);
-            guard.set_file(worker);
+            guard.push(worker);
         }
         #[cfg(not(feature = "file"))]
         if let Some(file) = &settings.file {
@@ -334,19 +301,12 @@ impl TelemetryBuilder {
         }
 
         let subscriber = tracing_subscriber::registry().with(layers);
-        #[cfg(any(feature = "console", feature = "file"))]
-        let subscriber = subscriber.with(dispatch_cell);
         Ok((Dispatch::new(subscriber), guard))
     }
 
-    /// Builds the outputs and installs them as the global `tracing` subscriber (and the
-    /// tracer provider as the global OpenTelemetry provider).
+    /// Builds the outputs and installs them as the global `tracing` subscriber.
     pub fn init(self) -> Result<Guard, InitError> {
         let (dispatch, guard) = self.build()?;
-        #[cfg(feature = "otel")]
-        if let Some(provider) = guard.provider() {
-            opentelemetry::global::set_tracer_provider(provider);
-        }
         tracing::dispatcher::set_global_default(dispatch)
             .map_err(|_| InitError::AlreadyInitialized)?;
         Ok(guard)

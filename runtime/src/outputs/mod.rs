@@ -1,5 +1,7 @@
 //! The console and file layers.
 
+mod log_ids;
+
 #[cfg(feature = "console")]
 use std::io::IsTerminal as _;
 
@@ -9,22 +11,16 @@ use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
 use tracing_subscriber::fmt::{format, format::JsonFields};
 
-use crate::ids::{DispatchCell, WithIds};
-use crate::settings::ConsoleFormat;
+use crate::config::ConsoleFormat;
 #[cfg(feature = "console")]
-use crate::settings::{Ansi, ConsoleSettings};
+use crate::config::{Ansi, ConsoleSettings};
 #[cfg(feature = "file")]
-use crate::settings::{FileFormat, FileSettings, Rotation};
+use crate::config::{FileFormat, FileSettings, Rotation};
+use log_ids::WithIds;
 
-use crate::telemetry::{BoxedLayer, filter};
+use crate::init::{BoxedLayer, filter};
 
-fn fmt_layer<W>(
-    format: ConsoleFormat,
-    ansi: bool,
-    writer: W,
-    level: &str,
-    dispatch: DispatchCell,
-) -> BoxedLayer
+fn fmt_layer<W>(format: ConsoleFormat, ansi: bool, writer: W, level: &str) -> BoxedLayer
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
@@ -37,7 +33,6 @@ where
             .event_format(WithIds {
                 inner: plain,
                 json: false,
-                dispatch,
             })
             .with_filter(filter(level))
             .boxed(),
@@ -45,7 +40,6 @@ where
             .event_format(WithIds {
                 inner: plain.compact(),
                 json: false,
-                dispatch,
             })
             .with_filter(filter(level))
             .boxed(),
@@ -54,7 +48,6 @@ where
             .event_format(WithIds {
                 inner: format::format().pretty().with_ansi(ansi),
                 json: false,
-                dispatch,
             })
             .with_filter(filter(level))
             .boxed(),
@@ -63,7 +56,6 @@ where
             .event_format(WithIds {
                 inner: format::format().json(),
                 json: true,
-                dispatch,
             })
             .with_filter(filter(level))
             .boxed(),
@@ -75,7 +67,6 @@ where
 pub(crate) fn console_layer(
     settings: &ConsoleSettings,
     writer: Option<BoxMakeWriter>,
-    dispatch: DispatchCell,
 ) -> BoxedLayer {
     let ansi = match settings.ansi {
         Ansi::Always => true,
@@ -83,14 +74,13 @@ pub(crate) fn console_layer(
         Ansi::Auto => writer.is_none() && std::io::stderr().is_terminal(),
     };
     let writer = writer.unwrap_or_else(|| BoxMakeWriter::new(std::io::stderr));
-    fmt_layer(settings.format, ansi, writer, &settings.level, dispatch)
+    fmt_layer(settings.format, ansi, writer, &settings.level)
 }
 
 /// Rolling file output through a non-blocking writer whose guard flushes it.
 #[cfg(feature = "file")]
 pub(crate) fn file_layer(
     settings: &FileSettings,
-    dispatch: DispatchCell,
 ) -> Result<(BoxedLayer, tracing_appender::non_blocking::WorkerGuard), crate::InitError> {
     use tracing_appender::rolling;
     let rotation = match settings.rotation {
@@ -119,8 +109,5 @@ pub(crate) fn file_layer(
         FileFormat::Text => ConsoleFormat::Full,
         FileFormat::Json => ConsoleFormat::Json,
     };
-    Ok((
-        fmt_layer(format, false, writer, &settings.level, dispatch),
-        guard,
-    ))
+    Ok((fmt_layer(format, false, writer, &settings.level), guard))
 }

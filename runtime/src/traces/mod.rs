@@ -1,0 +1,211 @@
+//! semtrace's own span pipeline: a `tracing` layer that turns closed spans into
+//! OpenTelemetry span data directly, per-thread buffers feeding one bounded queue,
+//! and a background exporter (see the crate docs for the picture).
+//!
+//! | piece | file |
+//! |-------|------|
+//! | the layer: ids, sampling, typed attributes, events, links | `layer.rs` |
+//! | what is kept per span | `record.rs` |
+//! | the head sampler | `sampler.rs` |
+//! | per-thread buffers, the bounded queue, whole-trace shedding | `queue.rs` |
+//! | the background exporter: batching, in-flight exports, holding while down | `worker.rs` |
+//! | exporters (OTLP, injected) | `exporters/` |
+//! | [`SpanStats`] | `stats.rs` |
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use opentelemetry::InstrumentationScope;
+
+pub(crate) mod exporters;
+pub(crate) mod ids;
+pub(crate) mod layer;
+pub(crate) mod queue;
+pub(crate) mod record;
+pub(crate) mod sampler;
+pub(crate) mod stats;
+pub(crate) mod worker;
+
+pub use stats::{DropReasons, SpanStats};
+
+use crate::config::{Settings, TracesSettings};
+use crate::error::InitError;
+use exporters::ExporterFactory;
+use layer::{Extras, PipelineLayer};
+use queue::Queue;
+use worker::{Pacing, Worker};
+
+/// What [`build`] sets up: the layer to install and, when exporting, the worker the
+/// guard shuts down.
+pub(crate) struct Pipeline {
+    pub(crate) layer: PipelineLayer,
+    pub(crate) queue: Arc<Queue>,
+    pub(crate) worker: Option<Worker>,
+}
+
+/// How long a batch that keeps failing is held for another attempt.
+const HOLD_FAILED: Duration = Duration::from_secs(60);
+
+/// Builds the pipeline: with an exporter when OTLP is configured or one is injected,
+/// else ids only.
+pub(crate) fn build(
+    settings: &Settings,
+    injected: Option<ExporterFactory>,
+) -> Result<Pipeline, InitError> {
+    let t: &TracesSettings = &settings.traces;
+    let queue = Queue::new(t.max_queue_size, t.max_export_batch_size);
+    let extras = Extras {
+        code: t.code_attributes,
+        thread: t.thread_attributes,
+        timing: t.timing_attributes,
+    };
+    let mut layer = PipelineLayer {
+        sampler: sampler::HeadSampler::new(t.sampler),
+        queue: Arc::clone(&queue),
+        export: false,
+        extras,
+    };
+    if injected.is_none() && settings.otlp.is_none() {
+        return Ok(Pipeline {
+            layer,
+            queue,
+            worker: None,
+        });
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("semtrace-export")
+        .enable_all()
+        .build()
+        .map_err(InitError::Runtime)?;
+    let resource = crate::resource::build(settings);
+    let exporter = {
+        // tonic spawns its connection task on the runtime current while it is built.
+        let _entered = runtime.enter();
+        match (injected, &settings.otlp) {
+            (Some(factory), _) => factory(&resource),
+            (None, Some(otlp)) => exporters::otlp::build(otlp, &resource)?,
+            (None, None) => unreachable!("checked above"),
+        }
+    };
+    let scope = InstrumentationScope::builder("semtrace")
+        .with_version(env!("CARGO_PKG_VERSION"))
+        .build();
+    let worker = Worker::start(
+        runtime,
+        Arc::clone(&queue),
+        exporter,
+        scope,
+        Pacing {
+            scheduled_delay: t.scheduled_delay,
+            max_in_flight: t.max_concurrent_exports,
+            hold_failed: HOLD_FAILED,
+        },
+    );
+    layer.export = true;
+    Ok(Pipeline {
+        layer,
+        queue,
+        worker: Some(worker),
+    })
+}
+
+/// Looks up the pipeline's record of `span` in the subscriber it was created with
+/// (semtrace's registry), and runs `f` on it and on its layer.
+pub(crate) fn with_record<R>(
+    span: &tracing::Span,
+    f: impl FnOnce(&mut record::SpanRecord, &PipelineLayer) -> R,
+) -> Option<R> {
+    use tracing_subscriber::registry::LookupSpan as _;
+    span.with_subscriber(|(id, dispatch)| {
+        let registry = dispatch.downcast_ref::<tracing_subscriber::Registry>()?;
+        let layer = dispatch.downcast_ref::<PipelineLayer>()?;
+        let span = registry.span(id)?;
+        let mut ext = span.extensions_mut();
+        let record = ext.get_mut::<record::SpanRecord>()?;
+        Some(f(record, layer))
+    })
+    .flatten()
+}
+
+/// The W3C context of `span` (its ids, sampled flag, and the trace state and
+/// baggage its local root received from a remote parent).
+pub(crate) fn span_context(
+    span: &tracing::Span,
+) -> Option<(opentelemetry::trace::SpanContext, record::BaggageEntries)> {
+    use tracing_subscriber::registry::LookupSpan as _;
+    span.with_subscriber(|(id, dispatch)| {
+        let registry = dispatch.downcast_ref::<tracing_subscriber::Registry>()?;
+        let span = registry.span(id)?;
+        let ext = span.extensions();
+        let record = ext.get::<record::SpanRecord>()?;
+        let mut context = record.span_context();
+        let mut baggage = record
+            .remote
+            .as_ref()
+            .map(|r| r.baggage.clone())
+            .unwrap_or_default();
+        if let Some(root_id) = &record.root
+            && let Some(root) = registry.span(root_id)
+            && let Some(remote) = root
+                .extensions()
+                .get::<record::SpanRecord>()
+                .and_then(|r| r.remote.as_deref())
+        {
+            context = opentelemetry::trace::SpanContext::new(
+                context.trace_id(),
+                context.span_id(),
+                context.trace_flags(),
+                false,
+                remote.trace_state.clone(),
+            );
+            baggage.clone_from(&remote.baggage);
+        }
+        Some((context, baggage))
+    })
+    .flatten()
+}
+
+/// Makes a remote context the parent of an already started local root: its trace id
+/// and parent change, and the sampler decides again (fields recorded before a switch
+/// from sampled-out to sampled are not recovered; `parent = headers` on the macros
+/// sets the parent before the span starts instead).
+pub(crate) fn set_remote_parent(span: &tracing::Span, remote: layer::RemoteContext) {
+    with_record(span, |record, layer| {
+        if record.root.is_some() {
+            return; // a local child stays in its trace
+        }
+        let sampled = layer.sampler.sample(
+            remote.ids.trace,
+            sampler::Parent::Remote {
+                sampled: remote.sampled,
+            },
+        );
+        record.ids.trace = remote.ids.trace;
+        record.parent = remote.ids.span;
+        record.parent_remote = true;
+        record.remote = Some(Box::new(remote.state));
+        if sampled == record.sampled {
+            return;
+        }
+        record.sampled = sampled;
+        layer.queue.with_local(|local| {
+            let counter = &local.counters.sampled_out;
+            match (sampled && layer.export, record.data.is_some()) {
+                (true, false) => {
+                    let meta = span.metadata().map_or("span", |m| m.name());
+                    record.data = Some(Box::new(record::SpanData::new(
+                        meta,
+                        std::time::SystemTime::now(),
+                    )));
+                    stats::LocalCounters::sub(counter, 1);
+                }
+                (false, true) => {
+                    record.data = None;
+                    stats::LocalCounters::add(counter, 1);
+                }
+                _ => {}
+            }
+        });
+    });
+}

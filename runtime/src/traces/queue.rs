@@ -1,0 +1,343 @@
+//! From ended traces to export batches, without a lock shared between application
+//! threads and with memory bounded in spans.
+//!
+//! - Each application thread appends ended traces to its own buffer (a mutex only
+//!   the exporter ever contends, when it collects stragglers) and hands a full batch
+//!   to the shared queue: one hand-off per `batch_size` spans, not per span.
+//! - Admission is decided per trace, against `capacity` (the `max_queue_size`, in
+//!   spans): a thread reserves room in chunks, so most traces cost no shared atomic.
+//!   When there is no room the whole trace is shed and counted, never a part of it.
+//! - Shed traces are reported on stderr at most once per [`WARN_INTERVAL`], never
+//!   through `tracing` (which would feed the pipeline that is overloaded).
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use super::record::FinishedSpan;
+use super::stats::{LocalCounters, SharedCounters, SpanStats, Totals};
+
+/// How often at most a warning about shed traces is printed.
+pub(crate) const WARN_INTERVAL: Duration = Duration::from_secs(10);
+/// Room a thread reserves at once.
+const CREDIT_CHUNK: usize = 64;
+
+/// A batch on its way to the exporter.
+#[derive(Debug)]
+pub(crate) struct Batch {
+    pub(crate) spans: Vec<FinishedSpan>,
+    /// When this batch first failed to export, if it did.
+    pub(crate) failing_since: Option<Instant>,
+}
+
+/// One application thread's buffer and counters.
+#[derive(Debug, Default)]
+pub(crate) struct ThreadBuffer {
+    inner: Mutex<Local>,
+    pub(crate) counters: LocalCounters,
+}
+
+#[derive(Debug, Default)]
+struct Local {
+    spans: Vec<FinishedSpan>,
+    /// Room reserved in the queue and not used yet.
+    credit: usize,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding one of these locks leaves consistent data behind (pushes
+    // and takes only), so a poisoned lock is still usable.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The shared part: full batches, the reservation counter and the statistics.
+#[derive(Debug)]
+pub(crate) struct Queue {
+    id: u64,
+    capacity: usize,
+    batch_size: usize,
+    /// Spans admitted and not resolved yet, plus room reserved by threads.
+    reserved: AtomicUsize,
+    batches: Mutex<VecDeque<Batch>>,
+    threads: Mutex<Vec<Arc<ThreadBuffer>>>,
+    /// Counts of threads that ended.
+    retired: Mutex<Totals>,
+    pub(crate) shared: SharedCounters,
+    closed: AtomicBool,
+    /// Wakes the exporter when a batch is ready.
+    pub(crate) ready: tokio::sync::Notify,
+    warned: Mutex<Warned>,
+    /// Signalled when every admitted span is resolved (for flushes).
+    settled: (Mutex<()>, std::sync::Condvar),
+}
+
+#[derive(Debug, Default)]
+struct Warned {
+    at: Option<Instant>,
+    shed: u64,
+}
+
+thread_local! {
+    /// This thread's buffer for each live queue (usually one).
+    static LOCAL: RefCell<Vec<(u64, Arc<ThreadBuffer>)>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Queue {
+    pub(crate) fn new(capacity: usize, batch_size: usize) -> Arc<Self> {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        Arc::new(Self {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            capacity: capacity.max(1),
+            batch_size: batch_size.clamp(1, capacity.max(1)),
+            reserved: AtomicUsize::new(0),
+            batches: Mutex::new(VecDeque::new()),
+            threads: Mutex::new(Vec::new()),
+            retired: Mutex::new(Totals::default()),
+            shared: SharedCounters::default(),
+            closed: AtomicBool::new(false),
+            ready: tokio::sync::Notify::new(),
+            warned: Mutex::new(Warned::default()),
+            settled: (Mutex::new(()), std::sync::Condvar::new()),
+        })
+    }
+
+    pub(crate) fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+
+    /// Runs `f` with this thread's buffer, creating and registering it on first use.
+    #[inline]
+    pub(crate) fn with_local<R>(&self, f: impl FnOnce(&ThreadBuffer) -> R) -> R {
+        let found = LOCAL.try_with(|local| {
+            let local = local.borrow();
+            local
+                .iter()
+                .find(|(id, _)| *id == self.id)
+                .map(|(_, b)| Arc::clone(b))
+        });
+        match found {
+            Ok(Some(buffer)) => f(&buffer),
+            Ok(None) => f(&self.register()),
+            // The thread is ending: use a buffer of its own, collected by the exporter.
+            Err(_) => {
+                let buffer = Arc::new(ThreadBuffer::default());
+                lock(&self.threads).push(Arc::clone(&buffer));
+                f(&buffer)
+            }
+        }
+    }
+
+    #[cold]
+    fn register(&self) -> Arc<ThreadBuffer> {
+        let buffer = Arc::new(ThreadBuffer::default());
+        lock(&self.threads).push(Arc::clone(&buffer));
+        let _ = LOCAL.try_with(|local| {
+            let mut local = local.borrow_mut();
+            // Forget buffers of queues that were shut down.
+            local.retain(|(_, b)| Arc::strong_count(b) > 1);
+            local.push((self.id, Arc::clone(&buffer)));
+        });
+        buffer
+    }
+
+    /// Reserves room for `n` spans; false when the queue is full.
+    fn reserve(&self, n: usize) -> bool {
+        let mut current = self.reserved.load(Ordering::Relaxed);
+        loop {
+            if current + n > self.capacity {
+                return false;
+            }
+            match self.reserved.compare_exchange_weak(
+                current,
+                current + n,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(now) => current = now,
+            }
+        }
+    }
+
+    /// Gives back room of `n` spans (exported, dropped, or unused credit).
+    pub(crate) fn release(&self, n: usize) {
+        if n > 0 && self.reserved.fetch_sub(n, Ordering::AcqRel) == n {
+            let _lock = lock(&self.settled.0);
+            self.settled.1.notify_all();
+        }
+    }
+
+    /// Sends every ended trace now and waits (at most `timeout`) until each is
+    /// exported or dropped. True when everything settled in time.
+    pub(crate) fn flush(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        self.collect();
+        self.ready.notify_one();
+        let mut guard = lock(&self.settled.0);
+        while self.reserved.load(Ordering::Acquire) > 0 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            guard = self
+                .settled
+                .1
+                .wait_timeout(guard, left.min(Duration::from_millis(50)))
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+            // Threads may have handed over more meanwhile.
+            drop(guard);
+            self.collect();
+            self.ready.notify_one();
+            guard = lock(&self.settled.0);
+        }
+        true
+    }
+
+    /// Hands one ended trace (or a part of a long one) to the queue: admitted whole or
+    /// shed whole. Returns false when it was shed.
+    pub(crate) fn submit(&self, buffer: &ThreadBuffer, spans: Vec<FinishedSpan>) -> bool {
+        let n = spans.len();
+        if n == 0 {
+            return true;
+        }
+        LocalCounters::add(&buffer.counters.finished, n as u64);
+        if self.closed.load(Ordering::Relaxed) {
+            self.shared.shutdown.fetch_add(n as u64, Ordering::Relaxed);
+            return false;
+        }
+        let full = {
+            let mut local = lock(&buffer.inner);
+            if local.credit < n {
+                let want = n.max(CREDIT_CHUNK);
+                if self.reserve(want) {
+                    local.credit += want;
+                } else if self.reserve(n) {
+                    local.credit += n;
+                } else {
+                    drop(local);
+                    LocalCounters::add(&buffer.counters.queue_full, n as u64);
+                    return false;
+                }
+            }
+            local.credit -= n;
+            local.spans.extend(spans);
+            if local.spans.len() >= self.batch_size {
+                Some(std::mem::take(&mut local.spans))
+            } else {
+                None
+            }
+        };
+        if let Some(spans) = full {
+            self.push(Batch {
+                spans,
+                failing_since: None,
+            });
+        }
+        true
+    }
+
+    fn push(&self, batch: Batch) {
+        lock(&self.batches).push_back(batch);
+        self.ready.notify_one();
+    }
+
+    /// Puts a batch that failed back at the front, to be tried again first.
+    pub(crate) fn push_front(&self, batch: Batch) {
+        lock(&self.batches).push_front(batch);
+    }
+
+    /// The next batch, at most `batch_size` spans.
+    pub(crate) fn pop(&self) -> Option<Batch> {
+        let mut batches = lock(&self.batches);
+        let mut batch = batches.pop_front()?;
+        if batch.spans.len() > self.batch_size {
+            let rest = batch.spans.split_off(self.batch_size);
+            batches.push_front(Batch {
+                spans: rest,
+                failing_since: batch.failing_since,
+            });
+        }
+        Some(batch)
+    }
+
+    /// Moves every thread's buffered spans to the queue (stragglers of threads that
+    /// made fewer than a batch), returns unused room, and folds ended threads' counts.
+    pub(crate) fn collect(&self) {
+        let mut threads = lock(&self.threads);
+        let mut retired = Totals::default();
+        threads.retain(|buffer| {
+            let (spans, credit) = {
+                let mut local = lock(&buffer.inner);
+                (
+                    std::mem::take(&mut local.spans),
+                    std::mem::take(&mut local.credit),
+                )
+            };
+            self.release(credit);
+            if !spans.is_empty() {
+                self.push(Batch {
+                    spans,
+                    failing_since: None,
+                });
+            }
+            // The thread's own handle is gone once it ended.
+            let keep = Arc::strong_count(buffer) > 1;
+            if !keep {
+                buffer.counters.fold_into(&mut retired);
+            }
+            keep
+        });
+        drop(threads);
+        let mut total = lock(&self.retired);
+        total.add(retired);
+    }
+
+    /// Stops admitting spans: whatever ends from now on is counted as dropped at
+    /// shutdown.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::Relaxed);
+    }
+
+    fn totals(&self) -> Totals {
+        let mut totals = *lock(&self.retired);
+        for buffer in lock(&self.threads).iter() {
+            buffer.counters.fold_into(&mut totals);
+        }
+        totals
+    }
+
+    /// The statistics now; `last` adds the spans that never ended as dropped.
+    pub(crate) fn stats(&self, last: bool) -> SpanStats {
+        self.totals().stats(&self.shared, last)
+    }
+
+    /// Spans admitted and not exported or dropped yet (including reserved room).
+    pub(crate) fn fill(&self) -> usize {
+        self.reserved.load(Ordering::Relaxed)
+    }
+
+    /// Prints shed traces on stderr, at most once per [`WARN_INTERVAL`].
+    pub(crate) fn warn_if_shedding(&self, now: Instant) {
+        let stats = self.stats(false);
+        let shed = stats.dropped_by.queue_full + stats.dropped_by.export_failed;
+        let mut warned = lock(&self.warned);
+        if shed == warned.shed || warned.at.is_some_and(|at| now - at < WARN_INTERVAL) {
+            return;
+        }
+        let since = shed - warned.shed;
+        warned.shed = shed;
+        warned.at = Some(now);
+        drop(warned);
+        eprintln!(
+            "semtrace: {since} span(s) dropped since the last report ({} queue full, {} export failed in total; \
+             queue {}/{} spans). Raise `max_queue_size` or check the collector; `Guard::stats()` has the counts.",
+            stats.dropped_by.queue_full,
+            stats.dropped_by.export_failed,
+            self.fill(),
+            self.capacity,
+        );
+    }
+}

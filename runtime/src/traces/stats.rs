@@ -1,0 +1,145 @@
+//! Counting every span: [`SpanStats`].
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// What happened to the spans the pipeline saw, as counts since `init`.
+///
+/// Every span is counted once when it starts and once more for its fate, so once the
+/// guard has shut down (see [`Guard::shutdown`](crate::Guard::shutdown)):
+///
+/// `started == sampled_out + exported + dropped`
+///
+/// and `dropped` is the sum of [`dropped_by`](Self::dropped_by). While the program runs,
+/// the difference is the spans still open or on their way to the collector.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct SpanStats {
+    /// Spans started (enabled by the export filter).
+    pub started: u64,
+    /// Spans the sampler did not keep (or kept for log ids only, when no exporter is
+    /// configured). They cost no attribute recording and are never exported.
+    pub sampled_out: u64,
+    /// Spans the collector accepted.
+    pub exported: u64,
+    /// Spans lost, for one of the reasons in [`dropped_by`](Self::dropped_by).
+    pub dropped: u64,
+    /// Why spans were dropped.
+    pub dropped_by: DropReasons,
+}
+
+/// Why spans were dropped; the fields add up to [`SpanStats::dropped`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct DropReasons {
+    /// The export queue was full: whole traces were shed to keep memory bounded
+    /// (`max_queue_size`).
+    pub queue_full: u64,
+    /// The exporter failed (collector down or refusing) after its retries, and the
+    /// spans could not be held for another attempt.
+    pub export_failed: u64,
+    /// Still queued when the shutdown timeout ran out.
+    pub shutdown: u64,
+    /// Started but never ended before shutdown (e.g. a span of a `-> !` loop on
+    /// another thread). Only set in the final account.
+    pub unfinished: u64,
+}
+
+impl SpanStats {
+    /// Spans whose fate is not known yet: open, or queued for export.
+    pub fn in_flight(&self) -> u64 {
+        self.started
+            .saturating_sub(self.sampled_out + self.exported + self.dropped)
+    }
+}
+
+/// Counters that only their owning thread writes (relaxed, uncontended); read by
+/// summing over threads.
+#[derive(Debug, Default)]
+pub(crate) struct LocalCounters {
+    pub(crate) started: AtomicU64,
+    pub(crate) sampled_out: AtomicU64,
+    /// Recorded spans that ended (handed to the queue or shed there).
+    pub(crate) finished: AtomicU64,
+    pub(crate) queue_full: AtomicU64,
+}
+
+impl LocalCounters {
+    /// Adds `n` (wrapping: a thread may also take back what another thread counted,
+    /// and only the sum over threads has a meaning).
+    #[inline]
+    pub(crate) fn add(counter: &AtomicU64, n: u64) {
+        // Only this thread writes: a load and a store, no read-modify-write.
+        counter.store(
+            counter.load(Ordering::Relaxed).wrapping_add(n),
+            Ordering::Relaxed,
+        );
+    }
+
+    /// Takes back `n`, see [`add`](Self::add).
+    #[inline]
+    pub(crate) fn sub(counter: &AtomicU64, n: u64) {
+        Self::add(counter, n.wrapping_neg());
+    }
+
+    pub(crate) fn fold_into(&self, totals: &mut Totals) {
+        totals.add(Totals {
+            started: self.started.load(Ordering::Relaxed),
+            sampled_out: self.sampled_out.load(Ordering::Relaxed),
+            finished: self.finished.load(Ordering::Relaxed),
+            queue_full: self.queue_full.load(Ordering::Relaxed),
+        });
+    }
+}
+
+/// Counters the exporter side writes.
+#[derive(Debug, Default)]
+pub(crate) struct SharedCounters {
+    pub(crate) exported: AtomicU64,
+    pub(crate) export_failed: AtomicU64,
+    pub(crate) shutdown: AtomicU64,
+    /// `queue_full` drops that happened on the exporter side (a failed batch that
+    /// could not be held again).
+    pub(crate) queue_full: AtomicU64,
+    /// Export calls that failed, and the last error.
+    pub(crate) failed_exports: AtomicU64,
+    pub(crate) last_error: std::sync::Mutex<Option<String>>,
+}
+
+/// Sums of every thread's [`LocalCounters`].
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Totals {
+    pub(crate) started: u64,
+    pub(crate) sampled_out: u64,
+    pub(crate) finished: u64,
+    pub(crate) queue_full: u64,
+}
+
+impl Totals {
+    pub(crate) fn add(&mut self, other: Self) {
+        self.started = self.started.wrapping_add(other.started);
+        self.sampled_out = self.sampled_out.wrapping_add(other.sampled_out);
+        self.finished = self.finished.wrapping_add(other.finished);
+        self.queue_full = self.queue_full.wrapping_add(other.queue_full);
+    }
+
+    pub(crate) fn stats(self, shared: &SharedCounters, last: bool) -> SpanStats {
+        let by = DropReasons {
+            queue_full: self.queue_full + shared.queue_full.load(Ordering::Relaxed),
+            export_failed: shared.export_failed.load(Ordering::Relaxed),
+            shutdown: shared.shutdown.load(Ordering::Relaxed),
+            unfinished: if last {
+                self.started
+                    .saturating_sub(self.sampled_out + self.finished)
+            } else {
+                0
+            },
+        };
+        SpanStats {
+            started: self.started,
+            sampled_out: self.sampled_out,
+            exported: shared.exported.load(Ordering::Relaxed),
+            dropped: by.queue_full + by.export_failed + by.shutdown + by.unfinished,
+            dropped_by: by,
+        }
+    }
+}

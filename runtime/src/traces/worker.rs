@@ -1,0 +1,384 @@
+//! The exporter side: one background thread running a small Tokio runtime. It turns
+//! batches into OTLP span data, exports them (several at once when the collector is
+//! slow to answer), collects stragglers from idle threads, holds failed batches while
+//! the collector is down, and reports shed spans.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use opentelemetry::InstrumentationScope;
+use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId};
+use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use super::exporters::Exporter;
+use super::queue::{Batch, Queue};
+use super::record::FinishedSpan;
+use crate::error::ShutdownFailure;
+
+/// How the worker paces itself.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pacing {
+    /// How often idle threads' partial batches are collected.
+    pub(crate) scheduled_delay: Duration,
+    /// Exports in flight at once.
+    pub(crate) max_in_flight: usize,
+    /// How long a failing batch is held and tried again before it is dropped.
+    pub(crate) hold_failed: Duration,
+}
+
+/// Wakes the worker at least this often (stragglers, warnings, backoff).
+const TICK: Duration = Duration::from_millis(250);
+const BACKOFF_MIN: Duration = Duration::from_millis(200);
+const BACKOFF_MAX: Duration = Duration::from_secs(5);
+
+/// Owns the exporter thread; [`shutdown`](Self::shutdown) drains and stops it.
+pub(crate) struct Worker {
+    queue: Arc<Queue>,
+    exporter: Arc<dyn Exporter>,
+    runtime: Option<tokio::runtime::Runtime>,
+    stop: watch::Sender<Option<Instant>>,
+    done: Option<std::sync::mpsc::Receiver<()>>,
+}
+
+impl std::fmt::Debug for Worker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker").finish_non_exhaustive()
+    }
+}
+
+impl Worker {
+    /// Starts the worker on `runtime` (already used to build the exporter).
+    pub(crate) fn start(
+        runtime: tokio::runtime::Runtime,
+        queue: Arc<Queue>,
+        exporter: Arc<dyn Exporter>,
+        scope: InstrumentationScope,
+        pacing: Pacing,
+    ) -> Self {
+        let (stop, stop_rx) = watch::channel(None);
+        let (done_tx, done) = std::sync::mpsc::channel();
+        let task = Loop {
+            queue: Arc::clone(&queue),
+            exporter: Arc::clone(&exporter),
+            scope,
+            pacing,
+        };
+        runtime.spawn(async move {
+            task.run(stop_rx).await;
+            let _ = done_tx.send(());
+        });
+        Self {
+            queue,
+            exporter,
+            runtime: Some(runtime),
+            stop,
+            done: Some(done),
+        }
+    }
+
+    /// Stops admitting spans, exports what is queued until `deadline`, and counts
+    /// what is left as dropped at shutdown.
+    pub(crate) fn shutdown(&mut self, deadline: Instant) -> Vec<ShutdownFailure> {
+        let mut failures = Vec::new();
+        let Some(done) = self.done.take() else {
+            return failures;
+        };
+        self.queue.close();
+        self.queue.collect();
+        let _ = self.stop.send(Some(deadline));
+        // A little past the deadline: the loop counts what it abandons, then ends.
+        let wait = deadline.saturating_duration_since(Instant::now()) + Duration::from_millis(200);
+        if done.recv_timeout(wait).is_err() {
+            failures.push(ShutdownFailure::Timeout(wait));
+        }
+        let shared = &self.queue.shared;
+        let failed = shared.failed_exports.load(Ordering::Relaxed);
+        if failed > 0 {
+            let last_error = shared
+                .last_error
+                .lock()
+                .ok()
+                .and_then(|l| l.clone())
+                .unwrap_or_default();
+            failures.push(ShutdownFailure::Export {
+                failed: usize::try_from(failed).unwrap_or(usize::MAX),
+                last_error,
+            });
+        }
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if let Err(e) = self
+            .exporter
+            .shutdown(remaining.max(Duration::from_millis(10)))
+        {
+            use opentelemetry_sdk::error::OTelSdkError;
+            if !matches!(e, OTelSdkError::AlreadyShutdown) {
+                failures.push(ShutdownFailure::Provider(e.to_string()));
+            }
+        }
+        if let Some(runtime) = self.runtime.take() {
+            // Never blocks, so it is allowed inside an async context too.
+            runtime.shutdown_background();
+        }
+        failures
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        if self.done.is_some() {
+            let _ = self.shutdown(Instant::now() + Duration::from_secs(1));
+        }
+    }
+}
+
+struct Loop {
+    queue: Arc<Queue>,
+    exporter: Arc<dyn Exporter>,
+    scope: InstrumentationScope,
+    pacing: Pacing,
+}
+
+/// What an export task reports back.
+struct Done {
+    len: usize,
+    result: Result<(), String>,
+    /// Kept for another attempt when the export was made while failing.
+    held: Option<Batch>,
+}
+
+impl Loop {
+    async fn run(self, mut stop: watch::Receiver<Option<Instant>>) {
+        let mut in_flight: JoinSet<Done> = JoinSet::new();
+        let mut last_collect = Instant::now();
+        // Set while the collector fails: exports go one at a time, each batch kept
+        // until it is delivered or has failed for `hold_failed`.
+        let mut failing: Option<Backoff> = None;
+        let deadline = loop {
+            let now = Instant::now();
+            let limit = if failing.is_some() {
+                1
+            } else {
+                self.pacing.max_in_flight
+            };
+            let may_send = failing.as_ref().is_none_or(|b| now >= b.next);
+            while may_send && in_flight.len() < limit {
+                let Some(batch) = self.queue.pop() else { break };
+                self.spawn(&mut in_flight, batch, failing.is_some());
+            }
+            let wake = failing.as_ref().map_or(TICK, |b| {
+                b.next
+                    .saturating_duration_since(now)
+                    .clamp(Duration::from_millis(1), TICK)
+            });
+            tokio::select! {
+                () = self.queue.ready.notified() => {}
+                Some(done) = in_flight.join_next() => {
+                    if let Ok(done) = done {
+                        self.settle(done, &mut failing);
+                    }
+                }
+                () = tokio::time::sleep(wake) => {
+                    let now = Instant::now();
+                    if now.duration_since(last_collect) >= self.pacing.scheduled_delay {
+                        self.queue.collect();
+                        last_collect = now;
+                    }
+                    self.queue.warn_if_shedding(now);
+                }
+                changed = stop.changed() => {
+                    let deadline = if changed.is_ok() { *stop.borrow() } else { None };
+                    break deadline.unwrap_or_else(Instant::now);
+                }
+            }
+        };
+        self.drain(in_flight, deadline).await;
+    }
+
+    fn spawn(&self, in_flight: &mut JoinSet<Done>, batch: Batch, hold: bool) {
+        let len = batch.spans.len();
+        let exporter = Arc::clone(&self.exporter);
+        // While failing, keep the batch for another attempt; the copy is the price
+        // of holding, paid only then.
+        let (data, kept) = if hold {
+            let data = batch.spans.iter().map(|s| to_sdk(s, &self.scope)).collect();
+            (data, Some(batch))
+        } else {
+            let data = batch
+                .spans
+                .into_iter()
+                .map(|s| to_sdk_owned(s, &self.scope))
+                .collect();
+            (data, None)
+        };
+        in_flight.spawn(async move {
+            let result = exporter.export(data).await.map_err(|e| e.to_string());
+            Done {
+                len,
+                result,
+                held: kept,
+            }
+        });
+    }
+
+    fn settle(&self, done: Done, failing: &mut Option<Backoff>) {
+        let shared = &self.queue.shared;
+        match done.result {
+            Ok(()) => {
+                shared
+                    .exported
+                    .fetch_add(done.len as u64, Ordering::Relaxed);
+                self.queue.release(done.len);
+                *failing = None;
+            }
+            Err(e) => {
+                shared.failed_exports.fetch_add(1, Ordering::Relaxed);
+                if let Ok(mut last) = shared.last_error.lock() {
+                    *last = Some(e);
+                }
+                let now = Instant::now();
+                let backoff = failing.get_or_insert_with(|| Backoff::new(now));
+                backoff.fail(now);
+                let held = done.held.map(|mut batch| {
+                    let since = *batch.failing_since.get_or_insert(now);
+                    (batch, now.duration_since(since) < self.pacing.hold_failed)
+                });
+                if let Some((batch, true)) = held {
+                    self.queue.push_front(batch);
+                } else {
+                    shared
+                        .export_failed
+                        .fetch_add(done.len as u64, Ordering::Relaxed);
+                    self.queue.release(done.len);
+                }
+            }
+        }
+    }
+
+    /// Exports what is left until `deadline`, then counts the rest as dropped.
+    async fn drain(&self, mut in_flight: JoinSet<Done>, deadline: Instant) {
+        let sending = async {
+            let mut failing: Option<Backoff> = None;
+            loop {
+                while in_flight.len() < self.pacing.max_in_flight {
+                    let Some(batch) = self.queue.pop() else { break };
+                    // At shutdown a failure is final: no holding.
+                    self.spawn(&mut in_flight, batch, false);
+                }
+                let Some(done) = in_flight.join_next().await else {
+                    break;
+                };
+                if let Ok(done) = done {
+                    self.settle(done, &mut failing);
+                }
+            }
+        };
+        let in_time = tokio::time::timeout_at(deadline.into(), sending)
+            .await
+            .is_ok();
+        if !in_time {
+            in_flight.abort_all();
+        }
+        // Whatever is still here was neither exported nor failed: lost at shutdown.
+        // Every such span still holds its room in the queue, so the room counts them.
+        while self.queue.pop().is_some() {}
+        self.queue.collect();
+        let abandoned = self.queue.fill();
+        if abandoned > 0 {
+            self.queue
+                .shared
+                .shutdown
+                .fetch_add(abandoned as u64, Ordering::Relaxed);
+            self.queue.release(abandoned);
+        }
+        self.queue
+            .warn_if_shedding(Instant::now() + super::queue::WARN_INTERVAL * 2);
+    }
+}
+
+/// Exponential backoff with jitter between attempts while the collector fails.
+struct Backoff {
+    delay: Duration,
+    next: Instant,
+}
+
+impl Backoff {
+    fn new(now: Instant) -> Self {
+        Self {
+            delay: BACKOFF_MIN,
+            next: now,
+        }
+    }
+
+    fn fail(&mut self, now: Instant) {
+        let half = u64::try_from(self.delay.as_millis() / 2).unwrap_or(u64::MAX / 2);
+        let jitter_ms = super::ids::span_id() % (half + 1);
+        self.next = now + self.delay + Duration::from_millis(jitter_ms);
+        self.delay = (self.delay * 2).min(BACKOFF_MAX);
+    }
+}
+
+fn context(span: &FinishedSpan) -> SpanContext {
+    SpanContext::new(
+        TraceId::from(span.ids.trace),
+        SpanId::from(span.ids.span),
+        TraceFlags::SAMPLED,
+        false,
+        span.trace_state.clone(),
+    )
+}
+
+/// The SDK's span data, consuming ours (the normal path: no copies).
+fn to_sdk_owned(span: FinishedSpan, scope: &InstrumentationScope) -> SpanData {
+    let span_context = context(&span);
+    let data = *span.data;
+    SpanData {
+        span_context,
+        parent_span_id: SpanId::from(span.parent),
+        parent_span_is_remote: span.parent_remote,
+        span_kind: data.kind,
+        name: data.name,
+        start_time: data.start,
+        end_time: span.end,
+        attributes: data.attributes,
+        dropped_attributes_count: 0,
+        events: events(data.events),
+        links: links(data.links),
+        status: data.status,
+        instrumentation_scope: scope.clone(),
+    }
+}
+
+/// The SDK's span data, copied (while failing, when the batch is held).
+fn to_sdk(span: &FinishedSpan, scope: &InstrumentationScope) -> SpanData {
+    let data = &span.data;
+    SpanData {
+        span_context: context(span),
+        parent_span_id: SpanId::from(span.parent),
+        parent_span_is_remote: span.parent_remote,
+        span_kind: data.kind.clone(),
+        name: data.name.clone(),
+        start_time: data.start,
+        end_time: span.end,
+        attributes: data.attributes.clone(),
+        dropped_attributes_count: 0,
+        events: events(data.events.clone()),
+        links: links(data.links.clone()),
+        status: data.status.clone(),
+        instrumentation_scope: scope.clone(),
+    }
+}
+
+fn events(events: Vec<opentelemetry::trace::Event>) -> SpanEvents {
+    let mut out = SpanEvents::default();
+    out.events = events;
+    out
+}
+
+fn links(links: Vec<opentelemetry::trace::Link>) -> SpanLinks {
+    let mut out = SpanLinks::default();
+    out.links = links;
+    out
+}
