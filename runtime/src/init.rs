@@ -47,11 +47,23 @@ impl Telemetry {
 pub(crate) type BoxedLayer =
     Box<dyn tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync>;
 
-/// A filter already checked during resolution.
-pub(crate) fn filter(directives: &str) -> tracing_subscriber::EnvFilter {
-    tracing_subscriber::EnvFilter::builder()
+/// `layer` behind a filter already checked during resolution. A plain level (`info`)
+/// becomes a `LevelFilter`, which costs far less per span than an `EnvFilter`.
+pub(crate) fn filtered<L>(layer: L, directives: &str) -> BoxedLayer
+where
+    L: tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync,
+{
+    use tracing_subscriber::Layer as _;
+    if let Ok(level) = directives
+        .trim()
+        .parse::<tracing::level_filters::LevelFilter>()
+    {
+        return layer.with_filter(level).boxed();
+    }
+    let filter = tracing_subscriber::EnvFilter::builder()
         .parse(directives)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    layer.with_filter(filter).boxed()
 }
 
 type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
@@ -264,8 +276,6 @@ impl TelemetryBuilder {
     /// (`tracing::dispatcher::set_default`) and programs that manage dispatchers
     /// themselves. Also installs the W3C propagators globally.
     pub fn build(self) -> Result<(Dispatch, Guard), InitError> {
-        use tracing_subscriber::Layer as _;
-
         let settings = self.resolve()?;
         crate::propagation::install();
         let pipeline = crate::traces::build(&settings, self.exporter)?;
@@ -274,12 +284,7 @@ impl TelemetryBuilder {
             guard.push(worker);
         }
         #[cfg_attr(not(any(feature = "console", feature = "file")), allow(unused_mut))]
-        let mut layers: Vec<BoxedLayer> = vec![
-            pipeline
-                .layer
-                .with_filter(filter(&settings.traces.level))
-                .boxed(),
-        ];
+        let mut layers: Vec<BoxedLayer> = vec![filtered(pipeline.layer, &settings.traces.level)];
 
         #[cfg(feature = "console")]
         if let Some(console) = &settings.console {

@@ -77,12 +77,29 @@ impl Collector {
     /// When the binary is missing (run `scripts/install-rotel`), cannot be spawned,
     /// exits early or does not become ready in time.
     pub fn start() -> io::Result<Self> {
+        Self::start_with(&["--debug-log", "traces", "--debug-log-verbosity", "detailed"])
+    }
+
+    /// Starts rotel without printing what it receives: for benchmarks and load runs,
+    /// where printing every span would cost the collector more than receiving it.
+    ///
+    /// # Errors
+    /// As [`start`](Self::start).
+    pub fn start_quiet() -> io::Result<Self> {
+        Self::start_with(&[])
+    }
+
+    /// Starts rotel with these extra arguments.
+    ///
+    /// # Errors
+    /// As [`start`](Self::start).
+    pub fn start_with(debug_args: &[&str]) -> io::Result<Self> {
         let binary = rotel_binary()?;
         // A port picked free may be taken by someone else before rotel binds it;
         // retrying with fresh ports makes that race harmless.
         let mut last_error = None;
         for _ in 0..3 {
-            match Self::start_once(&binary) {
+            match Self::start_once(&binary, debug_args) {
                 Ok(collector) => return Ok(collector),
                 Err(error) => last_error = Some(error),
             }
@@ -90,14 +107,14 @@ impl Collector {
         Err(last_error.unwrap_or_else(|| io::Error::other("rotel did not start")))
     }
 
-    fn start_once(binary: &Path) -> io::Result<Self> {
+    fn start_once(binary: &Path, debug_args: &[&str]) -> io::Result<Self> {
         let grpc = free_loopback_addr()?;
         let http = free_loopback_addr()?;
         let scratch = scratch_dir()?;
         let mut child = Command::new(binary)
             .arg("start")
             .args(["--exporter", "blackhole"])
-            .args(["--debug-log", "traces", "--debug-log-verbosity", "detailed"])
+            .args(debug_args)
             .arg("--otlp-grpc-endpoint")
             .arg(grpc.to_string())
             .arg("--otlp-http-endpoint")

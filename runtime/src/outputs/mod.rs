@@ -5,7 +5,6 @@ mod log_ids;
 #[cfg(feature = "console")]
 use std::io::IsTerminal as _;
 
-use tracing_subscriber::Layer as _;
 use tracing_subscriber::fmt::MakeWriter;
 #[cfg(feature = "console")]
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
@@ -18,7 +17,7 @@ use crate::config::{Ansi, ConsoleSettings};
 use crate::config::{FileFormat, FileSettings, Rotation};
 use log_ids::WithIds;
 
-use crate::init::{BoxedLayer, filter};
+use crate::init::{BoxedLayer, filtered};
 
 fn fmt_layer<W>(format: ConsoleFormat, ansi: bool, writer: W, level: &str) -> BoxedLayer
 where
@@ -29,36 +28,34 @@ where
         .with_ansi(ansi);
     let plain = format::format().with_ansi(ansi);
     match format {
-        ConsoleFormat::Full => base
-            .event_format(WithIds {
+        ConsoleFormat::Full => filtered(
+            base.event_format(WithIds {
                 inner: plain,
                 json: false,
-            })
-            .with_filter(filter(level))
-            .boxed(),
-        ConsoleFormat::Compact => base
-            .event_format(WithIds {
+            }),
+            level,
+        ),
+        ConsoleFormat::Compact => filtered(
+            base.event_format(WithIds {
                 inner: plain.compact(),
                 json: false,
-            })
-            .with_filter(filter(level))
-            .boxed(),
-        ConsoleFormat::Pretty => base
-            .pretty()
-            .event_format(WithIds {
+            }),
+            level,
+        ),
+        ConsoleFormat::Pretty => filtered(
+            base.pretty().event_format(WithIds {
                 inner: format::format().pretty().with_ansi(ansi),
                 json: false,
-            })
-            .with_filter(filter(level))
-            .boxed(),
-        ConsoleFormat::Json => base
-            .fmt_fields(JsonFields::new())
-            .event_format(WithIds {
+            }),
+            level,
+        ),
+        ConsoleFormat::Json => filtered(
+            base.fmt_fields(JsonFields::new()).event_format(WithIds {
                 inner: format::format().json(),
                 json: true,
-            })
-            .with_filter(filter(level))
-            .boxed(),
+            }),
+            level,
+        ),
     }
 }
 

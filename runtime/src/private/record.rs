@@ -18,7 +18,7 @@ pub fn record<V: Value + ?Sized>(span: &Span, key: &'static str, value: &V) {
         return;
     }
     crate::traces::with_record(span, |record, _| {
-        if let Some(data) = record.data.as_deref_mut() {
+        if let Some(data) = record.data.as_mut() {
             value.record(&callsite::value_field(), &mut Capture { data, key });
         }
     });
@@ -46,35 +46,31 @@ mod callsite {
 
 /// Sets one typed attribute from whatever a `Value` reports.
 struct Capture<'a> {
-    data: &'a mut crate::traces::record::SpanData,
+    data: &'a mut crate::traces::record::Live,
     key: &'static str,
 }
 
 impl tracing::field::Visit for Capture<'_> {
     fn record_i64(&mut self, _: &tracing::field::Field, value: i64) {
-        self.set(value.into());
+        self.data
+            .set(self.key, crate::traces::record::Val::I64(value));
     }
     fn record_u64(&mut self, _: &tracing::field::Field, value: u64) {
-        self.set(i64::try_from(value).map_or_else(|_| value.to_string().into(), Into::into));
+        self.data.set_u64(self.key, value);
     }
     fn record_f64(&mut self, _: &tracing::field::Field, value: f64) {
-        self.set(value.into());
+        self.data
+            .set(self.key, crate::traces::record::Val::F64(value));
     }
     fn record_bool(&mut self, _: &tracing::field::Field, value: bool) {
-        self.set(value.into());
+        self.data
+            .set(self.key, crate::traces::record::Val::Bool(value));
     }
     fn record_str(&mut self, _: &tracing::field::Field, value: &str) {
-        self.set(value.to_owned().into());
+        self.data.set_str(self.key, value);
     }
     fn record_debug(&mut self, _: &tracing::field::Field, value: &dyn core::fmt::Debug) {
-        self.set(format!("{value:?}").into());
-    }
-}
-
-impl Capture<'_> {
-    fn set(&mut self, value: opentelemetry::Value) {
-        self.data
-            .set(opentelemetry::Key::from_static_str(self.key), value);
+        self.data.set_debug(self.key, value);
     }
 }
 
@@ -88,11 +84,8 @@ pub fn record_array<A: super::values::ArrayValue + ?Sized>(
         return;
     }
     crate::traces::with_record(span, |record, _| {
-        if let Some(data) = record.data.as_deref_mut() {
-            data.set(
-                opentelemetry::Key::from_static_str(key),
-                opentelemetry::Value::Array(value.to_otel()),
-            );
+        if let Some(data) = record.data.as_mut() {
+            data.set_array(key, value.to_otel());
         }
     });
 }

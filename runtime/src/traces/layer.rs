@@ -13,15 +13,16 @@ use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use opentelemetry::trace::{Event, Link, SpanContext, SpanId, Status, TraceFlags, TraceId};
-use opentelemetry::{Key, KeyValue};
+use opentelemetry::KeyValue;
+use opentelemetry::trace::{Event, Link, SpanContext, SpanId, TraceFlags, TraceId};
 use tracing::{Subscriber, span};
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
 use super::queue::Queue;
 use super::record::{
-    EventVisitor, FinishedSpan, Ids, RemoteState, SpanData, SpanRecord, SpanVisitor, Timing,
+    Batch, Code, Ended, EventVisitor, Ids, Live, NewSpanVisitor, RemoteState, SpanRecord,
+    SpanVisitor, Text, Timing, Val,
 };
 use super::sampler::{HeadSampler, Parent};
 use super::stats::LocalCounters;
@@ -105,33 +106,26 @@ fn thread_id() -> i64 {
 }
 
 impl PipelineLayer {
-    fn new_data(&self, attrs: &span::Attributes<'_>, start: SystemTime) -> Box<SpanData> {
+    fn new_data(&self, attrs: &span::Attributes<'_>, start: SystemTime) -> Box<Live> {
         let meta = attrs.metadata();
-        let mut data = Box::new(SpanData::new(meta.name(), start));
-        let mut visitor = SpanVisitor {
-            data: &mut data,
-            description: None,
-        };
-        attrs.record(&mut visitor);
+        let mut data = Box::new(Live::new(meta.name(), start));
+        attrs.record(&mut NewSpanVisitor(&mut data));
         if self.extras.code {
             if let Some(file) = meta.file() {
-                data.set(Key::from_static_str("code.file.path"), file.into());
+                data.set_str("code.file.path", file);
             }
             if let Some(line) = meta.line() {
-                data.set(
-                    Key::from_static_str("code.line.number"),
-                    i64::from(line).into(),
-                );
+                data.set("code.line.number", Val::I64(i64::from(line)));
             }
         }
         if self.extras.thread {
-            data.set(Key::from_static_str("thread.id"), thread_id().into());
+            data.set("thread.id", Val::I64(thread_id()));
             if let Some(name) = std::thread::current().name() {
-                data.set(Key::from_static_str("thread.name"), name.to_owned().into());
+                data.set_str("thread.name", name);
             }
         }
         if self.extras.timing {
-            data.timing = Some(Timing {
+            data.extra().timing = Some(Timing {
                 busy_ns: 0,
                 idle_ns: 0,
                 last: Instant::now(),
@@ -148,9 +142,8 @@ where
 {
     fn on_new_span(&self, attrs: &span::Attributes<'_>, id: &span::Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
-        let pending = take_pending();
         let mut remote = None;
-        let (trace, parent, parent_remote, decided, root) = if let Some(cx) = pending {
+        let (trace, parent, parent_remote, decided, root) = if let Some(cx) = take_pending() {
             let out = (
                 cx.ids.trace,
                 cx.ids.span,
@@ -162,12 +155,11 @@ where
             );
             remote = Some(Box::new(cx.state));
             out
-        } else if let Some(found) = span.parent().and_then(|p| {
+        } else if let Some((ids, sampled, root)) = span.parent().and_then(|p| {
             let ext = p.extensions();
             ext.get::<SpanRecord>()
                 .map(|r| (r.ids, r.sampled, r.root.clone().unwrap_or_else(|| p.id())))
         }) {
-            let (ids, sampled, root) = found;
             (
                 ids.trace,
                 ids.span,
@@ -179,7 +171,12 @@ where
             (super::ids::trace_id(), 0, false, Parent::None, None)
         };
         let sampled = self.sampler.sample(trace, decided);
-        let data = (sampled && self.export).then(|| self.new_data(attrs, SystemTime::now()));
+        let mut data = (sampled && self.export).then(|| self.new_data(attrs, SystemTime::now()));
+        if let (Some(data), Some(remote)) = (&mut data, &remote)
+            && !remote.trace_state.header().is_empty()
+        {
+            data.extra().trace_state = Some(remote.trace_state.clone());
+        }
         let recorded = data.is_some();
         self.queue.with_local(|local| {
             LocalCounters::add(&local.counters.started, 1);
@@ -204,14 +201,8 @@ where
     fn on_record(&self, id: &span::Id, values: &span::Record<'_>, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
         let mut ext = span.extensions_mut();
-        if let Some(data) = ext
-            .get_mut::<SpanRecord>()
-            .and_then(|r| r.data.as_deref_mut())
-        {
-            values.record(&mut SpanVisitor {
-                data,
-                description: None,
-            });
+        if let Some(data) = ext.get_mut::<SpanRecord>().and_then(|r| r.data.as_mut()) {
+            values.record(&mut SpanVisitor(data));
         }
     }
 
@@ -228,11 +219,8 @@ where
         };
         let Some(span) = ctx.span(id) else { return };
         let mut ext = span.extensions_mut();
-        if let Some(data) = ext
-            .get_mut::<SpanRecord>()
-            .and_then(|r| r.data.as_deref_mut())
-        {
-            data.links.push(Link::with_context(context));
+        if let Some(data) = ext.get_mut::<SpanRecord>().and_then(|r| r.data.as_mut()) {
+            data.extra().links.push(Link::with_context(context));
         }
     }
 
@@ -241,10 +229,7 @@ where
             return;
         };
         let mut ext = span.extensions_mut();
-        let Some(data) = ext
-            .get_mut::<SpanRecord>()
-            .and_then(|r| r.data.as_deref_mut())
-        else {
+        let Some(data) = ext.get_mut::<SpanRecord>().and_then(|r| r.data.as_mut()) else {
             return;
         };
         let mut visitor = EventVisitor::default();
@@ -254,8 +239,10 @@ where
         let event = if error {
             // Errors follow the exception conventions, and fail the span unless it
             // already has a status.
-            if matches!(data.status, Status::Unset) {
-                data.status = Status::error(message.clone());
+            if data.code == Code::Unset {
+                data.code = Code::Error;
+                let text: Text = data.text_of(&message);
+                data.description = Some(text);
             }
             let mut attributes = visitor.attributes;
             attributes.insert(0, KeyValue::new("exception.message", message));
@@ -268,7 +255,7 @@ where
             };
             Event::new(name, SystemTime::now(), visitor.attributes, 0)
         };
-        data.events.push(event);
+        data.extra().events.push(event);
     }
 
     fn on_enter(&self, id: &span::Id, ctx: Context<'_, S>) {
@@ -309,74 +296,77 @@ where
         let Some(record) = span.extensions_mut().remove::<SpanRecord>() else {
             return;
         };
-        let Some(mut data) = record.data else { return };
+        let Some(mut live) = record.data else { return };
         let end = SystemTime::now();
-        if let Some(t) = data.timing.take() {
-            let idle = t.idle_ns
-                + if t.entered == 0 {
-                    nanos(t.last.elapsed())
-                } else {
-                    0
-                };
-            data.set(
-                Key::from_static_str("busy_ns"),
-                i64::try_from(t.busy_ns).unwrap_or(i64::MAX).into(),
-            );
-            data.set(
-                Key::from_static_str("idle_ns"),
-                i64::try_from(idle).unwrap_or(i64::MAX).into(),
-            );
+        let mut children = None;
+        if let Some(extra) = live.extra.as_deref_mut() {
+            if let Some(t) = extra.timing.take() {
+                let idle = t.idle_ns
+                    + if t.entered == 0 {
+                        nanos(t.last.elapsed())
+                    } else {
+                        0
+                    };
+                let busy = t.busy_ns;
+                live.set("busy_ns", Val::I64(i64::try_from(busy).unwrap_or(i64::MAX)));
+                live.set("idle_ns", Val::I64(i64::try_from(idle).unwrap_or(i64::MAX)));
+            }
+            if let Some(extra) = live.extra.as_deref_mut() {
+                children = extra.children.take();
+            }
         }
-        let mut finished = FinishedSpan {
+        let ended = Ended {
             ids: record.ids,
             parent: record.parent,
             parent_remote: record.parent_remote,
-            trace_state: record
-                .remote
-                .as_ref()
-                .map(|r| r.trace_state.clone())
-                .unwrap_or_default(),
             end,
-            data,
+            live,
         };
-        let unit = if let Some(root_id) = record.root {
-            drop(span);
-            // Join the local root; hand over a part when the trace grows past a batch.
-            let Some(root) = ctx.span(&root_id) else {
-                return submit(queue, vec![finished]);
-            };
-            let mut ext = root.extensions_mut();
-            let Some(root_record) = ext.get_mut::<SpanRecord>() else {
-                drop(ext);
-                return submit(queue, vec![finished]);
-            };
-            if let Some(remote) = &root_record.remote {
-                finished.trace_state = remote.trace_state.clone();
+        let Some(root_id) = record.root else {
+            // A local root: its trace goes to the queue whole.
+            match children {
+                Some(mut trace) => {
+                    trace.push(ended);
+                    queue.with_local(|local| queue.submit(local, trace));
+                }
+                None => {
+                    queue.with_local(|local| queue.submit_one(local, ended));
+                }
             }
-            let Some(root_data) = root_record.data.as_deref_mut() else {
-                drop(ext);
-                return submit(queue, vec![finished]);
-            };
-            root_data.finished.push(finished);
-            if root_data.finished.len() < queue.batch_size() {
-                return;
-            }
-            std::mem::take(&mut root_data.finished)
-        } else {
-            let mut unit = std::mem::take(&mut finished.data.finished);
-            unit.push(finished);
-            unit
+            return;
         };
-        submit(queue, unit);
+        drop(span);
+        // Join the local root; hand over a part when the trace grows past a batch.
+        let Some(root) = ctx.span(&root_id) else {
+            queue.with_local(|local| queue.submit_one(local, ended));
+            return;
+        };
+        let mut ext = root.extensions_mut();
+        let Some(root_data) = ext.get_mut::<SpanRecord>().and_then(|r| r.data.as_mut()) else {
+            drop(ext);
+            queue.with_local(|local| queue.submit_one(local, ended));
+            return;
+        };
+        let mut ended = ended;
+        if let Some(state) = root_data.extra.as_ref().and_then(|e| e.trace_state.clone()) {
+            ended.live.extra().trace_state = Some(state);
+        }
+        let batch_size = queue.batch_size();
+        let trace = root_data
+            .extra()
+            .children
+            .get_or_insert_with(|| Batch::with_capacity(4));
+        trace.push(ended);
+        if trace.len() >= batch_size {
+            let part = std::mem::take(trace);
+            drop(ext);
+            queue.with_local(|local| queue.submit(local, part));
+        }
     }
 }
 
-fn submit(queue: &Queue, spans: Vec<FinishedSpan>) {
-    queue.with_local(|local| queue.submit(local, spans));
-}
-
 fn timing(record: Option<&mut SpanRecord>) -> Option<&mut Timing> {
-    record?.data.as_deref_mut()?.timing.as_mut()
+    record?.data.as_mut()?.extra.as_deref_mut()?.timing.as_mut()
 }
 
 fn nanos(d: std::time::Duration) -> u64 {

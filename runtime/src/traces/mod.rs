@@ -194,7 +194,7 @@ pub(crate) fn set_remote_parent(span: &tracing::Span, remote: layer::RemoteConte
             match (sampled && layer.export, record.data.is_some()) {
                 (true, false) => {
                     let meta = span.metadata().map_or("span", |m| m.name());
-                    record.data = Some(Box::new(record::SpanData::new(
+                    record.data = Some(Box::new(record::Live::new(
                         meta,
                         std::time::SystemTime::now(),
                     )));

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::record::FinishedSpan;
+use super::record::{Batch, Ended};
 use super::stats::{LocalCounters, SharedCounters, SpanStats, Totals};
 
 /// How often at most a warning about shed traces is printed.
@@ -26,8 +26,8 @@ const CREDIT_CHUNK: usize = 64;
 
 /// A batch on its way to the exporter.
 #[derive(Debug)]
-pub(crate) struct Batch {
-    pub(crate) spans: Vec<FinishedSpan>,
+pub(crate) struct Pending {
+    pub(crate) batch: Batch,
     /// When this batch first failed to export, if it did.
     pub(crate) failing_since: Option<Instant>,
 }
@@ -41,7 +41,7 @@ pub(crate) struct ThreadBuffer {
 
 #[derive(Debug, Default)]
 struct Local {
-    spans: Vec<FinishedSpan>,
+    spans: Batch,
     /// Room reserved in the queue and not used yet.
     credit: usize,
 }
@@ -60,7 +60,7 @@ pub(crate) struct Queue {
     batch_size: usize,
     /// Spans admitted and not resolved yet, plus room reserved by threads.
     reserved: AtomicUsize,
-    batches: Mutex<VecDeque<Batch>>,
+    batches: Mutex<VecDeque<Pending>>,
     threads: Mutex<Vec<Arc<ThreadBuffer>>>,
     /// Counts of threads that ended.
     retired: Mutex<Totals>,
@@ -110,23 +110,24 @@ impl Queue {
     /// Runs `f` with this thread's buffer, creating and registering it on first use.
     #[inline]
     pub(crate) fn with_local<R>(&self, f: impl FnOnce(&ThreadBuffer) -> R) -> R {
+        let mut f = Some(f);
         let found = LOCAL.try_with(|local| {
             let local = local.borrow();
-            local
-                .iter()
-                .find(|(id, _)| *id == self.id)
-                .map(|(_, b)| Arc::clone(b))
+            let buffer = local.iter().find(|(id, _)| *id == self.id)?;
+            // `f` only touches the buffer, never `LOCAL`.
+            f.take().map(|f| f(&buffer.1))
         });
-        match found {
-            Ok(Some(buffer)) => f(&buffer),
-            Ok(None) => f(&self.register()),
-            // The thread is ending: use a buffer of its own, collected by the exporter.
-            Err(_) => {
-                let buffer = Arc::new(ThreadBuffer::default());
-                lock(&self.threads).push(Arc::clone(&buffer));
-                f(&buffer)
-            }
+        if let Ok(Some(out)) = found {
+            return out;
         }
+        let f = f.take().expect("not called yet");
+        if found.is_ok() {
+            return f(&self.register());
+        }
+        // The thread is ending: use a buffer of its own, collected by the exporter.
+        let buffer = Arc::new(ThreadBuffer::default());
+        lock(&self.threads).push(Arc::clone(&buffer));
+        f(&buffer)
     }
 
     #[cold]
@@ -198,11 +199,21 @@ impl Queue {
 
     /// Hands one ended trace (or a part of a long one) to the queue: admitted whole or
     /// shed whole. Returns false when it was shed.
-    pub(crate) fn submit(&self, buffer: &ThreadBuffer, spans: Vec<FinishedSpan>) -> bool {
-        let n = spans.len();
+    pub(crate) fn submit(&self, buffer: &ThreadBuffer, trace: Batch) -> bool {
+        let n = trace.len();
         if n == 0 {
             return true;
         }
+        self.admit(buffer, n, |out| out.append(trace))
+    }
+
+    /// [`submit`](Self::submit) for a trace of one span (the common case), without a
+    /// batch of its own.
+    pub(crate) fn submit_one(&self, buffer: &ThreadBuffer, span: Ended) -> bool {
+        self.admit(buffer, 1, |out| out.push(span))
+    }
+
+    fn admit(&self, buffer: &ThreadBuffer, n: usize, append: impl FnOnce(&mut Batch)) -> bool {
         LocalCounters::add(&buffer.counters.finished, n as u64);
         if self.closed.load(Ordering::Relaxed) {
             self.shared.shutdown.fetch_add(n as u64, Ordering::Relaxed);
@@ -223,44 +234,41 @@ impl Queue {
                 }
             }
             local.credit -= n;
-            local.spans.extend(spans);
-            if local.spans.len() >= self.batch_size {
-                Some(std::mem::take(&mut local.spans))
-            } else {
-                None
+            // Hand over first when this trace would not fit: batches stay within
+            // `batch_size` (a trace is never split, and a root hands its trace over in
+            // parts of at most a batch).
+            let full =
+                (!local.spans.is_empty() && local.spans.len() + n > self.batch_size).then(|| {
+                    std::mem::replace(&mut local.spans, Batch::with_capacity(self.batch_size))
+                });
+            if local.spans.spans.capacity() == 0 {
+                local.spans = Batch::with_capacity(self.batch_size);
             }
+            append(&mut local.spans);
+            full
         };
-        if let Some(spans) = full {
-            self.push(Batch {
-                spans,
+        if let Some(batch) = full {
+            self.push(Pending {
+                batch,
                 failing_since: None,
             });
         }
         true
     }
 
-    fn push(&self, batch: Batch) {
+    fn push(&self, batch: Pending) {
         lock(&self.batches).push_back(batch);
         self.ready.notify_one();
     }
 
     /// Puts a batch that failed back at the front, to be tried again first.
-    pub(crate) fn push_front(&self, batch: Batch) {
+    pub(crate) fn push_front(&self, batch: Pending) {
         lock(&self.batches).push_front(batch);
     }
 
-    /// The next batch, at most `batch_size` spans.
-    pub(crate) fn pop(&self) -> Option<Batch> {
-        let mut batches = lock(&self.batches);
-        let mut batch = batches.pop_front()?;
-        if batch.spans.len() > self.batch_size {
-            let rest = batch.spans.split_off(self.batch_size);
-            batches.push_front(Batch {
-                spans: rest,
-                failing_since: batch.failing_since,
-            });
-        }
-        Some(batch)
+    /// The next batch.
+    pub(crate) fn pop(&self) -> Option<Pending> {
+        lock(&self.batches).pop_front()
     }
 
     /// Moves every thread's buffered spans to the queue (stragglers of threads that
@@ -278,8 +286,8 @@ impl Queue {
             };
             self.release(credit);
             if !spans.is_empty() {
-                self.push(Batch {
-                    spans,
+                self.push(Pending {
+                    batch: spans,
                     failing_since: None,
                 });
             }

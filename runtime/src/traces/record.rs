@@ -1,12 +1,15 @@
-//! What the pipeline keeps per span: ids always, and for sampled spans the data to
-//! export, typed as OpenTelemetry types it with static keys.
+//! What the pipeline keeps per span, laid out so that the application thread
+//! allocates as little as possible and frees what it allocates itself: attribute
+//! values sit inline (strings in one text buffer per span), ended spans are copied
+//! into a thread's [`Batch`] (three vectors per batch, not a heap object per span),
+//! and only the exporter thread builds OpenTelemetry's own types from them.
 
-use std::borrow::Cow;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::time::SystemTime;
 
-use opentelemetry::trace::{SpanKind, Status, TraceState};
-use opentelemetry::{Key, KeyValue, Value};
+use opentelemetry::trace::{Event, Link, SpanKind, TraceState};
+use opentelemetry::{Key, KeyValue};
+use smallvec::SmallVec;
 use tracing::field::{Field, Visit};
 
 /// The ids of a span, as W3C trace context carries them.
@@ -26,8 +29,9 @@ pub(crate) struct SpanRecord {
     pub(crate) sampled: bool,
     /// The local root's id in the registry; `None` for a local root itself.
     pub(crate) root: Option<tracing::span::Id>,
-    /// Present while the span is sampled and an exporter runs.
-    pub(crate) data: Option<Box<SpanData>>,
+    /// Present while the span is sampled and an exporter runs (boxed: one
+    /// allocation the closing thread frees, instead of copying it around).
+    pub(crate) data: Option<Box<Live>>,
     /// Local roots only: what the trace carries in from a remote parent.
     pub(crate) remote: Option<Box<RemoteState>>,
 }
@@ -48,21 +52,76 @@ pub(crate) struct RemoteState {
     pub(crate) baggage: BaggageEntries,
 }
 
-/// The exportable part of a sampled span.
-#[derive(Debug)]
-pub(crate) struct SpanData {
-    pub(crate) name: Cow<'static, str>,
-    pub(crate) kind: SpanKind,
-    pub(crate) start: SystemTime,
-    pub(crate) attributes: Vec<KeyValue>,
-    pub(crate) events: Vec<opentelemetry::trace::Event>,
-    pub(crate) links: Vec<opentelemetry::trace::Link>,
-    pub(crate) status: Status,
-    /// Local roots only: the trace's spans that already ended, exported together with
-    /// the root so a trace is shed or kept whole.
-    pub(crate) finished: Vec<FinishedSpan>,
-    /// Opt-in busy/idle timing.
+/// A range of a text buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Text {
+    start: u32,
+    len: u32,
+}
+
+impl Text {
+    fn shifted(self, by: u32) -> Self {
+        Self {
+            start: self.start + by,
+            len: self.len,
+        }
+    }
+
+    pub(crate) fn of(self, text: &str) -> &str {
+        let start = self.start as usize;
+        text.get(start..start + self.len as usize)
+            .unwrap_or_default()
+    }
+}
+
+/// An attribute value, stored without a heap object of its own.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Val {
+    I64(i64),
+    F64(f64),
+    Bool(bool),
+    Str(Text),
+    /// Index into the span's [`Extra::arrays`].
+    Array(u32),
+}
+
+impl Val {
+    fn shifted(self, by: u32) -> Self {
+        match self {
+            Self::Str(t) => Self::Str(t.shifted(by)),
+            other => other,
+        }
+    }
+}
+
+/// The span's name: the callsite's, or one given at run time (`otel.name`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Name {
+    Static(&'static str),
+    Text(Text),
+}
+
+/// The span's status, as `otel.status_code` and `otel.status_description` set it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Code {
+    #[default]
+    Unset,
+    Ok,
+    Error,
+}
+
+/// What a span has that most spans do not: kept behind one box.
+#[derive(Debug, Default)]
+pub(crate) struct Extra {
+    pub(crate) arrays: Vec<opentelemetry::Array>,
+    pub(crate) events: Vec<Event>,
+    pub(crate) links: Vec<Link>,
     pub(crate) timing: Option<Timing>,
+    /// Local roots only: the trace's spans that already ended, exported together
+    /// with the root so a trace is shed or kept whole.
+    pub(crate) children: Option<Batch>,
+    /// Local roots with a remote parent: its non-empty trace state.
+    pub(crate) trace_state: Option<TraceState>,
 }
 
 /// Busy and idle time of a span (opt-in).
@@ -74,39 +133,168 @@ pub(crate) struct Timing {
     pub(crate) entered: u32,
 }
 
-/// An ended span, waiting in its trace or in the export queue.
+/// The exportable part of a sampled span while it is open.
 #[derive(Debug)]
-pub(crate) struct FinishedSpan {
-    pub(crate) ids: Ids,
-    pub(crate) parent: u64,
-    pub(crate) parent_remote: bool,
-    pub(crate) trace_state: TraceState,
-    pub(crate) end: SystemTime,
-    pub(crate) data: Box<SpanData>,
+pub(crate) struct Live {
+    pub(crate) name: Name,
+    pub(crate) kind: SpanKind,
+    pub(crate) start: SystemTime,
+    pub(crate) code: Code,
+    pub(crate) description: Option<Text>,
+    pub(crate) attrs: SmallVec<[(&'static str, Val); 6]>,
+    /// UTF-8 text of string values, inline up to a typical id and a word or two.
+    pub(crate) text: TextBuf,
+    pub(crate) extra: Option<Box<Extra>>,
 }
 
-impl SpanData {
+/// Bytes written only as whole UTF-8 strings.
+#[derive(Debug, Default)]
+pub(crate) struct TextBuf(SmallVec<[u8; 64]>);
+
+impl fmt::Write for TextBuf {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+}
+
+impl TextBuf {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn as_str(&self) -> &str {
+        // Only whole `str`s are ever written.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl Live {
     pub(crate) fn new(name: &'static str, start: SystemTime) -> Self {
         Self {
-            name: Cow::Borrowed(name),
+            name: Name::Static(name),
             kind: SpanKind::Internal,
             start,
-            attributes: Vec::new(),
-            events: Vec::new(),
-            links: Vec::new(),
-            status: Status::Unset,
-            finished: Vec::new(),
-            timing: None,
+            code: Code::Unset,
+            description: None,
+            attrs: SmallVec::new(),
+            text: TextBuf::default(),
+            extra: None,
         }
     }
 
+    pub(crate) fn extra(&mut self) -> &mut Extra {
+        self.extra.get_or_insert_with(Box::default)
+    }
+
     /// Sets `key`, replacing an earlier value of the same key.
-    pub(crate) fn set(&mut self, key: Key, value: Value) {
-        if let Some(kv) = self.attributes.iter_mut().find(|kv| kv.key == key) {
-            kv.value = value;
+    pub(crate) fn set(&mut self, key: &'static str, value: Val) {
+        if let Some(slot) = self.attrs.iter_mut().find(|(k, _)| *k == key) {
+            slot.1 = value;
         } else {
-            self.attributes.push(KeyValue::new(key, value));
+            self.attrs.push((key, value));
         }
+    }
+
+    /// Sets a key known to be new (while the span's fields are first recorded).
+    pub(crate) fn push(&mut self, key: &'static str, value: Val) {
+        self.attrs.push((key, value));
+    }
+
+    /// Appends text written by `write` and returns its range.
+    fn write_text(&mut self, write: impl FnOnce(&mut TextBuf)) -> Text {
+        let start = self.text.len();
+        write(&mut self.text);
+        Text {
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            len: u32::try_from(self.text.len() - start).unwrap_or(0),
+        }
+    }
+
+    /// Stores `value` in the span's text.
+    pub(crate) fn text_of(&mut self, value: &str) -> Text {
+        self.write_text(|t| {
+            let _ = t.write_str(value);
+        })
+    }
+
+    pub(crate) fn set_str(&mut self, key: &'static str, value: &str) {
+        let text = self.text_of(value);
+        self.set(key, Val::Str(text));
+    }
+
+    pub(crate) fn set_debug(&mut self, key: &'static str, value: &dyn fmt::Debug) {
+        let text = self.write_text(|t| {
+            let _ = write!(t, "{value:?}");
+        });
+        self.set(key, Val::Str(text));
+    }
+
+    pub(crate) fn set_u64(&mut self, key: &'static str, value: u64) {
+        match i64::try_from(value) {
+            Ok(v) => self.set(key, Val::I64(v)),
+            Err(_) => self.set_debug(key, &value),
+        }
+    }
+
+    pub(crate) fn set_array(&mut self, key: &'static str, value: opentelemetry::Array) {
+        let arrays = &mut self.extra().arrays;
+        let index = u32::try_from(arrays.len()).unwrap_or(u32::MAX);
+        arrays.push(value);
+        self.set(key, Val::Array(index));
+    }
+
+    /// The `otel.*` fields set name, kind and status instead of attributes.
+    fn special(&mut self, name: &str, value: &dyn fmt::Debug, as_str: Option<&str>) -> bool {
+        if !name.starts_with("otel.") {
+            return false;
+        }
+        match name {
+            "otel.name" => {
+                let text = match as_str {
+                    Some(s) => self.write_text(|t| {
+                        let _ = t.write_str(s);
+                    }),
+                    None => self.write_text(|t| {
+                        let _ = write!(t, "{value:?}");
+                    }),
+                };
+                self.name = Name::Text(text);
+            }
+            "otel.status_description" => {
+                let text = match as_str {
+                    Some(s) => self.write_text(|t| {
+                        let _ = t.write_str(s);
+                    }),
+                    None => self.write_text(|t| {
+                        let _ = write!(t, "{value:?}");
+                    }),
+                };
+                self.description = Some(text);
+            }
+            "otel.kind" | "otel.status_code" => {
+                let owned;
+                let word = if let Some(s) = as_str {
+                    s
+                } else {
+                    owned = format!("{value:?}");
+                    &owned
+                };
+                if name == "otel.kind" {
+                    if let Some(kind) = span_kind(word) {
+                        self.kind = kind;
+                    }
+                } else {
+                    match word {
+                        "ERROR" | "error" | "Error" => self.code = Code::Error,
+                        "OK" | "ok" | "Ok" => self.code = Code::Ok,
+                        _ => {}
+                    }
+                }
+            }
+            _ => return false,
+        }
+        true
     }
 }
 
@@ -122,77 +310,94 @@ fn span_kind(value: &str) -> Option<SpanKind> {
     })
 }
 
-/// Records span fields into [`SpanData`]: the `otel.*` fields set name, kind and
-/// status; every other field becomes a typed attribute under its static name.
-pub(crate) struct SpanVisitor<'a> {
-    pub(crate) data: &'a mut SpanData,
-    /// Set when `otel.status_description` arrives before `otel.status_code`.
-    pub(crate) description: Option<String>,
-}
+/// Records span fields into a [`Live`] span.
+pub(crate) struct SpanVisitor<'a>(pub(crate) &'a mut Live);
 
-impl SpanVisitor<'_> {
-    fn special(&mut self, name: &str, value: &str) -> bool {
-        match name {
-            "otel.name" => self.data.name = Cow::Owned(value.to_owned()),
-            "otel.kind" => {
-                if let Some(kind) = span_kind(value) {
-                    self.data.kind = kind;
-                }
-            }
-            "otel.status_code" => {
-                self.data.status = match value {
-                    "ERROR" | "error" | "Error" => Status::Error {
-                        description: Cow::Owned(self.description.take().unwrap_or_default()),
-                    },
-                    "OK" | "ok" | "Ok" => Status::Ok,
-                    _ => return true,
-                };
-            }
-            "otel.status_description" => match &mut self.data.status {
-                Status::Error { description } => *description = Cow::Owned(value.to_owned()),
-                _ => self.description = Some(value.to_owned()),
-            },
-            _ => return false,
+/// Records the fields a span starts with: every key is new, no search for an
+/// earlier value.
+pub(crate) struct NewSpanVisitor<'a>(pub(crate) &'a mut Live);
+
+impl Visit for NewSpanVisitor<'_> {
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.0.push(field.name(), Val::I64(value));
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.0.push(field.name(), Val::F64(value));
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.0.push(field.name(), Val::Bool(value));
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if !self.0.special(field.name(), &value, Some(value)) {
+            let text = self.0.text_of(value);
+            self.0.push(field.name(), Val::Str(text));
         }
-        true
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        if !self.0.special(field.name(), value, None) {
+            let text = self.0.write_text(|t| {
+                let _ = write!(t, "{value:?}");
+            });
+            self.0.push(field.name(), Val::Str(text));
+        }
+    }
+
+    // The rest are rare: through the general visitor.
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        SpanVisitor(self.0).record_u64(field, value);
+    }
+
+    fn record_i128(&mut self, field: &Field, value: i128) {
+        SpanVisitor(self.0).record_i128(field, value);
+    }
+
+    fn record_u128(&mut self, field: &Field, value: u128) {
+        SpanVisitor(self.0).record_u128(field, value);
+    }
+
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        SpanVisitor(self.0).record_error(field, value);
     }
 }
 
 impl Visit for SpanVisitor<'_> {
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.data
-            .set(Key::from_static_str(field.name()), value.into());
+        self.0.set(field.name(), Val::I64(value));
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.data
-            .set(Key::from_static_str(field.name()), u64_value(value));
+        self.0.set_u64(field.name(), value);
     }
 
     fn record_i128(&mut self, field: &Field, value: i128) {
-        let v = i64::try_from(value).map_or_else(|_| value.to_string().into(), Value::I64);
-        self.data.set(Key::from_static_str(field.name()), v);
+        match i64::try_from(value) {
+            Ok(v) => self.0.set(field.name(), Val::I64(v)),
+            Err(_) => self.0.set_debug(field.name(), &value),
+        }
     }
 
     fn record_u128(&mut self, field: &Field, value: u128) {
-        let v = i64::try_from(value).map_or_else(|_| value.to_string().into(), Value::I64);
-        self.data.set(Key::from_static_str(field.name()), v);
+        match i64::try_from(value) {
+            Ok(v) => self.0.set(field.name(), Val::I64(v)),
+            Err(_) => self.0.set_debug(field.name(), &value),
+        }
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.data
-            .set(Key::from_static_str(field.name()), value.into());
+        self.0.set(field.name(), Val::F64(value));
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.data
-            .set(Key::from_static_str(field.name()), value.into());
+        self.0.set(field.name(), Val::Bool(value));
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
-        if !self.special(field.name(), value) {
-            self.data
-                .set(Key::from_static_str(field.name()), value.to_owned().into());
+        if !self.0.special(field.name(), &value, Some(value)) {
+            self.0.set_str(field.name(), value);
         }
     }
 
@@ -201,16 +406,152 @@ impl Visit for SpanVisitor<'_> {
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        let text = format!("{value:?}");
-        if !self.special(field.name(), &text) {
-            self.data
-                .set(Key::from_static_str(field.name()), text.into());
+        if !self.0.special(field.name(), value, None) {
+            self.0.set_debug(field.name(), value);
         }
     }
 }
 
-fn u64_value(value: u64) -> Value {
-    i64::try_from(value).map_or_else(|_| value.to_string().into(), Value::I64)
+/// An ended span in a [`Batch`]: ranges into the batch's attribute list and text.
+#[derive(Debug)]
+pub(crate) struct Finished {
+    pub(crate) ids: Ids,
+    pub(crate) parent: u64,
+    pub(crate) parent_remote: bool,
+    pub(crate) name: Name,
+    pub(crate) kind: SpanKind,
+    pub(crate) start: SystemTime,
+    pub(crate) end: SystemTime,
+    pub(crate) code: Code,
+    pub(crate) description: Option<Text>,
+    pub(crate) attrs: (u32, u32),
+    pub(crate) extra: Option<Box<Extra>>,
+}
+
+/// Ended spans, laid out in three vectors: what a thread hands to the queue, and
+/// what a local root collects of its trace.
+#[derive(Debug, Default)]
+pub(crate) struct Batch {
+    pub(crate) spans: Vec<Finished>,
+    pub(crate) attrs: Vec<(&'static str, Val)>,
+    pub(crate) text: String,
+}
+
+impl Batch {
+    pub(crate) fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    pub(crate) fn with_capacity(spans: usize) -> Self {
+        Self {
+            spans: Vec::with_capacity(spans),
+            attrs: Vec::with_capacity(spans * 4),
+            text: String::with_capacity(spans * 32),
+        }
+    }
+
+    fn text_offset(&self) -> u32 {
+        u32::try_from(self.text.len()).unwrap_or(u32::MAX)
+    }
+
+    /// Copies an ended span in; its own buffers are freed by the caller's thread.
+    pub(crate) fn push(&mut self, ended: Ended) {
+        let Ended {
+            ids,
+            parent,
+            parent_remote,
+            end,
+            live,
+        } = ended;
+        let live = *live;
+        let by = self.text_offset();
+        self.text.push_str(live.text.as_str());
+        let start = u32::try_from(self.attrs.len()).unwrap_or(u32::MAX);
+        self.attrs
+            .extend(live.attrs.iter().map(|(k, v)| (*k, v.shifted(by))));
+        self.spans.push(Finished {
+            ids,
+            parent,
+            parent_remote,
+            name: match live.name {
+                Name::Text(t) => Name::Text(t.shifted(by)),
+                n @ Name::Static(_) => n,
+            },
+            kind: live.kind,
+            start: live.start,
+            end,
+            code: live.code,
+            description: live.description.map(|t| t.shifted(by)),
+            attrs: (start, u32::try_from(live.attrs.len()).unwrap_or(0)),
+            extra: live.extra,
+        });
+    }
+
+    /// Moves every span of `other` in.
+    pub(crate) fn append(&mut self, other: Self) {
+        let by = self.text_offset();
+        let attrs_by = u32::try_from(self.attrs.len()).unwrap_or(u32::MAX);
+        self.text.push_str(&other.text);
+        self.attrs
+            .extend(other.attrs.iter().map(|(k, v)| (*k, v.shifted(by))));
+        self.spans.extend(other.spans.into_iter().map(|mut s| {
+            if let Name::Text(t) = s.name {
+                s.name = Name::Text(t.shifted(by));
+            }
+            s.description = s.description.map(|t| t.shifted(by));
+            s.attrs.0 += attrs_by;
+            s
+        }));
+    }
+
+    /// The attributes of one span, as OpenTelemetry key-values.
+    pub(crate) fn key_values(&self, span: &Finished) -> Vec<KeyValue> {
+        let (start, len) = (span.attrs.0 as usize, span.attrs.1 as usize);
+        let arrays = span
+            .extra
+            .as_ref()
+            .map(|e| e.arrays.as_slice())
+            .unwrap_or_default();
+        self.attrs
+            .get(start..start + len)
+            .unwrap_or_default()
+            .iter()
+            .map(|(k, v)| {
+                let value: opentelemetry::Value = match *v {
+                    Val::I64(i) => i.into(),
+                    Val::F64(f) => f.into(),
+                    Val::Bool(b) => b.into(),
+                    Val::Str(t) => t.of(&self.text).to_owned().into(),
+                    Val::Array(i) => arrays
+                        .get(i as usize)
+                        .cloned()
+                        .map_or_else(|| "".into(), opentelemetry::Value::Array),
+                };
+                KeyValue::new(Key::from_static_str(k), value)
+            })
+            .collect()
+    }
+
+    pub(crate) fn name(&self, span: &Finished) -> std::borrow::Cow<'static, str> {
+        match span.name {
+            Name::Static(n) => n.into(),
+            Name::Text(t) => t.of(&self.text).to_owned().into(),
+        }
+    }
+}
+
+/// A span that just ended, before it is copied into a batch.
+#[derive(Debug)]
+pub(crate) struct Ended {
+    pub(crate) ids: Ids,
+    pub(crate) parent: u64,
+    pub(crate) parent_remote: bool,
+    pub(crate) end: SystemTime,
+    pub(crate) live: Box<Live>,
 }
 
 /// Records an event's fields: `message` becomes the event name, the rest attributes.
@@ -227,10 +568,10 @@ impl Visit for EventVisitor {
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.attributes.push(KeyValue::new(
-            Key::from_static_str(field.name()),
-            u64_value(value),
-        ));
+        let value: opentelemetry::Value =
+            i64::try_from(value).map_or_else(|_| value.to_string().into(), Into::into);
+        self.attributes
+            .push(KeyValue::new(Key::from_static_str(field.name()), value));
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {

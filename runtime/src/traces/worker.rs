@@ -8,14 +8,15 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use opentelemetry::InstrumentationScope;
+use opentelemetry::trace::Status;
 use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId};
 use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::exporters::Exporter;
-use super::queue::{Batch, Queue};
-use super::record::FinishedSpan;
+use super::queue::{Pending, Queue};
+use super::record::{Batch, Code, Finished};
 use crate::error::ShutdownFailure;
 
 /// How the worker paces itself.
@@ -146,7 +147,7 @@ struct Done {
     len: usize,
     result: Result<(), String>,
     /// Kept for another attempt when the export was made while failing.
-    held: Option<Batch>,
+    held: Option<Pending>,
 }
 
 impl Loop {
@@ -197,22 +198,12 @@ impl Loop {
         self.drain(in_flight, deadline).await;
     }
 
-    fn spawn(&self, in_flight: &mut JoinSet<Done>, batch: Batch, hold: bool) {
-        let len = batch.spans.len();
+    fn spawn(&self, in_flight: &mut JoinSet<Done>, pending: Pending, hold: bool) {
+        let len = pending.batch.len();
         let exporter = Arc::clone(&self.exporter);
-        // While failing, keep the batch for another attempt; the copy is the price
-        // of holding, paid only then.
-        let (data, kept) = if hold {
-            let data = batch.spans.iter().map(|s| to_sdk(s, &self.scope)).collect();
-            (data, Some(batch))
-        } else {
-            let data = batch
-                .spans
-                .into_iter()
-                .map(|s| to_sdk_owned(s, &self.scope))
-                .collect();
-            (data, None)
-        };
+        let data = to_sdk(&pending.batch, &self.scope);
+        // While failing, keep the batch for another attempt.
+        let kept = hold.then_some(pending);
         in_flight.spawn(async move {
             let result = exporter.export(data).await.map_err(|e| e.to_string());
             Done {
@@ -320,65 +311,54 @@ impl Backoff {
     }
 }
 
-fn context(span: &FinishedSpan) -> SpanContext {
-    SpanContext::new(
-        TraceId::from(span.ids.trace),
-        SpanId::from(span.ids.span),
-        TraceFlags::SAMPLED,
-        false,
-        span.trace_state.clone(),
-    )
+/// The SDK's span data for a batch, built here on the exporter thread.
+fn to_sdk(batch: &Batch, scope: &InstrumentationScope) -> Vec<SpanData> {
+    batch
+        .spans
+        .iter()
+        .map(|span| one(batch, span, scope))
+        .collect()
 }
 
-/// The SDK's span data, consuming ours (the normal path: no copies).
-fn to_sdk_owned(span: FinishedSpan, scope: &InstrumentationScope) -> SpanData {
-    let span_context = context(&span);
-    let data = *span.data;
+fn one(batch: &Batch, span: &Finished, scope: &InstrumentationScope) -> SpanData {
+    let extra = span.extra.as_deref();
+    let trace_state = extra
+        .and_then(|e| e.trace_state.clone())
+        .unwrap_or_default();
+    let status = match span.code {
+        Code::Unset => Status::Unset,
+        Code::Ok => Status::Ok,
+        Code::Error => Status::error(
+            span.description
+                .map(|t| t.of(&batch.text).to_owned())
+                .unwrap_or_default(),
+        ),
+    };
+    let mut events = SpanEvents::default();
+    let mut links = SpanLinks::default();
+    if let Some(extra) = extra {
+        events.events.clone_from(&extra.events);
+        links.links.clone_from(&extra.links);
+    }
     SpanData {
-        span_context,
+        span_context: SpanContext::new(
+            TraceId::from(span.ids.trace),
+            SpanId::from(span.ids.span),
+            TraceFlags::SAMPLED,
+            false,
+            trace_state,
+        ),
         parent_span_id: SpanId::from(span.parent),
         parent_span_is_remote: span.parent_remote,
-        span_kind: data.kind,
-        name: data.name,
-        start_time: data.start,
+        span_kind: span.kind.clone(),
+        name: batch.name(span),
+        start_time: span.start,
         end_time: span.end,
-        attributes: data.attributes,
+        attributes: batch.key_values(span),
         dropped_attributes_count: 0,
-        events: events(data.events),
-        links: links(data.links),
-        status: data.status,
+        events,
+        links,
+        status,
         instrumentation_scope: scope.clone(),
     }
-}
-
-/// The SDK's span data, copied (while failing, when the batch is held).
-fn to_sdk(span: &FinishedSpan, scope: &InstrumentationScope) -> SpanData {
-    let data = &span.data;
-    SpanData {
-        span_context: context(span),
-        parent_span_id: SpanId::from(span.parent),
-        parent_span_is_remote: span.parent_remote,
-        span_kind: data.kind.clone(),
-        name: data.name.clone(),
-        start_time: data.start,
-        end_time: span.end,
-        attributes: data.attributes.clone(),
-        dropped_attributes_count: 0,
-        events: events(data.events.clone()),
-        links: links(data.links.clone()),
-        status: data.status.clone(),
-        instrumentation_scope: scope.clone(),
-    }
-}
-
-fn events(events: Vec<opentelemetry::trace::Event>) -> SpanEvents {
-    let mut out = SpanEvents::default();
-    out.events = events;
-    out
-}
-
-fn links(links: Vec<opentelemetry::trace::Link>) -> SpanLinks {
-    let mut out = SpanLinks::default();
-    out.links = links;
-    out
 }

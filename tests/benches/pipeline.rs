@@ -1,0 +1,258 @@
+//! What one annotated call costs on the application thread, from no subscriber to
+//! full export, next to `#[tracing::instrument]` (exported through
+//! tracing-opentelemetry and the OpenTelemetry SDK's batch processor) and a fastrace
+//! child span. Everything runs in one process, side by side: read the ratios, the
+//! machine is shared and noisy.
+//!
+//! The export groups send to a real collector (rotel, started quiet on loopback);
+//! each pipeline prints what it exported and dropped at the end.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use opentelemetry::trace::TracerProvider as _;
+use semtrace_tests::collector::Collector;
+use tracing::level_filters::LevelFilter;
+use tracing_subscriber::layer::SubscriberExt as _;
+
+#[derive(Debug)]
+struct Failure;
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("failure")
+    }
+}
+
+impl std::error::Error for Failure {}
+
+#[inline(never)]
+fn bare(id: u64, priority: i64) -> Result<u64, Failure> {
+    if id == 0 {
+        Err(Failure)
+    } else {
+        Ok(id + priority.unsigned_abs())
+    }
+}
+
+#[semtrace::traced_task(task.id = %id, task.type = "compute", task.priority = priority)]
+fn semtrace_call(id: u64, priority: i64) -> Result<u64, Failure> {
+    bare(id, priority)
+}
+
+#[tracing::instrument(
+    skip_all,
+    fields(task.id = %id, task.r#type = "compute", task.priority = priority),
+    err
+)]
+fn instrument_call(id: u64, priority: i64) -> Result<u64, Failure> {
+    bare(id, priority)
+}
+
+#[fastrace::trace]
+fn fastrace_call(id: u64, priority: i64) -> Result<u64, Failure> {
+    bare(id, priority)
+}
+
+#[derive(Debug)]
+struct DiscardExporter;
+
+impl opentelemetry_sdk::trace::SpanExporter for DiscardExporter {
+    async fn export(
+        &self,
+        batch: Vec<opentelemetry_sdk::trace::SpanData>,
+    ) -> opentelemetry_sdk::error::OTelSdkResult {
+        black_box(batch);
+        Ok(())
+    }
+}
+
+struct Discard;
+
+impl fastrace::collector::Reporter for Discard {
+    fn report(&mut self, spans: Vec<fastrace::collector::SpanRecord>) {
+        black_box(spans);
+    }
+}
+
+/// Runs `f` `iters` times and returns the CPU time this thread spent.
+/// That is the cost on the application thread, without the time other threads (the
+/// exporter, the collector) take from it on a shared machine.
+fn cpu_time<R>(iters: u64, mut f: impl FnMut() -> R) -> Duration {
+    let start = cpu_time::ThreadTime::now();
+    for _ in 0..iters {
+        black_box(f());
+    }
+    start.elapsed()
+}
+
+fn pair(c: &mut Criterion, group: &str, dispatch: &tracing::Dispatch) {
+    tracing::dispatcher::with_default(dispatch, || {
+        let mut g = c.benchmark_group(group);
+        g.bench_function("semtrace", |b| {
+            b.iter(|| semtrace_call(black_box(7), black_box(2)));
+        });
+        g.bench_function("instrument", |b| {
+            b.iter(|| instrument_call(black_box(7), black_box(2)));
+        });
+        g.finish();
+    });
+}
+
+/// tracing-opentelemetry → SDK batch processor → OTLP/gRPC, as `semtrace::init()`
+/// built it before semtrace had its own pipeline.
+fn tracing_opentelemetry(
+    endpoint: &str,
+    runtime: &tokio::runtime::Runtime,
+) -> (
+    tracing::Dispatch,
+    opentelemetry_sdk::trace::SdkTracerProvider,
+) {
+    use opentelemetry_otlp::WithExportConfig as _;
+    let _entered = runtime.enter();
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_tonic()
+        .with_endpoint(endpoint)
+        .build()
+        .expect("exporter");
+    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+        .with_batch_exporter(exporter)
+        .build();
+    let layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("bench"));
+    let subscriber = tracing_subscriber::registry().with(layer);
+    (tracing::Dispatch::new(subscriber), provider)
+}
+
+fn bench(c: &mut Criterion) {
+    without_export(c);
+    discard(c);
+    export(c);
+}
+
+/// No subscriber, the level off, a registry without layers.
+fn without_export(c: &mut Criterion) {
+    {
+        let mut g = c.benchmark_group("no_subscriber");
+        g.bench_function("bare", |b| b.iter(|| bare(black_box(7), black_box(2))));
+        g.bench_function("semtrace", |b| {
+            b.iter(|| semtrace_call(black_box(7), black_box(2)));
+        });
+        g.bench_function("instrument", |b| {
+            b.iter(|| instrument_call(black_box(7), black_box(2)));
+        });
+        g.finish();
+    }
+    let off = tracing::Dispatch::new(tracing_subscriber::registry().with(LevelFilter::OFF));
+    pair(c, "level_off", &off);
+    let registry = tracing::Dispatch::new(tracing_subscriber::registry().with(LevelFilter::TRACE));
+    pair(c, "registry_only", &registry);
+}
+
+fn discard(c: &mut Criterion) {
+    // The pipeline with an exporter that discards: its cost without a network.
+    let (discard, discard_guard) = semtrace::Telemetry::builder("bench-discard")
+        .env_lookup(|_| None)
+        .console(false)
+        .span_exporter(DiscardExporter)
+        .build()
+        .expect("semtrace pipeline");
+    {
+        let mut g = c.benchmark_group("discard_thread_cpu");
+        tracing::dispatcher::with_default(&discard, || {
+            g.bench_function("semtrace", |b| {
+                b.iter_custom(|iters| {
+                    cpu_time(iters, || semtrace_call(black_box(7), black_box(2)))
+                });
+            });
+        });
+        g.finish();
+    }
+    match discard_guard.shutdown() {
+        Ok(stats) => eprintln!("semtrace pipeline, discarding: {stats:?}"),
+        Err(e) => eprintln!("semtrace pipeline, discarding: {e}"),
+    }
+}
+
+fn export(c: &mut Criterion) {
+    let registry = tracing::Dispatch::new(tracing_subscriber::registry().with(LevelFilter::TRACE));
+    let collector = match Collector::start_quiet() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("export groups skipped, no collector: {e} (run scripts/install-rotel)");
+            return;
+        }
+    };
+    let endpoint = collector.grpc_endpoint();
+    let (semtrace, guard) = semtrace::Telemetry::builder("bench-semtrace")
+        .env_lookup(|_| None)
+        .console(false)
+        .otlp_endpoint(&endpoint)
+        .otlp_protocol(semtrace::settings::Protocol::Grpc)
+        .build()
+        .expect("semtrace pipeline");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (baseline, provider) = tracing_opentelemetry(&endpoint, &runtime);
+
+    // Wall time: what a flat-out loop sees on this 2-core machine, the exporter and
+    // the collector competing for the cores.
+    let mut g = c.benchmark_group("export");
+    tracing::dispatcher::with_default(&semtrace, || {
+        g.bench_function("semtrace", |b| {
+            b.iter(|| semtrace_call(black_box(7), black_box(2)));
+        });
+    });
+    tracing::dispatcher::with_default(&baseline, || {
+        g.bench_function("instrument_tracing_opentelemetry", |b| {
+            b.iter(|| instrument_call(black_box(7), black_box(2)));
+        });
+    });
+    g.finish();
+    // CPU time of the calling thread: the cost on the application thread itself.
+    let mut g = c.benchmark_group("export_thread_cpu");
+    tracing::dispatcher::with_default(&semtrace, || {
+        g.bench_function("semtrace", |b| {
+            b.iter_custom(|iters| cpu_time(iters, || semtrace_call(black_box(7), black_box(2))));
+        });
+    });
+    tracing::dispatcher::with_default(&baseline, || {
+        g.bench_function("instrument_tracing_opentelemetry", |b| {
+            b.iter_custom(|iters| cpu_time(iters, || instrument_call(black_box(7), black_box(2))));
+        });
+    });
+    tracing::dispatcher::with_default(&registry, || {
+        g.bench_function("semtrace_registry_only", |b| {
+            b.iter_custom(|iters| cpu_time(iters, || semtrace_call(black_box(7), black_box(2))));
+        });
+    });
+    fastrace::set_reporter(Discard, fastrace::collector::Config::default());
+    g.bench_function("fastrace_child", |b| {
+        b.iter_custom(|iters| {
+            let root = fastrace::Span::root("root", fastrace::prelude::SpanContext::random());
+            let _parent = root.set_local_parent();
+            let start = Instant::now();
+            for _ in 0..iters {
+                let _ = black_box(fastrace_call(black_box(7), black_box(2)));
+            }
+            start.elapsed()
+        });
+    });
+    g.finish();
+    fastrace::flush();
+
+    match guard.shutdown() {
+        Ok(stats) => eprintln!("semtrace pipeline: {stats:?}"),
+        Err(e) => eprintln!("semtrace pipeline: {e}; {:?}", e.stats()),
+    }
+    let flushed = provider.shutdown_with_timeout(Duration::from_secs(10));
+    eprintln!("tracing-opentelemetry pipeline shutdown: {flushed:?} (drops are not counted)");
+    drop(collector);
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
