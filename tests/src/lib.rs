@@ -5,3 +5,4 @@ pub mod collector;
 pub use collector::Collector;
 pub mod buffer;
 pub mod capture;
+pub mod exporter;

@@ -1,5 +1,5 @@
 //! Collector down (a closed loopback port): init succeeds, the program runs on, and
-//! shutdown returns within its bound and reports the lost spans.
+//! shutdown returns within its bound, reports the lost spans and accounts for each.
 
 use std::time::{Duration, Instant};
 
@@ -55,6 +55,19 @@ fn run_and_shut_down(protocol: Protocol) {
         err.to_string()
             .starts_with("telemetry shutdown incomplete: "),
         "{err}"
+    );
+    // Every span is accounted for, none as exported.
+    let stats = err.stats();
+    assert_eq!(stats.started, 20, "{stats:?}");
+    assert_eq!(stats.exported, 0, "{stats:?}");
+    assert_eq!(
+        stats.dropped_by.export_failed + stats.dropped_by.shutdown,
+        20,
+        "{stats:?}"
+    );
+    assert_eq!(
+        stats.started,
+        stats.sampled_out + stats.exported + stats.dropped
     );
 }
 

@@ -96,8 +96,10 @@ impl Worker {
             failures.push(ShutdownFailure::Timeout(wait));
         }
         let shared = &self.queue.shared;
+        // Failed calls are worth reporting when they lost spans; a batch delivered
+        // on a later attempt lost nothing.
         let failed = shared.failed_exports.load(Ordering::Relaxed);
-        if failed > 0 {
+        if failed > 0 && shared.export_failed.load(Ordering::Relaxed) > 0 {
             let last_error = shared
                 .last_error
                 .lock()
@@ -146,16 +148,17 @@ struct Loop {
 struct Done {
     len: usize,
     result: Result<(), String>,
-    /// Kept for another attempt when the export was made while failing.
-    held: Option<Pending>,
+    /// The batch, for another attempt if this one failed (the exporter got a
+    /// converted copy, so keeping it costs nothing extra).
+    batch: Pending,
 }
 
 impl Loop {
     async fn run(self, mut stop: watch::Receiver<Option<Instant>>) {
         let mut in_flight: JoinSet<Done> = JoinSet::new();
         let mut last_collect = Instant::now();
-        // Set while the collector fails: exports go one at a time, each batch kept
-        // until it is delivered or has failed for `hold_failed`.
+        // Set while the collector fails: exports go one at a time, with backoff; each
+        // batch is kept until it is delivered or has failed for `hold_failed`.
         let mut failing: Option<Backoff> = None;
         let deadline = loop {
             let now = Instant::now();
@@ -167,7 +170,7 @@ impl Loop {
             let may_send = failing.as_ref().is_none_or(|b| now >= b.next);
             while may_send && in_flight.len() < limit {
                 let Some(batch) = self.queue.pop() else { break };
-                self.spawn(&mut in_flight, batch, failing.is_some());
+                self.spawn(&mut in_flight, batch);
             }
             let wake = failing.as_ref().map_or(TICK, |b| {
                 b.next
@@ -178,7 +181,7 @@ impl Loop {
                 () = self.queue.ready.notified() => {}
                 Some(done) = in_flight.join_next() => {
                     if let Ok(done) = done {
-                        self.settle(done, &mut failing);
+                        self.settle(done, &mut failing, false);
                     }
                 }
                 () = tokio::time::sleep(wake) => {
@@ -198,23 +201,23 @@ impl Loop {
         self.drain(in_flight, deadline).await;
     }
 
-    fn spawn(&self, in_flight: &mut JoinSet<Done>, pending: Pending, hold: bool) {
+    fn spawn(&self, in_flight: &mut JoinSet<Done>, pending: Pending) {
         let len = pending.batch.len();
         let exporter = Arc::clone(&self.exporter);
         let data = to_sdk(&pending.batch, &self.scope);
-        // While failing, keep the batch for another attempt.
-        let kept = hold.then_some(pending);
         in_flight.spawn(async move {
             let result = exporter.export(data).await.map_err(|e| e.to_string());
             Done {
                 len,
                 result,
-                held: kept,
+                batch: pending,
             }
         });
     }
 
-    fn settle(&self, done: Done, failing: &mut Option<Backoff>) {
+    /// Counts an export's outcome; a failed batch goes back to the front of the queue
+    /// unless it has failed for `hold_failed` (or `final_attempt`).
+    fn settle(&self, done: Done, failing: &mut Option<Backoff>, final_attempt: bool) {
         let shared = &self.queue.shared;
         match done.result {
             Ok(()) => {
@@ -232,11 +235,9 @@ impl Loop {
                 let now = Instant::now();
                 let backoff = failing.get_or_insert_with(|| Backoff::new(now));
                 backoff.fail(now);
-                let held = done.held.map(|mut batch| {
-                    let since = *batch.failing_since.get_or_insert(now);
-                    (batch, now.duration_since(since) < self.pacing.hold_failed)
-                });
-                if let Some((batch, true)) = held {
+                let mut batch = done.batch;
+                let since = *batch.failing_since.get_or_insert(now);
+                if !final_attempt && now.duration_since(since) < self.pacing.hold_failed {
                     self.queue.push_front(batch);
                 } else {
                     shared
@@ -255,14 +256,14 @@ impl Loop {
             loop {
                 while in_flight.len() < self.pacing.max_in_flight {
                     let Some(batch) = self.queue.pop() else { break };
-                    // At shutdown a failure is final: no holding.
-                    self.spawn(&mut in_flight, batch, false);
+                    self.spawn(&mut in_flight, batch);
                 }
                 let Some(done) = in_flight.join_next().await else {
                     break;
                 };
                 if let Ok(done) = done {
-                    self.settle(done, &mut failing);
+                    // At shutdown a failure is final: no holding.
+                    self.settle(done, &mut failing, true);
                 }
             }
         };

@@ -1,0 +1,266 @@
+//! semtrace's span pipeline through an injected exporter: exact accounting at
+//! saturation, whole-trace shedding, holding and delivering again after failures,
+//! ids without export, and what a span carries by default. No global subscriber.
+
+use std::time::Duration;
+
+use opentelemetry::trace::{SpanId, Status};
+use semtrace::{SpanStats, TelemetryBuilder};
+use semtrace_tests::buffer::Buffer;
+use semtrace_tests::exporter::TestExporter;
+
+fn builder(exporter: &TestExporter) -> TelemetryBuilder {
+    semtrace::Telemetry::builder("pipeline-test")
+        .env_lookup(|_| None)
+        .console(false)
+        .span_exporter(exporter.clone())
+}
+
+fn assert_balanced(stats: SpanStats) {
+    assert_eq!(
+        stats.started,
+        stats.sampled_out + stats.exported + stats.dropped,
+        "{stats:?}"
+    );
+    let by = stats.dropped_by;
+    assert_eq!(
+        stats.dropped,
+        by.queue_full + by.export_failed + by.shutdown + by.unfinished,
+        "{stats:?}"
+    );
+}
+
+/// Root → two children, `n` times.
+fn traces(n: usize) {
+    for i in 0..n {
+        tracing::info_span!("root", i).in_scope(|| {
+            tracing::info_span!("child", n = 1).in_scope(|| {});
+            tracing::info_span!("child", n = 2).in_scope(|| {});
+        });
+    }
+}
+
+#[test]
+fn a_full_queue_sheds_whole_traces_and_counts_every_span() {
+    let exporter = TestExporter::default();
+    // The collector is stuck: the first batch hangs in export, the queue fills.
+    exporter.set_stuck(true);
+    let (dispatch, guard) = builder(&exporter)
+        .max_queue_size(60)
+        .max_export_batch_size(12)
+        .scheduled_delay(Duration::from_millis(10))
+        .build()
+        .unwrap();
+    tracing::dispatcher::with_default(&dispatch, || traces(400));
+    let during = guard.stats();
+    assert_eq!(during.started, 1200);
+    assert!(during.dropped_by.queue_full > 0, "{during:?}");
+    exporter.set_stuck(false);
+
+    let err = guard.shutdown().expect_err("shed spans are reported");
+    let stats = err.stats();
+    assert_balanced(stats);
+    assert_eq!(stats.started, 1200);
+    assert_eq!(stats.sampled_out, 0);
+    assert!(stats.dropped_by.queue_full >= during.dropped_by.queue_full);
+    assert_eq!(
+        stats.dropped_by.queue_full % 3,
+        0,
+        "whole traces: {stats:?}"
+    );
+    let received = exporter.spans();
+    assert_eq!(stats.exported, received.len() as u64, "exported = received");
+    assert!(stats.exported > 0 && stats.exported <= 60 + 12, "{stats:?}");
+    assert!(
+        err.to_string().contains("queue full"),
+        "the error names the reason: {err}"
+    );
+    // No trace arrives with a hole: a root and its two children, always.
+    for (trace, spans) in exporter.traces() {
+        assert_eq!(spans.len(), 3, "trace {trace} arrived incomplete");
+        let root = spans.iter().find(|s| s.name == "root").expect("root");
+        assert_eq!(root.parent_span_id, SpanId::INVALID);
+        for child in spans.iter().filter(|s| s.name == "child") {
+            assert_eq!(child.parent_span_id, root.span_context.span_id());
+        }
+    }
+}
+
+#[test]
+fn failed_exports_are_held_and_delivered_when_the_collector_returns() {
+    let exporter = TestExporter::default();
+    exporter.set_down(true);
+    let (dispatch, guard) = builder(&exporter)
+        .scheduled_delay(Duration::from_millis(10))
+        .build()
+        .unwrap();
+    tracing::dispatcher::with_default(&dispatch, || traces(10));
+    assert!(
+        !guard.flush(Duration::from_millis(300)),
+        "nothing can be delivered while the collector is down"
+    );
+    let (calls, failed) = exporter.calls();
+    assert!(
+        calls >= 1 && failed == calls,
+        "{calls} calls, {failed} failed"
+    );
+    assert!(exporter.spans().is_empty());
+
+    exporter.set_down(false);
+    assert!(
+        guard.flush(Duration::from_secs(20)),
+        "delivered once it is back"
+    );
+    tracing::dispatcher::with_default(&dispatch, || traces(5));
+    let stats = guard.shutdown().expect("nothing lost");
+    assert_balanced(stats);
+    assert_eq!(stats.exported, 45);
+    assert_eq!(stats.dropped, 0);
+    assert_eq!(exporter.traces().len(), 15);
+}
+
+#[test]
+fn without_an_exporter_spans_get_ids_and_count_as_sampled_out() {
+    let (dispatch, guard) = semtrace::Telemetry::builder("ids-only")
+        .env_lookup(|_| None)
+        .console(false)
+        .build()
+        .unwrap();
+    tracing::dispatcher::with_default(&dispatch, || {
+        let mut headers = http::HeaderMap::new();
+        tracing::info_span!("op").in_scope(|| semtrace::propagation::inject(&mut headers));
+        let traceparent = headers["traceparent"].to_str().unwrap();
+        assert_eq!(traceparent.len(), 55, "{traceparent}");
+        assert!(
+            !headers.contains_key("tracestate"),
+            "no empty tracestate header"
+        );
+    });
+    let stats = guard.shutdown().unwrap();
+    assert_eq!(stats.started, 1);
+    assert_eq!(stats.sampled_out, 1);
+    assert_balanced(stats);
+}
+
+#[test]
+fn spans_carry_only_conventional_attributes_by_default() {
+    let exporter = TestExporter::default();
+    let (dispatch, guard) = builder(&exporter).build().unwrap();
+    tracing::dispatcher::with_default(&dispatch, || {
+        tracing::info_span!("plain", task.id = "t1").in_scope(|| {});
+    });
+    guard.shutdown().unwrap();
+    let span = exporter.spans().remove(0);
+    let keys: Vec<_> = span.attributes.iter().map(|kv| kv.key.as_str()).collect();
+    assert_eq!(keys, ["task.id"]);
+    assert_eq!(span.instrumentation_scope.name(), "semtrace");
+}
+
+#[test]
+fn code_thread_and_timing_attributes_are_opt_in() {
+    let exporter = TestExporter::default();
+    let (dispatch, guard) = builder(&exporter)
+        .code_attributes(true)
+        .thread_attributes(true)
+        .timing_attributes(true)
+        .build()
+        .unwrap();
+    tracing::dispatcher::with_default(&dispatch, || {
+        tracing::info_span!("timed").in_scope(|| {});
+    });
+    guard.shutdown().unwrap();
+    let span = exporter.spans().remove(0);
+    let mut keys: Vec<_> = span
+        .attributes
+        .iter()
+        .map(|kv| kv.key.to_string())
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "busy_ns",
+            "code.file.path",
+            "code.line.number",
+            "idle_ns",
+            "thread.id",
+            "thread.name"
+        ]
+    );
+}
+
+#[test]
+fn events_links_and_errors_follow_the_conventions() {
+    let exporter = TestExporter::default();
+    let (dispatch, guard) = builder(&exporter).build().unwrap();
+    tracing::dispatcher::with_default(&dispatch, || {
+        let earlier = tracing::info_span!("earlier");
+        earlier.in_scope(|| {});
+        let span = tracing::info_span!("work");
+        span.follows_from(&earlier);
+        span.in_scope(|| {
+            tracing::info!(items = 3_i64, "loaded");
+            tracing::error!(code = 7_i64, "disk full");
+        });
+    });
+    guard.shutdown().unwrap();
+    let spans = exporter.spans();
+    let earlier = spans.iter().find(|s| s.name == "earlier").unwrap();
+    let work = spans.iter().find(|s| s.name == "work").unwrap();
+    assert_eq!(work.links.len(), 1);
+    assert_eq!(work.links[0].span_context, earlier.span_context);
+    let names: Vec<_> = work.events.iter().map(|e| e.name.to_string()).collect();
+    assert_eq!(names, ["loaded", "exception"]);
+    let exception = &work.events[1];
+    let attr = |k: &str| {
+        exception
+            .attributes
+            .iter()
+            .find(|kv| kv.key.as_str() == k)
+            .map(|kv| kv.value.clone())
+    };
+    assert_eq!(attr("exception.message"), Some("disk full".into()));
+    assert_eq!(attr("code"), Some(7_i64.into()));
+    assert_eq!(work.status, Status::error("disk full"));
+}
+
+#[test]
+fn console_lines_on_both_sides_of_a_propagated_call_share_the_trace_id() {
+    // Two programs, console only: the caller injects, the callee extracts.
+    let (worker_out, server_out) = (Buffer::default(), Buffer::default());
+    let console = |name: &str, out: &Buffer| {
+        semtrace::Telemetry::builder(name)
+            .env_lookup(|_| None)
+            .console_writer(out.clone())
+            .build()
+            .unwrap()
+    };
+    let (worker, worker_guard) = console("worker", &worker_out);
+    let (server, server_guard) = console("server", &server_out);
+
+    #[semtrace::traced_http(method = "GET", route = "/tasks/{id}", parent = headers)]
+    fn serve(headers: &http::HeaderMap) -> u16 {
+        tracing::info!("serving");
+        200
+    }
+
+    let mut headers = http::HeaderMap::new();
+    tracing::dispatcher::with_default(&worker, || {
+        tracing::info_span!("call").in_scope(|| {
+            tracing::info!("calling");
+            semtrace::propagation::inject(&mut headers);
+        });
+    });
+    tracing::dispatcher::with_default(&server, || serve(&headers));
+    drop((worker_guard, server_guard));
+
+    let trace_id = |text: &str, needle: &str| {
+        let line = text.lines().find(|l| l.contains(needle)).unwrap();
+        let start = line.find("trace_id=").unwrap() + 9;
+        line[start..start + 32].to_owned()
+    };
+    assert_eq!(
+        trace_id(&worker_out.text(), "calling"),
+        trace_id(&server_out.text(), "serving")
+    );
+}
