@@ -5,7 +5,7 @@
 //! sees no item after a statement.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{ToTokens as _, format_ident, quote, quote_spanned};
 use semtrace_semconv::ValueType;
 use syn::spanned::Spanned as _;
 use syn::{Block, Expr, ItemFn, ReturnType, Stmt, Type};
@@ -259,7 +259,14 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
     } = func;
     let output_ty = match &sig.output {
         ReturnType::Default => Some(quote!(())),
+        // `!` is stable only as a function's return type; closures take the alias.
+        ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)) => {
+            Some(quote!(::semtrace::__private::Never))
+        }
         ReturnType::Type(_, ty) if !contains_impl(ty) => Some(quote!(#ty)),
+        // An `impl Trait` body that cannot return has the hidden type `!`; left to
+        // inference, the outcome's type would still be unknown when it is recorded.
+        ReturnType::Type(..) if diverges(&block) => Some(quote!(::semtrace::__private::Never)),
         ReturnType::Type(..) => None,
     };
     // The closure that records the outcome; typed where the type can be written, so
@@ -315,19 +322,12 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
         } else {
             quote!(move || #block)
         };
+        let on_exit = on_exit(output_ty);
+        // The body's result never sits in a local here: a diverging body would make
+        // the recording after it unreachable code in the user's crate.
         quote! {
             #head
-            let __semtrace_result = {
-                let __semtrace_entered = __semtrace_span.enter();
-                let __semtrace_panic = ::semtrace::__private::PanicGuard::new(&__semtrace_span);
-                ::semtrace::__private::call_once(#closure)
-            };
-            {
-                let __semtrace_out = &__semtrace_result;
-                let __semtrace_span = &__semtrace_span;
-                #record_outcome
-            }
-            __semtrace_result
+            ::semtrace::__private::run(&__semtrace_span, #closure, #on_exit)
         }
     };
     quote! {
@@ -454,6 +454,60 @@ fn boxed_async_block(block: &Block) -> Option<(&[Stmt], &Expr)> {
     }
     let arg = call.args.first()?;
     matches!(arg, Expr::Async(_)).then_some((stmts, arg))
+}
+
+/// Whether `block` surely never returns: it ends in `loop` without `break`, or in
+/// `panic!`, `todo!`, `unimplemented!` or `unreachable!`, and nothing in it can return
+/// (`return`, `?`, a labelled `break`). Conservative: `false` when unsure.
+fn diverges(block: &Block) -> bool {
+    fn can_leave(tokens: TokenStream, in_nested_loop: bool) -> bool {
+        let mut tokens = tokens.into_iter().peekable();
+        let mut nested_loop_next = false;
+        while let Some(t) = tokens.next() {
+            match t {
+                proc_macro2::TokenTree::Ident(i) if i == "return" => return true,
+                proc_macro2::TokenTree::Ident(i) if i == "break" => {
+                    let labelled = matches!(
+                        tokens.peek(),
+                        Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '\''
+                    );
+                    if labelled || !in_nested_loop {
+                        return true;
+                    }
+                }
+                proc_macro2::TokenTree::Ident(i) if i == "loop" || i == "while" || i == "for" => {
+                    nested_loop_next = true;
+                }
+                proc_macro2::TokenTree::Punct(p) if p.as_char() == '?' => return true,
+                proc_macro2::TokenTree::Group(g) => {
+                    let nested = in_nested_loop
+                        || nested_loop_next && g.delimiter() == proc_macro2::Delimiter::Brace;
+                    if g.delimiter() == proc_macro2::Delimiter::Brace {
+                        nested_loop_next = false;
+                    }
+                    if can_leave(g.stream(), nested) {
+                        return true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+    let Some(last) = block.stmts.last() else {
+        return false;
+    };
+    let tail_diverges = match last {
+        Stmt::Expr(Expr::Loop(l), _) => !can_leave(l.body.to_token_stream(), false),
+        Stmt::Expr(Expr::Macro(syn::ExprMacro { mac: m, .. }), _)
+        | Stmt::Macro(syn::StmtMacro { mac: m, .. }) => m.path.segments.last().is_some_and(|s| {
+            ["panic", "todo", "unimplemented", "unreachable"]
+                .iter()
+                .any(|n| s.ident == n)
+        }),
+        _ => false,
+    };
+    tail_diverges && !can_leave(block.to_token_stream(), false)
 }
 
 /// Whether a type mentions `impl Trait` (which cannot be written on a closure).

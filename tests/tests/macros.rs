@@ -343,6 +343,52 @@ fn panics_mark_the_span_as_failed() {
     assert_eq!(cap.span("explode_async").status, Status::error("panicked"));
 }
 
+#[semtrace::traced_task(task.type = "serve")]
+fn serve_forever(requests: &mut dyn Iterator<Item = u8>) -> ! {
+    let mut handled = 0_u8;
+    loop {
+        if requests.next().is_none() {
+            semtrace::record!(task.attempt = handled);
+            panic!("the queue closed");
+        }
+        handled += 1;
+    }
+}
+
+#[semtrace::traced_task(task.type = "serve-async")]
+async fn serve_forever_async() -> ! {
+    panic!("the queue closed");
+}
+
+#[semtrace::traced]
+fn not_built_yet() -> impl fmt::Debug {
+    todo!()
+}
+
+#[test]
+fn diverging_functions_stay_open_until_they_unwind() {
+    let cap = Capture::start();
+    let mut requests = [1, 2, 3].into_iter();
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        serve_forever(&mut requests)
+    }))
+    .unwrap_err();
+    let span = cap.span("serve_forever");
+    // The span was current inside the loop, and failed when it unwound.
+    assert_eq!(attr(&span, "task.attempt"), int(3));
+    assert_eq!(span.status, Status::error("panicked"));
+    assert_eq!(attr(&span, "error.type"), string("panic"));
+
+    std::panic::catch_unwind(|| block_on(serve_forever_async())).unwrap_err();
+    assert_eq!(
+        cap.span("serve_forever_async").status,
+        Status::error("panicked")
+    );
+
+    std::panic::catch_unwind(not_built_yet).unwrap_err();
+    assert_eq!(cap.span("not_built_yet").status, Status::error("panicked"));
+}
+
 #[semtrace::traced_db(
     system = "postgresql",
     operation = "SELECT",

@@ -48,6 +48,23 @@ fn arrays(tables: &[&str]) -> usize {
     tables.len()
 }
 
+#[semtrace::traced_task(task.type = "worker")]
+fn serve(stop: bool) -> ! {
+    loop {
+        assert!(!stop, "stopped");
+    }
+}
+
+#[semtrace::traced_db(system = "postgresql", operation = "LISTEN")]
+async fn listen() -> ! {
+    panic!("connection lost")
+}
+
+#[semtrace::traced_http(method = "GET", route = "/todo")]
+fn not_yet() -> impl std::fmt::Debug {
+    todo!()
+}
+
 struct Service {
     calls: u32,
 }
@@ -83,4 +100,7 @@ fn instrumented_functions_still_behave() {
     assert_eq!(service.call().call().calls, 2);
     drop(service.boxed());
     drop(service.later());
+    assert!(std::panic::catch_unwind(|| serve(true)).is_err());
+    drop(listen());
+    assert!(std::panic::catch_unwind(not_yet).is_err());
 }

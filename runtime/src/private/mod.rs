@@ -18,7 +18,7 @@ pub use outcome::{
 };
 pub use record::{Carrier, record, record_array, set_parent_from_headers};
 pub use semtrace_semconv::sql::sanitize as sanitize_sql;
-pub use traced::{PanicGuard, Traced, call_once};
+pub use traced::{FnOutput, Never, PanicGuard, Traced, call_once, run};
 pub use values::{
     AnyValue, ArrayValue, BoolArray, BoolValue, DoubleArray, DoubleValue, IntArray, IntValue,
     StrArray, StrValue,
