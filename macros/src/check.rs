@@ -733,5 +733,5 @@ use syn::ext::IdentExt as _;
 /// Sanitizes a literal query at compile time, with the same rules as the run-time
 /// sanitizer.
 fn sanitize_literal(query: &str) -> String {
-    semtrace_semconv::sql::sanitize(query)
+    semtrace_semconv::sql::sanitize(semtrace_semconv::sql::Dialect::Other, query)
 }

@@ -17,9 +17,13 @@ pub use outcome::{
     ErrCode, ErrDebug, ErrDisplay, ErrNone, HttpStatus, Outcome, StatusNone, StatusSome,
 };
 pub use record::{Carrier, record, record_array, set_parent_from_headers};
-pub use semtrace_semconv::sql::sanitize as sanitize_sql;
 pub use traced::{FnOutput, Never, PanicGuard, Traced, call_once, run};
 pub use values::{
     AnyValue, ArrayValue, BoolArray, BoolValue, DoubleArray, DoubleValue, IntArray, IntValue,
     StrArray, StrValue,
 };
+
+/// Sanitizes a query known only at run time.
+pub fn sanitize_sql(query: &str) -> String {
+    semtrace_semconv::sql::sanitize(semtrace_semconv::sql::Dialect::Other, query)
+}
