@@ -11,6 +11,7 @@ use syn::spanned::Spanned as _;
 use syn::{Block, Expr, ItemFn, ReturnType, Stmt, Type};
 
 use crate::check::{Field, FieldRecord, HttpSide, SpanName, Spec, article};
+use crate::query::QueryValue;
 
 /// Items and statements shared by every expansion: field checks, deprecation uses
 /// and the `tracing::span!` call.
@@ -70,7 +71,7 @@ pub(crate) fn prelude(fields: &[Field]) -> (Prelude, Vec<Recorded>) {
             }
             FieldRecord::Debug(e) => quote!(::semtrace::__private::tracing::field::debug(&(#e))),
             FieldRecord::Checked { expr, ty } => {
-                let check = check_items(i, key, *ty);
+                let check = check_items(i, key, *ty, false);
                 let check_fn = format_ident!("__semtrace_check_{}", i);
                 items.extend(check);
                 // The call carries the expression's span, so a type error lands on it.
@@ -110,8 +111,10 @@ pub(crate) fn prelude(fields: &[Field]) -> (Prelude, Vec<Recorded>) {
 
 /// A local trait whose diagnostic names the field and its type, implemented for the
 /// values of that type, and a function that demands it of its argument.
-fn check_items(i: usize, key: &str, ty: ValueType) -> TokenStream {
+/// With `query`, the value is handed on as `&dyn QueryText` for `db_query`.
+fn check_items(i: usize, key: &str, ty: ValueType, query: bool) -> TokenStream {
     let marker = match ty {
+        _ if query => quote!(QueryText),
         ValueType::String => quote!(StrValue),
         ValueType::Int => quote!(IntValue),
         ValueType::Double => quote!(DoubleValue),
@@ -130,6 +133,7 @@ fn check_items(i: usize, key: &str, ty: ValueType) -> TokenStream {
     );
     let label = format!("expected {} for `{key}`", article(ty));
     let note = match ty {
+        _ if query => "use `%value` to record a value with its `Display` form",
         ValueType::String => {
             "use `%value` to record a value with its `Display` form, or `?value` with `Debug`"
         }
@@ -154,6 +158,10 @@ fn check_items(i: usize, key: &str, ty: ValueType) -> TokenStream {
     // rest as they are. Converting inside the local trait keeps a mismatch to one error.
     let unsized_ok = quote!(+ ?::core::marker::Sized);
     let (trait_out, fn_out, convert, unsized_ok) = match ty {
+        _ if query => {
+            let o = quote!(&dyn ::semtrace::__private::QueryText);
+            (o.clone(), o, quote!(self), quote!())
+        }
         ValueType::Int => {
             let o = quote!(::semtrace::__private::Option<i64>);
             (
@@ -210,12 +218,44 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
         }
     };
     let kind = spec.kind.map(|k| quote!("otel.kind" = #k,));
+    let query_name = spec
+        .query
+        .as_ref()
+        .filter(|q| q.name)
+        .map(|_| quote!("otel.name" = ::semtrace::__private::Empty,));
+    let db_query = spec.query.as_ref().map(|q| {
+        let dialect = format_ident!("{}", q.dialect.variant_name());
+        let (sanitize, name) = (q.sanitize, q.name);
+        // Borrowed: the body may still use the query.
+        let arg = match &q.value {
+            QueryValue::Text(expr) => {
+                // Checked like a `string` field, so a mistake reads the same.
+                let i = spec.fields.len();
+                items.extend(check_items(i, "db.query.text", ValueType::String, true));
+                let check_fn = format_ident!("__semtrace_check_{}", i);
+                quote_spanned!(expr.span()=> #check_fn(&(#expr)))
+            }
+            QueryValue::Display(expr) => {
+                quote!(&::semtrace::__private::DisplayQuery(&(#expr)))
+            }
+        };
+        quote! {
+            ::semtrace::__private::db_query(
+                &__semtrace_span,
+                ::semtrace::__private::Dialect::#dialect,
+                #arg,
+                #sanitize,
+                #name,
+            );
+        }
+    });
     let make_span = quote! {
         let __semtrace_span = ::semtrace::__private::tracing::span!(
             target: ::semtrace::__private::module_path!(),
             ::semtrace::__private::Level::#level,
             #static_name,
             #otel_name
+            #query_name
             #kind
             #(#span_fields),*
         );
@@ -245,6 +285,7 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
         #make_span
         #set_parent
         #arrays
+        #db_query
     };
     let record_outcome = quote! {
         #http_status

@@ -428,8 +428,60 @@ fn database_spans_follow_the_conventions() {
     assert_eq!(attr(&span, "db.collection.name"), string("orders"));
 
     raw("SELECT 1");
-    let span = cap.span("sqlite");
+    // No operation or collection given: the run-time summary names the span.
+    let span = cap.span("SELECT");
     assert_eq!(attr(&span, "db.query.text"), string("SELECT 1"));
+    assert_eq!(attr(&span, "db.query.summary"), string("SELECT"));
+}
+
+#[semtrace::traced_db(
+    system = "postgresql",
+    query = "SELECT * FROM orders o JOIN customers c ON o.cid = c.id WHERE c.email = 'a@b.c'"
+)]
+fn literal_join() {}
+
+#[semtrace::traced_db(system = "mysql", query = sql)]
+fn run_mysql(sql: &str) {}
+
+#[semtrace::traced_db(system = "postgresql", query = %sql)]
+fn run_postgres(sql: &str) {}
+
+#[semtrace::traced_db(system = "postgresql", operation = "COPY", query = sql)]
+fn explicit_operation(sql: &str) {}
+
+#[test]
+fn query_summaries_name_database_spans() {
+    let cap = Capture::start();
+    literal_join();
+    let span = cap.span("SELECT orders customers");
+    assert_eq!(
+        attr(&span, "db.query.summary"),
+        string("SELECT orders customers")
+    );
+    assert_eq!(
+        attr(&span, "db.query.text"),
+        string("SELECT * FROM orders o JOIN customers c ON o.cid = c.id WHERE c.email = ?")
+    );
+
+    run_mysql("INSERT INTO orders (note, token) VALUES ('x', \"s3cr3t\") # s3cr3t");
+    let span = cap.span("INSERT orders");
+    assert_eq!(
+        attr(&span, "db.query.text"),
+        string("INSERT INTO orders (note, token) VALUES (?, ?) ")
+    );
+    assert_eq!(attr(&span, "db.query.summary"), string("INSERT orders"));
+
+    run_postgres(r"UPDATE files SET body = $tag$s3cr3t$tag$ WHERE dir = 'C:\' AND k = 's3cr3t'");
+    let span = cap.span("UPDATE files");
+    assert_eq!(
+        attr(&span, "db.query.text"),
+        string("UPDATE files SET body = ? WHERE dir = ? AND k = ?")
+    );
+
+    // Explicit options still win.
+    explicit_operation("SELECT * FROM users");
+    let span = cap.span("COPY");
+    assert_eq!(attr(&span, "db.query.summary"), string("SELECT users"));
 }
 
 #[semtrace::traced_http(method = "GET", route = "/api/tasks/{id}")]

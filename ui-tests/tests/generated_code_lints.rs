@@ -32,6 +32,14 @@ fn query(table: &str, sql: &str) -> Result<usize, std::fmt::Error> {
     Ok(table.len() + sql.len())
 }
 
+#[semtrace::traced_db(system = "mysql", query = %sql)]
+fn summarized(sql: &str) -> usize {
+    sql.len()
+}
+
+#[semtrace::traced_db(system = "postgresql", query = "SELECT * FROM users WHERE id = 1")]
+fn literal_query() {}
+
 #[semtrace::traced_db(system = "sqlite", operation = op, collection = "users")]
 fn dynamic_name(op: &str) -> usize {
     op.len()
@@ -94,6 +102,8 @@ fn instrumented_functions_still_behave() {
     assert_eq!(fetch("abc"), 3);
     assert_eq!(query("t", "SELECT 1"), Ok(9));
     assert_eq!(dynamic_name("SELECT"), 6);
+    assert_eq!(summarized("SELECT 1"), 8);
+    literal_query();
     assert_eq!(task(1, 2), Some(2));
     assert_eq!(arrays(&["a", "b"]), 2);
     let mut service = Service { calls: 0 };
