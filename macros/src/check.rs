@@ -12,6 +12,7 @@ use syn::{Expr, Ident};
 
 use crate::args::{self, Arg, Args, FieldArg, FieldValue, OptArg, Sigil};
 use crate::ctxt::Ctxt;
+use crate::query::{self, Query, RuntimeQuery};
 
 /// Which macro is being expanded.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -133,6 +134,8 @@ pub(crate) struct Spec {
     pub(crate) fields: Vec<Field>,
     pub(crate) http: Option<HttpSide>,
     pub(crate) parent: Option<Expr>,
+    /// A query recorded at run time.
+    pub(crate) query: Option<RuntimeQuery>,
 }
 
 /// One option as given.
@@ -272,6 +275,8 @@ pub(crate) fn check_args(
     let mut http = None;
     let mut parent = None;
     let mut sanitize = true;
+    let dialect = query::dialect(opt(SYSTEM).and_then(|g| g.arg.value.as_ref()));
+    let mut query = None;
     match macro_kind {
         MacroKind::Db => {
             if opt(SYSTEM).is_none() {
@@ -378,31 +383,29 @@ pub(crate) fn check_args(
             );
             continue;
         }
-        if *from_option == Some(QUERY)
-            && sanitize
-            && let FieldRecord::Literal(Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(s),
-                ..
-            })) = &field.record
-        {
-            let clean = sanitize_literal(&s.value());
-            field.record = FieldRecord::Literal(syn::parse_quote_spanned!(s.span()=> #clean));
-        } else if *from_option == Some(QUERY) && sanitize {
-            // Borrow the query (`&str`, `String`, …) and record its sanitized copy.
-            let sanitized = match &field.record {
-                FieldRecord::Checked { expr, .. } => Some(quote!(&*(#expr))),
-                FieldRecord::Display(expr) => Some(quote!(
-                    &::semtrace::__private::ToString::to_string(&(#expr))
-                )),
-                _ => None,
-            };
-            if let Some(arg) = sanitized {
-                field.record = FieldRecord::Display(syn::parse_quote!(
-                    ::semtrace::__private::sanitize_sql(#arg)
-                ));
-            }
+        if *from_option == Some(QUERY) {
+            query = query::take(cx, &mut field, dialect, sanitize);
         }
         fields.push(field);
+    }
+
+    let mut runtime_query = None;
+    match query {
+        Some(Query::Literal(q)) => {
+            query::warn_on_disagreement(&mut fields, dialect, &q);
+            if !fields.iter().any(|f| f.key == "db.query.summary") {
+                fields.extend(query::summary_field(dialect, &q));
+            }
+        }
+        Some(Query::Runtime(mut q)) => {
+            let given = |k: &str| fields.iter().any(|f| f.key == k);
+            q.name = opt(NAME).is_none()
+                && !given("db.operation.name")
+                && !given("db.collection.name")
+                && !given("db.query.summary");
+            runtime_query = Some(q);
+        }
+        None => {}
     }
 
     let name = span_name(cx, macro_kind, opt(NAME), &fields, fn_name, http);
@@ -421,7 +424,12 @@ pub(crate) fn check_args(
                 }
             }
         }
-        MacroKind::Db => empties.extend(["db.response.status_code", "db.response.returned_rows"]),
+        MacroKind::Db => {
+            empties.extend(["db.response.status_code", "db.response.returned_rows"]);
+            if runtime_query.is_some() {
+                empties.extend(["db.query.text", "db.query.summary"]);
+            }
+        }
         MacroKind::Http => empties.push("http.response.status_code"),
         MacroKind::Traced => {}
     }
@@ -436,7 +444,9 @@ pub(crate) fn check_args(
             });
         }
     }
-    let extra = usize::from(kind.is_some()) + usize::from(matches!(name, SpanName::Dynamic { .. }));
+    let extra = usize::from(kind.is_some())
+        + usize::from(matches!(name, SpanName::Dynamic { .. }))
+        + usize::from(runtime_query.as_ref().is_some_and(|q| q.name));
     if fields.len() + extra > MAX_FIELDS {
         cx.syn_error(syn::Error::new(proc_macro2::Span::call_site(), format_args!("too many fields: a span holds at most {MAX_FIELDS} fields, and this one would have {}", fields.len() + extra)));
     }
@@ -448,6 +458,7 @@ pub(crate) fn check_args(
         fields,
         http,
         parent,
+        query: runtime_query,
     }
 }
 
@@ -697,7 +708,15 @@ fn span_name(
             // Database spans: `{operation} {target}`, else `{target}`, else `{system}`,
             // where the target is the collection, else the namespace.
             let op = field("db.operation.name");
-            let target = field("db.collection.name").or_else(|| field("db.namespace"));
+            let collection = field("db.collection.name");
+            // The conventions' preferred name, unless the user chose the parts.
+            if op.is_none()
+                && collection.is_none()
+                && let Some(summary) = field("db.query.summary").and_then(lit_str)
+            {
+                return SpanName::Static(summary);
+            }
+            let target = collection.or_else(|| field("db.namespace"));
             let system = field("db.system.name");
             let parts: Vec<&Field> = match (op, target) {
                 (Some(o), Some(t)) => vec![o, t],
@@ -729,9 +748,3 @@ fn span_name(
 }
 
 use syn::ext::IdentExt as _;
-
-/// Sanitizes a literal query at compile time, with the same rules as the run-time
-/// sanitizer.
-fn sanitize_literal(query: &str) -> String {
-    semtrace_semconv::sql::sanitize(query)
-}

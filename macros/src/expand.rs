@@ -5,12 +5,13 @@
 //! sees no item after a statement.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{ToTokens as _, format_ident, quote, quote_spanned};
 use semtrace_semconv::ValueType;
 use syn::spanned::Spanned as _;
 use syn::{Block, Expr, ItemFn, ReturnType, Stmt, Type};
 
 use crate::check::{Field, FieldRecord, HttpSide, SpanName, Spec, article};
+use crate::query::QueryValue;
 
 /// Items and statements shared by every expansion: field checks, deprecation uses
 /// and the `tracing::span!` call.
@@ -70,7 +71,7 @@ pub(crate) fn prelude(fields: &[Field]) -> (Prelude, Vec<Recorded>) {
             }
             FieldRecord::Debug(e) => quote!(::semtrace::__private::tracing::field::debug(&(#e))),
             FieldRecord::Checked { expr, ty } => {
-                let check = check_items(i, key, *ty);
+                let check = check_items(i, key, *ty, false);
                 let check_fn = format_ident!("__semtrace_check_{}", i);
                 items.extend(check);
                 // The call carries the expression's span, so a type error lands on it.
@@ -110,8 +111,10 @@ pub(crate) fn prelude(fields: &[Field]) -> (Prelude, Vec<Recorded>) {
 
 /// A local trait whose diagnostic names the field and its type, implemented for the
 /// values of that type, and a function that demands it of its argument.
-fn check_items(i: usize, key: &str, ty: ValueType) -> TokenStream {
+/// With `query`, the value is handed on as `&dyn QueryText` for `db_query`.
+fn check_items(i: usize, key: &str, ty: ValueType, query: bool) -> TokenStream {
     let marker = match ty {
+        _ if query => quote!(QueryText),
         ValueType::String => quote!(StrValue),
         ValueType::Int => quote!(IntValue),
         ValueType::Double => quote!(DoubleValue),
@@ -130,6 +133,7 @@ fn check_items(i: usize, key: &str, ty: ValueType) -> TokenStream {
     );
     let label = format!("expected {} for `{key}`", article(ty));
     let note = match ty {
+        _ if query => "use `%value` to record a value with its `Display` form",
         ValueType::String => {
             "use `%value` to record a value with its `Display` form, or `?value` with `Debug`"
         }
@@ -154,6 +158,10 @@ fn check_items(i: usize, key: &str, ty: ValueType) -> TokenStream {
     // rest as they are. Converting inside the local trait keeps a mismatch to one error.
     let unsized_ok = quote!(+ ?::core::marker::Sized);
     let (trait_out, fn_out, convert, unsized_ok) = match ty {
+        _ if query => {
+            let o = quote!(&dyn ::semtrace::__private::QueryText);
+            (o.clone(), o, quote!(self), quote!())
+        }
         ValueType::Int => {
             let o = quote!(::semtrace::__private::Option<i64>);
             (
@@ -210,12 +218,44 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
         }
     };
     let kind = spec.kind.map(|k| quote!("otel.kind" = #k,));
+    let query_name = spec
+        .query
+        .as_ref()
+        .filter(|q| q.name)
+        .map(|_| quote!("otel.name" = ::semtrace::__private::Empty,));
+    let db_query = spec.query.as_ref().map(|q| {
+        let dialect = format_ident!("{}", q.dialect.variant_name());
+        let (sanitize, name) = (q.sanitize, q.name);
+        // Borrowed: the body may still use the query.
+        let arg = match &q.value {
+            QueryValue::Text(expr) => {
+                // Checked like a `string` field, so a mistake reads the same.
+                let i = spec.fields.len();
+                items.extend(check_items(i, "db.query.text", ValueType::String, true));
+                let check_fn = format_ident!("__semtrace_check_{}", i);
+                quote_spanned!(expr.span()=> #check_fn(&(#expr)))
+            }
+            QueryValue::Display(expr) => {
+                quote!(&::semtrace::__private::DisplayQuery(&(#expr)))
+            }
+        };
+        quote! {
+            ::semtrace::__private::db_query(
+                &__semtrace_span,
+                ::semtrace::__private::Dialect::#dialect,
+                #arg,
+                #sanitize,
+                #name,
+            );
+        }
+    });
     let span_call = quote! {
         ::semtrace::__private::tracing::span!(
             target: ::semtrace::__private::module_path!(),
             ::semtrace::__private::Level::#level,
             #static_name,
             #otel_name
+            #query_name
             #kind
             #(#span_fields),*
         )
@@ -257,6 +297,7 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
         #deprecations
         #make_span
         #arrays
+        #db_query
     };
     let record_outcome = quote! {
         #http_status
@@ -271,7 +312,14 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
     } = func;
     let output_ty = match &sig.output {
         ReturnType::Default => Some(quote!(())),
+        // `!` is stable only as a function's return type; closures take the alias.
+        ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)) => {
+            Some(quote!(::semtrace::__private::Never))
+        }
         ReturnType::Type(_, ty) if !contains_impl(ty) => Some(quote!(#ty)),
+        // An `impl Trait` body that cannot return has the hidden type `!`; left to
+        // inference, the outcome's type would still be unknown when it is recorded.
+        ReturnType::Type(..) if diverges(&block) => Some(quote!(::semtrace::__private::Never)),
         ReturnType::Type(..) => None,
     };
     // The closure that records the outcome; typed where the type can be written, so
@@ -327,19 +375,12 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
         } else {
             quote!(move || #block)
         };
+        let on_exit = on_exit(output_ty);
+        // The body's result never sits in a local here: a diverging body would make
+        // the recording after it unreachable code in the user's crate.
         quote! {
             #head
-            let __semtrace_result = {
-                let __semtrace_entered = __semtrace_span.enter();
-                let __semtrace_panic = ::semtrace::__private::PanicGuard::new(&__semtrace_span);
-                ::semtrace::__private::call_once(#closure)
-            };
-            {
-                let __semtrace_out = &__semtrace_result;
-                let __semtrace_span = &__semtrace_span;
-                #record_outcome
-            }
-            __semtrace_result
+            ::semtrace::__private::run(&__semtrace_span, #closure, #on_exit)
         }
     };
     quote! {
@@ -466,6 +507,60 @@ fn boxed_async_block(block: &Block) -> Option<(&[Stmt], &Expr)> {
     }
     let arg = call.args.first()?;
     matches!(arg, Expr::Async(_)).then_some((stmts, arg))
+}
+
+/// Whether `block` surely never returns: it ends in `loop` without `break`, or in
+/// `panic!`, `todo!`, `unimplemented!` or `unreachable!`, and nothing in it can return
+/// (`return`, `?`, a labelled `break`). Conservative: `false` when unsure.
+fn diverges(block: &Block) -> bool {
+    fn can_leave(tokens: TokenStream, in_nested_loop: bool) -> bool {
+        let mut tokens = tokens.into_iter().peekable();
+        let mut nested_loop_next = false;
+        while let Some(t) = tokens.next() {
+            match t {
+                proc_macro2::TokenTree::Ident(i) if i == "return" => return true,
+                proc_macro2::TokenTree::Ident(i) if i == "break" => {
+                    let labelled = matches!(
+                        tokens.peek(),
+                        Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '\''
+                    );
+                    if labelled || !in_nested_loop {
+                        return true;
+                    }
+                }
+                proc_macro2::TokenTree::Ident(i) if i == "loop" || i == "while" || i == "for" => {
+                    nested_loop_next = true;
+                }
+                proc_macro2::TokenTree::Punct(p) if p.as_char() == '?' => return true,
+                proc_macro2::TokenTree::Group(g) => {
+                    let nested = in_nested_loop
+                        || nested_loop_next && g.delimiter() == proc_macro2::Delimiter::Brace;
+                    if g.delimiter() == proc_macro2::Delimiter::Brace {
+                        nested_loop_next = false;
+                    }
+                    if can_leave(g.stream(), nested) {
+                        return true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+    let Some(last) = block.stmts.last() else {
+        return false;
+    };
+    let tail_diverges = match last {
+        Stmt::Expr(Expr::Loop(l), _) => !can_leave(l.body.to_token_stream(), false),
+        Stmt::Expr(Expr::Macro(syn::ExprMacro { mac: m, .. }), _)
+        | Stmt::Macro(syn::StmtMacro { mac: m, .. }) => m.path.segments.last().is_some_and(|s| {
+            ["panic", "todo", "unimplemented", "unreachable"]
+                .iter()
+                .any(|n| s.ident == n)
+        }),
+        _ => false,
+    };
+    tail_diverges && !can_leave(block.to_token_stream(), false)
 }
 
 /// Whether a type mentions `impl Trait` (which cannot be written on a closure).

@@ -12,6 +12,7 @@ mod args;
 mod check;
 mod ctxt;
 mod expand;
+mod query;
 mod registry;
 
 use proc_macro::TokenStream;
@@ -40,11 +41,15 @@ pub fn traced_task(args: TokenStream, item: TokenStream) -> TokenStream {
     instrument(MacroKind::Task, args.into(), item.into()).into()
 }
 
-/// Instruments a database call: a client span named `"{operation} {collection}"`.
+/// Instruments a database call: a client span named `"{operation} {collection}"`,
+/// or after the query's summary (`db.query.summary`, such as `SELECT orders
+/// customers`) when neither is given.
 ///
-/// `system` (required) is `db.system.name`; `operation`, `collection`, `namespace`,
-/// `query` are `db.operation.name`, `db.collection.name`, `db.namespace`,
-/// `db.query.text` (sanitized unless `sanitize = false`).
+/// `system` (required) is `db.system.name` and picks the SQL dialect; `operation`,
+/// `collection`, `namespace`, `query` are `db.operation.name`, `db.collection.name`,
+/// `db.namespace`, `db.query.text` (sanitized in the dialect unless
+/// `sanitize = false`). A literal query is sanitized and summarized at compile time,
+/// any other at run time for recorded spans only.
 #[proc_macro_attribute]
 pub fn traced_db(args: TokenStream, item: TokenStream) -> TokenStream {
     instrument(MacroKind::Db, args.into(), item.into()).into()

@@ -343,6 +343,52 @@ fn panics_mark_the_span_as_failed() {
     assert_eq!(cap.span("explode_async").status, Status::error("panicked"));
 }
 
+#[semtrace::traced_task(task.type = "serve")]
+fn serve_forever(requests: &mut dyn Iterator<Item = u8>) -> ! {
+    let mut handled = 0_u8;
+    loop {
+        if requests.next().is_none() {
+            semtrace::record!(task.attempt = handled);
+            panic!("the queue closed");
+        }
+        handled += 1;
+    }
+}
+
+#[semtrace::traced_task(task.type = "serve-async")]
+async fn serve_forever_async() -> ! {
+    panic!("the queue closed");
+}
+
+#[semtrace::traced]
+fn not_built_yet() -> impl fmt::Debug {
+    todo!()
+}
+
+#[test]
+fn diverging_functions_stay_open_until_they_unwind() {
+    let cap = Capture::start();
+    let mut requests = [1, 2, 3].into_iter();
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        serve_forever(&mut requests)
+    }))
+    .unwrap_err();
+    let span = cap.span("serve_forever");
+    // The span was current inside the loop, and failed when it unwound.
+    assert_eq!(attr(&span, "task.attempt"), int(3));
+    assert_eq!(span.status, Status::error("panicked"));
+    assert_eq!(attr(&span, "error.type"), string("panic"));
+
+    std::panic::catch_unwind(|| block_on(serve_forever_async())).unwrap_err();
+    assert_eq!(
+        cap.span("serve_forever_async").status,
+        Status::error("panicked")
+    );
+
+    std::panic::catch_unwind(not_built_yet).unwrap_err();
+    assert_eq!(cap.span("not_built_yet").status, Status::error("panicked"));
+}
+
 #[semtrace::traced_db(
     system = "postgresql",
     operation = "SELECT",
@@ -382,8 +428,60 @@ fn database_spans_follow_the_conventions() {
     assert_eq!(attr(&span, "db.collection.name"), string("orders"));
 
     raw("SELECT 1");
-    let span = cap.span("sqlite");
+    // No operation or collection given: the run-time summary names the span.
+    let span = cap.span("SELECT");
     assert_eq!(attr(&span, "db.query.text"), string("SELECT 1"));
+    assert_eq!(attr(&span, "db.query.summary"), string("SELECT"));
+}
+
+#[semtrace::traced_db(
+    system = "postgresql",
+    query = "SELECT * FROM orders o JOIN customers c ON o.cid = c.id WHERE c.email = 'a@b.c'"
+)]
+fn literal_join() {}
+
+#[semtrace::traced_db(system = "mysql", query = sql)]
+fn run_mysql(sql: &str) {}
+
+#[semtrace::traced_db(system = "postgresql", query = %sql)]
+fn run_postgres(sql: &str) {}
+
+#[semtrace::traced_db(system = "postgresql", operation = "COPY", query = sql)]
+fn explicit_operation(sql: &str) {}
+
+#[test]
+fn query_summaries_name_database_spans() {
+    let cap = Capture::start();
+    literal_join();
+    let span = cap.span("SELECT orders customers");
+    assert_eq!(
+        attr(&span, "db.query.summary"),
+        string("SELECT orders customers")
+    );
+    assert_eq!(
+        attr(&span, "db.query.text"),
+        string("SELECT * FROM orders o JOIN customers c ON o.cid = c.id WHERE c.email = ?")
+    );
+
+    run_mysql("INSERT INTO orders (note, token) VALUES ('x', \"s3cr3t\") # s3cr3t");
+    let span = cap.span("INSERT orders");
+    assert_eq!(
+        attr(&span, "db.query.text"),
+        string("INSERT INTO orders (note, token) VALUES (?, ?) ")
+    );
+    assert_eq!(attr(&span, "db.query.summary"), string("INSERT orders"));
+
+    run_postgres(r"UPDATE files SET body = $tag$s3cr3t$tag$ WHERE dir = 'C:\' AND k = 's3cr3t'");
+    let span = cap.span("UPDATE files");
+    assert_eq!(
+        attr(&span, "db.query.text"),
+        string("UPDATE files SET body = ? WHERE dir = ? AND k = ?")
+    );
+
+    // Explicit options still win.
+    explicit_operation("SELECT * FROM users");
+    let span = cap.span("COPY");
+    assert_eq!(attr(&span, "db.query.summary"), string("SELECT users"));
 }
 
 #[semtrace::traced_http(method = "GET", route = "/api/tasks/{id}")]

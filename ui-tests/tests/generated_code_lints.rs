@@ -32,6 +32,14 @@ fn query(table: &str, sql: &str) -> Result<usize, std::fmt::Error> {
     Ok(table.len() + sql.len())
 }
 
+#[semtrace::traced_db(system = "mysql", query = %sql)]
+fn summarized(sql: &str) -> usize {
+    sql.len()
+}
+
+#[semtrace::traced_db(system = "postgresql", query = "SELECT * FROM users WHERE id = 1")]
+fn literal_query() {}
+
 #[semtrace::traced_db(system = "sqlite", operation = op, collection = "users")]
 fn dynamic_name(op: &str) -> usize {
     op.len()
@@ -46,6 +54,23 @@ fn task(id: u64, priority: i64) -> Option<u64> {
 #[semtrace::traced(aws.dynamodb.table_names = tables, http.request.header.accept = ["text/html"])]
 fn arrays(tables: &[&str]) -> usize {
     tables.len()
+}
+
+#[semtrace::traced_task(task.type = "worker")]
+fn serve(stop: bool) -> ! {
+    loop {
+        assert!(!stop, "stopped");
+    }
+}
+
+#[semtrace::traced_db(system = "postgresql", operation = "LISTEN")]
+async fn listen() -> ! {
+    panic!("connection lost")
+}
+
+#[semtrace::traced_http(method = "GET", route = "/todo")]
+fn not_yet() -> impl std::fmt::Debug {
+    todo!()
 }
 
 struct Service {
@@ -77,10 +102,15 @@ fn instrumented_functions_still_behave() {
     assert_eq!(fetch("abc"), 3);
     assert_eq!(query("t", "SELECT 1"), Ok(9));
     assert_eq!(dynamic_name("SELECT"), 6);
+    assert_eq!(summarized("SELECT 1"), 8);
+    literal_query();
     assert_eq!(task(1, 2), Some(2));
     assert_eq!(arrays(&["a", "b"]), 2);
     let mut service = Service { calls: 0 };
     assert_eq!(service.call().call().calls, 2);
     drop(service.boxed());
     drop(service.later());
+    assert!(std::panic::catch_unwind(|| serve(true)).is_err());
+    drop(listen());
+    assert!(std::panic::catch_unwind(not_yet).is_err());
 }

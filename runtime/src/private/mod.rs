@@ -3,11 +3,13 @@
 //! need no other dependency and no `use`.
 
 mod outcome;
+mod query;
 mod record;
 mod traced;
 mod values;
 
 pub use core::{format_args, module_path, option::Option};
+pub use semtrace_semconv::sql::Dialect;
 pub use std::boxed::Box;
 pub use std::string::ToString;
 pub use tracing;
@@ -16,11 +18,11 @@ pub use tracing::{Level, Span, field::Empty};
 pub use outcome::{
     ErrCode, ErrDebug, ErrDisplay, ErrNone, HttpStatus, Outcome, StatusNone, StatusSome,
 };
+pub use query::{DisplayQuery, QueryText, db_query};
 pub use record::{
     Carrier, ParentScope, record, record_array, remote_parent, set_parent_from_headers,
 };
-pub use semtrace_semconv::sql::sanitize as sanitize_sql;
-pub use traced::{PanicGuard, Traced, call_once};
+pub use traced::{FnOutput, Never, PanicGuard, Traced, call_once, run};
 pub use values::{
     AnyValue, ArrayValue, BoolArray, BoolValue, DoubleArray, DoubleValue, IntArray, IntValue,
     StrArray, StrValue,

@@ -84,3 +84,34 @@ impl Drop for PanicGuard<'_> {
 pub fn call_once<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
+
+/// Runs the body `f` of a synchronous function inside `span`, marks the span failed
+/// if `f` panics, and hands the result to `on_exit`.
+///
+/// Recording after the call happens here rather than in the generated body: when the
+/// body diverges (`-> !`, an `impl Trait` body ending in `loop {}`), the code after
+/// the call would be an "unreachable statement" in the user's crate.
+#[inline]
+pub fn run<R>(span: &Span, f: impl FnOnce() -> R, on_exit: impl FnOnce(&Span, &R)) -> R {
+    let out = {
+        let _entered = span.enter();
+        let _panic = PanicGuard::new(span);
+        f()
+    };
+    on_exit(span, &out);
+    out
+}
+
+/// `!` under a name stable Rust accepts where `!` itself is still unstable (a
+/// closure's parameter, a generic argument): the output of `fn() -> !`.
+pub type Never = <fn() -> ! as FnOutput>::Output;
+
+/// The output type of a function pointer, to name [`Never`].
+pub trait FnOutput {
+    /// What the function returns.
+    type Output;
+}
+
+impl<T> FnOutput for fn() -> T {
+    type Output = T;
+}

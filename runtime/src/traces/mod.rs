@@ -128,6 +128,14 @@ pub(crate) fn with_record<R>(
     .flatten()
 }
 
+/// Whether semtrace records `span`'s data for export (sampled, with an exporter).
+/// A span of another subscriber counts as recorded, so its fields are not lost.
+pub(crate) fn is_recorded(span: &tracing::Span) -> bool {
+    span.with_subscriber(|(_, dispatch)| dispatch.downcast_ref::<PipelineLayer>().is_none())
+        .unwrap_or(false)
+        || with_record(span, |record, _| record.data.is_some()).unwrap_or(false)
+}
+
 /// The W3C context of `span` (its ids, sampled flag, and the trace state and
 /// baggage its local root received from a remote parent).
 pub(crate) fn span_context(
