@@ -84,8 +84,8 @@ type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 /// | compression | none | `otlp.compression` | `OTEL_EXPORTER_OTLP_[TRACES_]COMPRESSION` |
 /// | OTLP level | `info` | `otlp.level` | — |
 /// | sampler | `parentbased_always_on` | `otlp.sampler` | `OTEL_TRACES_SAMPLER[_ARG]` |
-/// | batch | queue 2048, delay 5 s, batch 512 | `otlp.batch.*` | `OTEL_BSP_*` |
-/// | exports in flight | 2 | `traces.max_concurrent_exports` | — |
+/// | queue and batches | queue 16384 spans, delay 5 s, batch 2048 | `otlp.batch.*` | `OTEL_BSP_*` |
+/// | exports in flight | 4 | `traces.max_concurrent_exports` | — |
 /// | `code.*`, `thread.*`, `busy_ns`/`idle_ns` | off | `traces.{code,thread,timing}_attributes` | — |
 /// | shutdown timeout | 5 s | `shutdown_timeout_ms` | — |
 #[must_use = "a builder does nothing until `init()` is called"]
@@ -168,13 +168,13 @@ impl TelemetryBuilder {
         otlp_level(otlp_level: impl Into<String>) => Into::into;
         /// Sampler.
         sampler(sampler: Sampler);
-        /// Batch processor queue size.
+        /// Spans held for export at most (default 16384); whole traces beyond it are shed.
         max_queue_size(max_queue_size: usize);
         /// Delay between two batch exports.
         scheduled_delay(scheduled_delay: Duration);
         /// Spans per export call.
         max_export_batch_size(max_export_batch_size: usize);
-        /// Export calls in flight at once (default 2).
+        /// Export calls in flight at once (default 4).
         max_concurrent_exports(max_concurrent_exports: usize);
         /// Adds `code.file.path` and `code.line.number` to every span (default off).
         code_attributes(code_attributes: bool);

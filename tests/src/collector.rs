@@ -94,12 +94,28 @@ impl Collector {
     /// # Errors
     /// As [`start`](Self::start).
     pub fn start_with(debug_args: &[&str]) -> io::Result<Self> {
+        Self::start_with_at(debug_args, None)
+    }
+
+    /// Starts rotel again on the ports of an earlier run (to bring a collector back
+    /// after a simulated outage).
+    ///
+    /// # Errors
+    /// As [`start`](Self::start), also when the ports are taken meanwhile.
+    pub fn restart_at(debug_args: &[&str], grpc: SocketAddr, http: SocketAddr) -> io::Result<Self> {
+        Self::start_with_at(debug_args, Some((grpc, http)))
+    }
+
+    fn start_with_at(
+        debug_args: &[&str],
+        ports: Option<(SocketAddr, SocketAddr)>,
+    ) -> io::Result<Self> {
         let binary = rotel_binary()?;
         // A port picked free may be taken by someone else before rotel binds it;
         // retrying with fresh ports makes that race harmless.
         let mut last_error = None;
         for _ in 0..3 {
-            match Self::start_once(&binary, debug_args) {
+            match Self::start_once(&binary, debug_args, ports) {
                 Ok(collector) => return Ok(collector),
                 Err(error) => last_error = Some(error),
             }
@@ -107,9 +123,15 @@ impl Collector {
         Err(last_error.unwrap_or_else(|| io::Error::other("rotel did not start")))
     }
 
-    fn start_once(binary: &Path, debug_args: &[&str]) -> io::Result<Self> {
-        let grpc = free_loopback_addr()?;
-        let http = free_loopback_addr()?;
+    fn start_once(
+        binary: &Path,
+        debug_args: &[&str],
+        ports: Option<(SocketAddr, SocketAddr)>,
+    ) -> io::Result<Self> {
+        let (grpc, http) = match ports {
+            Some(ports) => ports,
+            None => (free_loopback_addr()?, free_loopback_addr()?),
+        };
         let scratch = scratch_dir()?;
         let mut child = Command::new(binary)
             .arg("start")
@@ -181,6 +203,11 @@ impl Collector {
         }
     }
 
+    /// The gRPC and HTTP receiver addresses.
+    pub fn addrs(&self) -> (SocketAddr, SocketAddr) {
+        (self.grpc, self.http)
+    }
+
     /// The OTLP/gRPC endpoint, e.g. `http://127.0.0.1:43117`.
     pub fn grpc_endpoint(&self) -> String {
         format!("http://{}", self.grpc)
@@ -195,6 +222,12 @@ impl Collector {
     /// The OTLP/HTTP traces URL, `{http_endpoint}/v1/traces`.
     pub fn http_traces_url(&self) -> String {
         format!("{}/v1/traces", self.http_endpoint())
+    }
+
+    /// Stops the collector now, keeping what it printed (for counting afterwards).
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// Everything rotel printed on stdout so far.
@@ -237,6 +270,21 @@ impl Collector {
         }
     }
 
+    /// Spans received, as counted from rotel's `basic` debug output (one line per
+    /// batch), once the output stopped growing (at most `timeout`).
+    pub fn wait_received_settled(&self, timeout: Duration) -> usize {
+        let deadline = Instant::now() + timeout;
+        let mut last = usize::MAX;
+        loop {
+            let output = self.output();
+            if output.len() == last || Instant::now() > deadline {
+                return count_basic(&output);
+            }
+            last = output.len();
+            thread::sleep(Duration::from_millis(300));
+        }
+    }
+
     fn diagnostics(&self) -> String {
         format!(
             "--- rotel stdout ---\n{}\n--- rotel stderr ---\n{}",
@@ -266,6 +314,40 @@ impl fmt::Debug for Collector {
             .field("http", &self.http)
             .finish_non_exhaustive()
     }
+}
+
+/// Sums the span counts of rotel's `basic` debug lines, which read (less the ANSI
+/// colours) `… INFO Received traces. data_type="traces" resource_spans=1 spans=512`.
+fn count_basic(output: &str) -> usize {
+    output
+        .lines()
+        .filter(|line| line.contains("Received traces."))
+        .filter_map(|line| {
+            let plain = strip_ansi(line);
+            let value = plain
+                .split_whitespace()
+                .find_map(|w| w.strip_prefix("spans="))?;
+            value.parse::<usize>().ok()
+        })
+        .sum()
+}
+
+/// `line` without ANSI escape sequences (`ESC [ … letter`).
+fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Fewer spans than expected reached the collector in time.

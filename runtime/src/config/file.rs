@@ -151,7 +151,7 @@ pub struct OtlpConfig {
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct TracesConfig {
-    /// Export calls in flight at once (at least 1; default 2).
+    /// Export calls in flight at once (at least 1; default 4).
     pub max_concurrent_exports: Option<i64>,
     /// `true` adds `code.file.path` and `code.line.number` to every span.
     pub code_attributes: Option<bool>,

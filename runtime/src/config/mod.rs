@@ -361,7 +361,12 @@ pub(crate) struct Overrides {
 
 pub(crate) const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 const DEFAULT_EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
-const DEFAULT_CONCURRENT_EXPORTS: usize = 2;
+/// Sized for semtrace's pipeline rather than the SDK batch processor's 2048/512: a
+/// queued span takes about 200 bytes here, and larger batches with a few exports in
+/// flight let the exporter keep up with a busy service (see the README's numbers).
+const DEFAULT_QUEUE_SIZE: usize = 16_384;
+const DEFAULT_BATCH_SIZE: usize = 2048;
+const DEFAULT_CONCURRENT_EXPORTS: usize = 4;
 
 /// Reads environment variables through the injected lookup, ignoring empty values.
 struct Env<'a>(EnvLookup<'a>);
@@ -887,14 +892,14 @@ fn resolve_traces(
         "OTEL_BSP_MAX_QUEUE_SIZE",
         b.max_queue_size,
         "otlp.batch.max_queue_size",
-        2048,
+        DEFAULT_QUEUE_SIZE,
     )?;
     let max_export_batch_size = count(
         o.max_export_batch_size,
         "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
         b.max_export_batch_size,
         "otlp.batch.max_export_batch_size",
-        512,
+        DEFAULT_BATCH_SIZE,
     )?
     .min(max_queue_size);
     let scheduled_delay = if let Some(d) = o.scheduled_delay {

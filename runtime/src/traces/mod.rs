@@ -72,8 +72,11 @@ pub(crate) fn build(
             worker: None,
         });
     }
+    // One thread per export in flight (at most the cores): converting and encoding
+    // a batch is the exporter's own work, and several can run at once.
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+        .worker_threads(t.max_concurrent_exports.clamp(1, cores))
         .thread_name("semtrace-export")
         .enable_all()
         .build()

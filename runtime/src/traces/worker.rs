@@ -33,7 +33,9 @@ pub(crate) struct Pacing {
 /// Wakes the worker at least this often (stragglers, warnings, backoff).
 const TICK: Duration = Duration::from_millis(250);
 const BACKOFF_MIN: Duration = Duration::from_millis(200);
-const BACKOFF_MAX: Duration = Duration::from_secs(5);
+// Short: a failed attempt costs little, and every second of waiting after the
+// collector returns is a second of shed traces.
+const BACKOFF_MAX: Duration = Duration::from_secs(1);
 
 /// Owns the exporter thread; [`shutdown`](Self::shutdown) drains and stops it.
 pub(crate) struct Worker {
@@ -204,8 +206,11 @@ impl Loop {
     fn spawn(&self, in_flight: &mut JoinSet<Done>, pending: Pending) {
         let len = pending.batch.len();
         let exporter = Arc::clone(&self.exporter);
-        let data = to_sdk(&pending.batch, &self.scope);
+        let scope = self.scope.clone();
+        // Converted inside the task, so several batches convert and encode in
+        // parallel on the runtime's threads.
         in_flight.spawn(async move {
+            let data = to_sdk(&pending.batch, &scope);
             let result = exporter.export(data).await.map_err(|e| e.to_string());
             Done {
                 len,
