@@ -515,17 +515,7 @@ pub(crate) fn closest<'a>(
     given: &str,
     candidates: impl Iterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    candidates
-        .map(|c| (strsim_score(given, c), c))
-        .filter(|(s, _)| *s >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
-}
-
-fn strsim_score(a: &str, b: &str) -> f64 {
-    // Case-insensitive: `get` should find `GET`.
-    let (a, b) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
-    semtrace_semconv::similarity(&a, &b)
+    semtrace_semconv::suggest::closest(given, candidates)
 }
 
 /// Checks one `key = value` field.

@@ -5,7 +5,8 @@
 //!   written by `cargo run -p xtask -- generate` from the official YAML registry.
 //! - [`load`] reads registries in OpenTelemetry Weaver's YAML format (a user crate's
 //!   `semconv/` folder) at compile time.
-//! - [`Registry`] merges tables and answers lookups and "did you mean" suggestions.
+//! - [`Registry`] merges tables and answers lookups and "did you mean" suggestions;
+//!   [`suggest`] is the same for any list of words (options, config keys and values).
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 #![forbid(unsafe_code)]
 
@@ -14,6 +15,7 @@ pub mod load;
 mod model;
 mod registry;
 pub mod sql;
+pub mod suggest;
 
 pub use model::{
     AttrType, Attribute, Deprecation, DeprecationReason, EnumMember, Stability, ValueType,

@@ -121,6 +121,52 @@ fn unknown_protocol() {
 }
 
 #[test]
+fn a_misspelt_value_names_the_closest_allowed_one() {
+    let b = builder(
+        "[otlp]\nendpoint = \"http://h:4317\"",
+        &[("OTEL_EXPORTER_OTLP_PROTOCOL", "gprc")],
+    );
+    assert_eq!(
+        resolve_err(&b),
+        "invalid value `gprc` for `OTEL_EXPORTER_OTLP_PROTOCOL`: expected `grpc` `http/protobuf` (OTLP protocol); did you mean `grpc`?"
+    );
+    let b = builder("[console]\nformat = \"compat\"", &[]);
+    assert!(
+        resolve_err(&b).ends_with("did you mean `compact`?"),
+        "{}",
+        resolve_err(&b)
+    );
+    let b = builder("", &[("OTEL_TRACES_SAMPLER", "parentbased_alwayson")]);
+    assert!(
+        resolve_err(&b).ends_with("did you mean `parentbased_always_on`?"),
+        "{}",
+        resolve_err(&b)
+    );
+}
+
+#[test]
+fn the_traces_section_sets_the_pipeline() {
+    let s = resolve(
+        "[traces]\nmax_concurrent_exports = 3\ncode_attributes = true\ntiming_attributes = true",
+        &[],
+    );
+    assert_eq!(s.traces.max_concurrent_exports, 3);
+    assert!(s.traces.code_attributes && s.traces.timing_attributes);
+    assert!(!s.traces.thread_attributes);
+    assert_eq!(s.traces.max_queue_size, 16_384, "documented default");
+    assert_eq!(s.traces.max_export_batch_size, 2048, "documented default");
+    assert_eq!(
+        parse_err("[traces]\nthread_attribute = true"),
+        "unknown key `traces.thread_attribute` in config file test.toml; did you mean `traces.thread_attributes`?"
+    );
+    let b = builder("[traces]\nmax_concurrent_exports = 0", &[]);
+    assert_eq!(
+        resolve_err(&b),
+        "invalid value `0` for `traces.max_concurrent_exports` in config file: expected a whole number of at least 1"
+    );
+}
+
+#[test]
 fn max_files_zero() {
     let b = builder("[file]\npath = \"logs\"\nmax_files = 0", &[]);
     assert_eq!(

@@ -1,30 +1,5 @@
-//! The TOML config file: its model, `${VAR}` expansion and unknown-key checks.
-//!
-//! ```toml
-//! [service]
-//! name = "coordinator"
-//! version = "${APP_VERSION:-0.0.0}"
-//!
-//! [console]
-//! level = "info"
-//! format = "compact"
-//!
-//! [file]
-//! path = "/var/log/coordinator"
-//! rotation = "daily"
-//! max_files = 7
-//! level = "debug"
-//!
-//! [otlp]
-//! endpoint = "${OTLP_ENDPOINT:-http://localhost:4317}"
-//! protocol = "grpc"
-//! headers = { "x-api-key" = "${OTLP_API_KEY}" }
-//! sampler = { kind = "parentbased_traceidratio", ratio = 0.1 }
-//! ```
-//!
-//! Every string value may use `${VAR}` (an error when `VAR` is unset) or
-//! `${VAR:-default}`. Values are checked when the settings are resolved, see
-//! [`Settings`](crate::Settings).
+//! The TOML config file: its model, `${VAR}` expansion and unknown-key checks. The
+//! format is described in the [module docs](super).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -397,23 +372,18 @@ fn join_path(path: &str, key: &str) -> String {
 /// The most similar valid key: same table first, then any table (for a key written in
 /// the wrong section).
 fn closest_key(path: &str, key: &str) -> Option<String> {
-    const THRESHOLD: f64 = 0.8;
-    let best = |keys: &mut dyn Iterator<Item = (String, &str)>| {
-        keys.map(|(full, leaf)| (strsim::jaro_winkler(key, leaf), full))
-            .filter(|(score, _)| *score >= THRESHOLD)
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .map(|(_, full)| full)
-    };
-    let same_table = SCHEMA
-        .iter()
-        .filter(|(p, _)| *p == path)
-        .flat_map(|(p, keys)| keys.iter().map(move |k| (join_path(p, k), *k)));
-    best(&mut same_table.into_iter()).or_else(|| {
-        let mut all = SCHEMA
+    let keys = |same_table: bool| {
+        SCHEMA
             .iter()
-            .flat_map(|(p, keys)| keys.iter().map(move |k| (join_path(p, k), *k)));
-        best(&mut all)
-    })
+            .filter(move |(p, _)| !same_table || *p == path)
+            .flat_map(|(p, keys)| keys.iter().map(move |k| (*p, *k)))
+    };
+    let best = |same_table: bool| {
+        let leaf = semtrace_semconv::suggest::closest(key, keys(same_table).map(|(_, k)| k))?;
+        let (table, _) = keys(same_table).find(|(_, k)| *k == leaf)?;
+        Some(join_path(table, leaf))
+    };
+    best(true).or_else(|| best(false))
 }
 
 /// Expands `${VAR}` and `${VAR:-default}` in `value`; `key` names the setting in errors.

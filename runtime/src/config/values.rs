@@ -1,0 +1,372 @@
+//! The values settings take: the keyword enums, the sampler, and the parsers that
+//! check a value and name its setting, the value and what is allowed when it is
+//! wrong (with the closest allowed word).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::error::InitError;
+
+/// Console line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConsoleFormat {
+    /// `tracing-subscriber`'s default one-line format with span context.
+    Full,
+    /// Shorter lines.
+    Compact,
+    /// Multi-line, for development.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// When the console uses colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Ansi {
+    /// When stderr is a terminal and `NO_COLOR` is unset.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// When the log file rolls over to a new one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Rotation {
+    /// One file, `prefix.log`.
+    Never,
+    /// `prefix.YYYY-MM-DD-HH-mm.log`.
+    Minutely,
+    /// `prefix.YYYY-MM-DD-HH.log`.
+    Hourly,
+    /// `prefix.YYYY-MM-DD.log`.
+    Daily,
+}
+
+/// Log file line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FileFormat {
+    /// The `full` console format without colours.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// OTLP transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Protocol {
+    /// gRPC over tonic (`grpc`); feature `otlp-grpc`.
+    Grpc,
+    /// Protobuf over HTTP (`http/protobuf`); feature `otlp-http`.
+    HttpProtobuf,
+}
+
+/// OTLP payload compression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Compression {
+    /// No compression.
+    None,
+    /// gzip.
+    Gzip,
+}
+
+/// Which traces are recorded and exported.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum Sampler {
+    /// Every trace.
+    AlwaysOn,
+    /// No trace.
+    AlwaysOff,
+    /// A fixed share of traces, chosen by trace id (0.0 ..= 1.0).
+    TraceIdRatio(f64),
+    /// Follow the parent's decision; root spans always on.
+    ParentBasedAlwaysOn,
+    /// Follow the parent's decision; root spans always off.
+    ParentBasedAlwaysOff,
+    /// Follow the parent's decision; root spans by ratio.
+    ParentBasedTraceIdRatio(f64),
+}
+
+macro_rules! keyword_enum {
+    ($ty:ident, $what:literal, { $($name:literal => $variant:ident),* $(,)? }) => {
+        impl $ty {
+            const ALLOWED: &'static str = concat!("expected ", $("`", $name, "` ",)* "(", $what, ")");
+            const NAMES: &'static [&'static str] = &[$($name),*];
+
+            /// Parses a setting's value; the error names `key`, the value, what is
+            /// allowed and the closest name.
+            pub(super) fn parse_setting(key: &str, value: &str) -> Result<Self, InitError> {
+                value
+                    .parse()
+                    .map_err(|()| InitError::invalid(key, value, allowed_with_hint(Self::ALLOWED, Self::NAMES, value)))
+            }
+
+            /// The name used in config files and environment variables.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $name,)* }
+            }
+        }
+
+        impl FromStr for $ty {
+            type Err = ();
+            fn from_str(s: &str) -> Result<Self, ()> {
+                match s.trim().to_ascii_lowercase().as_str() {
+                    $($name => Ok(Self::$variant),)*
+                    _ => Err(()),
+                }
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+keyword_enum!(ConsoleFormat, "console format", { "full" => Full, "compact" => Compact, "pretty" => Pretty, "json" => Json });
+keyword_enum!(Ansi, "when to use colours", { "auto" => Auto, "always" => Always, "never" => Never });
+keyword_enum!(Rotation, "file rotation", { "never" => Never, "minutely" => Minutely, "hourly" => Hourly, "daily" => Daily });
+keyword_enum!(FileFormat, "file format", { "text" => Text, "json" => Json });
+keyword_enum!(Protocol, "OTLP protocol", { "grpc" => Grpc, "http/protobuf" => HttpProtobuf });
+keyword_enum!(Compression, "OTLP compression", { "none" => None, "gzip" => Gzip });
+
+const SAMPLER_NAMES: &[&str] = &[
+    "always_on",
+    "always_off",
+    "traceidratio",
+    "parentbased_always_on",
+    "parentbased_always_off",
+    "parentbased_traceidratio",
+];
+const SAMPLER_KINDS: &str = "expected `always_on`, `always_off`, `traceidratio`, `parentbased_always_on`, `parentbased_always_off` or `parentbased_traceidratio`";
+
+impl Sampler {
+    pub(super) fn from_parts(
+        kind: &str,
+        ratio: Option<f64>,
+        kind_key: &str,
+        ratio_key: &str,
+    ) -> Result<Self, InitError> {
+        let ratio = || -> Result<f64, InitError> {
+            let r = ratio.unwrap_or(1.0);
+            check_ratio(r, ratio_key)
+        };
+        Ok(match kind.trim().to_ascii_lowercase().as_str() {
+            "always_on" => Self::AlwaysOn,
+            "always_off" => Self::AlwaysOff,
+            "traceidratio" => Self::TraceIdRatio(ratio()?),
+            "parentbased_always_on" => Self::ParentBasedAlwaysOn,
+            "parentbased_always_off" => Self::ParentBasedAlwaysOff,
+            "parentbased_traceidratio" => Self::ParentBasedTraceIdRatio(ratio()?),
+            _ => {
+                return Err(InitError::invalid(
+                    kind_key,
+                    kind,
+                    allowed_with_hint(SAMPLER_KINDS, SAMPLER_NAMES, kind),
+                ));
+            }
+        })
+    }
+
+    pub(super) fn validate(self, key: &str) -> Result<Self, InitError> {
+        if let Self::TraceIdRatio(r) | Self::ParentBasedTraceIdRatio(r) = self {
+            check_ratio(r, key)?;
+        }
+        Ok(self)
+    }
+}
+
+pub(super) fn check_ratio(ratio: f64, key: &str) -> Result<f64, InitError> {
+    if (0.0..=1.0).contains(&ratio) {
+        Ok(ratio)
+    } else {
+        Err(InitError::invalid(
+            key,
+            ratio,
+            "expected a ratio between 0.0 and 1.0",
+        ))
+    }
+}
+
+/// `allowed`, plus "did you mean" when a name is close to `value`.
+fn allowed_with_hint(allowed: &str, names: &[&str], value: &str) -> String {
+    match semtrace_semconv::suggest::closest(value.trim(), names.iter().copied()) {
+        Some(best) => format!("{allowed}; did you mean `{best}`?"),
+        None => allowed.to_owned(),
+    }
+}
+
+pub(super) fn file_key(key: &str) -> String {
+    format!("`{key}` in config file")
+}
+
+pub(super) fn parse_count(key: &str, value: &str) -> Result<usize, InitError> {
+    match value.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(InitError::invalid(
+            key,
+            value,
+            "expected a whole number of at least 1",
+        )),
+    }
+}
+
+/// A count from the config file (TOML integers are `i64`).
+#[allow(clippy::trivially_copy_pass_by_ref)] // the shape every file parser has
+pub(super) fn file_count(key: &str, value: &i64) -> Result<usize, InitError> {
+    parse_count(key, &value.to_string())
+}
+
+/// A count from a builder call.
+pub(super) fn at_least_one(key: &str, value: usize) -> Result<usize, InitError> {
+    if value == 0 {
+        Err(InitError::invalid(
+            key,
+            0,
+            "expected a whole number of at least 1",
+        ))
+    } else {
+        Ok(value)
+    }
+}
+
+/// Milliseconds from the config file.
+#[allow(clippy::trivially_copy_pass_by_ref, clippy::unnecessary_wraps)] // the shape every file parser has
+pub(super) fn file_millis(_key: &str, value: &u64) -> Result<Duration, InitError> {
+    Ok(Duration::from_millis(*value))
+}
+
+/// A flag from the config file.
+#[allow(clippy::trivially_copy_pass_by_ref, clippy::unnecessary_wraps)] // the shape every file parser has
+pub(super) fn file_flag(_key: &str, value: &bool) -> Result<bool, InitError> {
+    Ok(*value)
+}
+
+/// Text taken as it is.
+#[allow(clippy::unnecessary_wraps)] // the shape every parser has
+pub(super) fn text(_key: &str, value: &str) -> Result<String, InitError> {
+    Ok(value.to_owned())
+}
+
+/// An `EnvFilter` directive string from any source.
+pub(super) fn filter(key: &str, value: &str) -> Result<String, InitError> {
+    check_filter(key, value.to_owned())
+}
+
+pub(super) fn parse_millis(key: &str, value: &str) -> Result<Duration, InitError> {
+    value
+        .parse::<u64>()
+        .map(Duration::from_millis)
+        .map_err(|_| InitError::invalid(key, value, "expected a whole number of milliseconds"))
+}
+
+pub(super) fn parse_bool(key: &str, value: &str) -> Result<bool, InitError> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(InitError::invalid(key, value, "expected `true` or `false`")),
+    }
+}
+
+/// Checks an `EnvFilter` directive string.
+pub(super) fn check_filter(key: &str, value: String) -> Result<String, InitError> {
+    match tracing_subscriber::EnvFilter::builder().parse(&value) {
+        Ok(_) => Ok(value),
+        Err(e) => Err(InitError::invalid(
+            key,
+            &value,
+            format!("expected a filter such as `info` or `warn,my_crate=debug` ({e})"),
+        )),
+    }
+}
+
+/// Checks an endpoint URL: absolute, `http` or `https`, with a host.
+pub(super) fn check_endpoint(key: &str, value: &str) -> Result<(), InitError> {
+    let allowed =
+        "expected an absolute `http://` or `https://` URL such as `http://localhost:4317`";
+    let uri: http::Uri = value
+        .parse()
+        .map_err(|_| InitError::invalid(key, value, allowed))?;
+    let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
+    let host_ok = uri.host().is_some_and(|h| !h.is_empty());
+    if !scheme_ok || !host_ok {
+        return Err(InitError::invalid(key, value, allowed));
+    }
+    if uri.scheme_str() == Some("https") && !cfg!(feature = "tls") {
+        return Err(InitError::FeatureDisabled {
+            what: format!("the `https` endpoint in {key}"),
+            feature: "tls",
+        });
+    }
+    Ok(())
+}
+
+/// `k=v,k2=v2` as used by `OTEL_RESOURCE_ATTRIBUTES` and `OTEL_EXPORTER_OTLP_HEADERS`;
+/// values are percent-decoded. `secret` keeps values out of error messages.
+pub(super) fn parse_pairs(
+    key: &str,
+    value: &str,
+    secret: bool,
+) -> Result<BTreeMap<String, String>, InitError> {
+    let mut out = BTreeMap::new();
+    for entry in value.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let shown = if secret {
+            entry.split('=').next().unwrap_or_default().to_owned() + "=<redacted>"
+        } else {
+            entry.to_owned()
+        };
+        let Some((k, v)) = entry.split_once('=') else {
+            return Err(InitError::invalid(
+                key,
+                shown,
+                "expected `key=value` pairs separated by `,`",
+            ));
+        };
+        let k = k.trim();
+        let Some(v) = percent_decode(v.trim()) else {
+            return Err(InitError::invalid(
+                key,
+                shown,
+                "expected percent-encoded values (`%20`)",
+            ));
+        };
+        if k.is_empty() {
+            return Err(InitError::invalid(
+                key,
+                shown,
+                "expected a non-empty key before `=`",
+            ));
+        }
+        out.insert(k.to_owned(), v);
+    }
+    Ok(out)
+}
+
+fn percent_decode(value: &str) -> Option<String> {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = value.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
