@@ -72,7 +72,8 @@ impl<'a> PanicGuard<'a> {
 impl Drop for PanicGuard<'_> {
     #[inline]
     fn drop(&mut self) {
-        if std::thread::panicking() {
+        // A disabled span has nothing to mark: skip the thread-local read.
+        if !self.span.is_disabled() && std::thread::panicking() {
             super::outcome::record_error(self.span, &"panicked", "panic");
         }
     }
@@ -91,6 +92,7 @@ pub fn call_once<R>(f: impl FnOnce() -> R) -> R {
 /// Recording after the call happens here rather than in the generated body: when the
 /// body diverges (`-> !`, an `impl Trait` body ending in `loop {}`), the code after
 /// the call would be an "unreachable statement" in the user's crate.
+#[inline]
 #[inline]
 pub fn run<R>(span: &Span, f: impl FnOnce() -> R, on_exit: impl FnOnce(&Span, &R)) -> R {
     let out = {
