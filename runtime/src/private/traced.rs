@@ -93,7 +93,6 @@ pub fn call_once<R>(f: impl FnOnce() -> R) -> R {
 /// body diverges (`-> !`, an `impl Trait` body ending in `loop {}`), the code after
 /// the call would be an "unreachable statement" in the user's crate.
 #[inline]
-#[inline]
 pub fn run<R>(span: &Span, f: impl FnOnce() -> R, on_exit: impl FnOnce(&Span, &R)) -> R {
     let out = {
         let _entered = span.enter();
