@@ -264,3 +264,31 @@ fn console_lines_on_both_sides_of_a_propagated_call_share_the_trace_id() {
         trace_id(&server_out.text(), "serving")
     );
 }
+
+#[derive(Debug)]
+struct Panicking;
+
+impl opentelemetry_sdk::trace::SpanExporter for Panicking {
+    async fn export(
+        &self,
+        _batch: Vec<opentelemetry_sdk::trace::SpanData>,
+    ) -> opentelemetry_sdk::error::OTelSdkResult {
+        panic!("a bug in an exporter");
+    }
+}
+
+#[test]
+fn an_exporter_that_panics_loses_its_batch_but_counts_it() {
+    let (dispatch, guard) = semtrace::Telemetry::builder("panicking")
+        .env_lookup(|_| None)
+        .console(false)
+        .span_exporter(Panicking)
+        .build()
+        .unwrap();
+    tracing::dispatcher::with_default(&dispatch, || traces(4));
+    let err = guard.shutdown().expect_err("lost spans are reported");
+    let stats = err.stats();
+    assert_balanced(stats);
+    assert_eq!(stats.dropped_by.export_failed, 12, "{stats:?}");
+    assert!(err.to_string().contains("the exporter panicked"), "{err}");
+}

@@ -12,7 +12,7 @@ use opentelemetry::trace::Status;
 use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId};
 use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
 use tokio::sync::watch;
-use tokio::task::JoinSet;
+use tokio::task::{JoinError, JoinSet};
 
 use super::exporters::Exporter;
 use super::queue::{Pending, Queue};
@@ -155,9 +155,39 @@ struct Done {
     batch: Pending,
 }
 
+/// Exports under way, with each one's span count: an export that panics (a bug in
+/// an exporter) still has its spans counted as failed.
+#[derive(Default)]
+struct InFlight {
+    set: JoinSet<Done>,
+    lens: std::collections::HashMap<tokio::task::Id, usize>,
+}
+
+impl InFlight {
+    fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    /// The next export to finish: its outcome, or the spans of one that panicked.
+    async fn next(&mut self) -> Option<Result<Done, usize>> {
+        let joined = self.set.join_next_with_id().await?;
+        Some(match joined {
+            Ok((id, done)) => {
+                self.lens.remove(&id);
+                Ok(done)
+            }
+            Err(e) => Err(self.lost(&e)),
+        })
+    }
+
+    fn lost(&mut self, e: &JoinError) -> usize {
+        self.lens.remove(&e.id()).unwrap_or(0)
+    }
+}
+
 impl Loop {
     async fn run(self, mut stop: watch::Receiver<Option<Instant>>) {
-        let mut in_flight: JoinSet<Done> = JoinSet::new();
+        let mut in_flight = InFlight::default();
         let mut last_collect = Instant::now();
         // Set while the collector fails: exports go one at a time, with backoff; each
         // batch is kept until it is delivered or has failed for `hold_failed`.
@@ -181,11 +211,10 @@ impl Loop {
             });
             tokio::select! {
                 () = self.queue.ready.notified() => {}
-                Some(done) = in_flight.join_next() => {
-                    if let Ok(done) = done {
-                        self.settle(done, &mut failing, false);
-                    }
-                }
+                Some(done) = in_flight.next() => match done {
+                    Ok(done) => self.settle(done, &mut failing, false),
+                    Err(lost) => self.panicked(lost),
+                },
                 () = tokio::time::sleep(wake) => {
                     let now = Instant::now();
                     if now.duration_since(last_collect) >= self.pacing.scheduled_delay {
@@ -203,13 +232,13 @@ impl Loop {
         self.drain(in_flight, deadline).await;
     }
 
-    fn spawn(&self, in_flight: &mut JoinSet<Done>, pending: Pending) {
+    fn spawn(&self, in_flight: &mut InFlight, pending: Pending) {
         let len = pending.batch.len();
         let exporter = Arc::clone(&self.exporter);
         let scope = self.scope.clone();
         // Converted inside the task, so several batches convert and encode in
         // parallel on the runtime's threads.
-        in_flight.spawn(async move {
+        let task = in_flight.set.spawn(async move {
             let data = to_sdk(&pending.batch, &scope);
             let result = exporter.export(data).await.map_err(|e| e.to_string());
             Done {
@@ -218,6 +247,20 @@ impl Loop {
                 batch: pending,
             }
         });
+        in_flight.lens.insert(task.id(), len);
+    }
+
+    /// Counts the spans of an export that panicked as failed.
+    fn panicked(&self, lost: usize) {
+        let shared = &self.queue.shared;
+        shared.failed_exports.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut last) = shared.last_error.lock() {
+            *last = Some("the exporter panicked".to_owned());
+        }
+        shared
+            .export_failed
+            .fetch_add(lost as u64, Ordering::Relaxed);
+        self.queue.release(lost);
     }
 
     /// Counts an export's outcome; a failed batch goes back to the front of the queue
@@ -255,7 +298,7 @@ impl Loop {
     }
 
     /// Exports what is left until `deadline`, then counts the rest as dropped.
-    async fn drain(&self, mut in_flight: JoinSet<Done>, deadline: Instant) {
+    async fn drain(&self, mut in_flight: InFlight, deadline: Instant) {
         let sending = async {
             let mut failing: Option<Backoff> = None;
             loop {
@@ -263,12 +306,11 @@ impl Loop {
                     let Some(batch) = self.queue.pop() else { break };
                     self.spawn(&mut in_flight, batch);
                 }
-                let Some(done) = in_flight.join_next().await else {
-                    break;
-                };
-                if let Ok(done) = done {
+                match in_flight.next().await {
                     // At shutdown a failure is final: no holding.
-                    self.settle(done, &mut failing, true);
+                    Some(Ok(done)) => self.settle(done, &mut failing, true),
+                    Some(Err(lost)) => self.panicked(lost),
+                    None => break,
                 }
             }
         };
@@ -276,7 +318,7 @@ impl Loop {
             .await
             .is_ok();
         if !in_time {
-            in_flight.abort_all();
+            in_flight.set.abort_all();
         }
         // Whatever is still here was neither exported nor failed: lost at shutdown.
         // Every such span still holds its room in the queue, so the room counts them.
