@@ -20,14 +20,7 @@ use std::time::{Duration, Instant};
 use semtrace::settings::Protocol;
 use semtrace_tests::collector::Collector;
 
-#[derive(Debug)]
-struct Failure;
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("failure")
-    }
-}
+use semtrace_tests::failure::Failure;
 
 /// What a service's task looks like: one span, three attributes, fails 1 in 100.
 #[semtrace::traced_task(task.id = %id, task.type = "load", task.priority = 2)]

@@ -11,14 +11,7 @@ use tracing::field::Empty;
 use tracing::level_filters::LevelFilter;
 use tracing_subscriber::layer::SubscriberExt as _;
 
-#[derive(Debug)]
-struct Failure;
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("failure")
-    }
-}
+use semtrace_tests::failure::Failure;
 
 #[semtrace::traced_task(task.id = %id, task.type = "compute", task.priority = priority)]
 fn generated(id: u64, priority: i64) -> Result<u64, Failure> {

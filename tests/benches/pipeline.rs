@@ -17,16 +17,7 @@ use semtrace_tests::collector::Collector;
 use tracing::level_filters::LevelFilter;
 use tracing_subscriber::layer::SubscriberExt as _;
 
-#[derive(Debug)]
-struct Failure;
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("failure")
-    }
-}
-
-impl std::error::Error for Failure {}
+use semtrace_tests::failure::Failure;
 
 #[inline(never)]
 fn bare(id: u64, priority: i64) -> Result<u64, Failure> {

@@ -6,3 +6,4 @@ pub use collector::Collector;
 pub mod buffer;
 pub mod capture;
 pub mod exporter;
+pub mod failure;

@@ -170,14 +170,8 @@ fn code_thread_and_timing_attributes_are_opt_in() {
     });
     guard.shutdown().unwrap();
     let span = exporter.spans().remove(0);
-    let mut keys: Vec<_> = span
-        .attributes
-        .iter()
-        .map(|kv| kv.key.to_string())
-        .collect();
-    keys.sort();
     assert_eq!(
-        keys,
+        semtrace_tests::capture::keys(&span),
         [
             "busy_ns",
             "code.file.path",
