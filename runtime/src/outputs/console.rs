@@ -1,0 +1,23 @@
+//! Console output (stderr, or a writer a test gives).
+
+use std::io::IsTerminal as _;
+
+use tracing_subscriber::fmt::writer::BoxMakeWriter;
+
+use super::fmt_layer;
+use crate::config::{Ansi, ConsoleSettings};
+use crate::init::BoxedLayer;
+
+/// Console output; `writer` replaces stderr (and then colours are only on when asked).
+pub(crate) fn console_layer(
+    settings: &ConsoleSettings,
+    writer: Option<BoxMakeWriter>,
+) -> BoxedLayer {
+    let ansi = match settings.ansi {
+        Ansi::Always => true,
+        Ansi::Never => false,
+        Ansi::Auto => writer.is_none() && std::io::stderr().is_terminal(),
+    };
+    let writer = writer.unwrap_or_else(|| BoxMakeWriter::new(std::io::stderr));
+    fmt_layer(settings.format, ansi, writer, &settings.level)
+}

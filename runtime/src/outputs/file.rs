@@ -1,0 +1,39 @@
+//! Rolling log files.
+
+use super::fmt_layer;
+use crate::config::{ConsoleFormat, FileFormat, FileSettings, Rotation};
+use crate::init::BoxedLayer;
+
+/// Rolling file output through a non-blocking writer whose guard flushes it.
+pub(crate) fn file_layer(
+    settings: &FileSettings,
+) -> Result<(BoxedLayer, tracing_appender::non_blocking::WorkerGuard), crate::InitError> {
+    use tracing_appender::rolling;
+    let rotation = match settings.rotation {
+        Rotation::Never => rolling::Rotation::NEVER,
+        Rotation::Minutely => rolling::Rotation::MINUTELY,
+        Rotation::Hourly => rolling::Rotation::HOURLY,
+        Rotation::Daily => rolling::Rotation::DAILY,
+    };
+    let mut builder = rolling::RollingFileAppender::builder()
+        .rotation(rotation)
+        .filename_prefix(settings.prefix.clone())
+        .filename_suffix("log");
+    if let Some(n) = settings.max_files {
+        builder = builder.max_log_files(n);
+    }
+    let appender = builder
+        .build(&settings.dir)
+        .map_err(|e| crate::InitError::FileOutput {
+            path: settings.dir.clone(),
+            message: e.to_string(),
+        })?;
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .thread_name("semtrace-file")
+        .finish(appender);
+    let format = match settings.format {
+        FileFormat::Text => ConsoleFormat::Full,
+        FileFormat::Json => ConsoleFormat::Json,
+    };
+    Ok((fmt_layer(format, false, writer, &settings.level), guard))
+}
