@@ -286,3 +286,35 @@ fn an_exporter_that_panics_loses_its_batch_but_counts_it() {
     assert_eq!(stats.dropped_by.export_failed, 12, "{stats:?}");
     assert!(err.to_string().contains("the exporter panicked"), "{err}");
 }
+
+#[test]
+fn a_parent_set_after_the_span_started_brings_its_trace_state() {
+    let exporter = TestExporter::default();
+    let (dispatch, guard) = builder(&exporter).build().unwrap();
+    let mut headers = http::HeaderMap::new();
+    headers.insert(
+        "traceparent",
+        "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+            .parse()
+            .unwrap(),
+    );
+    headers.insert("tracestate", "vendor=abc".parse().unwrap());
+    tracing::dispatcher::with_default(&dispatch, || {
+        let span = tracing::info_span!("job");
+        semtrace::propagation::set_parent(&span, &headers);
+        span.in_scope(|| tracing::info_span!("step").in_scope(|| {}));
+    });
+    guard.shutdown().unwrap();
+    for span in exporter.spans() {
+        assert_eq!(
+            span.span_context.trace_id().to_string(),
+            "0af7651916cd43dd8448eb211c80319c"
+        );
+        assert_eq!(
+            span.span_context.trace_state().header(),
+            "vendor=abc",
+            "{}",
+            span.name
+        );
+    }
+}

@@ -195,8 +195,17 @@ pub(crate) fn set_remote_parent(span: &tracing::Span, remote: layer::RemoteConte
         record.ids.trace = remote.ids.trace;
         record.parent = remote.ids.span;
         record.parent_remote = true;
+        let trace_state = remote.state.trace_state.clone();
         record.remote = Some(Box::new(remote.state));
+        let keep_state = |record: &mut record::SpanRecord| {
+            if let Some(data) = record.data.as_mut()
+                && !trace_state.header().is_empty()
+            {
+                data.extra().trace_state = Some(trace_state.clone());
+            }
+        };
         if sampled == record.sampled {
+            keep_state(record);
             return;
         }
         record.sampled = sampled;
@@ -218,5 +227,6 @@ pub(crate) fn set_remote_parent(span: &tracing::Span, remote: layer::RemoteConte
                 _ => {}
             }
         });
+        keep_state(record);
     });
 }
