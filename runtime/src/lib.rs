@@ -50,6 +50,7 @@
 //! | `otlp-grpc` | yes | OTLP over gRPC (tonic) |
 //! | `otlp-http` | yes | OTLP over HTTP/protobuf (reqwest) |
 //! | `tls` | no | `https` endpoints (rustls) |
+//! | `testing` | no | [`testing`]: capture spans in unit tests and assert on them |
 //! | `otel` | — | kept for compatibility; the pipeline and [`propagation`] are always built |
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 #![forbid(unsafe_code)]
@@ -71,6 +72,8 @@ mod init;
 mod outputs;
 pub mod propagation;
 mod resource;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod traces;
 
 /// The settings types, under their earlier path; [`config`] is their home now.
