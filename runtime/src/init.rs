@@ -10,7 +10,7 @@ use tracing_subscriber::layer::SubscriberExt as _;
 
 use crate::config::{
     self, Ansi, Compression, Config, ConsoleFormat, FileFormat, Overrides, Protocol, Rotation,
-    Sampler, Settings,
+    Sampler, Settings, TracesExporter,
 };
 use crate::error::InitError;
 use crate::guard::Guard;
@@ -182,8 +182,18 @@ impl TelemetryBuilder {
         thread_attributes(thread_attributes: bool);
         /// Adds `busy_ns` and `idle_ns` to every span (default off).
         timing_attributes(timing_attributes: bool);
+        /// Writes the `console` exporter's OTLP JSON lines to this file instead of stdout.
+        console_exporter_path(console_exporter_path: impl Into<PathBuf>) => Into::into;
         /// Bound on flushing at shutdown (default 5 s).
         shutdown_timeout(shutdown_timeout: Duration);
+    }
+
+    /// Where spans are exported, like `OTEL_TRACES_EXPORTER`: OTLP, OTLP JSON lines
+    /// on the console, Zipkin, several of them, or (`TracesExporter::None` alone)
+    /// nothing.
+    pub fn traces_exporters(mut self, exporters: impl IntoIterator<Item = TracesExporter>) -> Self {
+        self.overrides.traces_exporters = Some(exporters.into_iter().collect());
+        self
     }
 
     /// Adds a resource attribute.

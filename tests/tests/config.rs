@@ -167,6 +167,46 @@ fn the_traces_section_sets_the_pipeline() {
 }
 
 #[test]
+fn span_exporters_follow_otel_traces_exporter() {
+    use semtrace::settings::TracesExporter as E;
+    // An endpoint alone means OTLP.
+    let s = resolve("[otlp]\nendpoint = \"http://h:4317\"", &[]);
+    assert_eq!(s.traces.exporters, [E::Otlp]);
+    // Chosen: OTLP without an endpoint gets the specification's default.
+    let s = resolve("", &[("OTEL_TRACES_EXPORTER", "otlp,console")]);
+    assert_eq!(s.traces.exporters, [E::Otlp, E::Console]);
+    assert_eq!(s.otlp.unwrap().endpoint, "http://localhost:4318/v1/traces");
+    // `none` turns OTLP off even with an endpoint.
+    let s = resolve(
+        "[otlp]\nendpoint = \"http://h:4317\"",
+        &[("OTEL_TRACES_EXPORTER", "none")],
+    );
+    assert!(s.traces.exporters.is_empty() && s.otlp.is_none());
+    // Console only, from the file, with its path.
+    let s = resolve(
+        "[exporters]\ntraces = [\"console\"]\nconsole = { path = \"spans.jsonl\" }",
+        &[],
+    );
+    assert_eq!(s.traces.exporters, [E::Console]);
+    assert!(s.otlp.is_none());
+    assert_eq!(
+        s.traces.console_exporter_path.as_deref(),
+        Some(std::path::Path::new("spans.jsonl"))
+    );
+    let b = builder("", &[("OTEL_TRACES_EXPORTER", "otlp,jaegr")]);
+    assert!(
+        resolve_err(&b).starts_with("invalid value `jaegr` for `OTEL_TRACES_EXPORTER`"),
+        "{}",
+        resolve_err(&b)
+    );
+    let b = builder("", &[("OTEL_TRACES_EXPORTER", "none,otlp")]);
+    assert_eq!(
+        resolve_err(&b),
+        "invalid value `none,otlp` for `OTEL_TRACES_EXPORTER`: `none` stands alone: it turns every span exporter off"
+    );
+}
+
+#[test]
 fn max_files_zero() {
     let b = builder("[file]\npath = \"logs\"\nmax_files = 0", &[]);
     assert_eq!(

@@ -37,6 +37,9 @@ pub struct Config {
     /// `[traces]`: the span pipeline.
     #[serde(default)]
     pub traces: TracesConfig,
+    /// `[exporters]`: where spans go.
+    #[serde(default)]
+    pub exporters: ExportersConfig,
     /// Bound on flushing everything when the guard is dropped, in milliseconds.
     pub shutdown_timeout_ms: Option<u64>,
 }
@@ -136,6 +139,27 @@ pub struct TracesConfig {
     pub timing_attributes: Option<bool>,
 }
 
+/// `[exporters]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ExportersConfig {
+    /// `["otlp"]`, `["console"]`, `["zipkin"]`, `["none"]`, or several.
+    pub traces: Option<Vec<String>>,
+    /// `[exporters.console]`.
+    #[serde(default)]
+    pub console: ConsoleExporterConfig,
+}
+
+/// `[exporters.console]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ConsoleExporterConfig {
+    /// File the OTLP JSON lines are appended to (stdout when unset).
+    pub path: Option<String>,
+}
+
 /// `otlp.sampler`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -210,9 +234,12 @@ const SCHEMA: &[(&str, &[&str])] = &[
             "file",
             "otlp",
             "traces",
+            "exporters",
             "shutdown_timeout_ms",
         ],
     ),
+    ("exporters", &["traces", "console"]),
+    ("exporters.console", &["path"]),
     (
         "traces",
         &[
@@ -322,6 +349,7 @@ impl Config {
             ("otlp.protocol", &mut self.otlp.protocol),
             ("otlp.compression", &mut self.otlp.compression),
             ("otlp.level", &mut self.otlp.level),
+            ("exporters.console.path", &mut self.exporters.console.path),
         ] {
             if let Some(v) = value {
                 *v = expand(v, key, env)?;
@@ -477,6 +505,9 @@ mod tests {
             code_attributes = true
             thread_attributes = true
             timing_attributes = true
+            [exporters]
+            traces = ["otlp", "console"]
+            console = { path = "spans.jsonl" }
         "#;
         Config::parse(text, "test", &no_env).unwrap();
     }

@@ -60,7 +60,9 @@
 //! | log files | off; a directory turns them on | `file_dir` | `file.path`, `file.enabled` | — |
 //! | file prefix, rotation, kept files | service name, `daily`, all | `file_prefix`, `file_rotation`, `file_max_files` | `file.prefix`, `file.rotation`, `file.max_files` | — |
 //! | file filter, format | `info`, `text` | `file_level`, `file_format` | `file.level`, `file.format` | — |
-//! | OTLP export | off; an endpoint turns it on | `otlp`, `otlp_endpoint` | `otlp.enabled`, `otlp.endpoint` | `OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT`, `OTEL_SDK_DISABLED` |
+//! | span exporters | `otlp` when an endpoint is set, else none | `traces_exporters` | `exporters.traces` (a list) | `OTEL_TRACES_EXPORTER` (`otlp`, `console`, `zipkin`, `none`, or a comma-separated list) |
+//! | the `console` exporter's file | stdout | `console_exporter_path` | `exporters.console.path` | — |
+//! | OTLP export | off; an endpoint (or `otlp` in the exporters) turns it on | `otlp`, `otlp_endpoint` | `otlp.enabled`, `otlp.endpoint` | `OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT`, `OTEL_SDK_DISABLED` |
 //! | protocol | `http/protobuf` (`grpc` when only `otlp-grpc` is built) | `otlp_protocol` | `otlp.protocol` | `OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL` |
 //! | headers | none | `otlp_header` | `otlp.headers` | `OTEL_EXPORTER_OTLP_[TRACES_]HEADERS` |
 //! | export timeout (retries included) | 10 s | `otlp_timeout` | `otlp.timeout_ms` | `OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT`, `OTEL_BSP_EXPORT_TIMEOUT` |
@@ -121,12 +123,14 @@ mod values;
 
 pub(crate) use file::EnvLookup;
 pub use file::{
-    BatchConfig, Config, ConsoleConfig, FileConfig, Headers, OtlpConfig, SamplerConfig,
-    ServiceConfig, TracesConfig,
+    BatchConfig, Config, ConsoleConfig, ConsoleExporterConfig, ExportersConfig, FileConfig,
+    Headers, OtlpConfig, SamplerConfig, ServiceConfig, TracesConfig,
 };
 pub(crate) use overrides::Overrides;
 pub(crate) use resolve::resolve;
-pub use values::{Ansi, Compression, ConsoleFormat, FileFormat, Protocol, Rotation, Sampler};
+pub use values::{
+    Ansi, Compression, ConsoleFormat, FileFormat, Protocol, Rotation, Sampler, TracesExporter,
+};
 
 /// Everything semtrace will set up, after precedence was applied. Obtain it with
 /// [`TelemetryBuilder::resolve`](crate::TelemetryBuilder::resolve).
@@ -226,4 +230,8 @@ pub struct TracesSettings {
     pub thread_attributes: bool,
     /// Adds `busy_ns` and `idle_ns` (time inside and outside the span) to every span.
     pub timing_attributes: bool,
+    /// Where spans go; empty when nothing is exported.
+    pub exporters: Vec<TracesExporter>,
+    /// The `console` exporter's file (stdout when `None`).
+    pub console_exporter_path: Option<PathBuf>,
 }

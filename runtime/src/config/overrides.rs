@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{Ansi, Compression, ConsoleFormat, FileFormat, Protocol, Rotation, Sampler};
+use super::{
+    Ansi, Compression, ConsoleFormat, FileFormat, Protocol, Rotation, Sampler, TracesExporter,
+};
 
 /// Values set by explicit builder calls.
 #[derive(Debug, Clone, Default)]
@@ -41,5 +43,7 @@ pub(crate) struct Overrides {
     pub(crate) code_attributes: Option<bool>,
     pub(crate) thread_attributes: Option<bool>,
     pub(crate) timing_attributes: Option<bool>,
+    pub(crate) traces_exporters: Option<Vec<TracesExporter>>,
+    pub(crate) console_exporter_path: Option<PathBuf>,
     pub(crate) shutdown_timeout: Option<Duration>,
 }

@@ -9,9 +9,10 @@ use super::env::Env;
 use super::file::{Config, EnvLookup, Headers};
 use super::overrides::Overrides;
 use super::values::{
-    Ansi, Compression, ConsoleFormat, FileFormat, Protocol, Rotation, Sampler, at_least_one,
-    check_endpoint, check_filter, file_count, file_flag, file_key, file_millis, filter, parse_bool,
-    parse_count, parse_millis, parse_pairs, text,
+    Ansi, Compression, ConsoleFormat, FileFormat, Protocol, Rotation, Sampler, TracesExporter,
+    at_least_one, check_endpoint, check_exporters, check_filter, exporter_list, file_count,
+    file_flag, file_key, file_millis, filter, parse_bool, parse_count, parse_millis, parse_pairs,
+    text,
 };
 use super::{ConsoleSettings, FileSettings, OtlpSettings, Settings, TracesSettings};
 use crate::error::InitError;
@@ -156,8 +157,36 @@ pub(crate) fn resolve(
 
     let console = resolve_console(o, &env, config)?;
     let file = resolve_file(o, &env, config, &service_name)?;
-    let otlp = resolve_otlp(o, &env, config)?;
-    let traces = resolve_traces(o, &env, config)?;
+    let chosen = pick(
+        &env,
+        "traces_exporters",
+        o.traces_exporters.clone(),
+        check_exporters,
+    )
+    .env("OTEL_TRACES_EXPORTER", exporter_list)
+    .file(
+        "exporters.traces",
+        config.exporters.traces.as_deref(),
+        |key, list: &[String]| exporter_list(key, &list.join(",")),
+    )
+    .found()?;
+    let otlp = resolve_otlp(o, &env, config, chosen.as_deref())?;
+    // Unless chosen, OTLP is the exporter when an endpoint is set.
+    let exporters = chosen.unwrap_or_else(|| otlp.iter().map(|_| TracesExporter::Otlp).collect());
+    let mut traces = resolve_traces(o, &env, config)?;
+    traces.exporters = exporters;
+    traces.console_exporter_path = pick(
+        &env,
+        "console_exporter_path",
+        o.console_exporter_path.clone(),
+        as_is,
+    )
+    .file(
+        "exporters.console.path",
+        config.exporters.console.path.as_deref(),
+        |_, p: &str| Ok(PathBuf::from(p)),
+    )
+    .found()?;
     let shutdown_timeout = pick(&env, "shutdown_timeout", o.shutdown_timeout, as_is)
         .file(
             "shutdown_timeout_ms",
@@ -304,11 +333,18 @@ fn resolve_file(
 /// HTTP (a base URL) or not (a traces URL, used as is).
 type Endpoint = (String, String, bool);
 
+/// OTLP settings when OTLP is among the exporters: chosen explicitly (then without
+/// an endpoint the specification's default applies), or implied by an endpoint.
 fn resolve_otlp(
     o: &Overrides,
     env: &Env<'_>,
     config: &Config,
+    chosen: Option<&[TracesExporter]>,
 ) -> Result<Option<OtlpSettings>, InitError> {
+    let explicit = chosen.is_some_and(|list| list.contains(&TracesExporter::Otlp));
+    if chosen.is_some() && !explicit {
+        return Ok(None);
+    }
     let c = &config.otlp;
     // The specification's kill switch wins over every source.
     if let Some((key, v)) = env.get("OTEL_SDK_DISABLED")
@@ -336,10 +372,19 @@ fn resolve_otlp(
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", base)
         .file("otlp.endpoint", c.endpoint.as_deref(), base)
         .found()?;
-    let Some((endpoint_key, endpoint, is_base)) = endpoint else {
-        return Ok(None);
+    let endpoint = match endpoint {
+        Some(endpoint) => endpoint,
+        None if explicit => (
+            "`OTEL_TRACES_EXPORTER`".to_owned(),
+            String::new(), // the default for the protocol, below
+            true,
+        ),
+        None => return Ok(None),
     };
-    check_endpoint(&endpoint_key, &endpoint)?;
+    let (endpoint_key, endpoint, is_base) = endpoint;
+    if !endpoint.is_empty() {
+        check_endpoint(&endpoint_key, &endpoint)?;
+    }
 
     let protocol = pick(env, "otlp_protocol", o.otlp_protocol, as_is)
         .env(
@@ -359,24 +404,8 @@ fn resolve_otlp(
                 Protocol::Grpc
             }
         })?;
-    let needs = match protocol {
-        Protocol::Grpc if !cfg!(feature = "otlp-grpc") => Some("otlp-grpc"),
-        Protocol::HttpProtobuf if !cfg!(feature = "otlp-http") => Some("otlp-http"),
-        _ => None,
-    };
-    if let Some(feature) = needs {
-        return Err(InitError::FeatureDisabled {
-            what: format!("OTLP protocol `{protocol}`"),
-            feature,
-        });
-    }
-    let endpoint =
-        if protocol == Protocol::HttpProtobuf && is_base && !endpoint.ends_with("/v1/traces") {
-            format!("{}/v1/traces", endpoint.trim_end_matches('/'))
-        } else {
-            endpoint
-        };
-
+    check_built(protocol)?;
+    let endpoint = full_endpoint(endpoint, protocol, is_base);
     let headers = resolve_headers(o, env, config)?;
 
     let timeout = pick(env, "otlp_timeout", o.otlp_timeout, as_is)
@@ -507,7 +536,45 @@ fn resolve_traces(
             "traces.timing_attributes",
             traces.timing_attributes,
         )?,
+        // Set by the caller, which also resolves the OTLP exporter.
+        exporters: Vec::new(),
+        console_exporter_path: None,
     })
+}
+
+/// The URL spans are sent to: the specification's default when OTLP was chosen
+/// without one, and `/v1/traces` appended to an HTTP base URL.
+fn full_endpoint(endpoint: String, protocol: Protocol, is_base: bool) -> String {
+    let endpoint = if endpoint.is_empty() {
+        // The specification's defaults.
+        match protocol {
+            Protocol::Grpc => "http://localhost:4317".to_owned(),
+            _ => "http://localhost:4318".to_owned(),
+        }
+    } else {
+        endpoint
+    };
+    if protocol == Protocol::HttpProtobuf && is_base && !endpoint.ends_with("/v1/traces") {
+        format!("{}/v1/traces", endpoint.trim_end_matches('/'))
+    } else {
+        endpoint
+    }
+}
+
+/// A protocol this build of semtrace can speak.
+fn check_built(protocol: Protocol) -> Result<(), InitError> {
+    let needs = match protocol {
+        Protocol::Grpc if !cfg!(feature = "otlp-grpc") => Some("otlp-grpc"),
+        Protocol::HttpProtobuf if !cfg!(feature = "otlp-http") => Some("otlp-http"),
+        _ => None,
+    };
+    match needs {
+        Some(feature) => Err(InitError::FeatureDisabled {
+            what: format!("OTLP protocol `{protocol}`"),
+            feature,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Headers merge per name: file < generic variable < traces variable < builder.

@@ -79,6 +79,20 @@ pub enum Compression {
     Gzip,
 }
 
+/// Where spans are exported (`OTEL_TRACES_EXPORTER`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TracesExporter {
+    /// OTLP to a collector (`otlp`).
+    Otlp,
+    /// OTLP JSON lines on stdout or in a file (`console`); feature `json`.
+    Console,
+    /// Zipkin v2 JSON (`zipkin`).
+    Zipkin,
+    /// Nothing (`none`); spans still get ids for logs and propagation.
+    None,
+}
+
 /// Which traces are recorded and exported.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
@@ -141,6 +155,48 @@ keyword_enum!(Rotation, "file rotation", { "never" => Never, "minutely" => Minut
 keyword_enum!(FileFormat, "file format", { "text" => Text, "json" => Json });
 keyword_enum!(Protocol, "OTLP protocol", { "grpc" => Grpc, "http/protobuf" => HttpProtobuf });
 keyword_enum!(Compression, "OTLP compression", { "none" => None, "gzip" => Gzip });
+keyword_enum!(TracesExporter, "span exporter", { "otlp" => Otlp, "console" => Console, "zipkin" => Zipkin, "none" => None });
+
+/// A comma-separated list of span exporters, as `OTEL_TRACES_EXPORTER` takes it.
+pub(super) fn exporter_list(key: &str, value: &str) -> Result<Vec<TracesExporter>, InitError> {
+    let list = value
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| TracesExporter::parse_setting(key, v))
+        .collect::<Result<Vec<_>, _>>()?;
+    check_exporters(key, list)
+}
+
+/// A list of exporters: not empty, `none` alone, no repeats.
+pub(super) fn check_exporters(
+    key: &str,
+    mut list: Vec<TracesExporter>,
+) -> Result<Vec<TracesExporter>, InitError> {
+    let shown = || {
+        list.iter()
+            .map(|e| e.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    if list.is_empty() {
+        return Err(InitError::invalid(
+            key,
+            "",
+            "expected `otlp`, `console`, `zipkin` or `none`, or a comma-separated list of them",
+        ));
+    }
+    if list.len() > 1 && list.contains(&TracesExporter::None) {
+        return Err(InitError::invalid(
+            key,
+            shown(),
+            "`none` stands alone: it turns every span exporter off",
+        ));
+    }
+    list.dedup();
+    list.retain(|e| *e != TracesExporter::None);
+    Ok(list)
+}
 
 const SAMPLER_NAMES: &[&str] = &[
     "always_on",

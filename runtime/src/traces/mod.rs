@@ -65,7 +65,7 @@ pub(crate) fn build(
         export: false,
         extras,
     };
-    if injected.is_none() && settings.otlp.is_none() {
+    if injected.is_none() && t.exporters.is_empty() {
         return Ok(Pipeline {
             layer,
             queue,
@@ -85,10 +85,15 @@ pub(crate) fn build(
     let exporter = {
         // tonic spawns its connection task on the runtime current while it is built.
         let _entered = runtime.enter();
-        match (injected, &settings.otlp) {
-            (Some(factory), _) => factory(&resource),
-            (None, Some(otlp)) => exporters::otlp::build(otlp, &resource)?,
-            (None, None) => unreachable!("checked above"),
+        if let Some(factory) = injected {
+            factory(&resource)
+        } else {
+            let built = t
+                .exporters
+                .iter()
+                .map(|kind| exporter(*kind, settings, &resource))
+                .collect::<Result<Vec<_>, _>>()?;
+            exporters::fan_out(built).expect("at least one exporter, checked above")
         }
     };
     let scope = InstrumentationScope::builder("semtrace")
@@ -111,6 +116,43 @@ pub(crate) fn build(
         queue,
         worker: Some(worker),
     })
+}
+
+/// Builds one of the configured exporters.
+fn exporter(
+    kind: crate::config::TracesExporter,
+    settings: &Settings,
+    resource: &opentelemetry_sdk::Resource,
+) -> Result<Arc<dyn exporters::Exporter>, InitError> {
+    use crate::config::TracesExporter as E;
+    match kind {
+        E::Otlp => {
+            let otlp = settings
+                .otlp
+                .as_ref()
+                .expect("resolution sets OTLP settings when `otlp` is chosen");
+            exporters::otlp::build(otlp, resource)
+        }
+        #[cfg(feature = "json")]
+        E::Console => {
+            exporters::console::build(settings.traces.console_exporter_path.as_deref(), resource)
+        }
+        #[cfg(not(feature = "json"))]
+        E::Console => Err(InitError::FeatureDisabled {
+            what: "the `console` span exporter".into(),
+            feature: "json",
+        }),
+        E::Zipkin => Err(InitError::FeatureDisabled {
+            what: "the `zipkin` span exporter".into(),
+            feature: "zipkin",
+        }),
+        // Resolution removes `none`: it means an empty list.
+        E::None => Err(InitError::invalid(
+            "`OTEL_TRACES_EXPORTER`",
+            "none",
+            "`none` stands alone",
+        )),
+    }
 }
 
 /// Looks up the pipeline's record of `span` in the subscriber it was created with

@@ -10,8 +10,54 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
+#[cfg(feature = "json")]
+pub(crate) mod console;
 #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 pub(crate) mod otlp;
+
+/// Sends each batch to several exporters in turn; fails when one of them does (a
+/// retry then sends again to all of them).
+struct Fanout(Vec<Arc<dyn Exporter>>);
+
+impl Exporter for Fanout {
+    fn export(&self, batch: Vec<SpanData>) -> ExportFuture {
+        let exports: Vec<ExportFuture> = self.0.iter().map(|e| e.export(batch.clone())).collect();
+        Box::pin(async move {
+            let mut failed = Vec::new();
+            for export in exports {
+                if let Err(e) = export.await {
+                    failed.push(e.to_string());
+                }
+            }
+            if failed.is_empty() {
+                Ok(())
+            } else {
+                Err(opentelemetry_sdk::error::OTelSdkError::InternalFailure(
+                    failed.join("; "),
+                ))
+            }
+        })
+    }
+
+    fn shutdown(&self, timeout: Duration) -> OTelSdkResult {
+        let mut result = Ok(());
+        for exporter in &self.0 {
+            if let Err(e) = exporter.shutdown(timeout) {
+                result = Err(e);
+            }
+        }
+        result
+    }
+}
+
+/// One exporter for a list of them.
+pub(crate) fn fan_out(mut exporters: Vec<Arc<dyn Exporter>>) -> Option<Arc<dyn Exporter>> {
+    match exporters.len() {
+        0 => None,
+        1 => exporters.pop(),
+        _ => Some(Arc::new(Fanout(exporters))),
+    }
+}
 
 /// Without an OTLP feature, resolution already refuses an endpoint; this is the
 /// same refusal for any path that gets here.
