@@ -31,6 +31,7 @@ use opentelemetry::trace::{SpanContext, SpanId, TraceId};
 pub use opentelemetry::trace::{SpanKind, Status};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+pub use semtrace_semconv::live::{Finding, FindingKind};
 
 /// Keeps what it is given.
 #[derive(Debug, Clone, Default)]
@@ -261,6 +262,68 @@ impl fmt::Display for Spans {
         }
         Ok(())
     }
+}
+
+/// Checks every attribute of `spans` against the registry the macros use: the
+/// OpenTelemetry conventions, semtrace's own, and — when the test runs under cargo —
+/// the testing crate's `semconv/` folder. Returns the findings, named as Weaver's
+/// live-check names them (`missing_attribute`, `type_mismatch`, `deprecated`,
+/// `undefined_enum_variant`).
+///
+/// ```
+/// let (_, spans) = semtrace::testing::capture(|| {
+///     tracing::info_span!("GET /", "http.request.method" = 1_i64).in_scope(|| {});
+/// });
+/// let findings = semtrace::testing::live_check(&spans);
+/// assert_eq!(findings[0].kind, semtrace::testing::FindingKind::TypeMismatch);
+/// ```
+///
+/// # Panics
+/// When the crate's `semconv/` folder holds a broken registry file.
+pub fn live_check(spans: &Spans) -> Vec<Finding> {
+    live_check_with(spans, crate_registry())
+}
+
+/// [`live_check`] against a registry of your choosing.
+pub fn live_check_with(spans: &Spans, registry: &semtrace_semconv::Registry) -> Vec<Finding> {
+    use semtrace_semconv::live::{Observed, check_attribute};
+    let mut findings = Vec::new();
+    for span in spans {
+        for (key, value) in span.attrs() {
+            let observed = match value {
+                Value::String(s) => Observed::Str(s.as_str()),
+                Value::I64(i) => Observed::Int(*i),
+                Value::F64(f) => Observed::Double(*f),
+                Value::Bool(b) => Observed::Bool(*b),
+                Value::Array(opentelemetry::Array::String(_)) => Observed::StrArray,
+                Value::Array(opentelemetry::Array::I64(_)) => Observed::IntArray,
+                Value::Array(opentelemetry::Array::F64(_)) => Observed::DoubleArray,
+                Value::Array(opentelemetry::Array::Bool(_)) => Observed::BoolArray,
+                _ => Observed::Other,
+            };
+            check_attribute(registry, span.name(), key, observed, &mut findings);
+        }
+    }
+    findings
+}
+
+/// The built-in registry plus the `semconv/` folder of the crate under test, loaded
+/// once.
+fn crate_registry() -> &'static semtrace_semconv::Registry {
+    static REGISTRY: std::sync::OnceLock<semtrace_semconv::Registry> = std::sync::OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        let builtin = semtrace_semconv::Registry::builtin();
+        let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(|d| std::path::PathBuf::from(d).join("semconv"))
+            .filter(|d| d.is_dir())
+        else {
+            return builtin;
+        };
+        match semtrace_semconv::load::load_dir(&dir) {
+            Ok(loaded) => builtin.with_table(Vec::leak(loaded.attributes)),
+            Err(e) => panic!("semtrace::testing: {e}"),
+        }
+    })
 }
 
 impl<'a> IntoIterator for &'a Spans {

@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 pub mod generated;
+pub mod live;
 pub mod load;
 mod model;
 mod registry;

@@ -110,3 +110,49 @@ async fn capture_async_follows_the_future_across_awaits() {
         assert_eq!(spans.children(step).count(), 1);
     }
 }
+
+#[test]
+fn live_check_names_one_finding_per_mistake() {
+    use semtrace::testing::{FindingKind, live_check};
+    let ((), spans) = capture(|| {
+        tracing::info_span!(
+            "mistakes",
+            "db.sytem" = "postgresql",
+            "http.response.status_code" = "200",
+            "http.method" = "GET",
+            "db.system.name" = "postgress",
+        )
+        .in_scope(|| {});
+    });
+    let findings = live_check(&spans);
+    let kinds: Vec<_> = findings
+        .iter()
+        .map(|f| (f.kind, f.attribute.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (FindingKind::MissingAttribute, "db.sytem"),
+            (FindingKind::TypeMismatch, "http.response.status_code"),
+            (FindingKind::Deprecated, "http.method"),
+            (FindingKind::UndefinedEnumVariant, "db.system.name"),
+        ]
+    );
+    let first = findings[0].to_string();
+    assert!(
+        first.starts_with("missing_attribute attribute=db.sytem span=\"mistakes\""),
+        "{first}"
+    );
+    assert!(
+        findings[2]
+            .message
+            .contains("use `http.request.method` instead")
+    );
+}
+
+#[test]
+fn live_check_finds_nothing_in_spans_the_macros_made() {
+    let (_, spans) = capture(|| import(0));
+    assert_eq!(spans.len(), 2);
+    assert_eq!(semtrace::testing::live_check(&spans), []);
+}
