@@ -14,8 +14,9 @@
 //!                     └── UPDATE tasks                  (sqlite, client)
 //! ```
 //!
-//! It runs for well under a second and exits. Spans go to the console; set
-//! `OTEL_EXPORTER_OTLP_ENDPOINT` to export them over OTLP as well.
+//! It runs for well under a second and exits. Each trace is printed on the console
+//! as a tree when it ends (the worker's and the coordinator's parts of one task show
+//! the same trace id); set `OTEL_EXPORTER_OTLP_ENDPOINT` to export over OTLP as well.
 
 use std::sync::{Arc, Mutex};
 
@@ -50,9 +51,12 @@ enum TaskError {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // Console by default; OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set.
-    // Dropping the guard at the end of main flushes every span.
-    let _telemetry = semtrace::init()?;
+    // Each trace as a tree on the console; OTLP export as well when
+    // OTEL_EXPORTER_OTLP_ENDPOINT is set. Dropping the guard at the end of main
+    // flushes every span.
+    let _telemetry = semtrace::TelemetryBuilder::default()
+        .console_format(semtrace::settings::ConsoleFormat::Tree)
+        .init()?;
     tokio::runtime::Runtime::new()?.block_on(run())
 }
 

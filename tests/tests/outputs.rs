@@ -259,3 +259,79 @@ fn json_file_format() {
     }
     assert_eq!(text.lines().count(), 3, "{text}");
 }
+
+#[test]
+fn tree_format_prints_each_trace_whole_with_status_fields_and_events() {
+    let (builder, out) = console(ConsoleFormat::Tree);
+    let (dispatch, guard) = builder.build().unwrap();
+    #[semtrace::traced_db(system = "sqlite", operation = "SELECT", collection = "tasks")]
+    fn load(id: i64) -> Result<i64, String> {
+        tracing::info!("query sent");
+        if id < 0 {
+            Err(format!("no task {id}"))
+        } else {
+            Ok(id)
+        }
+    }
+    let work = |n: i64| {
+        tracing::info_span!("handle", task.id = n).in_scope(|| {
+            tracing::info!(attempt = 1, "loading");
+            let _ = load(n);
+            tracing::warn!("done");
+        });
+    };
+    // Two traces on two threads at once: each tree must come out whole.
+    std::thread::scope(|s| {
+        for n in [-1_i64, 2] {
+            let dispatch = dispatch.clone();
+            s.spawn(move || tracing::dispatcher::with_default(&dispatch, || work(n)));
+        }
+    });
+    tracing::dispatcher::with_default(&dispatch, || tracing::info!("outside"));
+    drop(guard);
+    let text = out.text();
+    assert!(
+        !text.contains('\x1b'),
+        "no colours when not a terminal:\n{text}"
+    );
+    let trees: Vec<&str> = text.split("trace ").filter(|t| !t.is_empty()).collect();
+    assert_eq!(trees.len(), 2, "{text}");
+    for tree in &trees {
+        let lines: Vec<&str> = tree.lines().collect();
+        assert_eq!(lines[0].len(), 32, "the trace id heads the tree:\n{tree}");
+        assert!(lines[1].starts_with("handle [internal] "), "{tree}");
+        assert!(
+            lines[2].trim() == "task.id=2" || lines[2].trim() == "task.id=-1",
+            "{tree}"
+        );
+        assert!(
+            lines[3].trim_start().starts_with("INFO loading attempt=1"),
+            "{tree}"
+        );
+        let db = lines
+            .iter()
+            .position(|l| l.starts_with("  SELECT tasks [client] "))
+            .unwrap();
+        assert!(lines[db + 1].trim() == "db.system.name=sqlite", "{tree}");
+        assert!(
+            lines[db..]
+                .iter()
+                .any(|l| l.starts_with("     INFO query sent")),
+            "events sit in their span:\n{tree}"
+        );
+        let done = lines
+            .iter()
+            .position(|l| l.starts_with("   WARN done"))
+            .unwrap();
+        assert!(
+            done > db,
+            "events and children in the order they happened:\n{tree}"
+        );
+    }
+    let failed = trees.iter().find(|t| t.contains("task.id=-1")).unwrap();
+    assert!(
+        failed.contains("SELECT tasks [client]") && failed.contains("ERROR no task -1"),
+        "errors stand out with their description:\n{failed}"
+    );
+    assert!(text.contains("INFO outside"), "{text}");
+}

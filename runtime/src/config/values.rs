@@ -21,6 +21,9 @@ pub enum ConsoleFormat {
     Pretty,
     /// One JSON object per line.
     Json,
+    /// Each trace as an indented tree when its local root ends: spans with kind,
+    /// duration, status and fields, log events in place.
+    Tree,
 }
 
 /// When the console uses colours.
@@ -149,7 +152,7 @@ macro_rules! keyword_enum {
     };
 }
 
-keyword_enum!(ConsoleFormat, "console format", { "full" => Full, "compact" => Compact, "pretty" => Pretty, "json" => Json });
+keyword_enum!(ConsoleFormat, "console format", { "full" => Full, "compact" => Compact, "pretty" => Pretty, "json" => Json, "tree" => Tree });
 keyword_enum!(Ansi, "when to use colours", { "auto" => Auto, "always" => Always, "never" => Never });
 keyword_enum!(Rotation, "file rotation", { "never" => Never, "minutely" => Minutely, "hourly" => Hourly, "daily" => Daily });
 keyword_enum!(FileFormat, "file format", { "text" => Text, "json" => Json });

@@ -19,5 +19,8 @@ pub(crate) fn console_layer(
         Ansi::Auto => writer.is_none() && std::io::stderr().is_terminal(),
     };
     let writer = writer.unwrap_or_else(|| BoxMakeWriter::new(std::io::stderr));
+    if settings.format == crate::config::ConsoleFormat::Tree {
+        return crate::init::filtered(super::tree::TreeLayer { writer, ansi }, &settings.level);
+    }
     fmt_layer(settings.format, ansi, writer, &settings.level)
 }

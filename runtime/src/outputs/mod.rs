@@ -6,6 +6,8 @@ mod console;
 #[cfg(feature = "file")]
 mod file;
 mod log_ids;
+#[cfg(feature = "console")]
+mod tree;
 
 #[cfg(feature = "console")]
 pub(crate) use console::console_layer;
@@ -29,7 +31,8 @@ where
         .with_ansi(ansi);
     let plain = format::format().with_ansi(ansi);
     match format {
-        ConsoleFormat::Full => filtered(
+        // `tree` is a layer of its own (the console builds it); lines here are `full`.
+        ConsoleFormat::Full | ConsoleFormat::Tree => filtered(
             base.event_format(WithIds {
                 inner: plain,
                 json: false,

@@ -1,0 +1,254 @@
+//! The console's `tree` format: when a local root span ends, its spans are printed as
+//! one indented tree — name, kind, duration, status (errors stand out, with their
+//! description), the span's fields, and log events in place — written in one piece,
+//! so concurrent traces never interleave. Events outside any span are printed as
+//! they happen. Colours only when the writer is a terminal (or asked for).
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::time::{Duration, Instant};
+
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Subscriber, span};
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::{Context, Layer};
+use tracing_subscriber::registry::LookupSpan;
+
+use crate::traces::record::SpanRecord;
+
+/// The layer; `W` makes the writer each tree is written to.
+pub(crate) struct TreeLayer<W> {
+    pub(crate) writer: W,
+    pub(crate) ansi: bool,
+}
+
+/// What the tree keeps of an open span.
+struct Node {
+    /// The trace id, for a local root's header.
+    trace: Option<u128>,
+    name: String,
+    kind: &'static str,
+    start: Instant,
+    fields: Vec<(&'static str, String)>,
+    error: Option<String>,
+    items: Vec<(Instant, Item)>,
+}
+
+enum Item {
+    Event(String),
+    Child(String),
+}
+
+/// Collects fields as text; `otel.*` set the name, kind and status instead.
+struct Fields<'a>(&'a mut Node);
+
+impl Visit for Fields<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.set(field.name(), value.to_owned());
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.set(field.name(), format!("{value:?}"));
+    }
+}
+
+impl Fields<'_> {
+    fn set(&mut self, name: &'static str, value: String) {
+        let node = &mut *self.0;
+        match name {
+            "otel.name" => node.name = value,
+            "otel.kind" => {
+                node.kind = match value.to_ascii_lowercase().as_str() {
+                    "server" => "server",
+                    "client" => "client",
+                    "producer" => "producer",
+                    "consumer" => "consumer",
+                    _ => "internal",
+                };
+            }
+            "otel.status_code" => {
+                if value.eq_ignore_ascii_case("error") && node.error.is_none() {
+                    node.error = Some(String::new());
+                }
+            }
+            "otel.status_description" => node.error = Some(value),
+            _ => match node.fields.iter_mut().find(|(k, _)| *k == name) {
+                Some(slot) => slot.1 = value,
+                None => node.fields.push((name, value)),
+            },
+        }
+    }
+}
+
+/// An event's message and fields as one line.
+#[derive(Default)]
+struct Line {
+    message: String,
+    fields: String,
+}
+
+impl Visit for Line {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            let _ = write!(self.message, "{value:?}");
+        } else {
+            let _ = write!(self.fields, " {}={value:?}", field.name());
+        }
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.message.push_str(value);
+        } else {
+            let _ = write!(self.fields, " {}={value:?}", field.name());
+        }
+    }
+}
+
+struct Paint(bool);
+
+impl Paint {
+    fn wrap(&self, code: &str, text: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    fn level(&self, level: Level) -> String {
+        let code = match level {
+            Level::ERROR => "31",
+            Level::WARN => "33",
+            Level::INFO => "32",
+            _ => "2",
+        };
+        self.wrap(code, &format!("{level:>5}"))
+    }
+}
+
+fn duration(d: Duration) -> String {
+    let us = d.as_secs_f64() * 1e6;
+    if us < 1000.0 {
+        format!("{us:.0}µs")
+    } else if us < 1e6 {
+        format!("{:.2}ms", us / 1e3)
+    } else {
+        format!("{:.2}s", us / 1e6)
+    }
+}
+
+impl<W> TreeLayer<W> {
+    fn render(&self, node: Node, end: Instant, depth: usize) -> String {
+        let paint = Paint(self.ansi);
+        let indent = "  ".repeat(depth);
+        let mut out = String::new();
+        let status = match &node.error {
+            Some(d) if d.is_empty() => format!(" {}", paint.wrap("1;31", "ERROR")),
+            Some(d) => format!(" {} {}", paint.wrap("1;31", "ERROR"), paint.wrap("31", d)),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "{indent}{} {} {}{status}",
+            paint.wrap("1", &node.name),
+            paint.wrap("2", &format!("[{}]", node.kind)),
+            paint.wrap("36", &duration(end.saturating_duration_since(node.start))),
+        );
+        for (key, value) in &node.fields {
+            let _ = writeln!(
+                out,
+                "{indent}    {}",
+                paint.wrap("2", &format!("{key}={value}"))
+            );
+        }
+        let mut items = node.items;
+        items.sort_by_key(|(at, _)| *at);
+        for (_, item) in items {
+            match item {
+                Item::Event(line) => {
+                    let _ = writeln!(out, "{indent}  {line}");
+                }
+                Item::Child(text) => out.push_str(&text),
+            }
+        }
+        out
+    }
+
+    fn event_line(&self, event: &Event<'_>) -> String {
+        let mut line = Line::default();
+        event.record(&mut line);
+        let paint = Paint(self.ansi);
+        format!(
+            "{} {}{}",
+            paint.level(*event.metadata().level()),
+            line.message,
+            paint.wrap("2", &line.fields)
+        )
+    }
+}
+
+impl<S, W> Layer<S> for TreeLayer<W>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    fn on_new_span(&self, attrs: &span::Attributes<'_>, id: &span::Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        let trace = span.extensions().get::<SpanRecord>().map(|r| r.ids.trace);
+        let mut node = Node {
+            trace,
+            name: attrs.metadata().name().to_owned(),
+            kind: "internal",
+            start: Instant::now(),
+            fields: Vec::new(),
+            error: None,
+            items: Vec::new(),
+        };
+        attrs.record(&mut Fields(&mut node));
+        span.extensions_mut().insert(node);
+    }
+
+    fn on_record(&self, id: &span::Id, values: &span::Record<'_>, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        if let Some(node) = span.extensions_mut().get_mut::<Node>() {
+            values.record(&mut Fields(node));
+        }
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        let line = self.event_line(event);
+        if let Some(span) = ctx.event_span(event)
+            && let Some(node) = span.extensions_mut().get_mut::<Node>()
+        {
+            node.items.push((Instant::now(), Item::Event(line)));
+            return;
+        }
+        let _ = writeln!(self.writer.make_writer(), "{line}");
+    }
+
+    fn on_close(&self, id: span::Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(&id) else { return };
+        let Some(node) = span.extensions_mut().remove::<Node>() else {
+            return;
+        };
+        let start = node.start;
+        // A span with a parent here joins it; a local root prints its whole tree.
+        if let Some(parent) = span.parent() {
+            let depth = span.scope().skip(1).count();
+            let text = self.render(node, Instant::now(), depth);
+            if let Some(parent_node) = parent.extensions_mut().get_mut::<Node>() {
+                parent_node.items.push((start, Item::Child(text)));
+            }
+            return;
+        }
+        let mut text = String::new();
+        if let Some(trace) = node.trace {
+            let paint = Paint(self.ansi);
+            let _ = writeln!(text, "{}", paint.wrap("2", &format!("trace {trace:032x}")));
+        }
+        text.push_str(&self.render(node, Instant::now(), 0));
+        // One write: a tree is never interleaved with another.
+        let _ = self.writer.make_writer().write_all(text.as_bytes());
+    }
+}
