@@ -80,7 +80,7 @@ mod traces;
 pub mod settings {
     pub use crate::config::{
         Ansi, Compression, ConsoleFormat, ConsoleSettings, FileFormat, FileSettings, OtlpSettings,
-        Protocol, Rotation, Sampler, Settings, TracesSettings,
+        Protocol, Rotation, Sampler, Settings, TracesSettings, ZipkinSettings,
     };
 }
 

@@ -37,6 +37,9 @@ pub struct Config {
     /// `[traces]`: the span pipeline.
     #[serde(default)]
     pub traces: TracesConfig,
+    /// `[exporters.*]`: settings of the exporters other than OTLP.
+    #[serde(default)]
+    pub exporters: ExportersConfig,
     /// Bound on flushing everything when the guard is dropped, in milliseconds.
     pub shutdown_timeout_ms: Option<u64>,
 }
@@ -136,6 +139,27 @@ pub struct TracesConfig {
     pub timing_attributes: Option<bool>,
 }
 
+/// `[exporters]`: one table per exporter.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ExportersConfig {
+    /// `[exporters.zipkin]`.
+    #[serde(default)]
+    pub zipkin: ZipkinConfig,
+}
+
+/// `[exporters.zipkin]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ZipkinConfig {
+    /// URL the spans are sent to (default `http://localhost:9411/api/v2/spans`).
+    pub endpoint: Option<String>,
+    /// Export timeout in milliseconds (default 10000).
+    pub timeout_ms: Option<u64>,
+}
+
 /// `otlp.sampler`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -210,9 +234,12 @@ const SCHEMA: &[(&str, &[&str])] = &[
             "file",
             "otlp",
             "traces",
+            "exporters",
             "shutdown_timeout_ms",
         ],
     ),
+    ("exporters", &["zipkin"]),
+    ("exporters.zipkin", &["endpoint", "timeout_ms"]),
     (
         "traces",
         &[
@@ -322,6 +349,10 @@ impl Config {
             ("otlp.protocol", &mut self.otlp.protocol),
             ("otlp.compression", &mut self.otlp.compression),
             ("otlp.level", &mut self.otlp.level),
+            (
+                "exporters.zipkin.endpoint",
+                &mut self.exporters.zipkin.endpoint,
+            ),
         ] {
             if let Some(v) = value {
                 *v = expand(v, key, env)?;
@@ -477,6 +508,9 @@ mod tests {
             code_attributes = true
             thread_attributes = true
             timing_attributes = true
+            [exporters.zipkin]
+            endpoint = "http://h:9411/api/v2/spans"
+            timeout_ms = 4
         "#;
         Config::parse(text, "test", &no_env).unwrap();
     }

@@ -41,5 +41,7 @@ pub(crate) struct Overrides {
     pub(crate) code_attributes: Option<bool>,
     pub(crate) thread_attributes: Option<bool>,
     pub(crate) timing_attributes: Option<bool>,
+    pub(crate) zipkin_endpoint: Option<String>,
+    pub(crate) zipkin_timeout: Option<Duration>,
     pub(crate) shutdown_timeout: Option<Duration>,
 }

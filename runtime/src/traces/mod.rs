@@ -9,7 +9,7 @@
 //! | the head sampler | `sampler.rs` |
 //! | per-thread buffers, the bounded queue, whole-trace shedding | `queue.rs` |
 //! | the background exporter: batching, in-flight exports, holding while down | `worker.rs` |
-//! | exporters (OTLP, injected) | `exporters/` |
+//! | exporters (OTLP, Zipkin, injected) | `exporters/` |
 //! | [`SpanStats`] | `stats.rs` |
 
 use std::sync::Arc;
@@ -46,11 +46,13 @@ pub(crate) struct Pipeline {
 /// How long a batch that keeps failing is held for another attempt.
 const HOLD_FAILED: Duration = Duration::from_secs(60);
 
-/// Builds the pipeline: with an exporter when OTLP is configured or one is injected,
-/// else ids only.
+/// Builds the pipeline: with an exporter when OTLP is configured, Zipkin asked for
+/// (`zipkin`, temporary until `OTEL_TRACES_EXPORTER` selects exporters) or one is
+/// injected, else ids only.
 pub(crate) fn build(
     settings: &Settings,
     injected: Option<ExporterFactory>,
+    zipkin: bool,
 ) -> Result<Pipeline, InitError> {
     let t: &TracesSettings = &settings.traces;
     let queue = Queue::new(t.max_queue_size, t.max_export_batch_size);
@@ -65,7 +67,7 @@ pub(crate) fn build(
         export: false,
         extras,
     };
-    if injected.is_none() && settings.otlp.is_none() {
+    if injected.is_none() && !zipkin && settings.otlp.is_none() {
         return Ok(Pipeline {
             layer,
             queue,
@@ -87,6 +89,7 @@ pub(crate) fn build(
         let _entered = runtime.enter();
         match (injected, &settings.otlp) {
             (Some(factory), _) => factory(&resource),
+            (None, _) if zipkin => exporters::zipkin::build(&settings.zipkin, &resource)?,
             (None, Some(otlp)) => exporters::otlp::build(otlp, &resource)?,
             (None, None) => unreachable!("checked above"),
         }

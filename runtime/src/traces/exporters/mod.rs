@@ -1,5 +1,6 @@
 //! Where batches go. An exporter is any `opentelemetry_sdk` [`SpanExporter`]: the
-//! OTLP ones from `opentelemetry-otlp` ([`otlp`]), or one a test injects.
+//! OTLP ones from `opentelemetry-otlp` ([`otlp`]), semtrace's Zipkin v2 JSON one
+//! ([`zipkin`]), or one a test injects.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -28,6 +29,28 @@ pub(crate) mod otlp {
         Err(InitError::FeatureDisabled {
             what: format!("OTLP protocol `{}`", o.protocol),
             feature: "otlp-grpc` or `otlp-http",
+        })
+    }
+}
+
+#[cfg(feature = "zipkin")]
+pub(crate) mod zipkin;
+
+/// Without the `zipkin` feature, asking for the Zipkin exporter is an error that
+/// names the feature.
+#[cfg(not(feature = "zipkin"))]
+pub(crate) mod zipkin {
+    use super::Exporter;
+    use crate::config::ZipkinSettings;
+    use crate::error::InitError;
+
+    pub(crate) fn build(
+        z: &ZipkinSettings,
+        _resource: &opentelemetry_sdk::Resource,
+    ) -> Result<std::sync::Arc<dyn Exporter>, InitError> {
+        Err(InitError::FeatureDisabled {
+            what: format!("the Zipkin exporter (to `{}`)", z.endpoint),
+            feature: "zipkin",
         })
     }
 }
