@@ -49,6 +49,7 @@
 //! | `file` | yes | rolling log files |
 //! | `otlp-grpc` | yes | OTLP over gRPC (tonic) |
 //! | `otlp-http` | yes | OTLP over HTTP/protobuf (reqwest) |
+//! | `zipkin` | yes | Zipkin v2 JSON export over HTTP (reqwest) |
 //! | `tls` | no | `https` endpoints (rustls) |
 //! | `testing` | no | [`testing`]: capture spans in unit tests and assert on them |
 //! | `otel` | — | kept for compatibility; the pipeline and [`propagation`] are always built |
