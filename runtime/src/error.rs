@@ -75,8 +75,8 @@ pub enum InitError {
         /// What failed.
         message: String,
     },
-    /// The OTLP exporter could not be built.
-    #[error("cannot build the OTLP exporter for `{endpoint}`: {message}")]
+    /// A span exporter (OTLP, Zipkin) could not be built.
+    #[error("cannot build the span exporter for `{endpoint}`: {message}")]
     Exporter {
         /// The endpoint it was built for.
         endpoint: String,

@@ -85,6 +85,8 @@ type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 /// | OTLP level | `info` | `otlp.level` | — |
 /// | sampler | `parentbased_always_on` | `otlp.sampler` | `OTEL_TRACES_SAMPLER[_ARG]` |
 /// | queue and batches | queue 16384 spans, delay 5 s, batch 2048 | `otlp.batch.*` | `OTEL_BSP_*` |
+/// | Zipkin endpoint | `http://localhost:9411/api/v2/spans` | `exporters.zipkin.endpoint` | `OTEL_EXPORTER_ZIPKIN_ENDPOINT` |
+/// | Zipkin export timeout | 10 s | `exporters.zipkin.timeout_ms` | `OTEL_EXPORTER_ZIPKIN_TIMEOUT` |
 /// | exports in flight | 4 | `traces.max_concurrent_exports` | — |
 /// | `code.*`, `thread.*`, `busy_ns`/`idle_ns` | off | `traces.{code,thread,timing}_attributes` | — |
 /// | shutdown timeout | 5 s | `shutdown_timeout_ms` | — |
@@ -184,6 +186,11 @@ impl TelemetryBuilder {
         timing_attributes(timing_attributes: bool);
         /// Writes the `console` exporter's OTLP JSON lines to this file instead of stdout.
         console_exporter_path(console_exporter_path: impl Into<PathBuf>) => Into::into;
+        /// URL the Zipkin exporter POSTs spans to (default
+        /// `http://localhost:9411/api/v2/spans`).
+        zipkin_endpoint(zipkin_endpoint: impl Into<String>) => Into::into;
+        /// Bound on one Zipkin export call (default 10 s).
+        zipkin_timeout(zipkin_timeout: Duration);
         /// Bound on flushing at shutdown (default 5 s).
         shutdown_timeout(shutdown_timeout: Duration);
     }

@@ -49,8 +49,9 @@
 //! | `file` | yes | rolling log files |
 //! | `otlp-grpc` | yes | OTLP over gRPC (tonic) |
 //! | `otlp-http` | yes | OTLP over HTTP/protobuf (reqwest) |
+//! | `zipkin` | yes | Zipkin v2 JSON export over HTTP (reqwest) |
 //! | `tls` | no | `https` endpoints (rustls) |
-//! | `testing` | no | [`testing`]: capture spans in unit tests and assert on them |
+//! | `testing` | no | `semtrace::testing`: capture spans in unit tests, assert on them, live-check them |
 //! | `otel` | — | kept for compatibility; the pipeline and [`propagation`] are always built |
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 #![forbid(unsafe_code)]
@@ -80,7 +81,7 @@ mod traces;
 pub mod settings {
     pub use crate::config::{
         Ansi, Compression, ConsoleFormat, ConsoleSettings, FileFormat, FileSettings, OtlpSettings,
-        Protocol, Rotation, Sampler, Settings, TracesExporter, TracesSettings,
+        Protocol, Rotation, Sampler, Settings, TracesExporter, TracesSettings, ZipkinSettings,
     };
 }
 

@@ -149,6 +149,9 @@ pub struct ExportersConfig {
     /// `[exporters.console]`.
     #[serde(default)]
     pub console: ConsoleExporterConfig,
+    /// `[exporters.zipkin]`.
+    #[serde(default)]
+    pub zipkin: ZipkinConfig,
 }
 
 /// `[exporters.console]`.
@@ -158,6 +161,17 @@ pub struct ExportersConfig {
 pub struct ConsoleExporterConfig {
     /// File the OTLP JSON lines are appended to (stdout when unset).
     pub path: Option<String>,
+}
+
+/// `[exporters.zipkin]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ZipkinConfig {
+    /// URL the spans are sent to (default `http://localhost:9411/api/v2/spans`).
+    pub endpoint: Option<String>,
+    /// Export timeout in milliseconds (default 10000).
+    pub timeout_ms: Option<u64>,
 }
 
 /// `otlp.sampler`.
@@ -238,8 +252,9 @@ const SCHEMA: &[(&str, &[&str])] = &[
             "shutdown_timeout_ms",
         ],
     ),
-    ("exporters", &["traces", "console"]),
+    ("exporters", &["traces", "console", "zipkin"]),
     ("exporters.console", &["path"]),
+    ("exporters.zipkin", &["endpoint", "timeout_ms"]),
     (
         "traces",
         &[
@@ -350,6 +365,10 @@ impl Config {
             ("otlp.compression", &mut self.otlp.compression),
             ("otlp.level", &mut self.otlp.level),
             ("exporters.console.path", &mut self.exporters.console.path),
+            (
+                "exporters.zipkin.endpoint",
+                &mut self.exporters.zipkin.endpoint,
+            ),
         ] {
             if let Some(v) = value {
                 *v = expand(v, key, env)?;
@@ -508,6 +527,9 @@ mod tests {
             [exporters]
             traces = ["otlp", "console"]
             console = { path = "spans.jsonl" }
+            [exporters.zipkin]
+            endpoint = "http://h:9411/api/v2/spans"
+            timeout_ms = 4
         "#;
         Config::parse(text, "test", &no_env).unwrap();
     }

@@ -43,6 +43,8 @@
 //! | `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` | sampler and its ratio |
 //! | `OTEL_BSP_MAX_QUEUE_SIZE`, `OTEL_BSP_SCHEDULE_DELAY`, `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` | batch processor |
 //! | `OTEL_BSP_EXPORT_TIMEOUT` | export timeout when no `OTEL_EXPORTER_OTLP_*TIMEOUT` is set |
+//! | `OTEL_EXPORTER_ZIPKIN_ENDPOINT` | Zipkin v2 spans URL |
+//! | `OTEL_EXPORTER_ZIPKIN_TIMEOUT` | Zipkin export timeout, milliseconds |
 //!
 //! The `TRACES_` variant of a variable wins over the generic one.
 //!
@@ -72,6 +74,8 @@
 //! | queue (spans held at most) | 16384 | `max_queue_size` | `otlp.batch.max_queue_size` | `OTEL_BSP_MAX_QUEUE_SIZE` |
 //! | spans per export | 2048 | `max_export_batch_size` | `otlp.batch.max_export_batch_size` | `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` |
 //! | idle threads' spans sent after | 5 s | `scheduled_delay` | `otlp.batch.scheduled_delay_ms` | `OTEL_BSP_SCHEDULE_DELAY` |
+//! | Zipkin endpoint | `http://localhost:9411/api/v2/spans` | `zipkin_endpoint` | `exporters.zipkin.endpoint` | `OTEL_EXPORTER_ZIPKIN_ENDPOINT` |
+//! | Zipkin export timeout | 10 s | `zipkin_timeout` | `exporters.zipkin.timeout_ms` | `OTEL_EXPORTER_ZIPKIN_TIMEOUT` |
 //! | exports in flight | 4 | `max_concurrent_exports` | `traces.max_concurrent_exports` | — |
 //! | `code.*` / `thread.*` / `busy_ns`,`idle_ns` attributes | off | `code_attributes`, `thread_attributes`, `timing_attributes` | `traces.code_attributes`, … | — |
 //! | shutdown bound | 5 s | `shutdown_timeout` | `shutdown_timeout_ms` | — |
@@ -105,6 +109,10 @@
 //!
 //! [traces]
 //! max_concurrent_exports = 4
+//!
+//! [exporters.zipkin]
+//! endpoint = "http://zipkin:9411/api/v2/spans"
+//! timeout_ms = 5000
 //! ```
 //!
 //! Every string value may use `${VAR}` (an error when `VAR` is unset) or
@@ -124,7 +132,7 @@ mod values;
 pub(crate) use file::EnvLookup;
 pub use file::{
     BatchConfig, Config, ConsoleConfig, ConsoleExporterConfig, ExportersConfig, FileConfig,
-    Headers, OtlpConfig, SamplerConfig, ServiceConfig, TracesConfig,
+    Headers, OtlpConfig, SamplerConfig, ServiceConfig, TracesConfig, ZipkinConfig,
 };
 pub(crate) use overrides::Overrides;
 pub(crate) use resolve::resolve;
@@ -157,6 +165,8 @@ pub struct Settings {
     pub otlp: Option<OtlpSettings>,
     /// The span pipeline: sampling, queue, batching, opt-in attributes.
     pub traces: TracesSettings,
+    /// The Zipkin exporter's settings (resolved whether or not it is used).
+    pub zipkin: ZipkinSettings,
     /// Bound on flushing at shutdown.
     pub shutdown_timeout: Duration,
 }
@@ -205,6 +215,16 @@ pub struct OtlpSettings {
     pub timeout: Duration,
     /// Payload compression.
     pub compression: Compression,
+}
+
+/// Resolved settings of the Zipkin exporter, which POSTs Zipkin v2 JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ZipkinSettings {
+    /// The URL spans are sent to, e.g. `http://localhost:9411/api/v2/spans`.
+    pub endpoint: String,
+    /// Bound on one export call (connecting, sending and the answer).
+    pub timeout: Duration,
 }
 
 /// Resolved settings of the span pipeline (they apply with any exporter).

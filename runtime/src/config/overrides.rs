@@ -45,5 +45,7 @@ pub(crate) struct Overrides {
     pub(crate) timing_attributes: Option<bool>,
     pub(crate) traces_exporters: Option<Vec<TracesExporter>>,
     pub(crate) console_exporter_path: Option<PathBuf>,
+    pub(crate) zipkin_endpoint: Option<String>,
+    pub(crate) zipkin_timeout: Option<Duration>,
     pub(crate) shutdown_timeout: Option<Duration>,
 }

@@ -14,7 +14,9 @@ use super::values::{
     file_flag, file_key, file_millis, filter, parse_bool, parse_count, parse_millis, parse_pairs,
     text,
 };
-use super::{ConsoleSettings, FileSettings, OtlpSettings, Settings, TracesSettings};
+use super::{
+    ConsoleSettings, FileSettings, OtlpSettings, Settings, TracesSettings, ZipkinSettings,
+};
 use crate::error::InitError;
 
 const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -26,6 +28,8 @@ const DEFAULT_SCHEDULED_DELAY: Duration = Duration::from_secs(5);
 const DEFAULT_QUEUE_SIZE: usize = 16_384;
 const DEFAULT_BATCH_SIZE: usize = 2048;
 const DEFAULT_CONCURRENT_EXPORTS: usize = 4;
+/// Where a Zipkin server started with its defaults takes spans.
+const DEFAULT_ZIPKIN_ENDPOINT: &str = "http://localhost:9411/api/v2/spans";
 
 /// One setting, by precedence. Start with [`pick`], add the sources in rank order,
 /// end with a default.
@@ -187,6 +191,7 @@ pub(crate) fn resolve(
         |_, p: &str| Ok(PathBuf::from(p)),
     )
     .found()?;
+    let zipkin = resolve_zipkin(o, &env, config)?;
     let shutdown_timeout = pick(&env, "shutdown_timeout", o.shutdown_timeout, as_is)
         .file(
             "shutdown_timeout_ms",
@@ -206,6 +211,7 @@ pub(crate) fn resolve(
         file,
         otlp,
         traces,
+        zipkin,
         shutdown_timeout,
     })
 }
@@ -575,6 +581,36 @@ fn check_built(protocol: Protocol) -> Result<(), InitError> {
         }),
         None => Ok(()),
     }
+}
+
+/// Always resolved (with defaults when unset), so a bad value is reported even
+/// before the exporter is chosen.
+fn resolve_zipkin(
+    o: &Overrides,
+    env: &Env<'_>,
+    config: &Config,
+) -> Result<ZipkinSettings, InitError> {
+    let z = &config.exporters.zipkin;
+    let checked = |key: &str, url: String| check_endpoint(key, &url).map(|()| url);
+    let endpoint = pick(env, "zipkin_endpoint", o.zipkin_endpoint.clone(), checked)
+        .env("OTEL_EXPORTER_ZIPKIN_ENDPOINT", |key, url| {
+            checked(key, url.to_owned())
+        })
+        .file(
+            "exporters.zipkin.endpoint",
+            z.endpoint.as_deref(),
+            |key, url| checked(key, url.to_owned()),
+        )
+        .or_else(|| DEFAULT_ZIPKIN_ENDPOINT.to_owned())?;
+    let timeout = pick(env, "zipkin_timeout", o.zipkin_timeout, as_is)
+        .env("OTEL_EXPORTER_ZIPKIN_TIMEOUT", parse_millis)
+        .file(
+            "exporters.zipkin.timeout_ms",
+            z.timeout_ms.as_ref(),
+            file_millis,
+        )
+        .or(DEFAULT_EXPORT_TIMEOUT)?;
+    Ok(ZipkinSettings { endpoint, timeout })
 }
 
 /// Headers merge per name: file < generic variable < traces variable < builder.

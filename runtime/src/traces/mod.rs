@@ -9,7 +9,7 @@
 //! | the head sampler | `sampler.rs` |
 //! | per-thread buffers, the bounded queue, whole-trace shedding | `queue.rs` |
 //! | the background exporter: batching, in-flight exports, holding while down | `worker.rs` |
-//! | exporters (OTLP, injected) | `exporters/` |
+//! | exporters (OTLP, Zipkin, injected) | `exporters/` |
 //! | [`SpanStats`] | `stats.rs` |
 
 use std::sync::Arc;
@@ -46,8 +46,8 @@ pub(crate) struct Pipeline {
 /// How long a batch that keeps failing is held for another attempt.
 const HOLD_FAILED: Duration = Duration::from_secs(60);
 
-/// Builds the pipeline: with an exporter when OTLP is configured or one is injected,
-/// else ids only.
+/// Builds the pipeline: with the chosen exporters (or an injected one), else ids
+/// only.
 pub(crate) fn build(
     settings: &Settings,
     injected: Option<ExporterFactory>,
@@ -133,19 +133,10 @@ fn exporter(
                 .expect("resolution sets OTLP settings when `otlp` is chosen");
             exporters::otlp::build(otlp, resource)
         }
-        #[cfg(feature = "json")]
         E::Console => {
             exporters::console::build(settings.traces.console_exporter_path.as_deref(), resource)
         }
-        #[cfg(not(feature = "json"))]
-        E::Console => Err(InitError::FeatureDisabled {
-            what: "the `console` span exporter".into(),
-            feature: "json",
-        }),
-        E::Zipkin => Err(InitError::FeatureDisabled {
-            what: "the `zipkin` span exporter".into(),
-            feature: "zipkin",
-        }),
+        E::Zipkin => exporters::zipkin::build(&settings.zipkin, resource),
         // Resolution removes `none`: it means an empty list.
         E::None => Err(InitError::invalid(
             "`OTEL_TRACES_EXPORTER`",

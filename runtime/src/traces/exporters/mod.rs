@@ -1,5 +1,6 @@
 //! Where batches go. An exporter is any `opentelemetry_sdk` [`SpanExporter`]: the
-//! OTLP ones from `opentelemetry-otlp` ([`otlp`]), or one a test injects.
+//! OTLP ones from `opentelemetry-otlp` ([`otlp`]), semtrace's Zipkin v2 JSON one
+//! ([`zipkin`]), or one a test injects.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,6 +13,24 @@ use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
 #[cfg(feature = "json")]
 pub(crate) mod console;
+
+/// Without the `json` feature, asking for the console exporter is an error that
+/// names the feature.
+#[cfg(not(feature = "json"))]
+pub(crate) mod console {
+    use super::Exporter;
+    use crate::error::InitError;
+
+    pub(crate) fn build(
+        _path: Option<&std::path::Path>,
+        _resource: &opentelemetry_sdk::Resource,
+    ) -> Result<std::sync::Arc<dyn Exporter>, InitError> {
+        Err(InitError::FeatureDisabled {
+            what: "the `console` span exporter".into(),
+            feature: "json",
+        })
+    }
+}
 #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 pub(crate) mod otlp;
 
@@ -74,6 +93,28 @@ pub(crate) mod otlp {
         Err(InitError::FeatureDisabled {
             what: format!("OTLP protocol `{}`", o.protocol),
             feature: "otlp-grpc` or `otlp-http",
+        })
+    }
+}
+
+#[cfg(feature = "zipkin")]
+pub(crate) mod zipkin;
+
+/// Without the `zipkin` feature, asking for the Zipkin exporter is an error that
+/// names the feature.
+#[cfg(not(feature = "zipkin"))]
+pub(crate) mod zipkin {
+    use super::Exporter;
+    use crate::config::ZipkinSettings;
+    use crate::error::InitError;
+
+    pub(crate) fn build(
+        z: &ZipkinSettings,
+        _resource: &opentelemetry_sdk::Resource,
+    ) -> Result<std::sync::Arc<dyn Exporter>, InitError> {
+        Err(InitError::FeatureDisabled {
+            what: format!("the Zipkin exporter (to `{}`)", z.endpoint),
+            feature: "zipkin",
         })
     }
 }
