@@ -335,3 +335,36 @@ fn tree_format_prints_each_trace_whole_with_status_fields_and_events() {
     );
     assert!(text.contains("INFO outside"), "{text}");
 }
+
+#[test]
+fn tree_format_nests_an_in_process_call_under_its_caller() {
+    let (builder, out) = console(ConsoleFormat::Tree);
+    let (dispatch, guard) = builder.build().unwrap();
+    #[semtrace::traced_http(method = "GET", route = "/items/{id}", parent = headers)]
+    fn serve(headers: &http::HeaderMap) -> u16 {
+        tracing::info_span!("lookup").in_scope(|| {});
+        200
+    }
+    tracing::dispatcher::with_default(&dispatch, || {
+        tracing::info_span!("call", otel.kind = "client").in_scope(|| {
+            let mut headers = http::HeaderMap::new();
+            semtrace::propagation::inject(&mut headers);
+            serve(&headers);
+        });
+    });
+    drop(guard);
+    let text = out.text();
+    assert_eq!(text.matches("trace ").count(), 1, "one tree:\n{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[1].starts_with("call [client] "), "{text}");
+    let server = lines
+        .iter()
+        .position(|l| l.starts_with("  GET /items/{id} [server] "))
+        .unwrap_or_else(|| panic!("the server span sits under its caller:\n{text}"));
+    assert!(
+        lines[server..]
+            .iter()
+            .any(|l| l.starts_with("    lookup [internal] ")),
+        "and its own children under it:\n{text}"
+    );
+}

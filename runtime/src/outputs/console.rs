@@ -20,7 +20,7 @@ pub(crate) fn console_layer(
     };
     let writer = writer.unwrap_or_else(|| BoxMakeWriter::new(std::io::stderr));
     if settings.format == crate::config::ConsoleFormat::Tree {
-        return crate::init::filtered(super::tree::TreeLayer { writer, ansi }, &settings.level);
+        return crate::init::filtered(super::tree::TreeLayer::new(writer, ansi), &settings.level);
     }
     fmt_layer(settings.format, ansi, writer, &settings.level)
 }

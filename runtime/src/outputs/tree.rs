@@ -3,6 +3,10 @@
 //! description), the span's fields, and log events in place — written in one piece,
 //! so concurrent traces never interleave. Events outside any span are printed as
 //! they happen. Colours only when the writer is a terminal (or asked for).
+//!
+//! A local root whose remote parent is a span still open in this process (a call
+//! from one part of the program to another over HTTP) is printed inside that span,
+//! so one request reads as one tree across both sides.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -20,12 +24,32 @@ use crate::traces::record::SpanRecord;
 pub(crate) struct TreeLayer<W> {
     pub(crate) writer: W,
     pub(crate) ansi: bool,
+    /// Open spans by their W3C span id, to find an in-process remote parent.
+    pub(crate) open: std::sync::Mutex<std::collections::HashMap<u64, span::Id>>,
+}
+
+impl<W> TreeLayer<W> {
+    pub(crate) fn new(writer: W, ansi: bool) -> Self {
+        Self {
+            writer,
+            ansi,
+            open: std::sync::Mutex::default(),
+        }
+    }
+
+    fn open(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<u64, span::Id>> {
+        self.open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// What the tree keeps of an open span.
 struct Node {
     /// The trace id, for a local root's header.
     trace: Option<u128>,
+    /// This span's W3C id, and its parent's when that is remote.
+    ids: Option<(u64, Option<u64>)>,
     name: String,
     kind: &'static str,
     start: Instant,
@@ -36,7 +60,8 @@ struct Node {
 
 enum Item {
     Event(String),
-    Child(String),
+    /// An ended child and when it ended; rendered with its parent, at its depth.
+    Child(Box<Node>, Instant),
 }
 
 /// Collects fields as text; `otel.*` set the name, kind and status instead.
@@ -169,7 +194,7 @@ impl<W> TreeLayer<W> {
                 Item::Event(line) => {
                     let _ = writeln!(out, "{indent}  {line}");
                 }
-                Item::Child(text) => out.push_str(&text),
+                Item::Child(child, end) => out.push_str(&self.render(*child, end, depth + 1)),
             }
         }
         out
@@ -195,9 +220,20 @@ where
 {
     fn on_new_span(&self, attrs: &span::Attributes<'_>, id: &span::Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
-        let trace = span.extensions().get::<SpanRecord>().map(|r| r.ids.trace);
+        let (trace, ids) = span
+            .extensions()
+            .get::<SpanRecord>()
+            .map(|r| {
+                let remote = r.parent_remote.then_some(r.parent);
+                (Some(r.ids.trace), Some((r.ids.span, remote)))
+            })
+            .unwrap_or_default();
+        if let Some((own, _)) = ids {
+            self.open().insert(own, id.clone());
+        }
         let mut node = Node {
             trace,
+            ids,
             name: attrs.metadata().name().to_owned(),
             kind: "internal",
             start: Instant::now(),
@@ -233,21 +269,39 @@ where
             return;
         };
         let start = node.start;
+        let (own, remote_parent) = node.ids.unwrap_or_default();
+        self.open().remove(&own);
         // A span with a parent here joins it; a local root prints its whole tree.
+        let end = Instant::now();
         if let Some(parent) = span.parent() {
-            let depth = span.scope().skip(1).count();
-            let text = self.render(node, Instant::now(), depth);
             if let Some(parent_node) = parent.extensions_mut().get_mut::<Node>() {
-                parent_node.items.push((start, Item::Child(text)));
+                parent_node
+                    .items
+                    .push((start, Item::Child(Box::new(node), end)));
             }
             return;
+        }
+        // A root whose remote parent is open here (the other side of an in-process
+        // call) goes inside it.
+        let host = remote_parent
+            .and_then(|p| self.open().get(&p).cloned())
+            .and_then(|host| ctx.span(&host));
+        if let Some(host) = host {
+            let mut ext = host.extensions_mut();
+            if let Some(host_node) = ext.get_mut::<Node>() {
+                host_node
+                    .items
+                    .push((start, Item::Child(Box::new(node), end)));
+                return;
+            }
+            // The host ended meanwhile: print this part as a tree of its own.
         }
         let mut text = String::new();
         if let Some(trace) = node.trace {
             let paint = Paint(self.ansi);
             let _ = writeln!(text, "{}", paint.wrap("2", &format!("trace {trace:032x}")));
         }
-        text.push_str(&self.render(node, Instant::now(), 0));
+        text.push_str(&self.render(node, end, 0));
         // One write: a tree is never interleaved with another.
         let _ = self.writer.make_writer().write_all(text.as_bytes());
     }
