@@ -71,25 +71,8 @@ type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 /// Configures the outputs; every call here wins over the environment and the config
 /// file (see [`config`](crate::config) for the precedence table).
 ///
-/// # Defaults
-///
-/// | setting | default | config key | environment |
-/// |---------|---------|------------|-------------|
-/// | service name | `unknown_service:<executable>` | `service.name` | `OTEL_SERVICE_NAME` |
-/// | console | on, `full`, level `info`, colours on a terminal | `console.*` | `RUST_LOG`, `NO_COLOR` |
-/// | file | off; when on: `daily`, all files kept, prefix = service name, `text`, `info` | `file.*` | — |
-/// | OTLP export | off; on when an endpoint is set | `otlp.endpoint` | `OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT` |
-/// | protocol | `http/protobuf` (`grpc` when only `otlp-grpc` is built) | `otlp.protocol` | `OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL` |
-/// | export timeout | 10 s | `otlp.timeout_ms` | `OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT` |
-/// | compression | none | `otlp.compression` | `OTEL_EXPORTER_OTLP_[TRACES_]COMPRESSION` |
-/// | OTLP level | `info` | `otlp.level` | — |
-/// | sampler | `parentbased_always_on` | `otlp.sampler` | `OTEL_TRACES_SAMPLER[_ARG]` |
-/// | queue and batches | queue 16384 spans, delay 5 s, batch 2048 | `otlp.batch.*` | `OTEL_BSP_*` |
-/// | Zipkin endpoint | `http://localhost:9411/api/v2/spans` | `exporters.zipkin.endpoint` | `OTEL_EXPORTER_ZIPKIN_ENDPOINT` |
-/// | Zipkin export timeout | 10 s | `exporters.zipkin.timeout_ms` | `OTEL_EXPORTER_ZIPKIN_TIMEOUT` |
-/// | exports in flight | 4 | `traces.max_concurrent_exports` | — |
-/// | `code.*`, `thread.*`, `busy_ns`/`idle_ns` | off | `traces.{code,thread,timing}_attributes` | — |
-/// | shutdown timeout | 5 s | `shutdown_timeout_ms` | — |
+/// Every setting, its default, config key and environment variable are in the one
+/// table of the [`config`](crate::config) docs.
 #[must_use = "a builder does nothing until `init()` is called"]
 #[derive(Default)]
 pub struct TelemetryBuilder {

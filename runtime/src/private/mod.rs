@@ -11,7 +11,6 @@ mod values;
 pub use core::{format_args, module_path, option::Option};
 pub use semtrace_semconv::sql::Dialect;
 pub use std::boxed::Box;
-pub use std::string::ToString;
 pub use tracing;
 pub use tracing::{Level, Span, field::Empty};
 
@@ -19,10 +18,8 @@ pub use outcome::{
     ErrCode, ErrDebug, ErrDisplay, ErrNone, HttpStatus, Outcome, StatusNone, StatusSome,
 };
 pub use query::{DisplayQuery, QueryText, db_query};
-pub use record::{
-    Carrier, ParentScope, record, record_array, remote_parent, set_parent_from_headers,
-};
-pub use traced::{FnOutput, Never, PanicGuard, Traced, call_once, run};
+pub use record::{Carrier, ParentScope, record, record_array, remote_parent};
+pub use traced::{FnOutput, Never, Traced, call_once, run};
 pub use values::{
     AnyValue, ArrayValue, BoolArray, BoolValue, DoubleArray, DoubleValue, IntArray, IntValue,
     StrArray, StrValue,

@@ -127,17 +127,6 @@ impl<T: Carrier + ?Sized> Carrier for &T {
     }
 }
 
-/// Makes the remote context carried by `carrier` the parent of `span`, after the
-/// span started.
-#[inline]
-pub fn set_parent_from_headers<C: Carrier + ?Sized>(span: &Span, carrier: &C) {
-    if !span.is_disabled()
-        && let Some(remote) = crate::propagation::remote_context(&carrier.context())
-    {
-        crate::traces::set_remote_parent(span, remote);
-    }
-}
-
 /// While it lives, the next span this thread starts gets the remote context carried
 /// by a carrier as its parent (before it starts, so the sampler decides with it).
 #[derive(Debug)]

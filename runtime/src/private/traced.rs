@@ -57,14 +57,14 @@ where
 }
 
 /// Marks its span as failed when dropped during a panic's unwinding.
-pub struct PanicGuard<'a> {
+pub(super) struct PanicGuard<'a> {
     span: &'a Span,
 }
 
 impl<'a> PanicGuard<'a> {
     /// Guards `span`.
     #[inline]
-    pub fn new(span: &'a Span) -> Self {
+    pub(super) fn new(span: &'a Span) -> Self {
         Self { span }
     }
 }

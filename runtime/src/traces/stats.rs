@@ -97,9 +97,6 @@ pub(crate) struct SharedCounters {
     pub(crate) exported: AtomicU64,
     pub(crate) export_failed: AtomicU64,
     pub(crate) shutdown: AtomicU64,
-    /// `queue_full` drops that happened on the exporter side (a failed batch that
-    /// could not be held again).
-    pub(crate) queue_full: AtomicU64,
     /// Export calls that failed, and the last error.
     pub(crate) failed_exports: AtomicU64,
     pub(crate) last_error: std::sync::Mutex<Option<String>>,
@@ -124,7 +121,7 @@ impl Totals {
 
     pub(crate) fn stats(self, shared: &SharedCounters, last: bool) -> SpanStats {
         let by = DropReasons {
-            queue_full: self.queue_full + shared.queue_full.load(Ordering::Relaxed),
+            queue_full: self.queue_full,
             export_failed: shared.export_failed.load(Ordering::Relaxed),
             shutdown: shared.shutdown.load(Ordering::Relaxed),
             unfinished: if last {
