@@ -83,6 +83,15 @@ pub enum InitError {
         /// The exporter's message.
         message: String,
     },
+    /// The admin listener could not bind its address.
+    #[error("cannot listen for admin requests on `{listen}`: {source}")]
+    AdminListen {
+        /// The address from `admin.listen`.
+        listen: std::net::SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// The small Tokio runtime that drives the exporter could not start.
     #[error("cannot start the runtime of the span exporter: {0}")]
     Runtime(#[source] std::io::Error),

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::control::Control;
 use crate::error::{ShutdownError, ShutdownFailure};
 use crate::traces::SpanStats;
 use crate::traces::queue::Queue;
@@ -38,6 +39,7 @@ impl Part for tracing_appender::non_blocking::WorkerGuard {
 #[must_use = "telemetry stops when the guard is dropped: bind it with `let _guard = …`"]
 pub struct Guard {
     timeout: Duration,
+    control: Control,
     queue: Arc<Queue>,
     parts: Vec<Box<dyn Part>>,
     done: bool,
@@ -54,9 +56,10 @@ impl std::fmt::Debug for Guard {
 }
 
 impl Guard {
-    pub(crate) fn new(timeout: Duration, queue: Arc<Queue>) -> Self {
+    pub(crate) fn new(timeout: Duration, queue: Arc<Queue>, control: Control) -> Self {
         Self {
             timeout,
+            control,
             queue,
             parts: Vec::new(),
             done: false,
@@ -65,6 +68,16 @@ impl Guard {
 
     pub(crate) fn push(&mut self, part: impl Part + 'static) {
         self.parts.push(Box::new(part));
+    }
+
+    pub(crate) fn push_boxed(&mut self, part: Box<dyn Part>) {
+        self.parts.push(part);
+    }
+
+    /// The handle for changing sampling and levels while the program runs, and for
+    /// its [`Status`](crate::control::Status); see [`control`](crate::control).
+    pub fn control(&self) -> Control {
+        self.control.clone()
     }
 
     /// The bound on [`shutdown`](Self::shutdown).
@@ -109,6 +122,8 @@ impl Guard {
         }
         self.parts.clear();
         let stats = self.queue.stats(true);
+        // Spans the tail buffer could not hold were sampling's choice under a
+        // bound, not a failure: they are in the account, not in the error.
         let lost = stats.dropped_by.queue_full
             + stats.dropped_by.export_failed
             + stats.dropped_by.shutdown;

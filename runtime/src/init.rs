@@ -12,8 +12,11 @@ use crate::config::{
     self, Ansi, Compression, Config, ConsoleFormat, FileFormat, Overrides, Protocol, Rotation,
     Sampler, Settings, TracesExporter,
 };
+use crate::control::levels::LevelFilter;
+use crate::control::{Control, Levels};
 use crate::error::InitError;
 use crate::guard::Guard;
+use crate::traces::sampler::Clock;
 
 /// Sets up telemetry from the environment (and the file named by `SEMTRACE_CONFIG`)
 /// and installs it as the global `tracing` subscriber.
@@ -47,23 +50,15 @@ impl Telemetry {
 pub(crate) type BoxedLayer =
     Box<dyn tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync>;
 
-/// `layer` behind a filter already checked during resolution. A plain level (`info`)
-/// becomes a `LevelFilter`, which costs far less per span than an `EnvFilter`.
-pub(crate) fn filtered<L>(layer: L, directives: &str) -> BoxedLayer
+/// `layer` behind a replaceable filter of `directives` (already checked during
+/// resolution), returned with the filter's handle.
+pub(crate) fn filtered<L>(layer: L, directives: &str) -> (BoxedLayer, LevelFilter)
 where
     L: tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync,
 {
     use tracing_subscriber::Layer as _;
-    if let Ok(level) = directives
-        .trim()
-        .parse::<tracing::level_filters::LevelFilter>()
-    {
-        return layer.with_filter(level).boxed();
-    }
-    let filter = tracing_subscriber::EnvFilter::builder()
-        .parse(directives)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    layer.with_filter(filter).boxed()
+    let filter = LevelFilter::new(directives, None);
+    (layer.with_filter(filter.clone()).boxed(), filter)
 }
 
 type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
@@ -83,6 +78,7 @@ pub struct TelemetryBuilder {
     #[cfg(feature = "console")]
     console_writer: Option<tracing_subscriber::fmt::writer::BoxMakeWriter>,
     exporter: Option<crate::traces::exporters::ExporterFactory>,
+    clock: Option<Arc<dyn Fn() -> std::time::SystemTime + Send + Sync>>,
 }
 
 impl fmt::Debug for TelemetryBuilder {
@@ -247,6 +243,30 @@ impl TelemetryBuilder {
         self
     }
 
+    /// Reads the time from `clock` instead of the system clock for rule expiry and
+    /// latency windows (for tests that must not sleep).
+    #[doc(hidden)]
+    pub fn clock(mut self, clock: impl Fn() -> std::time::SystemTime + Send + Sync + 'static) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// The config file this builder reads, if any.
+    fn config_path(&self) -> Option<PathBuf> {
+        if self.config.is_some() {
+            return None;
+        }
+        self.config_file.clone().or_else(|| {
+            let lookup = |name: &str| match &self.env {
+                Some(env) => env(name),
+                None => std::env::var(name).ok(),
+            };
+            lookup("SEMTRACE_CONFIG")
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from)
+        })
+    }
+
     /// Applies the precedence rules and checks every value, without starting anything.
     pub fn resolve(&self) -> Result<Settings, InitError> {
         let process_env = |name: &str| std::env::var(name).ok();
@@ -276,26 +296,42 @@ impl TelemetryBuilder {
     /// (`tracing::dispatcher::set_default`) and programs that manage dispatchers
     /// themselves. Also installs the W3C propagators globally.
     pub fn build(self) -> Result<(Dispatch, Guard), InitError> {
+        use tracing_subscriber::Layer as _;
         let settings = self.resolve()?;
-        crate::propagation::install();
-        let pipeline = crate::traces::build(&settings, self.exporter)?;
-        let mut guard = Guard::new(settings.shutdown_timeout, pipeline.queue);
-        if let Some(worker) = pipeline.worker {
-            guard.push(worker);
+        let config_path = self.config_path();
+        for warning in &settings.warnings {
+            eprintln!("semtrace: {warning}");
         }
+        crate::propagation::install();
+        let clock = self.clock.clone().map_or_else(Clock::system, Clock::manual);
+        let pipeline = crate::traces::build(&settings, self.exporter, clock)?;
+        let traces_filter = LevelFilter::new(
+            &settings.traces.level,
+            Some(Arc::clone(&pipeline.sampler.gate)),
+        );
         #[cfg_attr(not(any(feature = "console", feature = "file")), allow(unused_mut))]
-        let mut layers: Vec<BoxedLayer> = vec![filtered(pipeline.layer, &settings.traces.level)];
+        let mut layers: Vec<BoxedLayer> =
+            vec![pipeline.layer.with_filter(traces_filter.clone()).boxed()];
+        let mut levels = Levels {
+            console: None,
+            file: None,
+            traces: traces_filter,
+        };
+        let mut parts: Vec<Box<dyn crate::guard::Part>> = Vec::new();
 
         #[cfg(feature = "console")]
         if let Some(console) = &settings.console {
-            layers.push(crate::outputs::console_layer(console, self.console_writer));
+            let (layer, filter) = crate::outputs::console_layer(console, self.console_writer);
+            layers.push(layer);
+            levels.console = Some(filter);
         }
 
         #[cfg(feature = "file")]
         if let Some(file) = &settings.file {
-            let (layer, worker) = crate::outputs::file_layer(file)?;
+            let (layer, filter, worker) = crate::outputs::file_layer(file)?;
             layers.push(layer);
-            guard.push(worker);
+            levels.file = Some(filter);
+            parts.push(Box::new(worker));
         }
         #[cfg(not(feature = "file"))]
         if let Some(file) = &settings.file {
@@ -303,6 +339,53 @@ impl TelemetryBuilder {
                 what: format!("file output to `{}`", file.dir.display()),
                 feature: "file",
             });
+        }
+
+        let control = Control::new(
+            Arc::clone(&pipeline.sampler),
+            Arc::clone(&pipeline.queue),
+            levels,
+            &settings.traces.sampling,
+        );
+        let mut guard = Guard::new(settings.shutdown_timeout, pipeline.queue, control.clone());
+        if let Some(worker) = pipeline.worker {
+            guard.push(worker);
+        }
+        for part in parts {
+            guard.push_boxed(part);
+        }
+        if let Some(admin) = &settings.admin {
+            guard.push_boxed(crate::control::start_admin(admin, control.clone())?);
+        }
+        if let Some(path) = config_path {
+            let env = self.env.clone();
+            let overrides = self.overrides.clone();
+            let reresolve = move |config: &Config| {
+                let process_env = |name: &str| std::env::var(name).ok();
+                let lookup: &dyn Fn(&str) -> Option<String> = match &env {
+                    Some(lookup) => lookup.as_ref(),
+                    None => &process_env,
+                };
+                config::resolve(&overrides, lookup, config)
+            };
+            let env_for_file = self.env.clone();
+            let read = move |path: &std::path::Path| {
+                let process_env = |name: &str| std::env::var(name).ok();
+                let lookup: &dyn Fn(&str) -> Option<String> = match &env_for_file {
+                    Some(lookup) => lookup.as_ref(),
+                    None => &process_env,
+                };
+                Config::from_file_with_env(path, lookup)
+            };
+            if let Some(watcher) = crate::control::reload::watch(
+                path,
+                settings,
+                control,
+                Box::new(read),
+                Box::new(reresolve),
+            ) {
+                guard.push(watcher);
+            }
         }
 
         let subscriber = tracing_subscriber::registry().with(layers);

@@ -66,6 +66,7 @@ pub use error_type::ErrorType;
 pub mod __private;
 
 pub mod config;
+pub mod control;
 mod error;
 mod guard;
 mod init;
@@ -85,7 +86,11 @@ pub mod settings {
     };
 }
 
-pub use config::{Config, Settings};
+pub use config::{Config, SamplingMode, Settings};
+pub use control::Control;
+/// The run-time control's HTTP endpoints (feature `admin`).
+#[cfg(feature = "admin")]
+pub use control::admin;
 pub use error::{InitError, ShutdownError, ShutdownFailure};
 pub use guard::Guard;
 pub use init::{Telemetry, TelemetryBuilder, init};

@@ -40,6 +40,12 @@ pub struct Config {
     /// `[exporters]`: where spans go.
     #[serde(default)]
     pub exporters: ExportersConfig,
+    /// `[sampling]`: mode, ratio, rules, adaptive and tail sampling.
+    #[serde(default)]
+    pub sampling: SamplingConfig,
+    /// `[admin]`: the admin HTTP listener.
+    #[serde(default)]
+    pub admin: AdminConfig,
     /// Bound on flushing everything when the guard is dropped, in milliseconds.
     pub shutdown_timeout_ms: Option<u64>,
 }
@@ -174,7 +180,94 @@ pub struct ZipkinConfig {
     pub timeout_ms: Option<u64>,
 }
 
-/// `otlp.sampler`.
+/// `[sampling]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct SamplingConfig {
+    /// `off`, `ratio` or `full`.
+    pub mode: Option<String>,
+    /// Share of traces kept in mode `ratio`, between 0 and 1.
+    pub ratio: Option<f64>,
+    /// Follow a remote parent's decision (default `true`).
+    pub parent_based: Option<bool>,
+    /// Active on-demand rules at most (default 100).
+    pub max_rules: Option<i64>,
+    /// `[[sampling.rules]]`: `match = { "task.type" = "import" }`, `rate`, `duration`.
+    #[serde(default)]
+    pub rules: Vec<RuleConfig>,
+    /// `[sampling.adaptive]`.
+    pub adaptive: Option<AdaptiveConfig>,
+    /// `[sampling.tail]`.
+    pub tail: Option<TailConfig>,
+}
+
+/// One `[[sampling.rules]]` entry.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct RuleConfig {
+    /// Attribute names (or `span.name`) and the values a local root must have.
+    #[serde(rename = "match", default)]
+    pub conditions: BTreeMap<String, toml::Value>,
+    /// Share of matching traces kept (default 1.0).
+    pub rate: Option<f64>,
+    /// How long the rule lasts (`30s`, `10m`, `1h`; 1 s to 24 h); unset: while the
+    /// file lists it.
+    pub duration: Option<DurationValue>,
+}
+
+/// `[sampling.adaptive]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct AdaptiveConfig {
+    /// p99 above which a span name is triggered (required), e.g. `"500ms"`.
+    pub latency_threshold: Option<DurationValue>,
+    /// Sliding window of the p99 (default `"1m"`).
+    pub window: Option<DurationValue>,
+    /// Share of a triggered name's traces kept (default 1.0).
+    pub sample_rate: Option<f64>,
+    /// How long a name stays triggered after its p99 falls back (default `"5m"`).
+    pub cooldown: Option<DurationValue>,
+}
+
+/// `[sampling.tail]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct TailConfig {
+    /// Keep traces with an error (default `true`).
+    pub keep_errors: Option<bool>,
+    /// Keep traces whose local root took longer, e.g. `"2s"`.
+    pub keep_slower_than: Option<DurationValue>,
+    /// Spans held for the decision at most (default 10000).
+    pub max_buffered_spans: Option<i64>,
+}
+
+/// `[admin]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct AdminConfig {
+    /// `"127.0.0.1:PORT"` (or just a port, on loopback) starts the admin listener.
+    pub listen: Option<String>,
+    /// Bearer token every admin request must carry.
+    pub token: Option<String>,
+}
+
+/// A duration in the config file: text with units (`"500ms"`, `"10m"`) or a whole
+/// number of milliseconds.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum DurationValue {
+    /// Text with units.
+    Text(String),
+    /// Milliseconds.
+    Millis(u64),
+}
+
+/// `otlp.sampler` (deprecated: use `[sampling]`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
@@ -249,9 +342,33 @@ const SCHEMA: &[(&str, &[&str])] = &[
             "otlp",
             "traces",
             "exporters",
+            "sampling",
+            "admin",
             "shutdown_timeout_ms",
         ],
     ),
+    (
+        "sampling",
+        &[
+            "mode",
+            "ratio",
+            "parent_based",
+            "max_rules",
+            "rules",
+            "adaptive",
+            "tail",
+        ],
+    ),
+    ("sampling.rules", &["match", "rate", "duration"]),
+    (
+        "sampling.adaptive",
+        &["latency_threshold", "window", "sample_rate", "cooldown"],
+    ),
+    (
+        "sampling.tail",
+        &["keep_errors", "keep_slower_than", "max_buffered_spans"],
+    ),
+    ("admin", &["listen", "token"]),
     ("exporters", &["traces", "console", "zipkin"]),
     ("exporters.console", &["path"]),
     ("exporters.zipkin", &["endpoint", "timeout_ms"]),
@@ -364,6 +481,9 @@ impl Config {
             ("otlp.protocol", &mut self.otlp.protocol),
             ("otlp.compression", &mut self.otlp.compression),
             ("otlp.level", &mut self.otlp.level),
+            ("sampling.mode", &mut self.sampling.mode),
+            ("admin.listen", &mut self.admin.listen),
+            ("admin.token", &mut self.admin.token),
             ("exporters.console.path", &mut self.exporters.console.path),
             (
                 "exporters.zipkin.endpoint",
@@ -401,8 +521,17 @@ fn check_keys(table: &toml::Table, path: &str, origin: &str) -> Result<(), InitE
                 origin: format!("config file {origin}"),
             });
         }
-        if let toml::Value::Table(inner) = value {
-            check_keys(inner, &full, origin)?;
+        match value {
+            toml::Value::Table(inner) => check_keys(inner, &full, origin)?,
+            // Arrays of tables (`[[sampling.rules]]`) are checked per entry.
+            toml::Value::Array(items) => {
+                for item in items {
+                    if let toml::Value::Table(inner) = item {
+                        check_keys(inner, &full, origin)?;
+                    }
+                }
+            }
+            _ => {}
         }
     }
     Ok(())
@@ -530,6 +659,27 @@ mod tests {
             [exporters.zipkin]
             endpoint = "http://h:9411/api/v2/spans"
             timeout_ms = 4
+            [sampling]
+            mode = "ratio"
+            ratio = 0.5
+            parent_based = false
+            max_rules = 10
+            [[sampling.rules]]
+            match = { "task.type" = "import" }
+            rate = 1.0
+            duration = "10m"
+            [sampling.adaptive]
+            latency_threshold = "500ms"
+            window = 60000
+            sample_rate = 1.0
+            cooldown = "5m"
+            [sampling.tail]
+            keep_errors = true
+            keep_slower_than = "2s"
+            max_buffered_spans = 100
+            [admin]
+            listen = "127.0.0.1:9464"
+            token = "t"
         "#;
         Config::parse(text, "test", &no_env).unwrap();
     }

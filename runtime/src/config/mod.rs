@@ -131,14 +131,17 @@ mod values;
 
 pub(crate) use file::EnvLookup;
 pub use file::{
-    BatchConfig, Config, ConsoleConfig, ConsoleExporterConfig, ExportersConfig, FileConfig,
-    Headers, OtlpConfig, SamplerConfig, ServiceConfig, TracesConfig, ZipkinConfig,
+    AdaptiveConfig, AdminConfig, BatchConfig, Config, ConsoleConfig, ConsoleExporterConfig,
+    DurationValue, ExportersConfig, FileConfig, Headers, OtlpConfig, RuleConfig, SamplerConfig,
+    SamplingConfig, ServiceConfig, TailConfig, TracesConfig, ZipkinConfig,
 };
 pub(crate) use overrides::Overrides;
-pub(crate) use resolve::resolve;
+pub(crate) use resolve::{RULE_DURATIONS, resolve};
 pub use values::{
-    Ansi, Compression, ConsoleFormat, FileFormat, Protocol, Rotation, Sampler, TracesExporter,
+    Ansi, Compression, ConsoleFormat, FileFormat, Protocol, Rotation, Sampler, SamplingMode,
+    TracesExporter,
 };
+pub(crate) use values::check_ratio;
 
 /// Everything semtrace will set up, after precedence was applied. Obtain it with
 /// [`TelemetryBuilder::resolve`](crate::TelemetryBuilder::resolve).
@@ -169,6 +172,106 @@ pub struct Settings {
     pub zipkin: ZipkinSettings,
     /// Bound on flushing at shutdown.
     pub shutdown_timeout: Duration,
+    /// The admin HTTP listener, if configured (`[admin] listen`).
+    pub admin: Option<AdminSettings>,
+    /// Deprecated keys that were used, each with its replacement (printed on stderr
+    /// by `init`).
+    pub warnings: Vec<String>,
+}
+
+/// Resolved settings of the admin HTTP listener.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AdminSettings {
+    /// Address the listener binds (loopback unless a token is set).
+    pub listen: std::net::SocketAddr,
+    /// Bearer token every request must carry, if set (redacted in `Debug`).
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for AdminSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminSettings")
+            .field("listen", &self.listen)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// Resolved sampling settings (`[sampling]`); the control handle changes them while
+/// the program runs.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SamplingSettings {
+    /// `off`, `ratio` or `full`.
+    pub mode: SamplingMode,
+    /// The share of traces kept in mode `ratio` (0.0 ..= 1.0).
+    pub ratio: f64,
+    /// In mode `ratio`, follow a remote parent's decision.
+    pub parent_based: bool,
+    /// Active on-demand rules at most.
+    pub max_rules: usize,
+    /// Rules listed in the config file.
+    pub rules: Vec<RuleSettings>,
+    /// Latency-triggered sampling, if on.
+    pub adaptive: Option<AdaptiveSettings>,
+    /// Error- and latency-keeping, if on.
+    pub tail: Option<TailSettings>,
+}
+
+impl Default for SamplingSettings {
+    fn default() -> Self {
+        Self {
+            mode: SamplingMode::Ratio,
+            ratio: 1.0,
+            parent_based: true,
+            max_rules: 100,
+            rules: Vec::new(),
+            adaptive: None,
+            tail: None,
+        }
+    }
+}
+
+/// An on-demand sampling rule from the config file.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RuleSettings {
+    /// Attribute names (or `span.name`, or a baggage entry's key) and the values a
+    /// local root must have, as text.
+    pub conditions: BTreeMap<String, String>,
+    /// The share of matching traces kept (0.0 ..= 1.0).
+    pub rate: f64,
+    /// How long the rule lasts from when the file was read; `None`: while the file
+    /// lists it.
+    pub duration: Option<Duration>,
+}
+
+/// Resolved latency-triggered sampling settings (`[sampling.adaptive]`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub struct AdaptiveSettings {
+    /// A span name whose p99 over the window exceeds this is triggered.
+    pub latency_threshold: Duration,
+    /// The sliding window the p99 is taken over.
+    pub window: Duration,
+    /// The share of traces rooted at a triggered name that is kept.
+    pub sample_rate: f64,
+    /// How long a name stays triggered after its p99 falls back.
+    pub cooldown: Duration,
+}
+
+/// Resolved error- and latency-keeping settings (`[sampling.tail]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TailSettings {
+    /// Keep a trace whose local part has a span with error status.
+    pub keep_errors: bool,
+    /// Keep a trace whose local root took longer than this.
+    pub keep_slower_than: Option<Duration>,
+    /// Spans held for the decision at most; beyond it spans are counted in
+    /// `dropped_by.tail_buffer_full`.
+    pub max_buffered_spans: usize,
 }
 
 /// Resolved console settings.
@@ -233,8 +336,11 @@ pub struct ZipkinSettings {
 pub struct TracesSettings {
     /// Filter in `EnvFilter` syntax for the spans the pipeline sees.
     pub level: String,
-    /// Head sampler.
+    /// Head sampler, as the `OTEL_TRACES_SAMPLER` names it (mode `off` shows as
+    /// `always_off`); [`sampling`](Self::sampling) has the full picture.
     pub sampler: Sampler,
+    /// Sampling: mode, ratio, rules, adaptive and tail settings.
+    pub sampling: SamplingSettings,
     /// Spans held for export at most (queued, buffered or in flight); whole traces
     /// beyond it are shed and counted.
     pub max_queue_size: usize,

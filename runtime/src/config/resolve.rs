@@ -8,14 +8,16 @@ use std::time::Duration;
 use super::env::Env;
 use super::file::{Config, EnvLookup, Headers};
 use super::overrides::Overrides;
+use super::file::{AdaptiveConfig, DurationValue, RuleConfig, TailConfig};
 use super::values::{
-    Ansi, Compression, ConsoleFormat, FileFormat, Protocol, Rotation, Sampler, TracesExporter,
-    at_least_one, check_endpoint, check_exporters, check_filter, exporter_list, file_count,
-    file_flag, file_key, file_millis, filter, parse_bool, parse_count, parse_millis, parse_pairs,
-    text,
+    Ansi, Compression, ConsoleFormat, FileFormat, Protocol, Rotation, Sampler, SamplingMode,
+    TracesExporter, at_least_one, check_endpoint, check_exporters, check_filter, check_ratio,
+    exporter_list, file_count, file_duration, file_flag, file_key, file_millis, filter,
+    parse_bool, parse_count, parse_millis, parse_pairs, text,
 };
 use super::{
-    ConsoleSettings, FileSettings, OtlpSettings, Settings, TracesSettings, ZipkinSettings,
+    AdaptiveSettings, AdminSettings, ConsoleSettings, FileSettings, OtlpSettings, RuleSettings,
+    SamplingSettings, Settings, TailSettings, TracesSettings, ZipkinSettings,
 };
 use crate::error::InitError;
 
@@ -177,7 +179,8 @@ pub(crate) fn resolve(
     let otlp = resolve_otlp(o, &env, config, chosen.as_deref())?;
     // Unless chosen, OTLP is the exporter when an endpoint is set.
     let exporters = chosen.unwrap_or_else(|| otlp.iter().map(|_| TracesExporter::Otlp).collect());
-    let mut traces = resolve_traces(o, &env, config)?;
+    let mut warnings = Vec::new();
+    let mut traces = resolve_traces(o, &env, config, &mut warnings)?;
     traces.exporters = exporters;
     traces.console_exporter_path = pick(
         &env,
@@ -213,6 +216,8 @@ pub(crate) fn resolve(
         traces,
         zipkin,
         shutdown_timeout,
+        admin: resolve_admin(&env, config)?,
+        warnings,
     })
 }
 
@@ -446,30 +451,13 @@ fn resolve_traces(
     o: &Overrides,
     env: &Env<'_>,
     config: &Config,
+    warnings: &mut Vec<String>,
 ) -> Result<TracesSettings, InitError> {
     let (otlp, batch, traces) = (&config.otlp, &config.otlp.batch, &config.traces);
     let level = pick(env, "otlp_level", o.otlp_level.clone(), checked_filter)
         .file("otlp.level", otlp.level.as_deref(), filter)
         .or_else(|| "info".to_owned())?;
-    let sampler = pick(env, "sampler", o.sampler, |key, s: Sampler| s.validate(key))
-        .env("OTEL_TRACES_SAMPLER", |key, kind| {
-            let ratio = match env.get("OTEL_TRACES_SAMPLER_ARG") {
-                Some((arg_key, arg)) => Some(arg.parse::<f64>().map_err(|_| {
-                    InitError::invalid(&arg_key, &arg, "expected a ratio between 0.0 and 1.0")
-                })?),
-                None => None,
-            };
-            Sampler::from_parts(kind, ratio, key, "`OTEL_TRACES_SAMPLER_ARG`")
-        })
-        .file("otlp.sampler", otlp.sampler.as_ref(), |_, s| {
-            Sampler::from_parts(
-                &s.kind,
-                s.ratio,
-                &file_key("otlp.sampler.kind"),
-                &file_key("otlp.sampler.ratio"),
-            )
-        })
-        .or(Sampler::ParentBasedAlwaysOn)?;
+    let (sampling, sampler) = resolve_sampling(o, env, config, warnings)?;
     let max_queue_size = pick(env, "max_queue_size", o.max_queue_size, at_least_one)
         .env("OTEL_BSP_MAX_QUEUE_SIZE", parse_count)
         .file(
@@ -520,6 +508,7 @@ fn resolve_traces(
     Ok(TracesSettings {
         level,
         sampler,
+        sampling,
         max_queue_size,
         scheduled_delay,
         max_export_batch_size,
@@ -545,6 +534,268 @@ fn resolve_traces(
         // Set by the caller, which also resolves the OTLP exporter.
         exporters: Vec::new(),
         console_exporter_path: None,
+    })
+}
+
+/// Mode, ratio and parent-based, from whichever source sets them first.
+type Head = (SamplingMode, f64, bool);
+
+fn head_of(sampler: Sampler) -> Head {
+    match sampler {
+        Sampler::AlwaysOn => (SamplingMode::Full, 1.0, false),
+        Sampler::AlwaysOff => (SamplingMode::Ratio, 0.0, false),
+        Sampler::TraceIdRatio(r) => (SamplingMode::Ratio, r, false),
+        Sampler::ParentBasedAlwaysOn => (SamplingMode::Ratio, 1.0, true),
+        Sampler::ParentBasedAlwaysOff => (SamplingMode::Ratio, 0.0, true),
+        Sampler::ParentBasedTraceIdRatio(r) => (SamplingMode::Ratio, r, true),
+    }
+}
+
+/// The `OTEL_TRACES_SAMPLER` equivalent of a mode, ratio and parent-based flag.
+pub(crate) fn sampler_of((mode, ratio, parent_based): Head) -> Sampler {
+    match (mode, parent_based) {
+        (SamplingMode::Off, _) => Sampler::AlwaysOff,
+        (SamplingMode::Full, _) => Sampler::AlwaysOn,
+        (_, false) if ratio >= 1.0 => Sampler::AlwaysOn,
+        (_, false) if ratio <= 0.0 => Sampler::AlwaysOff,
+        (_, false) => Sampler::TraceIdRatio(ratio),
+        (_, true) if ratio >= 1.0 => Sampler::ParentBasedAlwaysOn,
+        (_, true) if ratio <= 0.0 => Sampler::ParentBasedAlwaysOff,
+        (_, true) => Sampler::ParentBasedTraceIdRatio(ratio),
+    }
+}
+
+/// The most spans held for tail decisions by default.
+const DEFAULT_TAIL_BUFFER: usize = 10_000;
+const DEFAULT_MAX_RULES: usize = 100;
+const DEFAULT_ADAPTIVE_WINDOW: Duration = Duration::from_secs(60);
+const DEFAULT_ADAPTIVE_COOLDOWN: Duration = Duration::from_secs(300);
+/// The shortest and longest an on-demand rule may last.
+pub(crate) const RULE_DURATIONS: (Duration, Duration) =
+    (Duration::from_secs(1), Duration::from_secs(24 * 3600));
+
+fn resolve_sampling(
+    o: &Overrides,
+    env: &Env<'_>,
+    config: &Config,
+    warnings: &mut Vec<String>,
+) -> Result<(SamplingSettings, Sampler), InitError> {
+    let c = &config.sampling;
+    let from_section = c.mode.is_some() || c.ratio.is_some() || c.parent_based.is_some();
+    if config.otlp.sampler.is_some() {
+        warnings.push(
+            "`otlp.sampler` in the config file is deprecated: use the `[sampling]` section \
+             (`mode`, `ratio`, `parent_based`) instead"
+                .to_owned(),
+        );
+    }
+    let head = pick(env, "sampler", o.sampler.map(head_of), |key, h: Head| {
+        check_ratio(h.1, key).map(|_| h)
+    })
+    .env("OTEL_TRACES_SAMPLER", |key, kind| {
+        let ratio = match env.get("OTEL_TRACES_SAMPLER_ARG") {
+            Some((arg_key, arg)) => Some(arg.parse::<f64>().map_err(|_| {
+                InitError::invalid(&arg_key, &arg, "expected a ratio between 0.0 and 1.0")
+            })?),
+            None => None,
+        };
+        Sampler::from_parts(kind, ratio, key, "`OTEL_TRACES_SAMPLER_ARG`").map(head_of)
+    })
+    .file("sampling", from_section.then_some(c), |_, c| {
+        let mode = match &c.mode {
+            Some(m) => SamplingMode::parse_setting(&file_key("sampling.mode"), m)?,
+            None => SamplingMode::Ratio,
+        };
+        let ratio = check_ratio(c.ratio.unwrap_or(1.0), &file_key("sampling.ratio"))?;
+        Ok((mode, ratio, c.parent_based.unwrap_or(true)))
+    })
+    .file("otlp.sampler", config.otlp.sampler.as_ref(), |_, s| {
+        Sampler::from_parts(
+            &s.kind,
+            s.ratio,
+            &file_key("otlp.sampler.kind"),
+            &file_key("otlp.sampler.ratio"),
+        )
+        .map(head_of)
+    })
+    .or((SamplingMode::Ratio, 1.0, true))?;
+
+    let max_rules = pick(env, "max_rules", None, at_least_one)
+        .file("sampling.max_rules", c.max_rules.as_ref(), file_count)
+        .or(DEFAULT_MAX_RULES)?;
+    let mut rules = Vec::with_capacity(c.rules.len());
+    for (i, rule) in c.rules.iter().enumerate() {
+        rules.push(rule_settings(i, rule)?);
+    }
+    if rules.len() > max_rules {
+        return Err(InitError::invalid(
+            file_key("sampling.rules"),
+            format!("{} rules", rules.len()),
+            format!("at most `sampling.max_rules` = {max_rules}"),
+        ));
+    }
+    let adaptive = c.adaptive.as_ref().map(adaptive_settings).transpose()?;
+    let tail = c.tail.as_ref().map(tail_settings).transpose()?;
+    let settings = SamplingSettings {
+        mode: head.0,
+        ratio: head.1,
+        parent_based: head.2,
+        max_rules,
+        rules,
+        adaptive,
+        tail,
+    };
+    Ok((settings, sampler_of(head)))
+}
+
+fn rule_settings(i: usize, rule: &RuleConfig) -> Result<RuleSettings, InitError> {
+    let key = |k: &str| file_key(&format!("sampling.rules[{i}].{k}"));
+    if rule.conditions.is_empty() {
+        return Err(InitError::invalid(
+            key("match"),
+            "{}",
+            "expected at least one condition, as in `match = { \"task.type\" = \"import\" }`",
+        ));
+    }
+    let mut conditions = std::collections::BTreeMap::new();
+    for (name, value) in &rule.conditions {
+        let text = match value {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Integer(n) => n.to_string(),
+            toml::Value::Float(x) => x.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => {
+                return Err(InitError::invalid(
+                    key(&format!("match.{name}")),
+                    other,
+                    "expected a string, number or boolean",
+                ));
+            }
+        };
+        conditions.insert(name.clone(), text);
+    }
+    let rate = check_ratio(rule.rate.unwrap_or(1.0), &key("rate"))?;
+    let duration = match &rule.duration {
+        Some(d) => Some(check_rule_duration(
+            &key("duration"),
+            file_duration(&key("duration"), d)?,
+        )?),
+        None => None,
+    };
+    Ok(RuleSettings {
+        conditions,
+        rate,
+        duration,
+    })
+}
+
+/// A rule's duration: between one second and a day.
+pub(crate) fn check_rule_duration(key: &str, d: Duration) -> Result<Duration, InitError> {
+    let (min, max) = RULE_DURATIONS;
+    if d < min || d > max {
+        return Err(InitError::invalid(
+            key,
+            humantime::format_duration(d),
+            "expected a duration from `1s` to `24h`",
+        ));
+    }
+    Ok(d)
+}
+
+fn adaptive_settings(c: &AdaptiveConfig) -> Result<AdaptiveSettings, InitError> {
+    let positive = |k: &str, v: Option<&DurationValue>, default: Option<Duration>| {
+        let key = file_key(&format!("sampling.adaptive.{k}"));
+        let d = match (v, default) {
+            (Some(v), _) => file_duration(&key, v)?,
+            (None, Some(d)) => d,
+            (None, None) => {
+                return Err(InitError::invalid(
+                    key,
+                    "(missing)",
+                    "expected a duration such as `500ms`: the p99 above which a span name is triggered",
+                ));
+            }
+        };
+        if d.is_zero() {
+            return Err(InitError::invalid(key, "0", "expected a duration above zero"));
+        }
+        Ok(d)
+    };
+    Ok(AdaptiveSettings {
+        latency_threshold: positive("latency_threshold", c.latency_threshold.as_ref(), None)?,
+        window: positive("window", c.window.as_ref(), Some(DEFAULT_ADAPTIVE_WINDOW))?,
+        sample_rate: check_ratio(
+            c.sample_rate.unwrap_or(1.0),
+            &file_key("sampling.adaptive.sample_rate"),
+        )?,
+        cooldown: match &c.cooldown {
+            Some(v) => file_duration(&file_key("sampling.adaptive.cooldown"), v)?,
+            None => DEFAULT_ADAPTIVE_COOLDOWN,
+        },
+    })
+}
+
+fn tail_settings(c: &TailConfig) -> Result<TailSettings, InitError> {
+    Ok(TailSettings {
+        keep_errors: c.keep_errors.unwrap_or(true),
+        keep_slower_than: c
+            .keep_slower_than
+            .as_ref()
+            .map(|v| file_duration(&file_key("sampling.tail.keep_slower_than"), v))
+            .transpose()?,
+        max_buffered_spans: match &c.max_buffered_spans {
+            Some(n) => file_count(&file_key("sampling.tail.max_buffered_spans"), n)?,
+            None => DEFAULT_TAIL_BUFFER,
+        },
+    })
+}
+
+/// The admin listener: `SEMTRACE_ADMIN_LISTEN` or `admin.listen`, with a token from
+/// `SEMTRACE_ADMIN_TOKEN` or `admin.token`.
+fn resolve_admin(env: &Env<'_>, config: &Config) -> Result<Option<AdminSettings>, InitError> {
+    let a = &config.admin;
+    let listen = pick(env, "admin_listen", None, as_is)
+        .env("SEMTRACE_ADMIN_LISTEN", parse_listen)
+        .file("admin.listen", a.listen.as_deref(), parse_listen)
+        .found()?;
+    let token = pick(env, "admin_token", None, as_is)
+        .env("SEMTRACE_ADMIN_TOKEN", text)
+        .file("admin.token", a.token.as_deref(), text)
+        .found()?
+        .filter(|t| !t.is_empty());
+    let Some(listen) = listen else {
+        return Ok(None);
+    };
+    if !listen.ip().is_loopback() && token.is_none() {
+        return Err(InitError::invalid(
+            "`admin.listen`",
+            listen,
+            "a loopback address such as `127.0.0.1:9464`, unless `admin.token` (or \
+             `SEMTRACE_ADMIN_TOKEN`) is set: the admin endpoints change what is traced",
+        ));
+    }
+    Ok(Some(AdminSettings { listen, token }))
+}
+
+/// `127.0.0.1:9464`, `[::1]:9464`, `localhost:9464`, or a port alone (on loopback).
+fn parse_listen(key: &str, value: &str) -> Result<std::net::SocketAddr, InitError> {
+    let v = value.trim();
+    let loopback = std::net::Ipv4Addr::LOCALHOST;
+    let parsed = if let Ok(port) = v.parse::<u16>() {
+        Some(std::net::SocketAddr::from((loopback, port)))
+    } else if let Some(port) = v.strip_prefix("localhost:") {
+        port.parse::<u16>()
+            .ok()
+            .map(|p| std::net::SocketAddr::from((loopback, p)))
+    } else {
+        v.parse().ok()
+    };
+    parsed.ok_or_else(|| {
+        InitError::invalid(
+            key,
+            value,
+            "expected an address and port such as `127.0.0.1:9464`, or a port alone",
+        )
     })
 }
 

@@ -96,6 +96,21 @@ pub enum TracesExporter {
     None,
 }
 
+/// How traces are chosen for export (`[sampling] mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum SamplingMode {
+    /// Nothing is recorded or exported; annotated calls take `tracing`'s disabled
+    /// path for the pipeline (console and file output are unaffected).
+    Off,
+    /// The head sampler: a share of traces by trace id (`ratio`), and the remote
+    /// parent's decision when `parent_based`.
+    Ratio,
+    /// Every trace.
+    Full,
+}
+
 /// Which traces are recorded and exported.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
@@ -158,6 +173,7 @@ keyword_enum!(Rotation, "file rotation", { "never" => Never, "minutely" => Minut
 keyword_enum!(FileFormat, "file format", { "text" => Text, "json" => Json });
 keyword_enum!(Protocol, "OTLP protocol", { "grpc" => Grpc, "http/protobuf" => HttpProtobuf });
 keyword_enum!(Compression, "OTLP compression", { "none" => None, "gzip" => Gzip });
+keyword_enum!(SamplingMode, "sampling mode", { "off" => Off, "ratio" => Ratio, "full" => Full });
 keyword_enum!(TracesExporter, "span exporter", { "otlp" => Otlp, "console" => Console, "zipkin" => Zipkin, "none" => None });
 
 /// A comma-separated list of span exporters, as `OTEL_TRACES_EXPORTER` takes it.
@@ -238,16 +254,9 @@ impl Sampler {
             }
         })
     }
-
-    pub(super) fn validate(self, key: &str) -> Result<Self, InitError> {
-        if let Self::TraceIdRatio(r) | Self::ParentBasedTraceIdRatio(r) = self {
-            check_ratio(r, key)?;
-        }
-        Ok(self)
-    }
 }
 
-pub(super) fn check_ratio(ratio: f64, key: &str) -> Result<f64, InitError> {
+pub(crate) fn check_ratio(ratio: f64, key: &str) -> Result<f64, InitError> {
     if (0.0..=1.0).contains(&ratio) {
         Ok(ratio)
     } else {
@@ -322,6 +331,26 @@ pub(super) fn text(_key: &str, value: &str) -> Result<String, InitError> {
 /// An `EnvFilter` directive string from any source.
 pub(super) fn filter(key: &str, value: &str) -> Result<String, InitError> {
     check_filter(key, value.to_owned())
+}
+
+/// A duration written with units, as in `500ms`, `30s`, `10m`, `1h` or `1h 30m`.
+pub(crate) fn parse_duration(key: &str, value: &str) -> Result<Duration, InitError> {
+    humantime::parse_duration(value.trim()).map_err(|_| {
+        InitError::invalid(
+            key,
+            value,
+            "expected a duration with units, such as `500ms`, `30s`, `10m` or `1h`",
+        )
+    })
+}
+
+/// A duration from the config file: text with units, or a whole number of
+/// milliseconds.
+pub(super) fn file_duration(key: &str, value: &super::file::DurationValue) -> Result<Duration, InitError> {
+    match value {
+        super::file::DurationValue::Millis(ms) => Ok(Duration::from_millis(*ms)),
+        super::file::DurationValue::Text(text) => parse_duration(key, text),
+    }
 }
 
 pub(super) fn parse_millis(key: &str, value: &str) -> Result<Duration, InitError> {

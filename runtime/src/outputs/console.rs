@@ -12,7 +12,7 @@ use crate::init::BoxedLayer;
 pub(crate) fn console_layer(
     settings: &ConsoleSettings,
     writer: Option<BoxMakeWriter>,
-) -> BoxedLayer {
+) -> (BoxedLayer, crate::control::levels::LevelFilter) {
     let ansi = match settings.ansi {
         Ansi::Always => true,
         Ansi::Never => false,

@@ -7,7 +7,14 @@ use crate::init::BoxedLayer;
 /// Rolling file output through a non-blocking writer whose guard flushes it.
 pub(crate) fn file_layer(
     settings: &FileSettings,
-) -> Result<(BoxedLayer, tracing_appender::non_blocking::WorkerGuard), crate::InitError> {
+) -> Result<
+    (
+        BoxedLayer,
+        crate::control::levels::LevelFilter,
+        tracing_appender::non_blocking::WorkerGuard,
+    ),
+    crate::InitError,
+> {
     use tracing_appender::rolling;
     let rotation = match settings.rotation {
         Rotation::Never => rolling::Rotation::NEVER,
@@ -35,5 +42,6 @@ pub(crate) fn file_layer(
         FileFormat::Text => ConsoleFormat::Full,
         FileFormat::Json => ConsoleFormat::Json,
     };
-    Ok((fmt_layer(format, false, writer, &settings.level), guard))
+    let (layer, filter) = fmt_layer(format, false, writer, &settings.level);
+    Ok((layer, filter, guard))
 }

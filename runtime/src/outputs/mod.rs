@@ -20,9 +20,15 @@ use tracing_subscriber::fmt::{format, format::JsonFields};
 use crate::config::ConsoleFormat;
 use log_ids::WithIds;
 
+use crate::control::levels::LevelFilter;
 use crate::init::{BoxedLayer, filtered};
 
-fn fmt_layer<W>(format: ConsoleFormat, ansi: bool, writer: W, level: &str) -> BoxedLayer
+fn fmt_layer<W>(
+    format: ConsoleFormat,
+    ansi: bool,
+    writer: W,
+    level: &str,
+) -> (BoxedLayer, LevelFilter)
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {

@@ -24,8 +24,9 @@ use super::record::{
     Batch, Code, Ended, EventVisitor, Ids, Live, NewSpanVisitor, RemoteState, SpanRecord,
     SpanVisitor, Text, Timing, Val,
 };
-use super::sampler::{HeadSampler, Parent};
+use super::sampler::{Decision, Parent, RootInfo, Sampler};
 use super::stats::LocalCounters;
+use crate::config::TailSettings;
 
 /// Attributes outside the conventions' core, each turned on by a config key.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -42,7 +43,7 @@ pub(crate) struct Extras {
 /// lines and propagation, and counts them.
 #[derive(Debug, Clone)]
 pub(crate) struct PipelineLayer {
-    pub(crate) sampler: HeadSampler,
+    pub(crate) sampler: Arc<Sampler>,
     pub(crate) queue: Arc<Queue>,
     pub(crate) export: bool,
     pub(crate) extras: Extras,
@@ -143,35 +144,74 @@ where
     fn on_new_span(&self, attrs: &span::Attributes<'_>, id: &span::Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
         let mut remote = None;
-        let (trace, parent, parent_remote, decided, root) = if let Some(cx) = take_pending() {
-            let out = (
-                cx.ids.trace,
-                cx.ids.span,
-                true,
-                Parent::Remote {
-                    sampled: cx.sampled,
-                },
-                None,
-            );
-            remote = Some(Box::new(cx.state));
-            out
-        } else if let Some((ids, sampled, root)) = span.parent().and_then(|p| {
-            let ext = p.extensions();
-            ext.get::<SpanRecord>()
-                .map(|r| (r.ids, r.sampled, r.root.clone().unwrap_or_else(|| p.id())))
-        }) {
-            (
-                ids.trace,
-                ids.span,
-                false,
-                Parent::Local { sampled },
-                Some(root),
-            )
-        } else {
-            (super::ids::trace_id(), 0, false, Parent::None, None)
-        };
-        let sampled = self.sampler.sample(trace, decided);
-        let mut data = (sampled && self.export).then(|| self.new_data(attrs, SystemTime::now()));
+        let (trace, parent, parent_remote, decided, root, parent_provisional) =
+            if let Some(cx) = take_pending() {
+                let out = (
+                    cx.ids.trace,
+                    cx.ids.span,
+                    true,
+                    Parent::Remote {
+                        sampled: cx.sampled,
+                    },
+                    None,
+                    false,
+                );
+                remote = Some(Box::new(cx.state));
+                out
+            } else if let Some((ids, sampled, provisional, root)) = span.parent().and_then(|p| {
+                let ext = p.extensions();
+                ext.get::<SpanRecord>().map(|r| {
+                    (
+                        r.ids,
+                        r.sampled,
+                        r.provisional,
+                        r.root.clone().unwrap_or_else(|| p.id()),
+                    )
+                })
+            }) {
+                (
+                    ids.trace,
+                    ids.span,
+                    false,
+                    Parent::Local { sampled },
+                    Some(root),
+                    provisional,
+                )
+            } else {
+                (super::ids::trace_id(), 0, false, Parent::None, None, false)
+            };
+        let sampler = &self.sampler;
+        let (mut decision, started_ns) = sampler.with_policy(|policy| {
+            let decision = match decided {
+                Parent::Local { sampled } => {
+                    sampler.decide_child(policy, sampled, parent_provisional)
+                }
+                _ => sampler.decide_root(
+                    policy,
+                    trace,
+                    decided,
+                    &RootInfo {
+                        name: attrs.metadata().name(),
+                        attrs: Some(attrs),
+                        baggage: remote.as_deref().map(|r| &r.baggage),
+                    },
+                ),
+            };
+            let started = if root.is_none() && policy.adaptive.is_some() {
+                sampler.clock.nanos()
+            } else {
+                0
+            };
+            (decision, started)
+        });
+        if decision == Decision::Provisional && !self.export {
+            sampler.release_tail(1);
+            decision = Decision::Dropped;
+        }
+        let sampled = decision == Decision::Sampled;
+        let provisional = decision == Decision::Provisional;
+        let mut data =
+            ((sampled || provisional) && self.export).then(|| self.new_data(attrs, SystemTime::now()));
         if let (Some(data), Some(remote)) = (&mut data, &remote)
             && !remote.trace_state.header().is_empty()
         {
@@ -181,7 +221,12 @@ where
         self.queue.with_local(|local| {
             LocalCounters::add(&local.counters.started, 1);
             if !recorded {
-                LocalCounters::add(&local.counters.sampled_out, 1);
+                let counter = if decision == Decision::TailFull {
+                    &local.counters.tail_buffer_full
+                } else {
+                    &local.counters.sampled_out
+                };
+                LocalCounters::add(counter, 1);
             }
         });
         span.extensions_mut().insert(SpanRecord {
@@ -192,6 +237,8 @@ where
             parent,
             parent_remote,
             sampled,
+            provisional,
+            started_ns,
             root,
             data,
             remote,
@@ -296,6 +343,9 @@ where
         let Some(record) = span.extensions_mut().remove::<SpanRecord>() else {
             return;
         };
+        if record.root.is_none() && record.started_ns != 0 {
+            self.record_latency(span.metadata().name(), record.started_ns);
+        }
         let Some(mut live) = record.data else { return };
         let end = SystemTime::now();
         let mut children = None;
@@ -324,6 +374,22 @@ where
         };
         let Some(root_id) = record.root else {
             // A local root: its trace goes to the queue whole.
+            if record.provisional {
+                let n = 1 + children.as_ref().map_or(0, Batch::len);
+                self.sampler.release_tail(n);
+                let keep = record.sampled
+                    || self.sampler.with_policy(|p| {
+                    p.tail
+                        .as_ref()
+                        .is_some_and(|tail| tail_keeps(tail, &ended, children.as_ref()))
+                });
+                if !keep {
+                    queue.with_local(|local| {
+                        LocalCounters::add(&local.counters.sampled_out, n as u64);
+                    });
+                    return;
+                }
+            }
             match children {
                 Some(mut trace) => {
                     trace.push(ended);
@@ -337,14 +403,21 @@ where
         };
         drop(span);
         // Join the local root; hand over a part when the trace grows past a batch.
-        let Some(root) = ctx.span(&root_id) else {
-            queue.with_local(|local| queue.submit_one(local, ended));
-            return;
-        };
-        let mut ext = root.extensions_mut();
-        let Some(root_data) = ext.get_mut::<SpanRecord>().and_then(|r| r.data.as_mut()) else {
+        let root = ctx.span(&root_id);
+        let mut ext = root.as_ref().map(|r| r.extensions_mut());
+        let Some(root_data) = ext
+            .as_mut()
+            .and_then(|ext| ext.get_mut::<SpanRecord>())
+            .and_then(|r| r.data.as_mut())
+        else {
             drop(ext);
-            queue.with_local(|local| queue.submit_one(local, ended));
+            if record.provisional {
+                // Its root already decided (or was never held): nothing to keep it for.
+                self.sampler.release_tail(1);
+                queue.with_local(|local| LocalCounters::add(&local.counters.sampled_out, 1));
+            } else {
+                queue.with_local(|local| queue.submit_one(local, ended));
+            }
             return;
         };
         let mut ended = ended;
@@ -357,12 +430,44 @@ where
             .children
             .get_or_insert_with(|| Batch::with_capacity(4));
         trace.push(ended);
-        if trace.len() >= batch_size {
+        // A held trace is decided whole when its root ends.
+        if !record.provisional && trace.len() >= batch_size {
             let part = std::mem::take(trace);
             drop(ext);
             queue.with_local(|local| queue.submit(local, part));
         }
     }
+}
+
+impl PipelineLayer {
+    /// Feeds a local root's duration to latency-triggered sampling.
+    fn record_latency(&self, name: &'static str, started_ns: u64) {
+        let sampler = &self.sampler;
+        sampler.with_policy(|policy| {
+            if let Some(adaptive) = &policy.adaptive {
+                let now = sampler.clock.nanos();
+                sampler
+                    .adaptive
+                    .record(name, now.saturating_sub(started_ns), now, adaptive);
+            }
+        });
+    }
+}
+
+/// Whether a held trace is kept: an error anywhere in its local part, or a root
+/// slower than the bound.
+fn tail_keeps(tail: &TailSettings, root: &Ended, children: Option<&Batch>) -> bool {
+    if tail.keep_errors
+        && (root.live.code == Code::Error
+            || children.is_some_and(|c| c.spans.iter().any(|s| s.code == Code::Error)))
+    {
+        return true;
+    }
+    tail.keep_slower_than.is_some_and(|bound| {
+        root.end
+            .duration_since(root.live.start)
+            .is_ok_and(|took| took >= bound)
+    })
 }
 
 fn timing(record: Option<&mut SpanRecord>) -> Option<&mut Timing> {

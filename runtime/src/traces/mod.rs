@@ -6,7 +6,8 @@
 //! |-------|------|
 //! | the layer: ids, sampling, typed attributes, events, links | `layer.rs` |
 //! | what is kept per span | `record.rs` |
-//! | the head sampler | `sampler.rs` |
+//! | sampling at a trace's start: mode, ratio, rules, latency triggers, tail holding | `sampler.rs` |
+//! | p99 windows per span name for latency-triggered sampling | `adaptive.rs` |
 //! | per-thread buffers, the bounded queue, whole-trace shedding | `queue.rs` |
 //! | the background exporter: batching, in-flight exports, holding while down | `worker.rs` |
 //! | exporters (OTLP, Zipkin, injected) | `exporters/` |
@@ -17,6 +18,7 @@ use std::time::Duration;
 
 use opentelemetry::InstrumentationScope;
 
+pub(crate) mod adaptive;
 pub(crate) mod exporters;
 pub(crate) mod ids;
 pub(crate) mod layer;
@@ -40,6 +42,7 @@ use worker::{Pacing, Worker};
 pub(crate) struct Pipeline {
     pub(crate) layer: PipelineLayer,
     pub(crate) queue: Arc<Queue>,
+    pub(crate) sampler: Arc<sampler::Sampler>,
     pub(crate) worker: Option<Worker>,
 }
 
@@ -51,6 +54,7 @@ const HOLD_FAILED: Duration = Duration::from_secs(60);
 pub(crate) fn build(
     settings: &Settings,
     injected: Option<ExporterFactory>,
+    clock: sampler::Clock,
 ) -> Result<Pipeline, InitError> {
     let t: &TracesSettings = &settings.traces;
     let queue = Queue::new(t.max_queue_size, t.max_export_batch_size);
@@ -59,8 +63,12 @@ pub(crate) fn build(
         thread: t.thread_attributes,
         timing: t.timing_attributes,
     };
+    let sampler = Arc::new(sampler::Sampler::new(
+        sampler::Policy::new(&t.sampling),
+        clock,
+    ));
     let mut layer = PipelineLayer {
-        sampler: sampler::HeadSampler::new(t.sampler),
+        sampler: Arc::clone(&sampler),
         queue: Arc::clone(&queue),
         export: false,
         extras,
@@ -69,6 +77,7 @@ pub(crate) fn build(
         return Ok(Pipeline {
             layer,
             queue,
+            sampler,
             worker: None,
         });
     }
@@ -114,6 +123,7 @@ pub(crate) fn build(
     Ok(Pipeline {
         layer,
         queue,
+        sampler,
         worker: Some(worker),
     })
 }
@@ -219,12 +229,27 @@ pub(crate) fn set_remote_parent(span: &tracing::Span, remote: layer::RemoteConte
         if record.root.is_some() {
             return; // a local child stays in its trace
         }
-        let sampled = layer.sampler.sample(
-            remote.ids.trace,
-            sampler::Parent::Remote {
-                sampled: remote.sampled,
-            },
-        );
+        let name = span.metadata().map_or("span", |m| m.name());
+        let sampler = &layer.sampler;
+        let decision = sampler.with_policy(|policy| {
+            sampler.decide_root(
+                policy,
+                remote.ids.trace,
+                sampler::Parent::Remote {
+                    sampled: remote.sampled,
+                },
+                &sampler::RootInfo {
+                    name,
+                    attrs: None,
+                    baggage: Some(&remote.state.baggage),
+                },
+            )
+        });
+        if decision == sampler::Decision::Provisional {
+            // Too late to hold a trace already started: the head decision stands.
+            sampler.release_tail(1);
+        }
+        let sampled = decision == sampler::Decision::Sampled;
         record.ids.trace = remote.ids.trace;
         record.parent = remote.ids.span;
         record.parent_remote = true;
@@ -237,7 +262,9 @@ pub(crate) fn set_remote_parent(span: &tracing::Span, remote: layer::RemoteConte
                 data.extra().trace_state = Some(trace_state.clone());
             }
         };
-        if sampled == record.sampled {
+        if sampled == record.sampled || record.provisional {
+            // A held trace keeps its data; the flag decides at its end.
+            record.sampled = sampled;
             keep_state(record);
             return;
         }

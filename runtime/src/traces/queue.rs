@@ -103,6 +103,10 @@ impl Queue {
         })
     }
 
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
     pub(crate) fn batch_size(&self) -> usize {
         self.batch_size
     }

@@ -27,6 +27,12 @@ pub(crate) struct SpanRecord {
     pub(crate) parent: u64,
     pub(crate) parent_remote: bool,
     pub(crate) sampled: bool,
+    /// Recorded while the head decision said no, for the decision when the local
+    /// root ends (errors, latency: `[sampling.tail]`).
+    pub(crate) provisional: bool,
+    /// Local roots, with latency-triggered sampling on: start, in the sampler's
+    /// clock (Unix nanos).
+    pub(crate) started_ns: u64,
     /// The local root's id in the registry; `None` for a local root itself.
     pub(crate) root: Option<tracing::span::Id>,
     /// Present while the span is sampled and an exporter runs (boxed: one

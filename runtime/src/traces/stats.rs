@@ -39,6 +39,10 @@ pub struct DropReasons {
     pub export_failed: u64,
     /// Still queued when the shutdown timeout ran out.
     pub shutdown: u64,
+    /// Not sampled by the head decision and not held for the tail decision
+    /// (`[sampling.tail]`) because `max_buffered_spans` spans were already held: had
+    /// their trace failed or been slow, it could not be kept whole.
+    pub tail_buffer_full: u64,
     /// Started but never ended before shutdown (e.g. a span of a `-> !` loop on
     /// another thread). Only set in the final account.
     pub unfinished: u64,
@@ -61,6 +65,7 @@ pub(crate) struct LocalCounters {
     /// Recorded spans that ended (handed to the queue or shed there).
     pub(crate) finished: AtomicU64,
     pub(crate) queue_full: AtomicU64,
+    pub(crate) tail_buffer_full: AtomicU64,
 }
 
 impl LocalCounters {
@@ -87,6 +92,7 @@ impl LocalCounters {
             sampled_out: self.sampled_out.load(Ordering::Relaxed),
             finished: self.finished.load(Ordering::Relaxed),
             queue_full: self.queue_full.load(Ordering::Relaxed),
+            tail_buffer_full: self.tail_buffer_full.load(Ordering::Relaxed),
         });
     }
 }
@@ -109,6 +115,7 @@ pub(crate) struct Totals {
     pub(crate) sampled_out: u64,
     pub(crate) finished: u64,
     pub(crate) queue_full: u64,
+    pub(crate) tail_buffer_full: u64,
 }
 
 impl Totals {
@@ -117,6 +124,7 @@ impl Totals {
         self.sampled_out = self.sampled_out.wrapping_add(other.sampled_out);
         self.finished = self.finished.wrapping_add(other.finished);
         self.queue_full = self.queue_full.wrapping_add(other.queue_full);
+        self.tail_buffer_full = self.tail_buffer_full.wrapping_add(other.tail_buffer_full);
     }
 
     pub(crate) fn stats(self, shared: &SharedCounters, last: bool) -> SpanStats {
@@ -124,9 +132,10 @@ impl Totals {
             queue_full: self.queue_full,
             export_failed: shared.export_failed.load(Ordering::Relaxed),
             shutdown: shared.shutdown.load(Ordering::Relaxed),
+            tail_buffer_full: self.tail_buffer_full,
             unfinished: if last {
                 self.started
-                    .saturating_sub(self.sampled_out + self.finished)
+                    .saturating_sub(self.sampled_out + self.finished + self.tail_buffer_full)
             } else {
                 0
             },
@@ -135,7 +144,11 @@ impl Totals {
             started: self.started,
             sampled_out: self.sampled_out,
             exported: shared.exported.load(Ordering::Relaxed),
-            dropped: by.queue_full + by.export_failed + by.shutdown + by.unfinished,
+            dropped: by.queue_full
+                + by.export_failed
+                + by.shutdown
+                + by.tail_buffer_full
+                + by.unfinished,
             dropped_by: by,
         }
     }

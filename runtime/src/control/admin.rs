@@ -1,0 +1,373 @@
+//! The run-time control as HTTP endpoints (cargo feature `admin`).
+//!
+//! [`router`] returns an axum [`Router`] to mount in a service's own server;
+//! `[admin] listen = "127.0.0.1:PORT"` (or `SEMTRACE_ADMIN_LISTEN`) starts a
+//! listener of semtrace's own with the same routes, checking
+//! `Authorization: Bearer <token>` when `admin.token` is set.
+//!
+//! | request | answer |
+//! |---------|--------|
+//! | `GET /tracing/status` | 200, the [`Status`](super::Status) as JSON |
+//! | `GET /tracing/rules` | 200, the live rules |
+//! | `POST /tracing/rules` `{"match": {"task.type": "import"}, "rate": 1.0, "duration": "10m"}` | 201 `{"id", "match", "rate", "expires_at", …}` |
+//! | `DELETE /tracing/rules/{id}` | 204; 404 for an unknown id |
+//! | `PUT /tracing/mode` `{"mode": "off" \| "ratio" \| "full", "ratio": 0.1}` | 200, the mode and ratio |
+//! | `PUT /tracing/levels` `{"console": "info,my_crate=debug", "file": …, "traces": …}` | 200, the filters |
+//!
+//! Bad input (malformed JSON, an unknown field, an unknown mode, a rate outside
+//! 0–1, a duration outside 1 s–24 h, a filter that does not parse) is answered 400
+//! with `{"error", "field", "value", "allowed"}` and changes nothing; a missing or
+//! wrong token is answered 401.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::{delete, get, put};
+use serde_json::{Map, Value, json};
+
+use super::{Control, ControlError};
+use crate::config::SamplingMode;
+use crate::error::{InitError, ShutdownFailure};
+
+/// The admin routes, without authentication (mount them behind your own).
+pub fn router(control: Control) -> Router {
+    router_with_token(control, None)
+}
+
+/// The admin routes; with a token, every request must carry
+/// `Authorization: Bearer <token>` or is answered 401.
+pub fn router_with_token(control: Control, token: Option<String>) -> Router {
+    let routes = Router::new()
+        .route("/tracing/status", get(status))
+        .route("/tracing/rules", get(rules).post(add_rule))
+        .route("/tracing/rules/{id}", delete(remove_rule))
+        .route("/tracing/mode", put(set_mode))
+        .route("/tracing/levels", put(set_levels))
+        .with_state(control);
+    match token {
+        Some(token) => routes.layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                let ok = bearer_matches(req.headers(), &token);
+                async move {
+                    if ok {
+                        next.run(req).await
+                    } else {
+                        unauthorized()
+                    }
+                }
+            },
+        )),
+        None => routes,
+    }
+}
+
+fn bearer_matches(headers: &HeaderMap, token: &str) -> bool {
+    let Some(given) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+    else {
+        return false;
+    };
+    // Compare in time independent of where the first difference is.
+    let (a, b) = (given.trim().as_bytes(), token.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn unauthorized() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::WWW_AUTHENTICATE, "Bearer")],
+        Json(json!({
+            "error": "missing or wrong bearer token",
+            "field": "Authorization",
+            "allowed": "`Authorization: Bearer <admin.token>`",
+        })),
+    )
+        .into_response()
+}
+
+/// A 400 answer naming the field, the value and what is allowed.
+fn bad(e: &ControlError) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({
+            "error": e.to_string(),
+            "field": e.field,
+            "value": e.value,
+            "allowed": e.allowed,
+        })),
+    )
+        .into_response()
+}
+
+/// The body as a JSON object with only `allowed` keys.
+fn object(body: &Bytes, allowed: &[&str]) -> Result<Map<String, Value>, ControlError> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        ControlError::new(
+            "body",
+            String::from_utf8_lossy(body).chars().take(200).collect::<String>(),
+            format!("a JSON object ({e})"),
+        )
+    })?;
+    let Value::Object(map) = value else {
+        return Err(ControlError::new("body", value, "a JSON object"));
+    };
+    if let Some(key) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
+        let hint = semtrace_semconv::suggest::closest(key, allowed.iter().copied())
+            .map(|best| format!("; did you mean `{best}`?"))
+            .unwrap_or_default();
+        return Err(ControlError::new(
+            key.clone(),
+            &map[key],
+            format!(
+                "only the fields {}{hint}",
+                allowed
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    Ok(map)
+}
+
+async fn status(State(control): State<Control>) -> Response {
+    Json(control.status()).into_response()
+}
+
+async fn rules(State(control): State<Control>) -> Response {
+    Json(json!({ "rules": control.rules() })).into_response()
+}
+
+fn parse_duration(value: &Value) -> Result<Duration, ControlError> {
+    let allowed = "a duration from `1s` to `24h`, e.g. `\"30s\"`, `\"10m\"`, `\"1h\"` (a number is seconds)";
+    let d = match value {
+        Value::String(s) => humantime::parse_duration(s.trim()).ok(),
+        Value::Number(n) => n
+            .as_f64()
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(Duration::from_secs_f64),
+        _ => None,
+    };
+    let (min, max) = crate::config::RULE_DURATIONS;
+    match d {
+        Some(d) if d >= min && d <= max => Ok(d),
+        _ => Err(ControlError::new("duration", value, allowed)),
+    }
+}
+
+fn parse_rule(body: &Bytes) -> Result<(Vec<(String, String)>, f64, Duration), ControlError> {
+    let map = object(body, &["match", "rate", "duration"])?;
+    let conditions = match map.get("match") {
+        Some(Value::Object(m)) if !m.is_empty() => m
+            .iter()
+            .map(|(k, v)| {
+                let text = match v {
+                    Value::String(s) => s.clone(),
+                    Value::Number(n) => n.to_string(),
+                    Value::Bool(b) => b.to_string(),
+                    other => {
+                        return Err(ControlError::new(
+                            format!("match.{k}"),
+                            other,
+                            "a string, number or boolean",
+                        ));
+                    }
+                };
+                Ok((k.clone(), text))
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        other => {
+            return Err(ControlError::new(
+                "match",
+                other.map_or_else(|| "(missing)".to_owned(), ToString::to_string),
+                "an object of at least one attribute name (or `span.name`) and its value, e.g. {\"task.type\": \"import\"}",
+            ));
+        }
+    };
+    let rate = match map.get("rate") {
+        None => 1.0,
+        Some(v) => v
+            .as_f64()
+            .filter(|r| (0.0..=1.0).contains(r))
+            .ok_or_else(|| ControlError::new("rate", v, "a number from 0.0 to 1.0"))?,
+    };
+    let duration = match map.get("duration") {
+        Some(v) => parse_duration(v)?,
+        None => {
+            return Err(ControlError::new(
+                "duration",
+                "(missing)",
+                "a duration from `1s` to `24h`, e.g. `\"10m\"`: every rule ends by itself",
+            ));
+        }
+    };
+    Ok((conditions, rate, duration))
+}
+
+async fn add_rule(State(control): State<Control>, body: Bytes) -> Response {
+    let added = parse_rule(&body)
+        .and_then(|(conditions, rate, duration)| control.add_rule(conditions, rate, duration));
+    match added {
+        Ok(rule) => (StatusCode::CREATED, Json(rule)).into_response(),
+        Err(e) => bad(&e),
+    }
+}
+
+async fn remove_rule(State(control): State<Control>, Path(id): Path<String>) -> Response {
+    if control.remove_rule(&id) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        (
+            StatusCode::NOT_FOUND,
+            Json(json!({
+                "error": format!("no active rule has the id `{id}`"),
+                "field": "id",
+                "value": id,
+                "allowed": "the id of an active rule (see `GET /tracing/rules`)",
+            })),
+        )
+            .into_response()
+    }
+}
+
+async fn set_mode(State(control): State<Control>, body: Bytes) -> Response {
+    let parsed = (|| {
+        let map = object(&body, &["mode", "ratio"])?;
+        let mode = match map.get("mode") {
+            Some(Value::String(m)) => m.parse::<SamplingMode>().map_err(|()| {
+                let hint = semtrace_semconv::suggest::closest(m, ["off", "ratio", "full"])
+                    .map(|best| format!("; did you mean `{best}`?"))
+                    .unwrap_or_default();
+                ControlError::new("mode", m, format!("`off`, `ratio` or `full`{hint}"))
+            })?,
+            other => {
+                return Err(ControlError::new(
+                    "mode",
+                    other.map_or_else(|| "(missing)".to_owned(), ToString::to_string),
+                    "`off`, `ratio` or `full`",
+                ));
+            }
+        };
+        let ratio = match map.get("ratio") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(
+                v.as_f64()
+                    .filter(|r| (0.0..=1.0).contains(r))
+                    .ok_or_else(|| ControlError::new("ratio", v, "a number from 0.0 to 1.0"))?,
+            ),
+        };
+        Ok((mode, ratio))
+    })();
+    match parsed.and_then(|(mode, ratio)| control.set_mode(mode, ratio)) {
+        Ok(()) => {
+            let status = control.status();
+            Json(json!({ "mode": status.mode, "ratio": status.ratio })).into_response()
+        }
+        Err(e) => bad(&e),
+    }
+}
+
+async fn set_levels(State(control): State<Control>, body: Bytes) -> Response {
+    let parsed = (|| {
+        let map = object(&body, &["console", "file", "traces"])?;
+        let mut out: BTreeMap<&str, String> = BTreeMap::new();
+        for (key, value) in &map {
+            let Value::String(s) = value else {
+                return Err(ControlError::new(
+                    key.clone(),
+                    value,
+                    "a filter string such as \"info,my_crate=debug\"",
+                ));
+            };
+            out.insert(key.as_str(), s.clone());
+        }
+        if out.is_empty() {
+            return Err(ControlError::new(
+                "body",
+                "{}",
+                "at least one of `console`, `file`, `traces`",
+            ));
+        }
+        let get = |k: &str| out.get(k).cloned();
+        Ok((get("console"), get("file"), get("traces")))
+    })();
+    let applied = parsed.and_then(|(console, file, traces)| {
+        control.set_levels(console.as_deref(), file.as_deref(), traces.as_deref())
+    });
+    match applied {
+        Ok(()) => Json(control.status().levels).into_response(),
+        Err(e) => bad(&e),
+    }
+}
+
+/// The standalone listener; the guard stops it.
+pub(crate) struct Listener {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl crate::guard::Part for Listener {
+    fn shutdown(&mut self, deadline: Instant) -> Vec<ShutdownFailure> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            while !thread.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            if thread.is_finished() {
+                let _ = thread.join();
+            }
+        }
+        Vec::new()
+    }
+}
+
+/// Binds `settings.listen` now (so a taken port is an error of `init`) and serves
+/// the routes on a thread of its own.
+pub(crate) fn start(
+    settings: &crate::config::AdminSettings,
+    control: Control,
+) -> Result<Listener, InitError> {
+    let listen = settings.listen;
+    let std_listener = std::net::TcpListener::bind(listen)
+        .and_then(|l| l.set_nonblocking(true).map(|()| l))
+        .map_err(|source| InitError::AdminListen { listen, source })?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(InitError::Runtime)?;
+    let app = router_with_token(control, settings.token.clone());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name("semtrace-admin".to_owned())
+        .spawn(move || {
+            runtime.block_on(async move {
+                let Ok(listener) = tokio::net::TcpListener::from_std(std_listener) else {
+                    return;
+                };
+                let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                });
+                if let Err(e) = serve.await {
+                    eprintln!("semtrace: the admin listener on `{listen}` stopped: {e}");
+                }
+            });
+        })
+        .map_err(InitError::Runtime)?;
+    Ok(Listener {
+        stop: Some(stop),
+        thread: Some(thread),
+    })
+}

@@ -1,0 +1,684 @@
+//! Run-time control: change sampling and levels while the program runs, and see
+//! what tracing costs and drops.
+//!
+//! [`Guard::control`](crate::Guard::control) gives a [`Control`] handle (cheap to
+//! clone, usable from any thread). With it an operator can
+//!
+//! - switch the [mode](SamplingMode) (`off`, `ratio`, `full`) and the ratio;
+//! - add **on-demand rules** that sample the traces matching a span name, attribute
+//!   values known when the local root starts (`http.route`, `task.type`, any
+//!   registry attribute) or a baggage entry, at a higher rate for a while — each gets
+//!   an id and an expiry and ends by itself;
+//! - replace the console, file and export filters (`EnvFilter` syntax);
+//! - read a serializable [`Status`]: mode, rules, latency triggers, the span counts
+//!   with their drop reasons, and the queue's fill.
+//!
+//! Latency-triggered sampling (`[sampling.adaptive]`) and error- and latency-keeping
+//! (`[sampling.tail]`) are configured in the [config file](crate::config) and can be
+//! changed here too. The same operations are HTTP endpoints with the `admin` cargo
+//! feature ([`admin::router`]), and edits of the config file named by
+//! `SEMTRACE_CONFIG` apply while running.
+//!
+//! A trace is sampled when the base sampler keeps it, or a live rule that matches
+//! its local root keeps it (each rule tests the trace id against its own rate, so a
+//! trace is kept at the highest rate of the rules that match), or its root's name is
+//! latency-triggered; else, with `[sampling.tail]`, it is held until its local root
+//! ends and kept only if it failed or was slow.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+
+use crate::config::{
+    AdaptiveSettings, SamplingMode, SamplingSettings, Settings, TailSettings, check_ratio,
+};
+use crate::traces::SpanStats;
+use crate::traces::queue::Queue;
+use crate::traces::sampler::{Origin, Policy, Rule, Sampler, from_nanos};
+
+#[cfg(feature = "admin")]
+pub mod admin;
+pub(crate) mod levels;
+pub(crate) mod reload;
+
+/// The handle for changing sampling and levels at run time; see the
+/// [module docs](self). Obtained from [`Guard::control`](crate::Guard::control).
+#[derive(Clone)]
+pub struct Control {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    sampler: Arc<Sampler>,
+    queue: Arc<Queue>,
+    levels: Levels,
+    max_rules: AtomicUsize,
+    next_id: AtomicU64,
+    /// Serializes rule changes, so the limit holds.
+    rules: Mutex<()>,
+}
+
+/// The replaceable filters of each output.
+#[derive(Debug, Clone)]
+pub(crate) struct Levels {
+    pub(crate) console: Option<levels::LevelFilter>,
+    pub(crate) file: Option<levels::LevelFilter>,
+    pub(crate) traces: levels::LevelFilter,
+}
+
+impl std::fmt::Debug for Control {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Control")
+            .field("mode", &self.mode())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A value an operator gave that is not allowed: names the field, the value and what
+/// is allowed. Nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("`{field}`: `{value}` is not allowed: {allowed}")]
+#[non_exhaustive]
+pub struct ControlError {
+    /// The field or setting, e.g. `rate`, `mode`, `console`.
+    pub field: String,
+    /// The value as given.
+    pub value: String,
+    /// What is allowed instead.
+    pub allowed: String,
+}
+
+impl ControlError {
+    pub(crate) fn new(
+        field: impl Into<String>,
+        value: impl std::fmt::Display,
+        allowed: impl Into<String>,
+    ) -> Self {
+        Self {
+            field: field.into(),
+            value: value.to_string(),
+            allowed: allowed.into(),
+        }
+    }
+}
+
+/// An on-demand rule as the status shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct RuleInfo {
+    /// The id to remove it by.
+    pub id: String,
+    /// The conditions: attribute name (or `span.name`, or a baggage key) → value.
+    #[serde(rename = "match")]
+    pub conditions: BTreeMap<String, String>,
+    /// The share of matching traces kept.
+    pub rate: f64,
+    /// When it ends (RFC 3339, UTC); `None` for a config-file rule without a
+    /// duration, which lasts while the file lists it.
+    pub expires_at: Option<String>,
+    /// `api` (added at run time) or `config` (listed in the config file).
+    pub origin: &'static str,
+}
+
+/// One span name's latency trigger, as the status shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct AdaptiveName {
+    /// The local root's span name.
+    pub name: &'static str,
+    /// Whether its traces are sampled at the adaptive rate now.
+    pub triggered: bool,
+    /// The p99 duration over the window, in milliseconds (bucketed: within 25 %).
+    pub p99_ms: f64,
+    /// Local roots measured in the window.
+    pub samples: u64,
+    /// Until when it stays triggered (RFC 3339), if it is.
+    pub triggered_until: Option<String>,
+}
+
+/// The latency-triggered sampling state.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct AdaptiveStatus {
+    /// p99 above which a name is triggered, in milliseconds.
+    pub latency_threshold_ms: f64,
+    /// The window, in seconds.
+    pub window_s: f64,
+    /// The share of a triggered name's traces kept.
+    pub sample_rate: f64,
+    /// The cooldown, in seconds.
+    pub cooldown_s: f64,
+    /// Every name seen, sorted.
+    pub names: Vec<AdaptiveName>,
+}
+
+/// The error- and latency-keeping state.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct TailStatus {
+    /// Traces with an error are kept.
+    pub keep_errors: bool,
+    /// Traces slower than this many milliseconds are kept.
+    pub keep_slower_than_ms: Option<f64>,
+    /// Spans held at most.
+    pub max_buffered_spans: usize,
+    /// Spans held now.
+    pub buffered_spans: usize,
+}
+
+/// The filters in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct LevelsStatus {
+    /// The console's, if console output is on.
+    pub console: Option<String>,
+    /// The log files', if file output is on.
+    pub file: Option<String>,
+    /// The span pipeline's (what is exported).
+    pub traces: String,
+}
+
+/// The export queue.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct QueueStatus {
+    /// Spans held (queued, buffered, in flight, or room reserved by threads).
+    pub used: usize,
+    /// `max_queue_size`.
+    pub capacity: usize,
+    /// `used / capacity`.
+    pub fill: f64,
+}
+
+/// A snapshot of sampling, levels and the span counts; serializes to the JSON that
+/// `GET /tracing/status` returns.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct Status {
+    /// The mode.
+    pub mode: SamplingMode,
+    /// The base ratio (mode `ratio`).
+    pub ratio: f64,
+    /// Whether a remote parent's decision is followed (mode `ratio`).
+    pub parent_based: bool,
+    /// Live on-demand rules.
+    pub rules: Vec<RuleInfo>,
+    /// Rules allowed at once.
+    pub max_rules: usize,
+    /// Latency-triggered sampling, if on.
+    pub adaptive: Option<AdaptiveStatus>,
+    /// Error- and latency-keeping, if on.
+    pub tail: Option<TailStatus>,
+    /// Filters.
+    pub levels: LevelsStatus,
+    /// Span counts with drop reasons.
+    pub spans: SpanStats,
+    /// The export queue.
+    pub queue: QueueStatus,
+}
+
+/// RFC 3339 in UTC, to the second.
+fn rfc3339(nanos: u64) -> String {
+    humantime::format_rfc3339_seconds(from_nanos(nanos)).to_string()
+}
+
+#[allow(clippy::cast_precision_loss)] // display values
+fn ms(ns: u64) -> f64 {
+    ns as f64 / 1e6
+}
+
+impl Control {
+    pub(crate) fn new(
+        sampler: Arc<Sampler>,
+        queue: Arc<Queue>,
+        levels: Levels,
+        sampling: &SamplingSettings,
+    ) -> Self {
+        let control = Self {
+            inner: Arc::new(Inner {
+                sampler,
+                queue,
+                levels,
+                max_rules: AtomicUsize::new(sampling.max_rules),
+                next_id: AtomicU64::new(1),
+                rules: Mutex::new(()),
+            }),
+        };
+        control.replace_config_rules(sampling);
+        control
+    }
+
+    fn now(&self) -> u64 {
+        self.inner.sampler.clock.nanos()
+    }
+
+    /// The sampling mode now.
+    pub fn mode(&self) -> SamplingMode {
+        self.inner.sampler.snapshot().mode
+    }
+
+    /// Switches the mode, and with `Some(ratio)` the base ratio (0.0 ..= 1.0).
+    /// `off` also takes the pipeline's filter out of `tracing`'s interest, so
+    /// annotated calls cost only the disabled path (unless the console or a file
+    /// wants them).
+    pub fn set_mode(&self, mode: SamplingMode, ratio: Option<f64>) -> Result<(), ControlError> {
+        if let Some(r) = ratio {
+            check_ratio(r, "ratio")
+                .map_err(|_| ControlError::new("ratio", r, "a number from 0.0 to 1.0"))?;
+        }
+        let before = self.inner.sampler.update(|p| {
+            let before = p.mode;
+            p.mode = mode;
+            if let Some(r) = ratio {
+                p.set_ratio(r);
+            }
+            before
+        });
+        if (before == SamplingMode::Off) != (mode == SamplingMode::Off) {
+            levels::rebuild();
+        }
+        Ok(())
+    }
+
+    /// Adds an on-demand rule: local roots whose span name (`span.name`), attribute
+    /// values or baggage entries equal every one of `conditions` are sampled at
+    /// `rate` (0.0 ..= 1.0) for `duration` (1 s to 24 h).
+    pub fn add_rule<K, V>(
+        &self,
+        conditions: impl IntoIterator<Item = (K, V)>,
+        rate: f64,
+        duration: Duration,
+    ) -> Result<RuleInfo, ControlError>
+    where
+        K: Into<String>,
+        V: Into<String>,
+    {
+        let conditions: Vec<(String, String)> = conditions
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        if conditions.is_empty() {
+            return Err(ControlError::new(
+                "match",
+                "{}",
+                "at least one condition, e.g. {\"task.type\": \"import\"} or {\"span.name\": \"checkout\"}",
+            ));
+        }
+        if let Some((k, _)) = conditions.iter().find(|(k, _)| k.trim().is_empty()) {
+            return Err(ControlError::new(
+                "match",
+                format!("{k:?}"),
+                "attribute names, `span.name`, or baggage keys",
+            ));
+        }
+        if !(0.0..=1.0).contains(&rate) {
+            return Err(ControlError::new("rate", rate, "a number from 0.0 to 1.0"));
+        }
+        let (min, max) = crate::config::RULE_DURATIONS;
+        if duration < min || duration > max {
+            return Err(ControlError::new(
+                "duration",
+                humantime::format_duration(duration),
+                "from `1s` to `24h`, e.g. `30s`, `10m`, `1h`",
+            ));
+        }
+        let _serial = self
+            .inner
+            .rules
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let now = self.now();
+        self.prune(now);
+        let max_rules = self.inner.max_rules.load(Ordering::Relaxed);
+        let active = self.inner.sampler.snapshot().rules.len();
+        if active >= max_rules {
+            return Err(ControlError::new(
+                "rules",
+                format!("{} active rules", active + 1),
+                format!(
+                    "at most {max_rules} (`sampling.max_rules`): delete one or wait for one to expire"
+                ),
+            ));
+        }
+        let id = format!("r{}", self.inner.next_id.fetch_add(1, Ordering::Relaxed));
+        let expires = now.saturating_add(u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX));
+        let rule = Rule::new(id, conditions, rate, Some(expires), Origin::Api);
+        let info = rule_info(&rule);
+        self.inner.sampler.update(|p| {
+            let mut rules = p.rules.clone();
+            rules.push(rule);
+            p.set_rules(rules);
+        });
+        Ok(info)
+    }
+
+    /// Removes a rule; false when no live rule has this id.
+    pub fn remove_rule(&self, id: &str) -> bool {
+        let _serial = self
+            .inner
+            .rules
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let now = self.now();
+        self.prune(now);
+        if !self.inner.sampler.snapshot().rules.iter().any(|r| r.id == id) {
+            return false;
+        }
+        self.inner.sampler.update(|p| {
+            let rules = p.rules.iter().filter(|r| r.id != id).cloned().collect();
+            p.set_rules(rules);
+        });
+        true
+    }
+
+    /// The live rules, oldest first.
+    pub fn rules(&self) -> Vec<RuleInfo> {
+        let now = self.now();
+        self.inner
+            .sampler
+            .snapshot()
+            .rules
+            .iter()
+            .filter(|r| r.live(now))
+            .map(rule_info)
+            .collect()
+    }
+
+    /// Drops expired rules from the policy (the hot path already ignores them).
+    fn prune(&self, now: u64) {
+        let policy = self.inner.sampler.snapshot();
+        if policy.rules.iter().all(|r| r.live(now)) {
+            return;
+        }
+        self.inner.sampler.update(|p| {
+            let rules = p.rules.iter().filter(|r| r.live(now)).cloned().collect();
+            p.set_rules(rules);
+        });
+    }
+
+    /// Replaces the console filter (`EnvFilter` syntax). A bad directive is an error
+    /// naming it, and the old filter stays.
+    pub fn set_console_level(&self, directives: &str) -> Result<(), ControlError> {
+        self.set_levels(Some(directives), None, None)
+    }
+
+    /// Replaces the log files' filter.
+    pub fn set_file_level(&self, directives: &str) -> Result<(), ControlError> {
+        self.set_levels(None, Some(directives), None)
+    }
+
+    /// Replaces the span pipeline's filter (what is exported).
+    pub fn set_traces_level(&self, directives: &str) -> Result<(), ControlError> {
+        self.set_levels(None, None, Some(directives))
+    }
+
+    /// Replaces several filters at once: all are checked first, and on any error
+    /// none changes.
+    pub fn set_levels(
+        &self,
+        console: Option<&str>,
+        file: Option<&str>,
+        traces: Option<&str>,
+    ) -> Result<(), ControlError> {
+        let levels = &self.inner.levels;
+        let mut changes = Vec::new();
+        for (field, value, filter) in [
+            ("console", console, levels.console.as_ref()),
+            ("file", file, levels.file.as_ref()),
+            ("traces", traces, Some(&levels.traces)),
+        ] {
+            let Some(value) = value else { continue };
+            let Some(filter) = filter else {
+                return Err(ControlError::new(
+                    field,
+                    value,
+                    format!("{field} output is not on, so it has no filter to replace"),
+                ));
+            };
+            levels::check(value).map_err(|bad| {
+                ControlError::new(
+                    field,
+                    value,
+                    format!(
+                        "`EnvFilter` directives such as `info` or `warn,my_crate=debug`; `{}` does not parse ({})",
+                        bad.directive, bad.reason
+                    ),
+                )
+            })?;
+            changes.push((filter, value));
+        }
+        for (filter, value) in &changes {
+            filter
+                .store(value)
+                .map_err(|bad| ControlError::new("level", value, bad.reason))?;
+        }
+        if !changes.is_empty() {
+            levels::rebuild();
+        }
+        Ok(())
+    }
+
+    /// Turns error- and latency-keeping on (with its settings) or off.
+    pub fn set_tail(&self, tail: Option<TailSettings>) {
+        self.inner.sampler.update(|p| p.tail = tail);
+    }
+
+    /// Turns latency-triggered sampling on (with its settings) or off.
+    pub fn set_adaptive(&self, adaptive: Option<AdaptiveSettings>) -> Result<(), ControlError> {
+        if let Some(a) = &adaptive {
+            if !(0.0..=1.0).contains(&a.sample_rate) {
+                return Err(ControlError::new(
+                    "sample_rate",
+                    a.sample_rate,
+                    "a number from 0.0 to 1.0",
+                ));
+            }
+            if a.latency_threshold.is_zero() || a.window.is_zero() {
+                return Err(ControlError::new(
+                    "latency_threshold",
+                    "0",
+                    "durations above zero",
+                ));
+            }
+        }
+        let settings = SamplingSettings {
+            adaptive,
+            ..SamplingSettings::default()
+        };
+        let compiled = Policy::new(&settings).adaptive;
+        self.inner.sampler.update(|p| p.adaptive = compiled);
+        Ok(())
+    }
+
+    /// Applies the sampling settings of a reloaded config file: mode, ratio,
+    /// parent-based, the file's rules (rules added at run time stay), adaptive and
+    /// tail settings.
+    pub(crate) fn apply_sampling(&self, s: &SamplingSettings) {
+        let before = self.inner.sampler.update(|p| {
+            let before = p.mode;
+            let fresh = Policy::new(s);
+            p.mode = s.mode;
+            p.set_ratio(s.ratio);
+            p.parent_based = s.parent_based;
+            p.adaptive = fresh.adaptive;
+            p.tail = s.tail;
+            before
+        });
+        self.inner.max_rules.store(s.max_rules, Ordering::Relaxed);
+        self.replace_config_rules(s);
+        if (before == SamplingMode::Off) != (s.mode == SamplingMode::Off) {
+            levels::rebuild();
+        }
+    }
+
+    fn replace_config_rules(&self, s: &SamplingSettings) {
+        let _serial = self
+            .inner
+            .rules
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let now = self.now();
+        let fresh: Vec<Rule> = s
+            .rules
+            .iter()
+            .map(|r| {
+                let id = format!("r{}", self.inner.next_id.fetch_add(1, Ordering::Relaxed));
+                let expires = r.duration.map(|d| {
+                    now.saturating_add(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+                });
+                let conditions = r
+                    .conditions
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                Rule::new(id, conditions, r.rate, expires, Origin::Config)
+            })
+            .collect();
+        if fresh.is_empty()
+            && !self
+                .inner
+                .sampler
+                .snapshot()
+                .rules
+                .iter()
+                .any(|r| r.origin == Origin::Config)
+        {
+            return;
+        }
+        self.inner.sampler.update(|p| {
+            let mut rules: Vec<Rule> = p
+                .rules
+                .iter()
+                .filter(|r| r.origin == Origin::Api && r.live(now))
+                .cloned()
+                .collect();
+            rules.extend(fresh);
+            p.set_rules(rules);
+        });
+    }
+
+    /// Applies the levels of a reloaded config file (those of outputs that are on).
+    pub(crate) fn apply_levels(&self, settings: &Settings) -> Result<(), ControlError> {
+        let console = settings.console.as_ref().map(|c| c.level.as_str());
+        let file = settings.file.as_ref().map(|f| f.level.as_str());
+        let levels = &self.inner.levels;
+        self.set_levels(
+            console.filter(|_| levels.console.is_some()),
+            file.filter(|_| levels.file.is_some()),
+            Some(&settings.traces.level),
+        )
+    }
+
+    /// What the pipeline counted so far.
+    pub fn stats(&self) -> SpanStats {
+        self.inner.queue.stats(false)
+    }
+
+    /// A snapshot of sampling, levels and the span counts.
+    pub fn status(&self) -> Status {
+        let now = self.now();
+        let policy = self.inner.sampler.snapshot();
+        let adaptive = policy.adaptive.as_ref().map(|a| AdaptiveStatus {
+            latency_threshold_ms: ms(a.threshold_ns),
+            window_s: ms(a.window_ns) / 1e3,
+            sample_rate: a.rate,
+            cooldown_s: ms(a.cooldown_ns) / 1e3,
+            names: self
+                .inner
+                .sampler
+                .adaptive
+                .states(now, Some(a))
+                .into_iter()
+                .map(|s| AdaptiveName {
+                    name: s.name,
+                    triggered: s.triggered,
+                    p99_ms: ms(s.p99_ns),
+                    samples: s.samples,
+                    triggered_until: s.triggered_until.map(rfc3339),
+                })
+                .collect(),
+        });
+        let tail = policy.tail.map(|t| TailStatus {
+            keep_errors: t.keep_errors,
+            keep_slower_than_ms: t.keep_slower_than.map(|d| d.as_secs_f64() * 1e3),
+            max_buffered_spans: t.max_buffered_spans,
+            buffered_spans: self.inner.sampler.tail_buffered.load(Ordering::Relaxed),
+        });
+        let levels = &self.inner.levels;
+        let queue = &self.inner.queue;
+        let (used, capacity) = (queue.fill(), queue.capacity());
+        #[allow(clippy::cast_precision_loss)] // a ratio for display
+        let fill = used as f64 / capacity.max(1) as f64;
+        Status {
+            mode: policy.mode,
+            ratio: policy.ratio,
+            parent_based: policy.parent_based,
+            rules: policy
+                .rules
+                .iter()
+                .filter(|r| r.live(now))
+                .map(rule_info)
+                .collect(),
+            max_rules: self.inner.max_rules.load(Ordering::Relaxed),
+            adaptive,
+            tail,
+            levels: LevelsStatus {
+                console: levels.console.as_ref().map(levels::LevelFilter::directives),
+                file: levels.file.as_ref().map(levels::LevelFilter::directives),
+                traces: levels.traces.directives(),
+            },
+            spans: queue.stats(false),
+            queue: QueueStatus {
+                used,
+                capacity,
+                fill,
+            },
+        }
+    }
+
+    /// The time the control handle's clock reads (for expiry), as a `SystemTime`.
+    #[doc(hidden)]
+    pub fn now_for_tests(&self) -> SystemTime {
+        self.inner.sampler.clock.now()
+    }
+}
+
+/// Starts the standalone admin listener.
+#[cfg(feature = "admin")]
+pub(crate) fn start_admin(
+    settings: &crate::config::AdminSettings,
+    control: Control,
+) -> Result<Box<dyn crate::guard::Part>, crate::InitError> {
+    Ok(Box::new(admin::start(settings, control)?))
+}
+
+/// The admin listener needs the `admin` feature.
+#[cfg(not(feature = "admin"))]
+pub(crate) fn start_admin(
+    settings: &crate::config::AdminSettings,
+    _control: Control,
+) -> Result<Box<dyn crate::guard::Part>, crate::InitError> {
+    Err(crate::InitError::FeatureDisabled {
+        what: format!("the admin listener on `{}`", settings.listen),
+        feature: "admin",
+    })
+}
+
+fn rule_info(rule: &Rule) -> RuleInfo {
+    RuleInfo {
+        id: rule.id.clone(),
+        conditions: rule
+            .conditions()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+        rate: rule.rate,
+        expires_at: rule.expires_at.map(rfc3339),
+        origin: match rule.origin {
+            Origin::Api => "api",
+            Origin::Config => "config",
+        },
+    }
+}
