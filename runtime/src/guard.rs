@@ -40,6 +40,7 @@ impl Part for tracing_appender::non_blocking::WorkerGuard {
 pub struct Guard {
     timeout: Duration,
     control: Control,
+    pub(crate) admin_address: Option<std::net::SocketAddr>,
     queue: Arc<Queue>,
     parts: Vec<Box<dyn Part>>,
     done: bool,
@@ -60,6 +61,7 @@ impl Guard {
         Self {
             timeout,
             control,
+            admin_address: None,
             queue,
             parts: Vec::new(),
             done: false,
@@ -78,6 +80,12 @@ impl Guard {
     /// its [`Status`](crate::control::Status); see [`control`](crate::control).
     pub fn control(&self) -> Control {
         self.control.clone()
+    }
+
+    /// The address the admin listener (`[admin] listen`) serves on, if it runs —
+    /// with port `0` in the config, the port the system chose.
+    pub fn admin_address(&self) -> Option<std::net::SocketAddr> {
+        self.admin_address
     }
 
     /// The bound on [`shutdown`](Self::shutdown).

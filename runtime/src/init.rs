@@ -355,7 +355,9 @@ impl TelemetryBuilder {
             guard.push_boxed(part);
         }
         if let Some(admin) = &settings.admin {
-            guard.push_boxed(crate::control::start_admin(admin, control.clone())?);
+            let (listener, address) = crate::control::start_admin(admin, control.clone())?;
+            guard.push_boxed(listener);
+            guard.admin_address = Some(address);
         }
         if let Some(path) = config_path {
             let env = self.env.clone();
@@ -389,7 +391,9 @@ impl TelemetryBuilder {
         }
 
         let subscriber = tracing_subscriber::registry().with(layers);
-        Ok((Dispatch::new(subscriber), guard))
+        let dispatch = Dispatch::new(subscriber);
+        guard.control().set_dispatch(&dispatch);
+        Ok((dispatch, guard))
     }
 
     /// Builds the outputs and installs them as the global `tracing` subscriber.

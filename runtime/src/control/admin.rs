@@ -313,6 +313,7 @@ async fn set_levels(State(control): State<Control>, body: Bytes) -> Response {
 
 /// The standalone listener; the guard stops it.
 pub(crate) struct Listener {
+    pub(crate) address: std::net::SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -344,6 +345,9 @@ pub(crate) fn start(
     let std_listener = std::net::TcpListener::bind(listen)
         .and_then(|l| l.set_nonblocking(true).map(|()| l))
         .map_err(|source| InitError::AdminListen { listen, source })?;
+    let address = std_listener
+        .local_addr()
+        .map_err(|source| InitError::AdminListen { listen, source })?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -367,6 +371,7 @@ pub(crate) fn start(
         })
         .map_err(InitError::Runtime)?;
     Ok(Listener {
+        address,
         stop: Some(stop),
         thread: Some(thread),
     })

@@ -59,6 +59,8 @@ struct Inner {
     next_id: AtomicU64,
     /// Serializes rule changes, so the limit holds.
     rules: Mutex<()>,
+    /// The subscriber these filters belong to (see [`Control::rebuild`]).
+    dispatch: std::sync::OnceLock<tracing::dispatcher::WeakDispatch>,
 }
 
 /// The replaceable filters of each output.
@@ -245,10 +247,26 @@ impl Control {
                 max_rules: AtomicUsize::new(sampling.max_rules),
                 next_id: AtomicU64::new(1),
                 rules: Mutex::new(()),
+                dispatch: std::sync::OnceLock::new(),
             }),
         };
         control.replace_config_rules(sampling);
         control
+    }
+
+    pub(crate) fn set_dispatch(&self, dispatch: &tracing::Dispatch) {
+        let _ = self.inner.dispatch.set(dispatch.downgrade());
+    }
+
+    /// Makes every callsite ask the filters again. tracing-core asks only the
+    /// calling thread's default subscriber when one subscriber exists, and the admin
+    /// and reload threads have none when `build()` is used with `set_default`; so the
+    /// rebuild runs with this control's subscriber as the default.
+    fn rebuild(&self) {
+        match self.inner.dispatch.get().and_then(tracing::dispatcher::WeakDispatch::upgrade) {
+            Some(dispatch) => tracing::dispatcher::with_default(&dispatch, levels::rebuild),
+            None => levels::rebuild(),
+        }
     }
 
     fn now(&self) -> u64 {
@@ -278,7 +296,7 @@ impl Control {
             before
         });
         if (before == SamplingMode::Off) != (mode == SamplingMode::Off) {
-            levels::rebuild();
+            self.rebuild();
         }
         Ok(())
     }
@@ -456,7 +474,7 @@ impl Control {
                 .map_err(|bad| ControlError::new("level", value, bad.reason))?;
         }
         if !changes.is_empty() {
-            levels::rebuild();
+            self.rebuild();
         }
         Ok(())
     }
@@ -510,7 +528,7 @@ impl Control {
         self.inner.max_rules.store(s.max_rules, Ordering::Relaxed);
         self.replace_config_rules(s);
         if (before == SamplingMode::Off) != (s.mode == SamplingMode::Off) {
-            levels::rebuild();
+            self.rebuild();
         }
     }
 
@@ -646,13 +664,15 @@ impl Control {
     }
 }
 
-/// Starts the standalone admin listener.
+/// Starts the standalone admin listener; returns it and the address it listens on.
 #[cfg(feature = "admin")]
 pub(crate) fn start_admin(
     settings: &crate::config::AdminSettings,
     control: Control,
-) -> Result<Box<dyn crate::guard::Part>, crate::InitError> {
-    Ok(Box::new(admin::start(settings, control)?))
+) -> Result<(Box<dyn crate::guard::Part>, std::net::SocketAddr), crate::InitError> {
+    let listener = admin::start(settings, control)?;
+    let address = listener.address;
+    Ok((Box::new(listener), address))
 }
 
 /// The admin listener needs the `admin` feature.
@@ -660,7 +680,7 @@ pub(crate) fn start_admin(
 pub(crate) fn start_admin(
     settings: &crate::config::AdminSettings,
     _control: Control,
-) -> Result<Box<dyn crate::guard::Part>, crate::InitError> {
+) -> Result<(Box<dyn crate::guard::Part>, std::net::SocketAddr), crate::InitError> {
     Err(crate::InitError::FeatureDisabled {
         what: format!("the admin listener on `{}`", settings.listen),
         feature: "admin",
