@@ -246,7 +246,10 @@ impl TelemetryBuilder {
     /// Reads the time from `clock` instead of the system clock for rule expiry and
     /// latency windows (for tests that must not sleep).
     #[doc(hidden)]
-    pub fn clock(mut self, clock: impl Fn() -> std::time::SystemTime + Send + Sync + 'static) -> Self {
+    pub fn clock(
+        mut self,
+        clock: impl Fn() -> std::time::SystemTime + Send + Sync + 'static,
+    ) -> Self {
         self.clock = Some(Arc::new(clock));
         self
     }

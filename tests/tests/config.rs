@@ -533,16 +533,25 @@ fn the_sampling_section_sets_mode_ratio_and_parent_based() {
     assert_eq!(s.traces.sampler, Sampler::AlwaysOn);
     let s = resolve("[sampling]\nratio = 0.1\n", &[]);
     let t = &s.traces.sampling;
-    assert_eq!((t.mode, t.ratio, t.parent_based), (SamplingMode::Ratio, 0.1, true));
+    assert_eq!(
+        (t.mode, t.ratio, t.parent_based),
+        (SamplingMode::Ratio, 0.1, true)
+    );
     assert_eq!(s.traces.sampler, Sampler::ParentBasedTraceIdRatio(0.1));
     assert!(s.warnings.is_empty());
     // The environment still wins over the file, as the specification's variables do.
     let s = resolve(
         "[sampling]\nmode = \"off\"\n",
-        &[("OTEL_TRACES_SAMPLER", "traceidratio"), ("OTEL_TRACES_SAMPLER_ARG", "0.25")],
+        &[
+            ("OTEL_TRACES_SAMPLER", "traceidratio"),
+            ("OTEL_TRACES_SAMPLER_ARG", "0.25"),
+        ],
     );
     let t = &s.traces.sampling;
-    assert_eq!((t.mode, t.ratio, t.parent_based), (SamplingMode::Ratio, 0.25, false));
+    assert_eq!(
+        (t.mode, t.ratio, t.parent_based),
+        (SamplingMode::Ratio, 0.25, false)
+    );
     let s = resolve("[sampling]\nmode = \"off\"\n", &[]);
     assert_eq!(s.traces.sampling.mode, SamplingMode::Off);
 }
@@ -555,7 +564,10 @@ fn the_old_sampler_key_still_works_with_a_warning_naming_the_new_one() {
         &[],
     );
     let t = &s.traces.sampling;
-    assert_eq!((t.mode, t.ratio, t.parent_based), (SamplingMode::Ratio, 0.5, false));
+    assert_eq!(
+        (t.mode, t.ratio, t.parent_based),
+        (SamplingMode::Ratio, 0.5, false)
+    );
     assert_eq!(s.warnings.len(), 1);
     assert!(
         s.warnings[0].contains("`otlp.sampler`") && s.warnings[0].contains("`[sampling]`"),
@@ -567,13 +579,16 @@ fn the_old_sampler_key_still_works_with_a_warning_naming_the_new_one() {
         "[sampling]\nratio = 0.2\n[otlp]\nsampler = { kind = \"always_on\" }\n",
         &[],
     );
-    assert_eq!(s.traces.sampling.ratio, 0.2);
+    assert!((s.traces.sampling.ratio - 0.2).abs() < f64::EPSILON);
 }
 
 #[test]
 fn bad_sampling_values_name_the_key_the_value_and_what_is_allowed() {
     let cases: &[(&str, &[&str])] = &[
-        ("[sampling]\nmode = \"ful\"\n", &["`sampling.mode`", "`ful`", "did you mean `full`"]),
+        (
+            "[sampling]\nmode = \"ful\"\n",
+            &["`sampling.mode`", "`ful`", "did you mean `full`"],
+        ),
         ("[sampling]\nratio = 1.5\n", &["`sampling.ratio`", "1.5"]),
         ("[sampling]\nmax_rules = 0\n", &["`sampling.max_rules`"]),
         (
@@ -584,18 +599,30 @@ fn bad_sampling_values_name_the_key_the_value_and_what_is_allowed() {
             "[[sampling.rules]]\nmatch = { a = \"b\" }\nduration = \"soon\"\n",
             &["`sampling.rules[0].duration`", "`soon`", "`10m`"],
         ),
-        ("[[sampling.rules]]\nrate = 0.5\n", &["`sampling.rules[0].match`"]),
+        (
+            "[[sampling.rules]]\nrate = 0.5\n",
+            &["`sampling.rules[0].match`"],
+        ),
         (
             "[[sampling.rules]]\nmatch = { a = \"b\" }\nrate = 2.0\n",
             &["`sampling.rules[0].rate`"],
         ),
-        ("[sampling.adaptive]\nwindow = \"1m\"\n", &["`sampling.adaptive.latency_threshold`", "(missing)"]),
+        (
+            "[sampling.adaptive]\nwindow = \"1m\"\n",
+            &["`sampling.adaptive.latency_threshold`", "(missing)"],
+        ),
         (
             "[sampling.adaptive]\nlatency_threshold = \"0ms\"\n",
             &["`sampling.adaptive.latency_threshold`", "above zero"],
         ),
-        ("[sampling.tail]\nkeep_slower_than = \"fast\"\n", &["`sampling.tail.keep_slower_than`"]),
-        ("[admin]\nlisten = \"1.2.3.4:9\"\n", &["`admin.listen`", "admin.token"]),
+        (
+            "[sampling.tail]\nkeep_slower_than = \"fast\"\n",
+            &["`sampling.tail.keep_slower_than`"],
+        ),
+        (
+            "[admin]\nlisten = \"1.2.3.4:9\"\n",
+            &["`admin.listen`", "admin.token"],
+        ),
     ];
     for (text, needles) in cases {
         let err = resolve_err(&builder(text, &[]));
@@ -604,7 +631,13 @@ fn bad_sampling_values_name_the_key_the_value_and_what_is_allowed() {
         }
     }
     let err = parse_err("[sampling.tail]\nkeep_error = true\n");
-    assert!(err.contains("`sampling.tail.keep_error`") && err.contains("keep_errors"), "{err}");
+    assert!(
+        err.contains("`sampling.tail.keep_error`") && err.contains("keep_errors"),
+        "{err}"
+    );
     let err = parse_err("[[sampling.rules]]\nmatch = { a = \"b\" }\nrat = 1.0\n");
-    assert!(err.contains("`sampling.rules.rat`") && err.contains("rate"), "{err}");
+    assert!(
+        err.contains("`sampling.rules.rat`") && err.contains("rate"),
+        "{err}"
+    );
 }

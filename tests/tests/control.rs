@@ -2,6 +2,8 @@
 //! expiry, latency-triggered sampling (with a clock the test moves, no sleeps),
 //! error- and latency-keeping at head ratio 0, level reload, and the status. No
 //! global subscriber.
+// Rates and ratios are set exactly and compared exactly.
+#![allow(clippy::float_cmp, clippy::too_many_lines, clippy::single_match_else)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -148,11 +150,22 @@ fn rules_match_span_names_numbers_and_baggage() {
         }
     });
     assert!(guard.flush(Duration::from_secs(5)));
-    let mut names: Vec<String> = exporter.spans().iter().map(|s| s.name.to_string()).collect();
+    let mut names: Vec<String> = exporter
+        .spans()
+        .iter()
+        .map(|s| s.name.to_string())
+        .collect();
     names.sort();
     assert_eq!(names, ["checkout", "remote", "req"]);
-    let req = exporter.spans().into_iter().find(|s| s.name == "req").unwrap();
-    assert_eq!(attr(&req, "http.response.status_code"), Some(Value::I64(503)));
+    let req = exporter
+        .spans()
+        .into_iter()
+        .find(|s| s.name == "req")
+        .unwrap();
+    assert_eq!(
+        attr(&req, "http.response.status_code"),
+        Some(Value::I64(503))
+    );
     drop(guard);
 }
 
@@ -165,14 +178,18 @@ fn a_trace_is_kept_at_the_highest_matching_rate_and_never_below_the_base() {
     let control = guard.control();
     let hour = Duration::from_secs(3600);
     // A rule at rate 0 does not lower the base sampler.
-    control.add_rule([("task.type", "import")], 0.0, hour).unwrap();
+    control
+        .add_rule([("task.type", "import")], 0.0, hour)
+        .unwrap();
     tracing::dispatcher::with_default(&dispatch, || task("import"));
     assert!(guard.flush(Duration::from_secs(5)));
     assert_eq!(exporter.spans().len(), 2);
 
     // At ratio 0, of two matching rules the higher rate wins.
     control.set_mode(SamplingMode::Ratio, Some(0.0)).unwrap();
-    control.add_rule([("span.name", "task")], 1.0, hour).unwrap();
+    control
+        .add_rule([("span.name", "task")], 1.0, hour)
+        .unwrap();
     tracing::dispatcher::with_default(&dispatch, || {
         for _ in 0..10 {
             task("import");
@@ -251,9 +268,8 @@ fn mode_off_records_nothing_and_full_records_everything() {
 #[test]
 fn tail_keeps_failed_and_slow_traces_at_ratio_zero() {
     let exporter = TestExporter::default();
-    let toml = format!(
-        "{RATIO_ZERO}[sampling.tail]\nkeep_errors = true\nkeep_slower_than = \"40ms\"\n"
-    );
+    let toml =
+        format!("{RATIO_ZERO}[sampling.tail]\nkeep_errors = true\nkeep_slower_than = \"40ms\"\n");
     let (dispatch, guard) = builder(&exporter, &toml).build().unwrap();
     tracing::dispatcher::with_default(&dispatch, || {
         task("fine");
@@ -266,7 +282,10 @@ fn tail_keeps_failed_and_slow_traces_at_ratio_zero() {
     });
     let stats = guard.shutdown().unwrap();
     assert_balanced(stats);
-    assert_eq!((stats.started, stats.exported, stats.sampled_out), (6, 4, 2));
+    assert_eq!(
+        (stats.started, stats.exported, stats.sampled_out),
+        (6, 4, 2)
+    );
     let mut kept: Vec<_> = exporter
         .spans()
         .iter()
@@ -337,7 +356,11 @@ fn a_slow_span_name_triggers_sampling_until_the_cooldown_ends() {
         call("browse", Duration::from_millis(10));
     }
     assert!(guard.flush(Duration::from_secs(5)));
-    assert_eq!(exporter.spans().len(), 3, "only the triggered name's traces");
+    assert_eq!(
+        exporter.spans().len(),
+        3,
+        "only the triggered name's traces"
+    );
 
     // The slow call leaves the window; the cooldown then runs out.
     clock.advance(Duration::from_secs(41));
@@ -346,7 +369,13 @@ fn a_slow_span_name_triggers_sampling_until_the_cooldown_ends() {
     assert!(guard.flush(Duration::from_secs(5)));
     assert_eq!(exporter.spans().len(), 3);
     let names = control.status().adaptive.unwrap().names;
-    assert!(!names.iter().find(|n| n.name == "checkout").unwrap().triggered);
+    assert!(
+        !names
+            .iter()
+            .find(|n| n.name == "checkout")
+            .unwrap()
+            .triggered
+    );
     drop(guard);
 }
 
@@ -397,7 +426,10 @@ fn status_serializes_with_the_documented_fields() {
     let rule = &json["rules"][0];
     assert_eq!(rule["match"]["task.type"], "import");
     assert_eq!(rule["rate"], 0.5);
-    assert!(rule["id"].is_string() && rule["expires_at"].is_string(), "{rule}");
+    assert!(
+        rule["id"].is_string() && rule["expires_at"].is_string(),
+        "{rule}"
+    );
     for key in ["started", "sampled_out", "exported", "dropped"] {
         assert!(json["spans"][key].is_u64(), "{key}: {json}");
     }
@@ -424,7 +456,10 @@ fn config_rules_are_listed_and_the_sampling_section_resolves() {
     let exporter = TestExporter::default();
     let settings = builder(&exporter, toml).resolve().unwrap();
     let s = &settings.traces.sampling;
-    assert_eq!((s.mode, s.ratio, s.parent_based), (SamplingMode::Ratio, 0.25, false));
+    assert_eq!(
+        (s.mode, s.ratio, s.parent_based),
+        (SamplingMode::Ratio, 0.25, false)
+    );
     assert_eq!(s.rules.len(), 2);
     assert_eq!(s.rules[0].conditions["http.response.status_code"], "500");
     assert_eq!(s.rules[0].duration, Some(Duration::from_secs(600)));

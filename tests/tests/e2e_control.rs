@@ -44,7 +44,9 @@ fn a_rule_brings_only_its_traces_until_it_expires() {
     emit("during");
     assert!(guard.flush(Duration::from_secs(10)));
     // Past the rule's end (real time: the collector sees real exports).
-    std::thread::sleep(Duration::from_secs(2).saturating_sub(added.elapsed()) + Duration::from_millis(300));
+    std::thread::sleep(
+        Duration::from_secs(2).saturating_sub(added.elapsed()) + Duration::from_millis(300),
+    );
     assert!(control.rules().iter().all(|r| r.id != rule.id), "expired");
     emit("after");
     let stats = guard.shutdown().expect("every span accounted for");
@@ -54,12 +56,19 @@ fn a_rule_brings_only_its_traces_until_it_expires() {
         .wait_for_spans(8, Duration::from_secs(20))
         .expect("the rule's traces arrive");
     collector.wait_received_settled(Duration::from_secs(3));
-    let spans = if spans.len() == 8 { spans } else { collector.spans() };
+    let spans = if spans.len() == 8 {
+        spans
+    } else {
+        collector.spans()
+    };
     assert_eq!(spans.len(), 8, "4 traces of 2 spans, nothing else");
     let roots: Vec<_> = spans.iter().filter(|s| s.name == "task").collect();
     assert_eq!(roots.len(), 4);
     for root in roots {
-        assert_eq!(root.attr("task.type"), Some(&Value::String("import".into())));
+        assert_eq!(
+            root.attr("task.type"),
+            Some(&Value::String("import".into()))
+        );
         assert_eq!(root.attr("phase"), Some(&Value::String("during".into())));
     }
 }

@@ -45,6 +45,7 @@
 //! | `OTEL_BSP_EXPORT_TIMEOUT` | export timeout when no `OTEL_EXPORTER_OTLP_*TIMEOUT` is set |
 //! | `OTEL_EXPORTER_ZIPKIN_ENDPOINT` | Zipkin v2 spans URL |
 //! | `OTEL_EXPORTER_ZIPKIN_TIMEOUT` | Zipkin export timeout, milliseconds |
+//! | `SEMTRACE_ADMIN_LISTEN`, `SEMTRACE_ADMIN_TOKEN` | the admin listener and its bearer token |
 //!
 //! The `TRACES_` variant of a variable wins over the generic one.
 //!
@@ -70,7 +71,11 @@
 //! | export timeout (retries included) | 10 s | `otlp_timeout` | `otlp.timeout_ms` | `OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT`, `OTEL_BSP_EXPORT_TIMEOUT` |
 //! | compression | none | `otlp_compression` | `otlp.compression` | `OTEL_EXPORTER_OTLP_[TRACES_]COMPRESSION` |
 //! | what the pipeline sees | `info` | `otlp_level` | `otlp.level` | — |
-//! | sampler | `parentbased_always_on` | `sampler` | `otlp.sampler` | `OTEL_TRACES_SAMPLER[_ARG]` |
+//! | sampling mode, ratio, parent-based | `ratio`, 1.0, on (`parentbased_always_on`) | `sampler` | `sampling.mode` (`off`, `ratio`, `full`), `sampling.ratio`, `sampling.parent_based` (`otlp.sampler` is deprecated) | `OTEL_TRACES_SAMPLER[_ARG]` |
+//! | on-demand rules | none; at most 100 | [`Control::add_rule`](crate::Control::add_rule) | `[[sampling.rules]]` (`match`, `rate`, `duration`), `sampling.max_rules` | — |
+//! | latency-triggered sampling | off | [`Control::set_adaptive`](crate::Control::set_adaptive) | `[sampling.adaptive]`: `latency_threshold` (required), `window` (1 m), `sample_rate` (1.0), `cooldown` (5 m) | — |
+//! | error- and latency-keeping | off | [`Control::set_tail`](crate::Control::set_tail) | `[sampling.tail]`: `keep_errors` (true), `keep_slower_than`, `max_buffered_spans` (10000) | — |
+//! | admin listener | off | — | `admin.listen` (loopback, or any with a token), `admin.token` | `SEMTRACE_ADMIN_LISTEN`, `SEMTRACE_ADMIN_TOKEN` |
 //! | queue (spans held at most) | 16384 | `max_queue_size` | `otlp.batch.max_queue_size` | `OTEL_BSP_MAX_QUEUE_SIZE` |
 //! | spans per export | 2048 | `max_export_batch_size` | `otlp.batch.max_export_batch_size` | `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` |
 //! | idle threads' spans sent after | 5 s | `scheduled_delay` | `otlp.batch.scheduled_delay_ms` | `OTEL_BSP_SCHEDULE_DELAY` |
@@ -105,7 +110,25 @@
 //! endpoint = "${OTLP_ENDPOINT:-http://localhost:4317}"
 //! protocol = "grpc"
 //! headers = { "x-api-key" = "${OTLP_API_KEY}" }
-//! sampler = { kind = "parentbased_traceidratio", ratio = 0.1 }
+//!
+//! [sampling]
+//! mode = "ratio"          # off | ratio | full
+//! ratio = 0.01
+//!
+//! [[sampling.rules]]      # lasts while the file lists it, or for `duration`
+//! match = { "task.type" = "import" }
+//! rate = 1.0
+//! duration = "1h"
+//!
+//! [sampling.adaptive]     # a span name whose p99 exceeds the threshold is sampled
+//! latency_threshold = "500ms"
+//!
+//! [sampling.tail]         # keep failed and slow traces whatever the ratio said
+//! keep_errors = true
+//! keep_slower_than = "2s"
+//!
+//! [admin]
+//! listen = "127.0.0.1:9464"
 //!
 //! [traces]
 //! max_concurrent_exports = 4
@@ -117,7 +140,13 @@
 //!
 //! Every string value may use `${VAR}` (an error when `VAR` is unset) or
 //! `${VAR:-default}`. An unknown key is an error naming the closest valid one; a bad
-//! value is an error naming the setting, the value and what is allowed.
+//! value is an error naming the setting, the value and what is allowed. Durations are
+//! text with units (`"500ms"`, `"10m"`) or whole milliseconds.
+//!
+//! While the program runs, edits of the file apply after a short debounce: levels,
+//! the `[sampling]` section (mode, ratio, rules, adaptive, tail) apply live; other
+//! changes are reported on stderr as needing a restart, and an invalid file keeps
+//! the running configuration (the error, naming its key, goes to stderr).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -137,11 +166,11 @@ pub use file::{
 };
 pub(crate) use overrides::Overrides;
 pub(crate) use resolve::{RULE_DURATIONS, resolve};
+pub(crate) use values::check_ratio;
 pub use values::{
     Ansi, Compression, ConsoleFormat, FileFormat, Protocol, Rotation, Sampler, SamplingMode,
     TracesExporter,
 };
-pub(crate) use values::check_ratio;
 
 /// Everything semtrace will set up, after precedence was applied. Obtain it with
 /// [`TelemetryBuilder::resolve`](crate::TelemetryBuilder::resolve).

@@ -6,14 +6,14 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::env::Env;
+use super::file::{AdaptiveConfig, DurationValue, RuleConfig, TailConfig};
 use super::file::{Config, EnvLookup, Headers};
 use super::overrides::Overrides;
-use super::file::{AdaptiveConfig, DurationValue, RuleConfig, TailConfig};
 use super::values::{
     Ansi, Compression, ConsoleFormat, FileFormat, Protocol, Rotation, Sampler, SamplingMode,
     TracesExporter, at_least_one, check_endpoint, check_exporters, check_filter, check_ratio,
-    exporter_list, file_count, file_duration, file_flag, file_key, file_millis, filter,
-    parse_bool, parse_count, parse_millis, parse_pairs, text,
+    exporter_list, file_count, file_duration, file_flag, file_key, file_millis, filter, parse_bool,
+    parse_count, parse_millis, parse_pairs, text,
 };
 use super::{
     AdaptiveSettings, AdminSettings, ConsoleSettings, FileSettings, OtlpSettings, RuleSettings,
@@ -105,6 +105,7 @@ impl<T> Pick<'_, T> {
 }
 
 /// Applies the precedence table. `config` is the already parsed config file.
+#[allow(clippy::too_many_lines)] // one pick chain per setting
 pub(crate) fn resolve(
     o: &Overrides,
     lookup: EnvLookup<'_>,
@@ -717,7 +718,11 @@ fn adaptive_settings(c: &AdaptiveConfig) -> Result<AdaptiveSettings, InitError> 
             }
         };
         if d.is_zero() {
-            return Err(InitError::invalid(key, "0", "expected a duration above zero"));
+            return Err(InitError::invalid(
+                key,
+                "0",
+                "expected a duration above zero",
+            ));
         }
         Ok(d)
     };

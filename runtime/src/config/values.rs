@@ -346,7 +346,10 @@ pub(crate) fn parse_duration(key: &str, value: &str) -> Result<Duration, InitErr
 
 /// A duration from the config file: text with units, or a whole number of
 /// milliseconds.
-pub(super) fn file_duration(key: &str, value: &super::file::DurationValue) -> Result<Duration, InitError> {
+pub(super) fn file_duration(
+    key: &str,
+    value: &super::file::DurationValue,
+) -> Result<Duration, InitError> {
     match value {
         super::file::DurationValue::Millis(ms) => Ok(Duration::from_millis(*ms)),
         super::file::DurationValue::Text(text) => parse_duration(key, text),

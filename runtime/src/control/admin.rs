@@ -114,7 +114,10 @@ fn object(body: &Bytes, allowed: &[&str]) -> Result<Map<String, Value>, ControlE
     let value: Value = serde_json::from_slice(body).map_err(|e| {
         ControlError::new(
             "body",
-            String::from_utf8_lossy(body).chars().take(200).collect::<String>(),
+            String::from_utf8_lossy(body)
+                .chars()
+                .take(200)
+                .collect::<String>(),
             format!("a JSON object ({e})"),
         )
     })?;
@@ -150,7 +153,8 @@ async fn rules(State(control): State<Control>) -> Response {
 }
 
 fn parse_duration(value: &Value) -> Result<Duration, ControlError> {
-    let allowed = "a duration from `1s` to `24h`, e.g. `\"30s\"`, `\"10m\"`, `\"1h\"` (a number is seconds)";
+    let allowed =
+        "a duration from `1s` to `24h`, e.g. `\"30s\"`, `\"10m\"`, `\"1h\"` (a number is seconds)";
     let d = match value {
         Value::String(s) => humantime::parse_duration(s.trim()).ok(),
         Value::Number(n) => n
@@ -166,7 +170,10 @@ fn parse_duration(value: &Value) -> Result<Duration, ControlError> {
     }
 }
 
-fn parse_rule(body: &Bytes) -> Result<(Vec<(String, String)>, f64, Duration), ControlError> {
+/// A rule request: conditions, rate, duration.
+type RuleRequest = (Vec<(String, String)>, f64, Duration);
+
+fn parse_rule(body: &Bytes) -> Result<RuleRequest, ControlError> {
     let map = object(body, &["match", "rate", "duration"])?;
     let conditions = match map.get("match") {
         Some(Value::Object(m)) if !m.is_empty() => m

@@ -263,7 +263,12 @@ impl Control {
     /// and reload threads have none when `build()` is used with `set_default`; so the
     /// rebuild runs with this control's subscriber as the default.
     fn rebuild(&self) {
-        match self.inner.dispatch.get().and_then(tracing::dispatcher::WeakDispatch::upgrade) {
+        match self
+            .inner
+            .dispatch
+            .get()
+            .and_then(tracing::dispatcher::WeakDispatch::upgrade)
+        {
             Some(dispatch) => tracing::dispatcher::with_default(&dispatch, levels::rebuild),
             None => levels::rebuild(),
         }
@@ -382,7 +387,14 @@ impl Control {
             .unwrap_or_else(PoisonError::into_inner);
         let now = self.now();
         self.prune(now);
-        if !self.inner.sampler.snapshot().rules.iter().any(|r| r.id == id) {
+        if !self
+            .inner
+            .sampler
+            .snapshot()
+            .rules
+            .iter()
+            .any(|r| r.id == id)
+        {
             return false;
         }
         self.inner.sampler.update(|p| {
@@ -544,9 +556,9 @@ impl Control {
             .iter()
             .map(|r| {
                 let id = format!("r{}", self.inner.next_id.fetch_add(1, Ordering::Relaxed));
-                let expires = r.duration.map(|d| {
-                    now.saturating_add(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
-                });
+                let expires = r
+                    .duration
+                    .map(|d| now.saturating_add(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)));
                 let conditions = r
                     .conditions
                     .iter()

@@ -59,14 +59,16 @@ pub(crate) fn watch(
     let (tx, rx) = mpsc::channel();
     let events = tx.clone();
     let name = path.file_name().map(ToOwned::to_owned);
-    let mut watcher = match notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        let ours = event.is_ok_and(|e| {
-            e.paths.is_empty() || e.paths.iter().any(|p| p.file_name() == name.as_deref())
-        });
-        if ours {
-            let _ = events.send(Message::Changed);
-        }
-    }) {
+    let mut watcher = match notify::recommended_watcher(
+        move |event: notify::Result<notify::Event>| {
+            let ours = event.is_ok_and(|e| {
+                e.paths.is_empty() || e.paths.iter().any(|p| p.file_name() == name.as_deref())
+            });
+            if ours {
+                let _ = events.send(Message::Changed);
+            }
+        },
+    ) {
         Ok(w) => w,
         Err(e) => {
             eprintln!(
@@ -232,9 +234,15 @@ pub(crate) fn needs_restart(old: &Settings, new: &Settings) -> Vec<&'static str>
     if ot.exporters != nt.exporters || ot.console_exporter_path != nt.console_exporter_path {
         keys.push("exporters");
     }
-    if (ot.max_queue_size, ot.max_export_batch_size, ot.scheduled_delay)
-        != (nt.max_queue_size, nt.max_export_batch_size, nt.scheduled_delay)
-    {
+    if (
+        ot.max_queue_size,
+        ot.max_export_batch_size,
+        ot.scheduled_delay,
+    ) != (
+        nt.max_queue_size,
+        nt.max_export_batch_size,
+        nt.scheduled_delay,
+    ) {
         keys.push("otlp.batch");
     }
     if (

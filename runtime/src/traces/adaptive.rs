@@ -253,10 +253,26 @@ mod tests {
 
     #[test]
     fn buckets_bound_their_values() {
-        for ns in [0, 1, 3, 4, 5, 7, 8, 100, 1_000_000, 123_456_789, u64::MAX / 2] {
+        for ns in [
+            0,
+            1,
+            3,
+            4,
+            5,
+            7,
+            8,
+            100,
+            1_000_000,
+            123_456_789,
+            u64::MAX / 2,
+        ] {
             let b = bucket(ns);
             assert!(bucket_top(b) >= ns, "{ns}");
-            assert!(bucket_top(b) <= ns + ns / 4 + 1, "{ns} -> {}", bucket_top(b));
+            assert!(
+                bucket_top(b) <= ns + ns / 4 + 1,
+                "{ns} -> {}",
+                bucket_top(b)
+            );
         }
     }
 

@@ -141,6 +141,7 @@ impl<S> Layer<S> for PipelineLayer
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
+    #[allow(clippy::too_many_lines)] // one decision, read top to bottom
     fn on_new_span(&self, attrs: &span::Attributes<'_>, id: &span::Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
         let mut remote = None;
@@ -208,10 +209,10 @@ where
             sampler.release_tail(1);
             decision = Decision::Dropped;
         }
-        let sampled = decision == Decision::Sampled;
+        let keep = decision == Decision::Sampled;
         let provisional = decision == Decision::Provisional;
         let mut data =
-            ((sampled || provisional) && self.export).then(|| self.new_data(attrs, SystemTime::now()));
+            ((keep || provisional) && self.export).then(|| self.new_data(attrs, SystemTime::now()));
         if let (Some(data), Some(remote)) = (&mut data, &remote)
             && !remote.trace_state.header().is_empty()
         {
@@ -236,7 +237,7 @@ where
             },
             parent,
             parent_remote,
-            sampled,
+            sampled: keep,
             provisional,
             started_ns,
             root,
@@ -379,10 +380,10 @@ where
                 self.sampler.release_tail(n);
                 let keep = record.sampled
                     || self.sampler.with_policy(|p| {
-                    p.tail
-                        .as_ref()
-                        .is_some_and(|tail| tail_keeps(tail, &ended, children.as_ref()))
-                });
+                        p.tail
+                            .as_ref()
+                            .is_some_and(|tail| tail_keeps(tail, &ended, children.as_ref()))
+                    });
                 if !keep {
                     queue.with_local(|local| {
                         LocalCounters::add(&local.counters.sampled_out, n as u64);

@@ -249,7 +249,7 @@ pub(crate) fn set_remote_parent(span: &tracing::Span, remote: layer::RemoteConte
             // Too late to hold a trace already started: the head decision stands.
             sampler.release_tail(1);
         }
-        let sampled = decision == sampler::Decision::Sampled;
+        let keep = decision == sampler::Decision::Sampled;
         record.ids.trace = remote.ids.trace;
         record.parent = remote.ids.span;
         record.parent_remote = true;
@@ -262,16 +262,16 @@ pub(crate) fn set_remote_parent(span: &tracing::Span, remote: layer::RemoteConte
                 data.extra().trace_state = Some(trace_state.clone());
             }
         };
-        if sampled == record.sampled || record.provisional {
+        if keep == record.sampled || record.provisional {
             // A held trace keeps its data; the flag decides at its end.
-            record.sampled = sampled;
+            record.sampled = keep;
             keep_state(record);
             return;
         }
-        record.sampled = sampled;
+        record.sampled = keep;
         layer.queue.with_local(|local| {
             let counter = &local.counters.sampled_out;
-            match (sampled && layer.export, record.data.is_some()) {
+            match (keep && layer.export, record.data.is_some()) {
                 (true, false) => {
                     let meta = span.metadata().map_or("span", |m| m.name());
                     record.data = Some(Box::new(record::Live::new(

@@ -331,7 +331,9 @@ impl Sampler {
             }
         }
         if let Some(adaptive) = &policy.adaptive
-            && self.adaptive.triggered(root.name, self.clock.nanos(), adaptive)
+            && self
+                .adaptive
+                .triggered(root.name, self.clock.nanos(), adaptive)
             && by_ratio(trace_id, adaptive.bound)
         {
             return Decision::Sampled;
