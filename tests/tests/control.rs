@@ -12,7 +12,6 @@ use std::time::{Duration, SystemTime};
 use opentelemetry::Value;
 use opentelemetry_sdk::trace::SpanData;
 use semtrace::{Config, SamplingMode, SpanStats, TelemetryBuilder};
-use semtrace_tests::buffer::Buffer;
 use semtrace_tests::exporter::TestExporter;
 
 /// A clock the test moves by hand.
@@ -237,35 +236,6 @@ fn rule_limits_and_bad_values_change_nothing() {
 }
 
 #[test]
-fn mode_off_records_nothing_and_full_records_everything() {
-    let exporter = TestExporter::default();
-    let (dispatch, guard) = builder(&exporter, RATIO_ZERO).build().unwrap();
-    let control = guard.control();
-    assert_eq!(control.mode(), SamplingMode::Ratio);
-    control.set_mode(SamplingMode::Full, None).unwrap();
-    tracing::dispatcher::with_default(&dispatch, || task("a"));
-    control.set_mode(SamplingMode::Off, None).unwrap();
-    tracing::dispatcher::with_default(&dispatch, || {
-        let span = tracing::info_span!("while_off");
-        assert!(span.is_disabled(), "mode off takes the disabled path");
-        task("b");
-    });
-    assert_eq!(guard.stats().started, 2, "nothing starts while off");
-    control.set_mode(SamplingMode::Ratio, Some(1.0)).unwrap();
-    tracing::dispatcher::with_default(&dispatch, || task("c"));
-    assert!(control.set_mode(SamplingMode::Ratio, Some(2.0)).is_err());
-    assert_eq!(control.status().ratio, 1.0, "a bad ratio changes nothing");
-    let stats = guard.shutdown().unwrap();
-    assert_eq!((stats.started, stats.exported), (4, 4));
-    let types: Vec<_> = exporter
-        .spans()
-        .iter()
-        .filter_map(|s| attr(s, "task.type"))
-        .collect();
-    assert_eq!(types, [Value::from("a"), Value::from("c")]);
-}
-
-#[test]
 fn tail_keeps_failed_and_slow_traces_at_ratio_zero() {
     let exporter = TestExporter::default();
     let toml =
@@ -376,38 +346,6 @@ fn a_slow_span_name_triggers_sampling_until_the_cooldown_ends() {
             .unwrap()
             .triggered
     );
-    drop(guard);
-}
-
-#[test]
-fn console_levels_are_replaced_while_running() {
-    let exporter = TestExporter::default();
-    let out = Buffer::default();
-    let (dispatch, guard) = builder(&exporter, "")
-        .console(true)
-        .console_level("info")
-        .console_writer(out.clone())
-        .build()
-        .unwrap();
-    let control = guard.control();
-    tracing::dispatcher::with_default(&dispatch, || tracing::debug!("hidden at first"));
-    control.set_console_level("info,control=debug").unwrap();
-    tracing::dispatcher::with_default(&dispatch, || tracing::debug!("shown after the change"));
-    let e = control
-        .set_console_level("debug,control=loud")
-        .expect_err("a bad directive");
-    assert_eq!(e.field, "console");
-    assert!(e.allowed.contains("`control=loud`"), "{e}");
-    assert_eq!(
-        control.status().levels.console.as_deref(),
-        Some("info,control=debug"),
-        "the old filter stays"
-    );
-    let e = control.set_file_level("debug").expect_err("no file output");
-    assert_eq!(e.field, "file");
-    let text = out.text();
-    assert!(!text.contains("hidden at first"), "{text}");
-    assert!(text.contains("shown after the change"), "{text}");
     drop(guard);
 }
 
