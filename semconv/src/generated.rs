@@ -6,11 +6,11 @@
 //! `worker.*` attributes and tracing-opentelemetry's special `otel.*` span fields.
 //! [`SPANS`] holds the span definitions of v1.44.0, their attributes resolved.
 
+use crate::Stability::{Development, ReleaseCandidate, Stable};
+use crate::ValueType as V;
 use crate::spans::Requirement::{ConditionallyRequired, OptIn, Recommended, Required};
 use crate::spans::SpanKind;
 use crate::spans::{SpanAttribute, SpanDefinition};
-use crate::Stability::{Development, ReleaseCandidate, Stable};
-use crate::ValueType as V;
 use crate::{AttrType, Attribute, Deprecation, DeprecationReason, EnumMember, Stability};
 
 /// The semantic-conventions version [`OTEL`] was generated from.

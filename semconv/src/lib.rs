@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 pub mod generated;
+pub mod keys;
 pub mod live;
 pub mod load;
 mod model;

@@ -228,10 +228,7 @@ impl Raw {
         origin: &Path,
     ) -> Result<(), LoadError> {
         let Some(id) = str_of(g, id_key) else {
-            return Err(LoadError::new(
-                origin,
-                format!("a group has no `{id_key}`"),
-            ));
+            return Err(LoadError::new(origin, format!("a group has no `{id_key}`")));
         };
         let kind = if span {
             let given = str_of(g, "span_kind").or_else(|| str_of(g, "kind"));

@@ -204,8 +204,14 @@ mod spans {
         // `span.db.client` extends `trace.db.common.full`, which states `db.system.name`.
         let db = spans::official("span.db.client").unwrap();
         assert_eq!(db.kinds, [SpanKind::Client]);
-        assert_eq!(db.requirement("db.system.name"), Some(Requirement::Required));
-        assert_eq!(db.requirement("db.response.returned_rows"), Some(Requirement::OptIn));
+        assert_eq!(
+            db.requirement("db.system.name"),
+            Some(Requirement::Required)
+        );
+        assert_eq!(
+            db.requirement("db.response.returned_rows"),
+            Some(Requirement::OptIn)
+        );
         // Messaging spans take `messaging.system` from a `ref_group`; the span's own
         // `ref` without a level keeps `required`.
         let process = spans::official("messaging.process.consumer").unwrap();
@@ -259,6 +265,9 @@ groups:
     extends: span.a
 ";
         let err = spans::parse_str(cycle, Path::new("c.yaml")).unwrap_err();
-        assert!(err.to_string().contains("extends or includes itself"), "{err}");
+        assert!(
+            err.to_string().contains("extends or includes itself"),
+            "{err}"
+        );
     }
 }
