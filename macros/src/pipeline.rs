@@ -43,7 +43,7 @@ fn try_record(input: TokenStream) -> syn::Result<TokenStream> {
         cx.check()?;
         Ok(expand::record::expand_record(
             &checked,
-            track_files(&loaded.files),
+            &track_files(&loaded.files),
         ))
     })
 }

@@ -183,8 +183,10 @@ struct Group {
     file: std::path::PathBuf,
     /// `extends` (groups) or `ref` (span refinements).
     base: Option<String>,
-    /// `Some` for span definitions.
-    kind: Option<Option<SpanKind>>,
+    /// Whether this is a span definition.
+    span: bool,
+    /// Its own kind (a refinement takes its base's).
+    kind: Option<SpanKind>,
     entries: Vec<Entry>,
 }
 
@@ -230,20 +232,14 @@ impl Raw {
         let Some(id) = str_of(g, id_key) else {
             return Err(LoadError::new(origin, format!("a group has no `{id_key}`")));
         };
-        let kind = if span {
-            let given = str_of(g, "span_kind").or_else(|| str_of(g, "kind"));
-            let kind = match given {
-                None => None,
-                Some(k) => Some(SpanKind::from_registry(k).ok_or_else(|| {
-                    LoadError::new(
-                        origin,
-                        format!("span `{id}` has unknown kind `{k}`; expected client, server, producer, consumer or internal"),
-                    )
-                })?),
-            };
-            Some(kind)
-        } else {
-            None
+        let kind = match str_of(g, "span_kind").or_else(|| str_of(g, "kind")) {
+            Some(k) if span => Some(SpanKind::from_registry(k).ok_or_else(|| {
+                LoadError::new(
+                    origin,
+                    format!("span `{id}` has unknown kind `{k}`; expected client, server, producer, consumer or internal"),
+                )
+            })?),
+            _ => None,
         };
         let mut entries = Vec::new();
         if let Some(Value::Sequence(items)) = g.get("attributes") {
@@ -276,6 +272,7 @@ impl Raw {
         let group = Group {
             file: origin.to_path_buf(),
             base: str_of(g, base_key).map(str::to_owned),
+            span,
             kind,
             entries,
         };
@@ -327,7 +324,7 @@ impl Raw {
     fn kind_of(&self, id: &str) -> Option<SpanKind> {
         let mut at = self.groups.get(id)?;
         for _ in 0..16 {
-            if let Some(Some(kind)) = at.kind {
+            if let (true, Some(kind)) = (at.span, at.kind) {
                 return Some(kind);
             }
             at = self.groups.get(at.base.as_deref()?)?;

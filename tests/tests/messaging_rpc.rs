@@ -57,7 +57,10 @@ fn send_injects_and_process_continues_the_trace() {
     assert_eq!(attr(&producer, "messaging.system"), string("kafka"));
     assert_eq!(attr(&producer, "messaging.operation.name"), string("send"));
     assert_eq!(attr(&producer, "messaging.operation.type"), string("send"));
-    assert_eq!(attr(&producer, "messaging.destination.name"), string("orders"));
+    assert_eq!(
+        attr(&producer, "messaging.destination.name"),
+        string("orders")
+    );
     assert_eq!(producer.status, Status::Unset);
     // The producer's own context rides in the headers.
     assert_eq!(
@@ -70,7 +73,10 @@ fn send_injects_and_process_continues_the_trace() {
 
     let consumer = cap.span("process orders");
     assert_eq!(kind(&consumer), Kind::Consumer);
-    assert_eq!(attr(&consumer, "messaging.operation.type"), string("process"));
+    assert_eq!(
+        attr(&consumer, "messaging.operation.type"),
+        string("process")
+    );
     assert_eq!(
         attr(&consumer, "messaging.consumer.group.name"),
         string("billing")
@@ -112,12 +118,18 @@ fn a_received_batch_links_to_each_producer() {
         .collect();
     assert_eq!(producers.len(), 2, "{spans:#?}");
     // A run-time destination names the span through `otel.name`.
-    assert_eq!(attr(producers[0], "messaging.operation.type"), string("send"));
+    assert_eq!(
+        attr(producers[0], "messaging.operation.type"),
+        string("send")
+    );
     assert_eq!(kind(producers[0]), Kind::Producer);
 
     let receive = cap.span("receive orders");
     assert_eq!(kind(&receive), Kind::Consumer);
-    assert_eq!(attr(&receive, "messaging.operation.type"), string("receive"));
+    assert_eq!(
+        attr(&receive, "messaging.operation.type"),
+        string("receive")
+    );
     assert_eq!(attr(&receive, "messaging.batch.message_count"), int(3));
     // One link per carrier with a context; the receive starts its own trace.
     let linked: Vec<SpanId> = receive
@@ -181,7 +193,10 @@ fn create_settle_and_async_process_with_a_carrier_of_ones_own() {
         attr(&created, "messaging.destination.template"),
         string("jobs.{region}")
     );
-    assert_eq!(attr(&created, "messaging.destination.name"), string("jobs.eu"));
+    assert_eq!(
+        attr(&created, "messaging.destination.name"),
+        string("jobs.eu")
+    );
 
     let settled = cap.span("ack jobs.eu");
     assert_eq!(kind(&settled), Kind::Client);
@@ -198,7 +213,10 @@ fn create_settle_and_async_process_with_a_carrier_of_ones_own() {
 
     let handled = cap.span("consume jobs.eu");
     assert_eq!(kind(&handled), Kind::Consumer);
-    assert_eq!(attr(&handled, "messaging.operation.type"), string("process"));
+    assert_eq!(
+        attr(&handled, "messaging.operation.type"),
+        string("process")
+    );
     assert_eq!(handled.parent_span_id, created.span_context.span_id());
 }
 
@@ -269,7 +287,10 @@ fn grpc_client_injects_metadata_and_the_server_continues_the_trace() {
     for span in [client, server] {
         assert_eq!(span.name, "helloworld.Greeter/SayHello");
         assert_eq!(attr(span, "rpc.system.name"), string("grpc"));
-        assert_eq!(attr(span, "rpc.method"), string("helloworld.Greeter/SayHello"));
+        assert_eq!(
+            attr(span, "rpc.method"),
+            string("helloworld.Greeter/SayHello")
+        );
         assert_eq!(attr(span, "rpc.response.status_code"), string("OK"));
         assert_eq!(span.status, Status::Unset);
     }
@@ -403,7 +424,10 @@ fn links_on_any_macro_point_at_the_spans_served() {
     // A carrier without context adds no link.
     carriers.push(HashMap::new());
     assert_eq!(flush(&carriers), 3);
-    let contexts: Vec<_> = carriers.iter().map(semtrace::propagation::extract_map).collect();
+    let contexts: Vec<_> = carriers
+        .iter()
+        .map(semtrace::propagation::extract_map)
+        .collect();
     insert(&contexts);
 
     let requests: Vec<SpanId> = cap
@@ -415,7 +439,11 @@ fn links_on_any_macro_point_at_the_spans_served() {
     assert_eq!(requests.len(), 2);
     for name in ["flush", "INSERT jobs"] {
         let span = cap.span(name);
-        let linked: Vec<SpanId> = span.links.iter().map(|l| l.span_context.span_id()).collect();
+        let linked: Vec<SpanId> = span
+            .links
+            .iter()
+            .map(|l| l.span_context.span_id())
+            .collect();
         assert_eq!(linked, requests, "{name}");
     }
 }

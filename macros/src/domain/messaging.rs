@@ -92,13 +92,12 @@ impl Domain for Messaging {
         let given = opts.get(OPERATION);
         let op = given.and_then(|g| {
             let (name, expr) = g.literal()?;
-            match OPERATIONS.iter().find(|(n, _)| *n == name) {
-                Some((_, t)) => Some((*t, g)),
-                None => {
-                    let names: Vec<&str> = OPERATIONS.iter().map(|(n, _)| *n).collect();
-                    cx.error_spanned_by(expr, one_of("messaging operation", &name, &names));
-                    None
-                }
+            if let Some((_, t)) = OPERATIONS.iter().find(|(n, _)| *n == name) {
+                Some((*t, g))
+            } else {
+                let names: Vec<&str> = OPERATIONS.iter().map(|(n, _)| *n).collect();
+                cx.error_spanned_by(expr, one_of("messaging operation", &name, &names));
+                None
             }
         });
         // Every messaging definition requires the same keys: without an operation,

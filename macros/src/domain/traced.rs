@@ -33,12 +33,11 @@ impl Domain for Traced {
     fn plan(&self, cx: &Ctxt, opts: &Options<'_>) -> Plan {
         let mut kind = SpanKind::Internal;
         if let Some((given, expr)) = opts.get(KIND).and_then(|g| g.literal()) {
-            match KINDS.iter().find(|k| k.as_str() == given) {
-                Some(k) => kind = *k,
-                None => {
-                    let names: Vec<&str> = KINDS.iter().map(|k| k.as_str()).collect();
-                    cx.error_spanned_by(expr, one_of("span kind", &given, &names));
-                }
+            if let Some(k) = KINDS.iter().find(|k| k.as_str() == given) {
+                kind = *k;
+            } else {
+                let names: Vec<&str> = KINDS.iter().map(|k| k.as_str()).collect();
+                cx.error_spanned_by(expr, one_of("span kind", &given, &names));
             }
         }
         Plan::new(kind)

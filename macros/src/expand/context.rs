@@ -27,6 +27,18 @@ pub(super) struct Wiring {
 
 const CARRIERS: &str = "carriers are `http::HeaderMap`, `http::Request<_>`, `HashMap<String, String>`, header lists such as `Vec<(String, Vec<u8>)>`, tonic's `MetadataMap` (feature `tonic`), or types implementing `semtrace::propagation::Carrier`";
 
+/// `carrier = &headers` is the user's choice: the method call that takes it by
+/// reference must not make clippy call the `&` needless in the user's crate.
+const ALLOW_BORROW: AllowBorrow = AllowBorrow;
+
+struct AllowBorrow;
+
+impl quote::ToTokens for AllowBorrow {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        tokens.extend(quote!(#[allow(clippy::needless_borrow)]));
+    }
+}
+
 pub(super) fn wire(context: &Context, links: Option<&Expr>) -> Wiring {
     let mut w = Wiring::default();
     let span = quote!(&__semtrace_span);
@@ -47,9 +59,13 @@ pub(super) fn wire(context: &Context, links: Option<&Expr>) -> Wiring {
             };
             let (items, check) = check.items();
             w.items.extend(items);
-            w.parent = Some(quote_spanned! {expr.span()=>
-                #check((#expr).__semtrace_ref())
-            });
+            let carrier = quote_spanned!(expr.span()=> (#expr).__semtrace_ref());
+            let call = quote_spanned!(expr.span()=> #check(__semtrace_carrier));
+            w.parent = Some(quote! {{
+                #ALLOW_BORROW
+                let __semtrace_carrier = #carrier;
+                #call
+            }});
         }
         Context::Inject(expr) => {
             let check = Check {
@@ -67,10 +83,13 @@ pub(super) fn wire(context: &Context, links: Option<&Expr>) -> Wiring {
             w.items.extend(items);
             // A method call, so `headers`, `&mut headers` and a `&mut` argument all
             // reborrow the way `self` would.
-            let call = quote_spanned! {expr.span()=>
-                #check((#expr).__semtrace_mut(), #span)
-            };
-            w.after.extend(quote!(#call;));
+            let carrier = quote_spanned!(expr.span()=> (#expr).__semtrace_mut());
+            let call = quote_spanned!(expr.span()=> #check(__semtrace_carrier, #span));
+            w.after.extend(quote! {{
+                #ALLOW_BORROW
+                let __semtrace_carrier = #carrier;
+                #call;
+            }});
         }
         Context::LinkReceived(expr) => {
             let check = Check {
@@ -86,11 +105,12 @@ pub(super) fn wire(context: &Context, links: Option<&Expr>) -> Wiring {
             };
             let (items, check) = check.items();
             w.items.extend(items);
-            let call = quote_spanned! {expr.span()=>
-                #check((#expr).__semtrace_ref(), #span)
-            };
+            let carrier = quote_spanned!(expr.span()=> (#expr).__semtrace_ref());
+            let call = quote_spanned!(expr.span()=> #check(__semtrace_carrier, #span));
             w.after.extend(quote! {
                 if !__semtrace_span.is_disabled() {
+                    #ALLOW_BORROW
+                    let __semtrace_carrier = #carrier;
                     #call;
                 }
             });

@@ -9,7 +9,7 @@ use crate::check::Field;
 use crate::private::PRIVATE;
 
 /// The block `record!` expands to.
-pub(crate) fn expand_record(fields: &[Field], track: TokenStream) -> TokenStream {
+pub(crate) fn expand_record(fields: &[Field], track: &TokenStream) -> TokenStream {
     let (prelude, values) = prelude(fields);
     let Prelude {
         items,
