@@ -290,11 +290,11 @@ fn render(version: &str, otel: &[Attribute], own: &[Attribute]) -> String {
 //! `worker.*` attributes and tracing-opentelemetry's special `otel.*` span fields.
 //! [`SPANS`] holds the span definitions of v{version}, their attributes resolved.
 
+use crate::Stability::{{Development, ReleaseCandidate, Stable}};
+use crate::ValueType as V;
 use crate::spans::Requirement::{{ConditionallyRequired, OptIn, Recommended, Required}};
 use crate::spans::SpanKind;
 use crate::spans::{{SpanAttribute, SpanDefinition}};
-use crate::Stability::{{Development, ReleaseCandidate, Stable}};
-use crate::ValueType as V;
 use crate::{{AttrType, Attribute, Deprecation, DeprecationReason, EnumMember, Stability}};
 
 /// The semantic-conventions version [`OTEL`] was generated from.
