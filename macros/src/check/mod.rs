@@ -49,7 +49,7 @@ pub(crate) fn check(
     options::misplaced(cx, &opts, &plan);
     field_args.extend(options::fields(&opts, &plan));
     // Fields the domain decided (`messaging.operation.type`) come from an option.
-    field_args.extend(plan.fields.drain(..).map(|f| (f, None)));
+    field_args.extend(plan.fields.drain(..).map(|(f, option)| (f, Some(option))));
     let mut fields = fields::check_all(cx, registry, &field_args);
     domain.fields(cx, &opts, &mut fields, &mut plan);
     // A key counts as given even when its value failed a check: that mistake is

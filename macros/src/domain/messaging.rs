@@ -107,16 +107,19 @@ impl Domain for Messaging {
         plan.definition = Some(definition);
         if let Some((t, g)) = op {
             let type_name = t.as_str();
-            plan.fields.push(FieldArg {
-                key: DottedKey {
-                    tokens: quote::ToTokens::to_token_stream(g.name()),
-                    text: "messaging.operation.type".to_owned(),
+            plan.fields.push((
+                FieldArg {
+                    key: DottedKey {
+                        tokens: quote::ToTokens::to_token_stream(g.name()),
+                        text: "messaging.operation.type".to_owned(),
+                    },
+                    value: Some(FieldValue {
+                        sigil: Sigil::Value,
+                        expr: syn::parse_quote!(#type_name),
+                    }),
                 },
-                value: Some(FieldValue {
-                    sigil: Sigil::Value,
-                    expr: syn::parse_quote!(#type_name),
-                }),
-            });
+                OPERATION,
+            ));
             if let Some(carrier) = opts.get(CARRIER).and_then(|g| g.value()) {
                 let carrier = carrier.clone();
                 plan.context = match t {

@@ -138,8 +138,8 @@ pub(crate) struct Plan {
     /// Required keys the macro cannot know (per request: the URL's path), with why;
     /// they are not demanded at compile time.
     pub(crate) per_call: &'static [&'static str],
-    /// Fields the domain adds (spanned on the option that decided them).
-    pub(crate) fields: Vec<parse::FieldArg>,
+    /// Fields the domain adds, spanned on the option that decided them and naming it.
+    pub(crate) fields: Vec<(parse::FieldArg, &'static str)>,
     /// A database query recorded at run time.
     pub(crate) query: Option<db::query::RuntimeQuery>,
 }
