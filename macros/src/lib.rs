@@ -1,192 +1,153 @@
 //! Attribute macros of [semtrace](https://docs.rs/semtrace). Use them through the
-//! `semtrace` crate, which re-exports them and holds the code they expand to.
+//! `semtrace` crate, which re-exports them, documents them with examples, and holds
+//! the code they expand to.
 //!
-//! Each macro follows the same path: parse the arguments into a model that keeps the
-//! user's tokens, check every field against the semantic-conventions registry while
-//! collecting all errors, then expand. On any error the function is emitted unchanged
-//! next to the errors, so one mistake gives one error.
+//! Every macro takes the same path (`pipeline`): parse the arguments into a model
+//! that keeps the user's tokens (`parse`), check them against the registry and the
+//! macro's domain while collecting every error (`check`, `domain`), then expand
+//! (`expand`). On any error the function is emitted unchanged next to the errors, so
+//! one mistake gives one error.
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 #![forbid(unsafe_code)]
 
-mod args;
 mod check;
 mod ctxt;
+mod domain;
 mod expand;
-mod query;
+mod parse;
+mod pipeline;
+mod private;
 mod registry;
 
 use proc_macro::TokenStream;
-use proc_macro2::TokenStream as TokenStream2;
-use quote::quote;
-
-use crate::check::MacroKind;
-use crate::ctxt::Ctxt;
 
 /// Instruments a function with a span checked against the semantic conventions.
 ///
 /// Options: `name = "…"` (default: the function's name), `kind = "internal" | "server"
 /// | "client" | "producer" | "consumer"` (default `internal`), `level = "trace" |
-/// "debug" | "info" | "warn" | "error"` (default `info`). Every dotted key is a
-/// semantic field: `key = value` records `value` with the field's type,
-/// `key = %value` with `Display`, `key = ?value` with `Debug`, a bare `key` declares
-/// it for [`record!`] later. Arguments are never recorded unless named in a field.
+/// "debug" | "info" | "warn" | "error"` (default `info`), `links = iter` (an iterator
+/// of span contexts, contexts, `tracing` spans or carriers: each becomes a span link;
+/// every macro takes it). Every dotted key is a semantic field: `key = value` records
+/// `value` with the field's type, `key = %value` with `Display`, `key = ?value` with
+/// `Debug`, a bare `key` declares it for [`record!`] later. Arguments are never
+/// recorded unless named in a field.
+///
+/// ```text
+/// #[semtrace::traced(kind = "producer", server.port = port, links = &requests)]
+/// ```
 #[proc_macro_attribute]
 pub fn traced(args: TokenStream, item: TokenStream) -> TokenStream {
-    instrument(MacroKind::Traced, args.into(), item.into()).into()
+    pipeline::instrument(&domain::traced::Traced, args.into(), item.into()).into()
 }
 
-/// Instruments a task: an internal span with `task.*` and `worker.*` fields.
+/// Instruments a task: an internal span with every `task.*` and `worker.*` field
+/// declared, so [`record!`] can fill them as the task goes. Options: `name`, `level`,
+/// `links`.
+///
+/// ```text
+/// #[semtrace::traced_task(task.id = %id, task.type = "compute", worker.id)]
+/// ```
 #[proc_macro_attribute]
 pub fn traced_task(args: TokenStream, item: TokenStream) -> TokenStream {
-    instrument(MacroKind::Task, args.into(), item.into()).into()
+    pipeline::instrument(&domain::task::Task, args.into(), item.into()).into()
 }
 
-/// Instruments a database call: a client span named `"{operation} {collection}"`,
-/// or after the query's summary (`db.query.summary`, such as `SELECT orders
-/// customers`) when neither is given.
+/// Instruments a database call (`span.db.client`): a client span named
+/// `"{operation} {collection}"`, or after the query's summary (`db.query.summary`,
+/// such as `SELECT orders customers`) when neither is given.
 ///
 /// `system` (required) is `db.system.name` and picks the SQL dialect; `operation`,
 /// `collection`, `namespace`, `query` are `db.operation.name`, `db.collection.name`,
 /// `db.namespace`, `db.query.text` (sanitized in the dialect unless
 /// `sanitize = false`). A literal query is sanitized and summarized at compile time,
 /// any other at run time for recorded spans only.
+///
+/// ```text
+/// #[semtrace::traced_db(system = "postgresql", operation = "SELECT", collection = "users")]
+/// ```
 #[proc_macro_attribute]
 pub fn traced_db(args: TokenStream, item: TokenStream) -> TokenStream {
-    instrument(MacroKind::Db, args.into(), item.into()).into()
+    pipeline::instrument(&domain::db::Db, args.into(), item.into()).into()
 }
 
-/// Instruments an HTTP server handler (`method`, `route`, optional `parent = headers`)
-/// or, with `client`, an HTTP call (`method`, `url`).
+/// Instruments an HTTP server handler (`span.http.server`: `method` (required),
+/// `route`, `parent = headers`), named `"{method} {route}"`, or with `client` an HTTP
+/// call (`span.http.client`: `method`, `url`), named `"{method}"`. The return value's
+/// status is `http.response.status_code`; servers fail on 5xx, clients on 4xx and 5xx.
+///
+/// ```text
+/// #[semtrace::traced_http(method = "GET", route = "/api/tasks/{id}", parent = headers)]
+/// #[semtrace::traced_http(client, method = "POST", url = %url)]
+/// ```
 #[proc_macro_attribute]
 pub fn traced_http(args: TokenStream, item: TokenStream) -> TokenStream {
-    instrument(MacroKind::Http, args.into(), item.into()).into()
+    pipeline::instrument(&domain::http::Http, args.into(), item.into()).into()
+}
+
+/// Instruments a messaging operation, named `"{operation} {destination}"` (the
+/// template when given, else the destination's name).
+///
+/// - `system` (required): `messaging.system`, such as `"kafka"`, `"rabbitmq"`,
+///   `"aws_sqs"`.
+/// - `operation` (required, a literal): `messaging.operation.name`. Its type —
+///   `send`, `receive`, `process`, `create` or `settle`, or the names `publish`
+///   (send), `poll` (receive), `consume` (process), `ack` and `nack` (settle) — is
+///   `messaging.operation.type` and picks the span kind (producer for send and
+///   create, consumer for receive and process, client for settle) and the registry
+///   span definition.
+/// - `destination`: `messaging.destination.name`; `destination_template`:
+///   `messaging.destination.template`.
+/// - `carrier = headers`: for send and create the span's context is written into the
+///   message's headers; for process the headers' context becomes the span's parent;
+///   for receive (and settle) each carrier of a batch (a slice, array, `Vec` or
+///   `VecDeque` of carriers, or one carrier) becomes a span link. A carrier is a
+///   `HashMap<String, String>`, an `http::HeaderMap`, a header list such as
+///   `Vec<(String, Vec<u8>)>`, or a type implementing
+///   `semtrace::propagation::Carrier`.
+/// - any `messaging.*` (or other) field, `name`, `level`, `links`.
+///
+/// ```text
+/// #[semtrace::traced_messaging(system = "kafka", operation = "send", destination = "orders", carrier = headers)]
+/// fn send(headers: &mut Vec<(String, Vec<u8>)>, order: &Order) -> Result<(), KafkaError> { … }
+///
+/// #[semtrace::traced_messaging(system = "kafka", operation = "process", destination = "orders", carrier = &message.headers)]
+/// async fn handle(message: Message) -> Result<(), HandlerError> { … }
+/// ```
+#[proc_macro_attribute]
+pub fn traced_messaging(args: TokenStream, item: TokenStream) -> TokenStream {
+    pipeline::instrument(&domain::messaging::Messaging, args.into(), item.into()).into()
+}
+
+/// Instruments an RPC: a server span (`span.rpc.call.server`, the default) or with
+/// `client` a client span (`span.rpc.call.client`), named after the method (else the
+/// system).
+///
+/// - `system` (required): `rpc.system.name`, such as `"grpc"`.
+/// - `method`: `rpc.method`, the fully qualified `service/method`
+///   (`"helloworld.Greeter/SayHello"`).
+/// - `parent = metadata` (servers): the caller's context becomes the parent, read
+///   from `tonic::Request<_>`, tonic's `MetadataMap` (feature `tonic`), an
+///   `http::HeaderMap` or any carrier.
+/// - `carrier = metadata` (clients): the span's context is written into the outgoing
+///   metadata.
+/// - With the `tonic` feature, a returned `tonic::Status`, `tonic::Code` or
+///   `Result<_, tonic::Status>` records `rpc.response.status_code` (`"OK"`,
+///   `"NOT_FOUND"`, …) and the error status by the gRPC rules: a server fails on
+///   `UNKNOWN`, `DEADLINE_EXCEEDED`, `UNIMPLEMENTED`, `INTERNAL`, `UNAVAILABLE` and
+///   `DATA_LOSS`, a client on every code but `OK`.
+///
+/// ```text
+/// #[semtrace::traced_rpc(system = "grpc", method = "helloworld.Greeter/SayHello", parent = request)]
+/// async fn say_hello(&self, request: Request<HelloRequest>) -> Result<Response<HelloReply>, Status> { … }
+/// ```
+#[proc_macro_attribute]
+pub fn traced_rpc(args: TokenStream, item: TokenStream) -> TokenStream {
+    pipeline::instrument(&domain::rpc::Rpc, args.into(), item.into()).into()
 }
 
 /// Records semantic fields on the current span, with the same checks as the
 /// attributes: `semtrace::record!(task.state = "completed")`.
 #[proc_macro]
 pub fn record(input: TokenStream) -> TokenStream {
-    record_impl(input.into())
-        .unwrap_or_else(syn::Error::into_compile_error)
-        .into()
-}
-
-fn instrument(kind: MacroKind, args: TokenStream2, item: TokenStream2) -> TokenStream2 {
-    try_instrument(kind, args, item.clone()).unwrap_or_else(|err| ctxt::with_item(&err, item))
-}
-
-fn try_instrument(
-    kind: MacroKind,
-    args: TokenStream2,
-    item: TokenStream2,
-) -> syn::Result<TokenStream2> {
-    let func = parse_fn(kind, item)?;
-    let loaded = registry::current();
-    let loaded = match &*loaded {
-        Ok(l) => l,
-        Err(e) => return Err(syn::Error::new(proc_macro2::Span::call_site(), e)),
-    };
-    let args: args::Args = syn::parse2(args)?;
-    let cx = Ctxt::new();
-    let spec = check::check_args(&cx, &loaded.registry, kind, &args, &func.sig.ident);
-    cx.check()?;
-    Ok(expand::expand_fn(&spec, func, track_files(&loaded.files)))
-}
-
-/// Parses the item, rejecting what cannot be instrumented with an error at its token.
-fn parse_fn(kind: MacroKind, item: TokenStream2) -> syn::Result<syn::ItemFn> {
-    let attr = kind.attr_name();
-    let parsed: syn::Result<syn::ItemFn> = syn::parse2(item.clone());
-    let Ok(func) = parsed else {
-        {
-            let what = syn::parse2::<syn::TraitItemFn>(item.clone())
-                .ok()
-                .filter(|f| f.default.is_none())
-                .map(|f| (f.sig.fn_token.span, format!("`#[{attr}]` needs a function body; put it on the trait's implementations")));
-            let (span, msg) = what.unwrap_or_else(|| {
-                let first = item
-                    .into_iter()
-                    .find(|t| matches!(t, proc_macro2::TokenTree::Ident(_)))
-                    .map_or_else(proc_macro2::Span::call_site, |t| t.span());
-                (
-                    first,
-                    format!("`#[{attr}]` can only be applied to functions"),
-                )
-            });
-            return Err(syn::Error::new(span, msg));
-        }
-    };
-    if let Some(c) = &func.sig.constness {
-        return Err(syn::Error::new(
-            c.span,
-            format!("`#[{attr}]` cannot instrument a `const fn`: spans are created at run time"),
-        ));
-    }
-    Ok(func)
-}
-
-/// Mentions the user's registry files so the crate rebuilds when one changes.
-fn track_files(files: &[std::path::PathBuf]) -> TokenStream2 {
-    let paths = files.iter().filter_map(|f| f.to_str());
-    quote! { #(const _: &[u8] = include_bytes!(#paths);)* }
-}
-
-fn record_impl(input: TokenStream2) -> syn::Result<TokenStream2> {
-    let fields: args::Fields = syn::parse2(input)?;
-    let loaded = registry::current();
-    let loaded = match &*loaded {
-        Ok(l) => l,
-        Err(e) => return Err(syn::Error::new(proc_macro2::Span::call_site(), e)),
-    };
-    let cx = Ctxt::new();
-    let checked: Vec<_> = fields
-        .0
-        .iter()
-        .filter_map(|f| {
-            let field = check::check_field(&cx, &loaded.registry, f)?;
-            if field.key == "otel.name" || field.key == "otel.kind" {
-                cx.error_spanned_by(
-                    &f.key,
-                    format_args!("`{}` can only be set when the span is created", field.key),
-                );
-                return None;
-            }
-            if matches!(field.record, check::FieldRecord::Empty) {
-                return None;
-            }
-            Some(field)
-        })
-        .collect();
-    let mut seen = std::collections::HashSet::new();
-    for (f, arg) in checked.iter().zip(&fields.0) {
-        if !seen.insert(f.key.clone()) {
-            cx.error_spanned_by(&arg.key, format_args!("duplicate field `{}`", f.key));
-        }
-    }
-    cx.check()?;
-    let (prelude, values) = expand::prelude(&checked);
-    let expand::Prelude {
-        items,
-        deprecations,
-        ..
-    } = prelude;
-    let records = checked.iter().zip(values).map(|(f, v)| {
-        let key = &f.key;
-        match v {
-            expand::Recorded::Scalar(v) => {
-                quote!(::semtrace::__private::record(&__semtrace_span, #key, &#v);)
-            }
-            expand::Recorded::Array(v) => {
-                quote!(::semtrace::__private::record_array(&__semtrace_span, #key, #v);)
-            }
-        }
-    });
-    let track = track_files(&loaded.files);
-    Ok(quote! {{
-        #items
-        #track
-        #deprecations
-        let __semtrace_span = ::semtrace::__private::Span::current();
-        #(#records)*
-    }})
+    pipeline::record(input.into()).into()
 }

@@ -51,12 +51,15 @@
 //! | `otlp-http` | yes | OTLP over HTTP/protobuf (reqwest) |
 //! | `zipkin` | yes | Zipkin v2 JSON export over HTTP (reqwest) |
 //! | `tls` | no | `https` endpoints (rustls) |
+//! | `tonic` | no | `#[traced_rpc]` records `tonic::Status` results by the gRPC rules; tonic metadata is a carrier |
 //! | `testing` | no | `semtrace::testing`: capture spans in unit tests, assert on them, live-check them |
 //! | `otel` | — | kept for compatibility; the pipeline and [`propagation`] are always built |
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 #![forbid(unsafe_code)]
 
-pub use semtrace_macros::{record, traced, traced_db, traced_http, traced_task};
+pub use semtrace_macros::{
+    record, traced, traced_db, traced_http, traced_messaging, traced_rpc, traced_task,
+};
 
 mod error_type;
 pub use error_type::ErrorType;

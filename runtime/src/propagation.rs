@@ -152,3 +152,233 @@ pub(crate) fn remote_context(cx: &Context) -> Option<RemoteContext> {
         },
     })
 }
+
+/// Where trace context rides between processes: request headers, message headers,
+/// RPC metadata. semtrace implements it for `http::HeaderMap`, `http::Request<_>`,
+/// string maps (`HashMap` and `BTreeMap` of `String`s), header lists such as Kafka's
+/// `Vec<(String, Vec<u8>)>` (any `Vec<(K, V)>` with `K: AsRef<str> + From<String>`
+/// and `V: AsRef<[u8]> + From<String>`), and, with the `tonic` feature, tonic's
+/// `MetadataMap` and `Request<_>`. Implement it for your own message type:
+///
+/// ```
+/// struct Envelope { headers: Vec<(String, String)> }
+///
+/// impl semtrace::propagation::Carrier for Envelope {
+///     fn get(&self, key: &str) -> Option<&str> {
+///         self.headers.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+///     }
+///     fn set(&mut self, key: &str, value: String) {
+///         self.headers.retain(|(k, _)| k != key);
+///         self.headers.push((key.to_owned(), value));
+///     }
+/// }
+///
+/// #[semtrace::traced_messaging(system = "rabbitmq", operation = "publish", destination = "jobs", carrier = envelope)]
+/// fn publish(envelope: &mut Envelope) {}
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot carry trace context",
+    label = "not a carrier",
+    note = "carriers are `http::HeaderMap`, `http::Request<_>`, `HashMap<String, String>`, header lists such as `Vec<(String, Vec<u8>)>`, tonic's `MetadataMap` (feature `tonic`), or types implementing `semtrace::propagation::Carrier`"
+)]
+pub trait Carrier {
+    /// The value of `key`, when present and text.
+    fn get(&self, key: &str) -> Option<&str>;
+    /// Sets `key` to `value`, replacing what was there.
+    fn set(&mut self, key: &str, value: String);
+    /// Every key present (the default, none, is enough for W3C trace context).
+    fn keys(&self) -> Vec<&str> {
+        Vec::new()
+    }
+}
+
+/// Writes the context of the current `tracing` span into any carrier.
+pub fn inject_into<C: Carrier + ?Sized>(carrier: &mut C) {
+    inject_context_into(&context_of(&tracing::Span::current()), carrier);
+}
+
+/// Writes `cx` into any carrier.
+pub fn inject_context_into<C: Carrier + ?Sized>(cx: &Context, carrier: &mut C) {
+    let mut injector = CarrierInjector(carrier);
+    opentelemetry::global::get_text_map_propagator(|p| {
+        p.inject_context(cx, &mut SkipEmpty(&mut injector));
+    });
+}
+
+/// Reads a remote context from any carrier (an empty context when there is none).
+pub fn extract_from<C: Carrier + ?Sized>(carrier: &C) -> Context {
+    opentelemetry::global::get_text_map_propagator(|p| p.extract(&CarrierExtractor(carrier)))
+}
+
+struct CarrierInjector<'a, C: ?Sized>(&'a mut C);
+
+impl<C: Carrier + ?Sized> Injector for CarrierInjector<'_, C> {
+    fn set(&mut self, key: &str, value: String) {
+        self.0.set(key, value);
+    }
+}
+
+struct CarrierExtractor<'a, C: ?Sized>(&'a C);
+
+impl<C: Carrier + ?Sized> Extractor for CarrierExtractor<'_, C> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key)
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys()
+    }
+}
+
+impl Carrier for http::HeaderMap {
+    fn get(&self, key: &str) -> Option<&str> {
+        http::HeaderMap::get(self, key).and_then(|v| v.to_str().ok())
+    }
+    fn set(&mut self, key: &str, value: String) {
+        HeaderInjector(self).set(key, value);
+    }
+    fn keys(&self) -> Vec<&str> {
+        http::HeaderMap::keys(self)
+            .map(http::HeaderName::as_str)
+            .collect()
+    }
+}
+
+impl<B> Carrier for http::Request<B> {
+    fn get(&self, key: &str) -> Option<&str> {
+        Carrier::get(self.headers(), key)
+    }
+    fn set(&mut self, key: &str, value: String) {
+        Carrier::set(self.headers_mut(), key, value);
+    }
+    fn keys(&self) -> Vec<&str> {
+        Carrier::keys(self.headers())
+    }
+}
+
+impl<S: BuildHasher> Carrier for HashMap<String, String, S> {
+    fn get(&self, key: &str) -> Option<&str> {
+        HashMap::get(self, key).map(String::as_str)
+    }
+    fn set(&mut self, key: &str, value: String) {
+        self.insert(key.to_owned(), value);
+    }
+    fn keys(&self) -> Vec<&str> {
+        HashMap::keys(self).map(String::as_str).collect()
+    }
+}
+
+impl Carrier for std::collections::BTreeMap<String, String> {
+    fn get(&self, key: &str) -> Option<&str> {
+        std::collections::BTreeMap::get(self, key).map(String::as_str)
+    }
+    fn set(&mut self, key: &str, value: String) {
+        self.insert(key.to_owned(), value);
+    }
+    fn keys(&self) -> Vec<&str> {
+        std::collections::BTreeMap::keys(self)
+            .map(String::as_str)
+            .collect()
+    }
+}
+
+/// A header list, as Kafka clients give message headers: keys are compared exactly,
+/// values must be UTF-8 to be read, and `set` replaces every entry of its key.
+impl<K, V> Carrier for Vec<(K, V)>
+where
+    K: AsRef<str> + From<String>,
+    V: AsRef<[u8]> + From<String>,
+{
+    fn get(&self, key: &str) -> Option<&str> {
+        self.iter()
+            .find(|(k, _)| k.as_ref() == key)
+            .and_then(|(_, v)| std::str::from_utf8(v.as_ref()).ok())
+    }
+    fn set(&mut self, key: &str, value: String) {
+        self.retain(|(k, _)| k.as_ref() != key);
+        self.push((K::from(key.to_owned()), V::from(value)));
+    }
+    fn keys(&self) -> Vec<&str> {
+        self.iter().map(|(k, _)| k.as_ref()).collect()
+    }
+}
+
+#[cfg(feature = "tonic")]
+mod tonic_carriers {
+    use super::Carrier;
+
+    /// gRPC metadata: ASCII entries only (binary `-bin` entries carry no trace context).
+    impl Carrier for tonic::metadata::MetadataMap {
+        fn get(&self, key: &str) -> Option<&str> {
+            tonic::metadata::MetadataMap::get(self, key).and_then(|v| v.to_str().ok())
+        }
+        fn set(&mut self, key: &str, value: String) {
+            if let (Ok(key), Ok(value)) = (
+                tonic::metadata::MetadataKey::from_bytes(key.as_bytes()),
+                tonic::metadata::MetadataValue::try_from(value),
+            ) {
+                self.insert(key, value);
+            }
+        }
+        fn keys(&self) -> Vec<&str> {
+            tonic::metadata::MetadataMap::keys(self)
+                .filter_map(|k| match k {
+                    tonic::metadata::KeyRef::Ascii(k) => Some(k.as_str()),
+                    tonic::metadata::KeyRef::Binary(_) => None,
+                })
+                .collect()
+        }
+    }
+
+    impl<T> Carrier for tonic::Request<T> {
+        fn get(&self, key: &str) -> Option<&str> {
+            Carrier::get(self.metadata(), key)
+        }
+        fn set(&mut self, key: &str, value: String) {
+            Carrier::set(self.metadata_mut(), key, value);
+        }
+        fn keys(&self) -> Vec<&str> {
+            Carrier::keys(self.metadata())
+        }
+    }
+}
+
+/// What a span can link to: a span context, a context, a `tracing` span, or a
+/// carrier holding a remote one (`#[traced…(links = …)]` takes an iterator of these).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a span context or a carrier to link to",
+    label = "not a link",
+    note = "links are `SpanContext`s, `opentelemetry::Context`s, `tracing::Span`s, or carriers of trace context (`HashMap<String, String>`, `http::HeaderMap`, …)"
+)]
+pub trait Link {
+    /// The span context to link to, when there is a valid one.
+    fn span_context(&self) -> Option<opentelemetry::trace::SpanContext>;
+}
+
+fn valid(sc: opentelemetry::trace::SpanContext) -> Option<opentelemetry::trace::SpanContext> {
+    sc.is_valid().then_some(sc)
+}
+
+impl<C: Carrier> Link for C {
+    fn span_context(&self) -> Option<opentelemetry::trace::SpanContext> {
+        valid(extract_from(self).span().span_context().clone())
+    }
+}
+
+impl Link for opentelemetry::trace::SpanContext {
+    fn span_context(&self) -> Option<opentelemetry::trace::SpanContext> {
+        valid(self.clone())
+    }
+}
+
+impl Link for Context {
+    fn span_context(&self) -> Option<opentelemetry::trace::SpanContext> {
+        valid(self.span().span_context().clone())
+    }
+}
+
+impl Link for tracing::Span {
+    fn span_context(&self) -> Option<opentelemetry::trace::SpanContext> {
+        context_of(self).span_context()
+    }
+}

@@ -5,16 +5,20 @@
 //!   written by `cargo run -p xtask -- generate` from the official YAML registry.
 //! - [`load`] reads registries in OpenTelemetry Weaver's YAML format (a user crate's
 //!   `semconv/` folder) at compile time.
+//! - [`spans`] reads the registry's span definitions (kinds, each attribute's
+//!   requirement level); [`generated::SPANS`] holds the official ones.
 //! - [`Registry`] merges tables and answers lookups and "did you mean" suggestions;
 //!   [`suggest`] is the same for any list of words (options, config keys and values).
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 #![forbid(unsafe_code)]
 
 pub mod generated;
+pub mod keys;
 pub mod live;
 pub mod load;
 mod model;
 mod registry;
+pub mod spans;
 pub mod sql;
 pub mod suggest;
 

@@ -7,9 +7,10 @@
 //! - `file_format: definition/2` files with a top-level `attributes:` list whose entries
 //!   use `key:`.
 //!
-//! Anything else in a file (spans, metrics, events, `brief`, `note`, `examples`, …) is
-//! ignored. Strings are leaked to `&'static str` so loaded attributes share the static
-//! [`Attribute`] type of the built-in tables; this runs once per compiler process.
+//! Anything else in a file (span definitions, which [`crate::spans`] reads; metrics,
+//! events, `brief`, `note`, `examples`, …) is ignored. Strings are leaked to
+//! `&'static str` so loaded attributes share the static [`Attribute`] type of the
+//! built-in tables; this runs once per compiler process.
 //!
 //! ```
 //! use semtrace_semconv::{load, AttrType, ValueType};
@@ -66,7 +67,7 @@ pub struct LoadError {
 }
 
 impl LoadError {
-    fn new(file: &Path, message: impl Into<String>) -> Self {
+    pub(crate) fn new(file: &Path, message: impl Into<String>) -> Self {
         Self {
             file: file.to_path_buf(),
             location: None,
@@ -75,7 +76,7 @@ impl LoadError {
         }
     }
 
-    fn io(file: &Path, what: &str, err: std::io::Error) -> Self {
+    pub(crate) fn io(file: &Path, what: &str, err: std::io::Error) -> Self {
         Self {
             message: format!("cannot {what}: {err}"),
             source: Some(err),
@@ -83,7 +84,7 @@ impl LoadError {
         }
     }
 
-    fn yaml(file: &Path, err: &serde_yaml_ng::Error) -> Self {
+    pub(crate) fn yaml(file: &Path, err: &serde_yaml_ng::Error) -> Self {
         let location = err.location().map(|l| (l.line(), l.column()));
         let mut message = err.to_string();
         // The position goes in front, like a compiler's; drop serde_yaml_ng's own copy.
@@ -158,8 +159,7 @@ pub fn parse_str(text: &str, origin: &Path) -> Result<Vec<Attribute>, LoadError>
 /// error) and the files read. Paths in errors and in [`Loaded::files`] start with `dir`
 /// as given.
 pub fn load_dir(dir: &Path) -> Result<Loaded, LoadError> {
-    let mut files = Vec::new();
-    collect_files(dir, &mut files)?;
+    let files = registry_files(dir)?;
     let mut texts = Vec::with_capacity(files.len());
     for file in &files {
         let text = std::fs::read_to_string(file).map_err(|e| LoadError::io(file, "read", e))?;
@@ -174,6 +174,13 @@ pub fn load_dir(dir: &Path) -> Result<Loaded, LoadError> {
         attributes: sort_unique(tagged)?,
         files,
     })
+}
+
+/// Every `*.yaml` / `*.yml` file under `dir`, recursively, in sorted path order.
+pub(crate) fn registry_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let mut files = Vec::new();
+    collect_files(dir, &mut files)?;
+    Ok(files)
 }
 
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {

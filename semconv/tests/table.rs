@@ -179,3 +179,95 @@ fn generated_table_is_up_to_date() {
         "semconv/src/generated.rs is stale; run `cargo run -p xtask -- generate`"
     );
 }
+
+mod spans {
+    use std::path::Path;
+
+    use semtrace_semconv::spans::{self, Requirement, SpanKind};
+
+    #[test]
+    fn span_definitions_are_sorted_and_name_known_attributes() {
+        let table = semtrace_semconv::generated::SPANS;
+        assert!(table.len() > 50, "{} span definitions", table.len());
+        assert!(table.windows(2).all(|w| w[0].id < w[1].id));
+        let registry = semtrace_semconv::Registry::builtin();
+        for def in table {
+            assert!(def.attributes.windows(2).all(|w| w[0].key < w[1].key));
+            for a in def.attributes {
+                assert!(registry.exact(a.key).is_some(), "{}: {}", def.id, a.key);
+            }
+        }
+    }
+
+    #[test]
+    fn extends_and_ref_group_are_resolved() {
+        // `span.db.client` extends `trace.db.common.full`, which states `db.system.name`.
+        let db = spans::official("span.db.client").unwrap();
+        assert_eq!(db.kinds, [SpanKind::Client]);
+        assert_eq!(
+            db.requirement("db.system.name"),
+            Some(Requirement::Required)
+        );
+        assert_eq!(
+            db.requirement("db.response.returned_rows"),
+            Some(Requirement::OptIn)
+        );
+        // Messaging spans take `messaging.system` from a `ref_group`; the span's own
+        // `ref` without a level keeps `required`.
+        let process = spans::official("messaging.process.consumer").unwrap();
+        assert_eq!(process.kinds, [SpanKind::Consumer]);
+        assert_eq!(
+            process.required().collect::<Vec<_>>(),
+            ["messaging.operation.name", "messaging.system"]
+        );
+        // A refinement keeps its base's kind and adds its attributes.
+        let kafka = spans::official("span.messaging.kafka.send.producer").unwrap();
+        assert_eq!(kafka.kinds, [SpanKind::Producer]);
+        assert!(kafka.requirement("messaging.kafka.message.key").is_some());
+        assert_eq!(
+            kafka.requirement("messaging.system"),
+            Some(Requirement::Required)
+        );
+    }
+
+    #[test]
+    fn a_later_level_overrides_and_a_cycle_is_an_error() {
+        let yaml = "
+file_format: definition/2
+attribute_groups:
+  - id: common
+    attributes:
+      - ref: app.a
+        requirement_level: required
+      - ref: app.b
+spans:
+  - type: app.job
+    kind: internal
+    attributes:
+      - ref_group: common
+      - ref: app.a
+      - ref: app.b
+        requirement_level:
+          conditionally_required: when known
+";
+        let defs = spans::parse_str(yaml, Path::new("app.yaml")).unwrap();
+        assert_eq!(defs[0].kinds, [SpanKind::Internal]);
+        assert_eq!(defs[0].requirement("app.a"), Some(Requirement::Required));
+        assert_eq!(
+            defs[0].requirement("app.b"),
+            Some(Requirement::ConditionallyRequired)
+        );
+        let cycle = "
+groups:
+  - id: span.a
+    type: span
+    span_kind: client
+    extends: span.a
+";
+        let err = spans::parse_str(cycle, Path::new("c.yaml")).unwrap_err();
+        assert!(
+            err.to_string().contains("extends or includes itself"),
+            "{err}"
+        );
+    }
+}

@@ -95,8 +95,41 @@ impl Service {
     }
 }
 
+#[semtrace::traced_messaging(system = "kafka", operation = "send", destination = %topic, carrier = &mut headers)]
+fn produce(topic: &str, mut headers: Vec<(String, Vec<u8>)>) -> usize {
+    headers.len()
+}
+
+#[semtrace::traced_messaging(system = "kafka", operation = "process", destination = "orders", carrier = &headers)]
+async fn consume(headers: std::collections::HashMap<String, String>) -> Result<(), String> {
+    drop(headers);
+    Ok(())
+}
+
+#[semtrace::traced_messaging(system = "kafka", operation = "receive", destination = "orders", carrier = &batch, links = &batch)]
+fn poll(batch: Vec<http::HeaderMap>) -> usize {
+    batch.len()
+}
+
+#[semtrace::traced_rpc(system = "grpc", method = "helloworld.Greeter/SayHello", parent = &request)]
+async fn say_hello(
+    request: tonic::Request<String>,
+) -> Result<tonic::Response<String>, tonic::Status> {
+    Ok(tonic::Response::new(request.into_inner()))
+}
+
+#[semtrace::traced_rpc(client, system = "grpc", method = "helloworld.Greeter/SayHello", carrier = request.metadata_mut())]
+fn call(mut request: tonic::Request<String>) -> tonic::Request<String> {
+    request
+}
+
 #[test]
 fn instrumented_functions_still_behave() {
+    assert_eq!(produce("orders", Vec::new()), 0);
+    drop(consume(std::collections::HashMap::new()));
+    assert_eq!(poll(vec![http::HeaderMap::new()]), 1);
+    drop(say_hello(tonic::Request::new(String::new())));
+    drop(call(tonic::Request::new(String::new())));
     assert_eq!(generic(7, 80, 0.5, "localhost"), 7);
     drop(get_task(1));
     assert_eq!(fetch("abc"), 3);

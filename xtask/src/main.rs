@@ -11,9 +11,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use semtrace_semconv::load;
+use semtrace_semconv::spans::{self, SpanDefinition};
 use semtrace_semconv::{
-    AttrType, Attribute, Deprecation, DeprecationReason, EnumMember, Stability,
+    AttrType, Attribute, Deprecation, DeprecationReason, EnumMember, Stability, load,
 };
 
 /// The official registry, relative to the workspace root (the repository is checked out
@@ -107,7 +107,20 @@ fn generate(model: &Path) -> Result<String, String> {
             ));
         }
     }
-    Ok(render(&version, &otel, &own))
+    let span_defs = spans::load_dir(model).map_err(|e| e.to_string())?;
+    for def in &span_defs {
+        for attr in def.attributes {
+            if !find(attr.key) {
+                return Err(format!(
+                    "span `{}` names `{}`, which is not in the registry",
+                    def.id, attr.key
+                ));
+            }
+        }
+    }
+    let mut text = render(&version, &otel, &own);
+    render_spans(&mut text, &span_defs);
+    Ok(text)
 }
 
 fn find_in(table: &[Attribute], key: &str) -> bool {
@@ -275,9 +288,13 @@ fn render(version: &str, otel: &[Attribute], own: &[Attribute]) -> String {
 //! [`OTEL`] holds every attribute of the OpenTelemetry semantic conventions v{version};
 //! [`SEMTRACE`] holds semtrace's own registry (`semconv/registry/`): the `task.*` and
 //! `worker.*` attributes and tracing-opentelemetry's special `otel.*` span fields.
+//! [`SPANS`] holds the span definitions of v{version}, their attributes resolved.
 
 use crate::Stability::{{Development, ReleaseCandidate, Stable}};
 use crate::ValueType as V;
+use crate::spans::Requirement::{{ConditionallyRequired, OptIn, Recommended, Required}};
+use crate::spans::SpanKind;
+use crate::spans::{{SpanAttribute, SpanDefinition}};
 use crate::{{AttrType, Attribute, Deprecation, DeprecationReason, EnumMember, Stability}};
 
 /// The semantic-conventions version [`OTEL`] was generated from.
@@ -311,6 +328,39 @@ pub const SEMCONV_VERSION: &str = {version:?};"
     }
     out.push_str(HELPERS);
     out
+}
+
+/// Appends [`SPANS`]: one line per definition, attributes as `(key, level)` pairs.
+fn render_spans(w: &mut String, defs: &[SpanDefinition]) {
+    let _ = writeln!(
+        w,
+        "\n/// The span definitions of the OpenTelemetry semantic conventions, sorted by id.\n#[rustfmt::skip]\npub static SPANS: &[SpanDefinition] = &["
+    );
+    for def in defs {
+        let kinds: Vec<String> = def
+            .kinds
+            .iter()
+            .map(|k| format!("SpanKind::{k:?}"))
+            .collect();
+        let _ = writeln!(
+            w,
+            "    SpanDefinition {{ id: {:?}, kinds: &[{}], attributes: &[",
+            def.id,
+            kinds.join(", ")
+        );
+        for a in def.attributes {
+            let _ = writeln!(w, "        a({:?}, {:?}),", a.key, a.requirement);
+        }
+        let _ = writeln!(w, "    ] }},");
+    }
+    let _ = writeln!(w, "];");
+    w.push_str(
+        "
+const fn a(key: &'static str, requirement: crate::spans::Requirement) -> SpanAttribute {
+    SpanAttribute { key, requirement }
+}
+",
+    );
 }
 
 fn table(w: &mut String, name: &str, doc: &str, attrs: &[Attribute], lists: &mut MemberLists) {

@@ -2,6 +2,7 @@
 //! in any release. Generated code names only `::semtrace::__private::…` so user crates
 //! need no other dependency and no `use`.
 
+mod context;
 mod outcome;
 mod query;
 mod record;
@@ -14,11 +15,14 @@ pub use std::boxed::Box;
 pub use tracing;
 pub use tracing::{Level, Span, field::Empty};
 
+pub use crate::propagation::{Carrier, Link};
+pub use context::{CarrierArg, ParentScope, Received, inject, link, link_received, remote_parent};
 pub use outcome::{
-    ErrCode, ErrDebug, ErrDisplay, ErrNone, HttpStatus, Outcome, StatusNone, StatusSome,
+    ErrCode, ErrDebug, ErrDisplay, ErrNone, HttpStatus, Outcome, RpcCode, RpcNone, RpcSome,
+    RpcStatus, StatusNone, StatusSome, grpc_code_name, grpc_is_error,
 };
 pub use query::{DisplayQuery, QueryText, db_query};
-pub use record::{Carrier, ParentScope, record, record_array, remote_parent};
+pub use record::{record, record_array};
 pub use traced::{FnOutput, Never, Traced, call_once, run};
 pub use values::{
     AnyValue, ArrayValue, BoolArray, BoolValue, DoubleArray, DoubleValue, IntArray, IntValue,

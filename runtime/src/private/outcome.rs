@@ -6,6 +6,7 @@
 
 use core::fmt::{Debug, Display};
 
+use semtrace_semconv::keys;
 use tracing::Span;
 
 use crate::ErrorType;
@@ -72,12 +73,12 @@ pub(crate) fn record_error(span: &Span, description: &dyn Display, error_type: &
     if span.is_disabled() {
         return;
     }
-    span.record("otel.status_code", "ERROR");
+    span.record(keys::OTEL_STATUS_CODE, "ERROR");
     span.record(
-        "otel.status_description",
+        keys::OTEL_STATUS_DESCRIPTION,
         tracing::field::display(description),
     );
-    span.record("error.type", error_type);
+    span.record(keys::ERROR_TYPE, error_type);
 }
 
 /// Return types that carry an HTTP response status.
@@ -132,17 +133,155 @@ impl<T: HttpStatus + ?Sized> StatusSome for &Outcome<'_, T> {
         if span.is_disabled() {
             return;
         }
-        span.record("http.response.status_code", i64::from(code));
+        span.record(keys::HTTP_RESPONSE_STATUS_CODE, i64::from(code));
         // Servers fail on 5xx only: a 4xx is the client's mistake, not the server's.
         let failed = if server { code >= 500 } else { code >= 400 };
         if failed {
-            span.record("otel.status_code", "ERROR");
+            span.record(keys::OTEL_STATUS_CODE, "ERROR");
             // `error.type` is a string attribute: the code as text, per the HTTP conventions.
-            span.record("error.type", tracing::field::display(code));
+            span.record(keys::ERROR_TYPE, tracing::field::display(code));
         }
     }
 }
 impl<T: ?Sized> StatusNone for Outcome<'_, T> {
     #[inline]
     fn __semtrace_status(&self, _span: &Span, _server: bool) {}
+}
+
+/// A gRPC status: its code (`0` is `OK`) and, for a failure, its message.
+pub struct RpcCode<'a> {
+    /// The numeric gRPC code.
+    pub code: i32,
+    /// The status message.
+    pub message: &'a str,
+}
+
+/// Return types that carry a gRPC status (with the `tonic` feature: `tonic::Status`,
+/// `tonic::Code`, and a `Result` whose error is a `tonic::Status`).
+pub trait RpcStatus {
+    /// The status, if this value has one.
+    fn rpc_status(&self) -> Option<RpcCode<'_>>;
+}
+
+/// A return value with a gRPC status.
+pub trait RpcSome {
+    /// Records `rpc.response.status_code` and, for failures per the gRPC rules, the
+    /// error status; `true` when the value had a status (so nothing else records).
+    fn __semtrace_rpc(&self, span: &Span, server: bool) -> bool;
+}
+/// A return value without one.
+pub trait RpcNone {
+    /// Does nothing: the error rules of every span apply.
+    fn __semtrace_rpc(&self, span: &Span, server: bool) -> bool;
+}
+
+impl<T: RpcStatus + ?Sized> RpcSome for &Outcome<'_, T> {
+    fn __semtrace_rpc(&self, span: &Span, server: bool) -> bool {
+        let Some(status) = self.0.rpc_status() else {
+            return false;
+        };
+        record_rpc(span, status.code, status.message, server);
+        true
+    }
+}
+impl<T: ?Sized> RpcNone for Outcome<'_, T> {
+    #[inline]
+    fn __semtrace_rpc(&self, _span: &Span, _server: bool) -> bool {
+        false
+    }
+}
+
+/// The gRPC codes by number, as `rpc.response.status_code` records them.
+const GRPC_CODES: [&str; 17] = [
+    "OK",
+    "CANCELLED",
+    "UNKNOWN",
+    "INVALID_ARGUMENT",
+    "DEADLINE_EXCEEDED",
+    "NOT_FOUND",
+    "ALREADY_EXISTS",
+    "PERMISSION_DENIED",
+    "RESOURCE_EXHAUSTED",
+    "FAILED_PRECONDITION",
+    "ABORTED",
+    "OUT_OF_RANGE",
+    "UNIMPLEMENTED",
+    "INTERNAL",
+    "UNAVAILABLE",
+    "DATA_LOSS",
+    "UNAUTHENTICATED",
+];
+
+/// The codes a server counts as its own failure (the conventions' gRPC server
+/// rules): the others are the caller's business.
+const SERVER_ERRORS: [i32; 6] = [2, 4, 12, 13, 14, 15];
+
+/// The name of gRPC code `code` (`DEADLINE_EXCEEDED`), or its number as text.
+pub fn grpc_code_name(code: i32) -> std::borrow::Cow<'static, str> {
+    usize::try_from(code)
+        .ok()
+        .and_then(|i| GRPC_CODES.get(i))
+        .map_or_else(|| code.to_string().into(), |n| (*n).into())
+}
+
+/// Whether gRPC code `code` marks the span failed: on a client every code but `OK`,
+/// on a server `UNKNOWN`, `DEADLINE_EXCEEDED`, `UNIMPLEMENTED`, `INTERNAL`,
+/// `UNAVAILABLE` and `DATA_LOSS`.
+pub fn grpc_is_error(code: i32, server: bool) -> bool {
+    if server {
+        SERVER_ERRORS.contains(&code)
+    } else {
+        code != 0
+    }
+}
+
+fn record_rpc(span: &Span, code: i32, message: &str, server: bool) {
+    if span.is_disabled() {
+        return;
+    }
+    let name = grpc_code_name(code);
+    span.record(keys::RPC_RESPONSE_STATUS_CODE, &*name);
+    if grpc_is_error(code, server) {
+        span.record(keys::OTEL_STATUS_CODE, "ERROR");
+        if !message.is_empty() {
+            span.record(keys::OTEL_STATUS_DESCRIPTION, message);
+        }
+        span.record(keys::ERROR_TYPE, &*name);
+    }
+}
+
+#[cfg(feature = "tonic")]
+mod tonic_status {
+    use super::{RpcCode, RpcStatus};
+
+    impl RpcStatus for tonic::Status {
+        fn rpc_status(&self) -> Option<RpcCode<'_>> {
+            Some(RpcCode {
+                code: self.code() as i32,
+                message: self.message(),
+            })
+        }
+    }
+
+    impl RpcStatus for tonic::Code {
+        fn rpc_status(&self) -> Option<RpcCode<'_>> {
+            Some(RpcCode {
+                code: *self as i32,
+                message: "",
+            })
+        }
+    }
+
+    /// `Ok` is `OK`; `Err` is its status.
+    impl<T> RpcStatus for Result<T, tonic::Status> {
+        fn rpc_status(&self) -> Option<RpcCode<'_>> {
+            match self {
+                Ok(_) => Some(RpcCode {
+                    code: 0,
+                    message: "",
+                }),
+                Err(status) => status.rpc_status(),
+            }
+        }
+    }
 }

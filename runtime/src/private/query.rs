@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::fmt::Display;
 
+use semtrace_semconv::keys;
 use semtrace_semconv::sql::{Dialect, sanitize_and_summarize};
 use tracing::Span;
 
@@ -73,15 +74,15 @@ pub fn db_query<Q: QueryText + ?Sized>(
     if sanitize {
         let mut text = String::with_capacity(query.len());
         sanitize_and_summarize(dialect, &query, Some(&mut text), &mut summary);
-        span.record("db.query.text", text.as_str());
+        span.record(keys::DB_QUERY_TEXT, text.as_str());
     } else {
         sanitize_and_summarize(dialect, &query, None, &mut summary);
-        span.record("db.query.text", &*query);
+        span.record(keys::DB_QUERY_TEXT, &*query);
     }
     if !summary.is_empty() {
-        span.record("db.query.summary", summary.as_str());
+        span.record(keys::DB_QUERY_SUMMARY, summary.as_str());
         if name {
-            span.record("otel.name", summary.as_str());
+            span.record(keys::OTEL_NAME, summary.as_str());
         }
     }
 }

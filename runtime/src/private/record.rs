@@ -1,5 +1,4 @@
-//! Recording fields after a span was created (`semtrace::record!`) and linking a span
-//! to a remote parent.
+//! Recording fields after a span was created (`semtrace::record!`).
 
 use tracing::{Span, field::Value};
 
@@ -88,54 +87,4 @@ pub fn record_array<A: super::values::ArrayValue + ?Sized>(
             data.set_array(key, value.to_otel());
         }
     });
-}
-
-/// What `#[traced_http(parent = …)]` accepts: request headers, a request, or a
-/// string map.
-#[diagnostic::on_unimplemented(
-    message = "`parent` cannot read a trace context from `{Self}`",
-    label = "expected request headers",
-    note = "`parent` takes `http::HeaderMap`, `http::Request<_>` or `HashMap<String, String>` (or a reference to one)"
-)]
-pub trait Carrier {
-    /// The remote context this carries (empty when there is none).
-    fn context(&self) -> opentelemetry::Context;
-}
-
-impl Carrier for http::HeaderMap {
-    fn context(&self) -> opentelemetry::Context {
-        crate::propagation::extract(self)
-    }
-}
-
-impl<B> Carrier for http::Request<B> {
-    fn context(&self) -> opentelemetry::Context {
-        self.headers().context()
-    }
-}
-
-#[allow(clippy::implicit_hasher)] // `propagation::extract_map` takes the default hasher
-impl Carrier for std::collections::HashMap<String, String> {
-    fn context(&self) -> opentelemetry::Context {
-        crate::propagation::extract_map(self)
-    }
-}
-
-impl<T: Carrier + ?Sized> Carrier for &T {
-    fn context(&self) -> opentelemetry::Context {
-        (**self).context()
-    }
-}
-
-/// While it lives, the next span this thread starts gets the remote context carried
-/// by a carrier as its parent (before it starts, so the sampler decides with it).
-#[derive(Debug)]
-pub struct ParentScope(#[allow(dead_code)] crate::traces::layer::RemoteParent);
-
-/// Reads `carrier` and makes its context the parent of the next span started here.
-#[inline]
-pub fn remote_parent<C: Carrier + ?Sized>(carrier: &C) -> ParentScope {
-    ParentScope(crate::traces::layer::RemoteParent::set(
-        crate::propagation::remote_context(&carrier.context()),
-    ))
 }

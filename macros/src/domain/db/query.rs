@@ -6,9 +6,9 @@ use proc_macro2::TokenStream;
 use semtrace_semconv::sql::{self, Dialect, PartKind};
 use syn::Expr;
 
-use crate::args;
 use crate::check::{Field, FieldRecord};
 use crate::ctxt::Ctxt;
+use crate::parse as args;
 
 /// A query known only at run time.
 pub(crate) struct RuntimeQuery {
@@ -93,6 +93,7 @@ pub(crate) fn summary_field(dialect: Dialect, query: &str) -> Option<Field> {
         key_tokens: TokenStream::new(),
         record: FieldRecord::Literal(syn::parse_quote!(#summary)),
         deprecated: None,
+        option: None,
     })
 }
 

@@ -1,5 +1,5 @@
 //! The argument model: `key.path = value` fields and `word = value` options, with the
-//! user's tokens kept for error spans.
+//! user's tokens kept for error spans; and the item, a function with a body.
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
@@ -271,4 +271,39 @@ impl Lit<'_> {
             _ => "a literal",
         }
     }
+}
+
+/// Parses the item, rejecting what cannot be instrumented with an error at its token.
+pub(crate) fn item_fn(attr: &str, item: TokenStream) -> syn::Result<syn::ItemFn> {
+    let Ok(func) = syn::parse2::<syn::ItemFn>(item.clone()) else {
+        let body_missing = syn::parse2::<syn::TraitItemFn>(item.clone())
+            .ok()
+            .filter(|f| f.default.is_none())
+            .map(|f| {
+                (
+                    f.sig.fn_token.span,
+                    format!(
+                        "`#[{attr}]` needs a function body; put it on the trait's implementations"
+                    ),
+                )
+            });
+        let (span, msg) = body_missing.unwrap_or_else(|| {
+            let first = item
+                .into_iter()
+                .find(|t| matches!(t, proc_macro2::TokenTree::Ident(_)))
+                .map_or_else(Span::call_site, |t| t.span());
+            (
+                first,
+                format!("`#[{attr}]` can only be applied to functions"),
+            )
+        });
+        return Err(syn::Error::new(span, msg));
+    };
+    if let Some(c) = &func.sig.constness {
+        return Err(syn::Error::new(
+            c.span,
+            format!("`#[{attr}]` cannot instrument a `const fn`: spans are created at run time"),
+        ));
+    }
+    Ok(func)
 }

@@ -1,0 +1,82 @@
+//! `#[traced_http]`: a server span `{method} {route}` (`span.http.server`) or, with
+//! `client`, a client span `{method}` (`span.http.client`).
+
+use semtrace_semconv::keys;
+use semtrace_semconv::spans::SpanKind;
+use syn::Ident;
+
+use super::{Context, Domain, Opt, Outcome, Plan, Side, SpanName, Takes, field, lit_str};
+use crate::check::Field;
+use crate::check::options::Options;
+use crate::ctxt::Ctxt;
+
+const CLIENT: &str = "client";
+const PARENT: &str = "parent";
+
+pub(crate) struct Http;
+
+impl Domain for Http {
+    fn attr(&self) -> &'static str {
+        "traced_http"
+    }
+
+    fn options(&self) -> &'static [Opt] {
+        const OPTIONS: &[Opt] = &[
+            Opt::new(CLIENT, Takes::Flag),
+            Opt::field("method", "http.request.method", Takes::LiteralField).example("GET"),
+            Opt::field("route", "http.route", Takes::LiteralField).only(
+                Side::Server,
+                "`route` is for server spans; a client span records `url.full` (`url = …`)",
+            ),
+            Opt::field("url", "url.full", Takes::Field).only(
+                Side::Client,
+                "`url` is for client spans (add `client`); a server span records `http.route`",
+            ),
+            Opt::new(PARENT, Takes::Expr).only(
+                Side::Server,
+                "`parent` is for server spans: a client span's parent is the current span",
+            ),
+        ];
+        OPTIONS
+    }
+
+    fn plan(&self, _cx: &Ctxt, opts: &Options<'_>) -> Plan {
+        let side = if opts.get(CLIENT).is_some() {
+            Side::Client
+        } else {
+            Side::Server
+        };
+        let mut plan = match side {
+            Side::Server => {
+                let mut plan = Plan::new(SpanKind::Server);
+                plan.definition = Some("span.http.server");
+                // Known per request, from the request the handler serves.
+                plan.per_call = &["url.path", "url.scheme"];
+                if let Some(headers) = opts.get(PARENT).and_then(|g| g.value()) {
+                    plan.context = Context::Parent(headers.clone(), PARENT);
+                }
+                plan
+            }
+            Side::Client => {
+                let mut plan = Plan::new(SpanKind::Client);
+                plan.definition = Some("span.http.client");
+                plan.per_call = &["url.full", "server.address", "server.port"];
+                plan
+            }
+        };
+        plan.side = Some(side);
+        plan.outcome = Outcome::Http(side);
+        plan.filled = &[keys::HTTP_RESPONSE_STATUS_CODE];
+        plan
+    }
+
+    fn span_name(&self, fields: &[Field], plan: &Plan, _fn_name: &Ident) -> SpanName {
+        let method = field(fields, "http.request.method")
+            .and_then(lit_str)
+            .unwrap_or_else(|| "HTTP".to_owned());
+        match (plan.side, field(fields, "http.route").and_then(lit_str)) {
+            (Some(Side::Server), Some(route)) => SpanName::Static(format!("{method} {route}")),
+            _ => SpanName::Static(method),
+        }
+    }
+}

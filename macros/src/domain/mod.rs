@@ -1,0 +1,326 @@
+//! One description per macro. A domain says which options it takes and the keys they
+//! stand for, which span kind and registry span definition it produces, how the span
+//! is named, which fields it declares for `record!` and the outcome, and how the
+//! outcome and trace context are handled. Everything else (parsing, the checks,
+//! the expansion) is shared, so a new domain is one file here plus an entry point.
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens as _, quote};
+use semtrace_semconv::spans::SpanKind;
+use syn::{Expr, Ident};
+
+use crate::check::options::Options;
+use crate::check::{Field, FieldRecord};
+use crate::ctxt::Ctxt;
+use crate::parse;
+use crate::private::PRIVATE;
+
+pub(crate) mod db;
+pub(crate) mod http;
+pub(crate) mod messaging;
+pub(crate) mod rpc;
+pub(crate) mod task;
+pub(crate) mod traced;
+
+/// What an option takes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Takes {
+    /// A bare word: `client`.
+    Flag,
+    /// A string literal: `level = "debug"`.
+    Str,
+    /// `true` or `false`.
+    Bool,
+    /// A value for the option's field, as a field takes it (`%`, `?`, any expression).
+    Field,
+    /// A string literal for the option's field: it names the span.
+    LiteralField,
+    /// An expression the expansion uses (`parent = headers`).
+    Expr,
+}
+
+/// The side of a call an option belongs to.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Side {
+    Server,
+    Client,
+}
+
+/// One option of a domain.
+pub(crate) struct Opt {
+    pub(crate) name: &'static str,
+    /// The field it stands for.
+    pub(crate) key: Option<&'static str>,
+    pub(crate) takes: Takes,
+    /// Only on this side, with the message for the other.
+    pub(crate) only: Option<(Side, &'static str)>,
+    /// An example value, for "needs …" messages.
+    pub(crate) example: &'static str,
+}
+
+impl Opt {
+    pub(crate) const fn new(name: &'static str, takes: Takes) -> Self {
+        Self {
+            name,
+            key: None,
+            takes,
+            only: None,
+            example: "",
+        }
+    }
+
+    pub(crate) const fn field(name: &'static str, key: &'static str, takes: Takes) -> Self {
+        Self {
+            key: Some(key),
+            ..Self::new(name, takes)
+        }
+    }
+
+    pub(crate) const fn example(self, example: &'static str) -> Self {
+        Self { example, ..self }
+    }
+
+    pub(crate) const fn only(self, side: Side, why: &'static str) -> Self {
+        Self {
+            only: Some((side, why)),
+            ..self
+        }
+    }
+}
+
+// Options every macro takes.
+pub(crate) const NAME: &str = "name";
+pub(crate) const LEVEL: &str = "level";
+pub(crate) const LINKS: &str = "links";
+pub(crate) const COMMON: [Opt; 3] = [
+    Opt::new(NAME, Takes::Str),
+    Opt::new(LEVEL, Takes::Str),
+    Opt::new(LINKS, Takes::Expr),
+];
+
+/// How the span meets trace context from elsewhere.
+pub(crate) enum Context {
+    None,
+    /// The carrier's context becomes the parent (read before the span starts); the
+    /// option's name, for messages.
+    Parent(Expr, &'static str),
+    /// The span's context is written into the carrier.
+    Inject(Expr),
+    /// Each received carrier becomes a link.
+    LinkReceived(Expr),
+}
+
+/// What the outcome records beyond the error status.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Errors only.
+    Errors,
+    /// HTTP status codes (server: 5xx fail; client: 4xx and 5xx).
+    Http(Side),
+    /// RPC status codes (gRPC rules per side).
+    Rpc(Side),
+}
+
+/// What a domain decided from its options.
+pub(crate) struct Plan {
+    pub(crate) side: Option<Side>,
+    /// `Internal` spans declare no `otel.kind` (tracing-opentelemetry's default).
+    pub(crate) kind: SpanKind,
+    /// The registry span definition the span follows.
+    pub(crate) definition: Option<&'static str>,
+    pub(crate) context: Context,
+    pub(crate) outcome: Outcome,
+    /// Keys semtrace fills in from the outcome: declared empty, and given as far as
+    /// the definition's requirements go.
+    pub(crate) filled: &'static [&'static str],
+    /// More fields declared empty for `record!`.
+    pub(crate) declared: Vec<&'static str>,
+    /// Required keys the macro cannot know (per request: the URL's path), with why;
+    /// they are not demanded at compile time.
+    pub(crate) per_call: &'static [&'static str],
+    /// Fields the domain adds, spanned on the option that decided them and naming it.
+    pub(crate) fields: Vec<(parse::FieldArg, &'static str)>,
+    /// A database query recorded at run time.
+    pub(crate) query: Option<db::query::RuntimeQuery>,
+}
+
+impl Plan {
+    pub(crate) fn new(kind: SpanKind) -> Self {
+        Self {
+            side: None,
+            kind,
+            definition: None,
+            context: Context::None,
+            outcome: Outcome::Errors,
+            filled: &[],
+            declared: Vec::new(),
+            per_call: &[],
+            fields: Vec::new(),
+            query: None,
+        }
+    }
+}
+
+/// The span's name.
+pub(crate) enum SpanName {
+    Static(String),
+    /// Known only at run time: a static name for `tracing` plus `otel.name`.
+    Dynamic {
+        fallback: String,
+        format: TokenStream,
+    },
+}
+
+/// One macro.
+pub(crate) trait Domain {
+    /// The attribute's name, for messages: `traced_db`.
+    fn attr(&self) -> &'static str;
+    /// Its own options ([`COMMON`] ones come on top).
+    fn options(&self) -> &'static [Opt];
+    /// Side, kind, span definition, context and outcome, from the options.
+    fn plan(&self, cx: &Ctxt, opts: &Options<'_>) -> Plan;
+    /// Rules over the checked fields (the database query).
+    fn fields(&self, _cx: &Ctxt, _opts: &Options<'_>, _fields: &mut Vec<Field>, _plan: &mut Plan) {}
+    /// The span-name rule, when the `name` option is not given.
+    fn span_name(&self, fields: &[Field], plan: &Plan, fn_name: &Ident) -> SpanName;
+}
+
+/// The field `key` among `fields`.
+pub(crate) fn field<'a>(fields: &'a [Field], key: &str) -> Option<&'a Field> {
+    fields.iter().find(|f| f.key == key)
+}
+
+/// The string literal a field was given, if it was.
+pub(crate) fn lit_str(field: &Field) -> Option<String> {
+    match &field.record {
+        FieldRecord::Literal(e) => parse::literal(e).and_then(parse::Lit::str_value),
+        _ => None,
+    }
+}
+
+/// A name made of `parts` joined by spaces: static when every part is a literal,
+/// else formatted at run time with `fallback` as the static name.
+pub(crate) fn joined_name(parts: &[&Field], fallback: String) -> SpanName {
+    let lits: Option<Vec<String>> = parts.iter().map(|f| lit_str(f)).collect();
+    if let Some(lits) = lits {
+        return SpanName::Static(lits.join(" "));
+    }
+    let args = parts.iter().map(|f| match &f.record {
+        FieldRecord::Literal(e)
+        | FieldRecord::Display(e)
+        | FieldRecord::Checked { expr: e, .. } => e.to_token_stream(),
+        FieldRecord::Debug(e) => quote!(#PRIVATE::tracing::field::debug(&#e)),
+        FieldRecord::Empty => quote!(""),
+    });
+    let fmt = vec!["{}"; parts.len()].join(" ");
+    SpanName::Dynamic {
+        fallback,
+        format: quote!(#PRIVATE::format_args!(#fmt, #(#args),*)),
+    }
+}
+
+/// The function's name, as the span's default name.
+pub(crate) fn fn_name(ident: &Ident) -> String {
+    use syn::ext::IdentExt as _;
+    ident.unraw().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    //! Every span definition a domain names against the registry table: it exists,
+    //! its kind is the domain's, and each attribute it requires is known to the table
+    //! and can be given (an option stands for it, the outcome fills it, or it is
+    //! known only per call and left to the user).
+
+    use semtrace_semconv::Registry;
+    use semtrace_semconv::spans::{self, SpanKind};
+
+    use super::{Domain, Plan};
+    use crate::check::options;
+    use crate::ctxt::Ctxt;
+    use crate::parse::Args;
+
+    /// Each domain with arguments that reach each of its definitions.
+    fn plans() -> Vec<(&'static str, Box<dyn Domain>, Plan)> {
+        let cases: Vec<(Box<dyn Domain>, &str)> = vec![
+            (Box::new(super::db::Db), "system = \"sqlite\""),
+            (Box::new(super::http::Http), "method = \"GET\""),
+            (Box::new(super::http::Http), "client, method = \"GET\""),
+            (Box::new(super::rpc::Rpc), "system = \"grpc\""),
+            (Box::new(super::rpc::Rpc), "client, system = \"grpc\""),
+            (
+                Box::new(super::messaging::Messaging),
+                "operation = \"send\"",
+            ),
+            (
+                Box::new(super::messaging::Messaging),
+                "operation = \"create\"",
+            ),
+            (
+                Box::new(super::messaging::Messaging),
+                "operation = \"receive\"",
+            ),
+            (
+                Box::new(super::messaging::Messaging),
+                "operation = \"process\"",
+            ),
+            (
+                Box::new(super::messaging::Messaging),
+                "operation = \"settle\"",
+            ),
+            (Box::new(super::traced::Traced), ""),
+            (Box::new(super::task::Task), ""),
+        ];
+        let registry = Box::leak(Box::new(Registry::builtin()));
+        cases
+            .into_iter()
+            .map(|(domain, args)| {
+                let args: &'static Args = Box::leak(Box::new(syn::parse_str(args).unwrap()));
+                let cx = Ctxt::new();
+                let (opts, _) = options::collect(&cx, registry, &*domain, args);
+                let plan = domain.plan(&cx, &opts);
+                cx.check().unwrap();
+                (domain.attr(), domain, plan)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_definition_a_domain_names_is_in_the_table_and_can_be_satisfied() {
+        let registry = Registry::builtin();
+        let mut named = 0;
+        for (attr, domain, plan) in plans() {
+            let Some(id) = plan.definition else {
+                assert!(matches!(attr, "traced" | "traced_task"), "{attr}");
+                continue;
+            };
+            named += 1;
+            let def = spans::official(id).unwrap_or_else(|| panic!("{attr}: no `{id}`"));
+            // `receive` is a consumer span as the messaging macros have it; v1.44.0
+            // says client. Every other kind is the registry's.
+            if id == "messaging.receive.client" {
+                assert_eq!(plan.kind, SpanKind::Consumer);
+            } else {
+                assert_eq!(def.kinds, [plan.kind], "{attr}: {id}");
+            }
+            assert!(def.required().next().is_some(), "{id} requires nothing");
+            for key in def.required() {
+                assert!(
+                    registry.exact(key).is_some(),
+                    "{id}: `{key}` is not in the table"
+                );
+                let by_option = domain.options().iter().any(|o| o.key == Some(key));
+                let filled = plan.filled.contains(&key);
+                let per_call = plan.per_call.contains(&key);
+                assert!(
+                    by_option || filled || per_call,
+                    "{attr}: `{key}`, required by `{id}`, cannot be given"
+                );
+            }
+            for key in plan.filled.iter().chain(plan.per_call) {
+                assert!(def.requirement(key).is_some(), "{id} does not name `{key}`");
+            }
+        }
+        assert_eq!(named, 10);
+    }
+}

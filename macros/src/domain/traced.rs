@@ -1,0 +1,49 @@
+//! `#[traced]`: a span of any kind, named after the function unless `name` says.
+
+use semtrace_semconv::spans::SpanKind;
+use syn::Ident;
+
+use super::{Domain, Opt, Plan, SpanName, Takes};
+use crate::check::Field;
+use crate::check::options::{Options, one_of};
+use crate::ctxt::Ctxt;
+
+const KIND: &str = "kind";
+
+const KINDS: [SpanKind; 5] = [
+    SpanKind::Internal,
+    SpanKind::Server,
+    SpanKind::Client,
+    SpanKind::Producer,
+    SpanKind::Consumer,
+];
+
+pub(crate) struct Traced;
+
+impl Domain for Traced {
+    fn attr(&self) -> &'static str {
+        "traced"
+    }
+
+    fn options(&self) -> &'static [Opt] {
+        const OPTIONS: &[Opt] = &[Opt::new(KIND, Takes::Str)];
+        OPTIONS
+    }
+
+    fn plan(&self, cx: &Ctxt, opts: &Options<'_>) -> Plan {
+        let mut kind = SpanKind::Internal;
+        if let Some((given, expr)) = opts.get(KIND).and_then(|g| g.literal()) {
+            if let Some(k) = KINDS.iter().find(|k| k.as_str() == given) {
+                kind = *k;
+            } else {
+                let names: Vec<&str> = KINDS.iter().map(|k| k.as_str()).collect();
+                cx.error_spanned_by(expr, one_of("span kind", &given, &names));
+            }
+        }
+        Plan::new(kind)
+    }
+
+    fn span_name(&self, _fields: &[Field], _plan: &Plan, fn_name: &Ident) -> SpanName {
+        SpanName::Static(super::fn_name(fn_name))
+    }
+}

@@ -1,0 +1,210 @@
+//! Fields as `tracing::span!` takes them, and the generated checks of their values:
+//! a local trait per checked value whose diagnostic names the field and its type.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use semtrace_semconv::ValueType;
+use syn::Expr;
+use syn::spanned::Spanned as _;
+
+use crate::check::{Field, FieldRecord, article};
+use crate::private::PRIVATE;
+
+/// Items and statements shared by every expansion: field checks, deprecation uses
+/// and the `tracing::span!` call.
+pub(crate) struct Prelude {
+    pub(crate) items: TokenStream,
+    /// Statements that warn about deprecated fields at the user's tokens.
+    pub(crate) deprecations: TokenStream,
+    /// `key = value` pairs for `tracing::span!`.
+    pub(crate) span_fields: Vec<TokenStream>,
+    /// Statements that set array fields once `__semtrace_span` exists.
+    pub(crate) arrays: Option<TokenStream>,
+}
+
+/// How `record!` records one field's value.
+pub(crate) enum Recorded {
+    Scalar(TokenStream),
+    Array(TokenStream),
+}
+
+/// Builds the checks and the field list. `record_fields` are the fields' value
+/// expressions in order, for `record!`.
+pub(crate) fn prelude(fields: &[Field]) -> (Prelude, Vec<Recorded>) {
+    let mut items = TokenStream::new();
+    let mut deprecations = TokenStream::new();
+    let mut arrays = TokenStream::new();
+    let mut span_fields = Vec::new();
+    let mut values = Vec::new();
+    for (i, field) in fields.iter().enumerate() {
+        if let Some(note) = &field.deprecated {
+            let key_span = field
+                .key_tokens
+                .clone()
+                .into_iter()
+                .next()
+                .map_or_else(Span::call_site, |t| t.span());
+            // Spanned on the user's key, so the warning points there.
+            let marker = proc_macro2::Ident::new(
+                &field.key.replace(|c: char| !c.is_ascii_alphanumeric(), "_"),
+                key_span,
+            );
+            let use_marker = quote_spanned!(key_span=> let () = #marker;);
+            // In a block of its own, so the marker's name cannot meet the user's.
+            deprecations.extend(quote! {{
+                #[deprecated(note = #note)]
+                #[allow(non_upper_case_globals)]
+                const #marker: () = ();
+                #use_marker
+            }});
+        }
+        let key = &field.key;
+        let value = match &field.record {
+            FieldRecord::Empty => quote!(#PRIVATE::Empty),
+            FieldRecord::Literal(e) => int_literal(e).unwrap_or_else(|| quote!(#e)),
+            // Borrowed, as tracing's own `%`/`?` do: the body may still use the value.
+            FieldRecord::Display(e) => {
+                quote!(#PRIVATE::tracing::field::display(&(#e)))
+            }
+            FieldRecord::Debug(e) => quote!(#PRIVATE::tracing::field::debug(&(#e))),
+            FieldRecord::Checked { expr, ty } => {
+                let check = check_items(i, key, *ty, false);
+                let check_fn = format_ident!("__semtrace_check_{}", i);
+                items.extend(check);
+                // The call carries the expression's span, so a type error lands on it.
+                let checked = quote_spanned!(expr.span()=> #check_fn(&(#expr)));
+
+                if ty.is_array() {
+                    // tracing fields cannot hold arrays: declare the field, set it after.
+                    span_fields.push(quote!(#key = #PRIVATE::Empty));
+                    arrays.extend(quote! {
+                        #PRIVATE::record_array(&__semtrace_span, #key, #checked);
+                    });
+                    values.push(Recorded::Array(checked));
+                    continue;
+                }
+                checked
+            }
+        };
+        span_fields.push(quote!(#key = #value));
+        values.push(Recorded::Scalar(value));
+    }
+    (
+        Prelude {
+            items,
+            deprecations,
+            span_fields,
+            arrays: (!arrays.is_empty()).then(|| {
+                quote! {
+                    if !__semtrace_span.is_disabled() {
+                        #arrays
+                    }
+                }
+            }),
+        },
+        values,
+    )
+}
+
+/// A local trait whose diagnostic names the field and its type, implemented for the
+/// values of that type, and a function that demands it of its argument.
+/// With `query`, the value is handed on as `&dyn QueryText` for `db_query`.
+pub(super) fn check_items(i: usize, key: &str, ty: ValueType, query: bool) -> TokenStream {
+    let marker = match ty {
+        _ if query => quote!(QueryText),
+        ValueType::String => quote!(StrValue),
+        ValueType::Int => quote!(IntValue),
+        ValueType::Double => quote!(DoubleValue),
+        ValueType::Boolean => quote!(BoolValue),
+        ValueType::Any => quote!(AnyValue),
+        ValueType::StringArray => quote!(StrArray),
+        ValueType::IntArray => quote!(IntArray),
+        ValueType::DoubleArray => quote!(DoubleArray),
+        ValueType::BooleanArray => quote!(BoolArray),
+    };
+    let trait_name = format_ident!("__SemtraceCheck{}", i);
+    let fn_name = format_ident!("__semtrace_check_{}", i);
+    let message = format!(
+        "`{{Self}}` cannot be recorded as `{key}`, which is {}",
+        article(ty)
+    );
+    let label = format!("expected {} for `{key}`", article(ty));
+    let note = match ty {
+        _ if query => "use `%value` to record a value with its `Display` form",
+        ValueType::String => {
+            "use `%value` to record a value with its `Display` form, or `?value` with `Debug`"
+        }
+        ValueType::Int => {
+            "ints are recorded from the integer types (`i64`, `u32`, …) or an `Option` of one"
+        }
+        ValueType::Double => "doubles are recorded from `f64` or `f32`",
+        ValueType::Boolean => "booleans are recorded from `bool`",
+        ValueType::StringArray => {
+            "string arrays are recorded from slices, arrays or `Vec`s of `&str` or `String`"
+        }
+        ValueType::IntArray => "int arrays are recorded from slices, arrays or `Vec`s of integers",
+        ValueType::DoubleArray => {
+            "double arrays are recorded from slices, arrays or `Vec`s of `f64` or `f32`"
+        }
+        ValueType::BooleanArray => {
+            "boolean arrays are recorded from slices, arrays or `Vec`s of `bool`"
+        }
+        ValueType::Any => "any `tracing` value is accepted",
+    };
+    // What the check hands on: ints widened to `i64`, arrays as a trait object, the
+    // rest as they are. Converting inside the local trait keeps a mismatch to one error.
+    let unsized_ok = quote!(+ ?::core::marker::Sized);
+    let (trait_out, fn_out, convert, unsized_ok) = match ty {
+        _ if query => {
+            let o = quote!(&dyn #PRIVATE::QueryText);
+            (o.clone(), o, quote!(self), quote!())
+        }
+        ValueType::Int => {
+            let o = quote!(#PRIVATE::Option<i64>);
+            (
+                o.clone(),
+                o,
+                quote!(#PRIVATE::IntValue::to_i64(self)),
+                unsized_ok,
+            )
+        }
+        ValueType::StringArray
+        | ValueType::IntArray
+        | ValueType::DoubleArray
+        | ValueType::BooleanArray => {
+            let o = quote!(&dyn #PRIVATE::ArrayValue);
+            (o.clone(), o, quote!(self), quote!())
+        }
+        _ => (quote!(&Self), quote!(&T), quote!(self), unsized_ok),
+    };
+    quote! {
+        #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+        trait #trait_name {
+            fn __semtrace_value(&self) -> #trait_out;
+        }
+        #[diagnostic::do_not_recommend]
+        impl<T: #PRIVATE::#marker #unsized_ok> #trait_name for T {
+            #[inline]
+            fn __semtrace_value(&self) -> #trait_out {
+                #convert
+            }
+        }
+        #[inline]
+        fn #fn_name<T: #trait_name #unsized_ok>(value: &T) -> #fn_out {
+            value.__semtrace_value()
+        }
+    }
+}
+
+/// An integer literal as an `i64` literal: tracing-opentelemetry records only `i64`
+/// as an int, and `8080_u16` would otherwise arrive as text.
+fn int_literal(expr: &Expr) -> Option<TokenStream> {
+    let lit = crate::parse::literal(expr)?;
+    let syn::Lit::Int(int) = lit.lit else {
+        return None;
+    };
+    let sign = if lit.negative { "-" } else { "" };
+    let widened = syn::LitInt::new(&format!("{}i64", int.base10_digits()), int.span());
+    let sign: TokenStream = sign.parse().ok()?;
+    Some(quote!(#sign #widened))
+}

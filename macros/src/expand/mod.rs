@@ -1,0 +1,235 @@
+//! Turns a checked [`Spec`] and the user's function into the instrumented function.
+//!
+//! Generated code names only `::semtrace::__private::…` (through [`PRIVATE`]). Items
+//! it needs (value checks, deprecation markers, trait imports) come first in the
+//! body, so the user's crate sees no item after a statement.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use semtrace_semconv::{ValueType, keys};
+use syn::spanned::Spanned as _;
+use syn::{ItemFn, ReturnType, Type};
+
+use crate::check::Spec;
+use crate::domain::db::query::QueryValue;
+use crate::domain::{Outcome, Side, SpanName};
+use crate::private::PRIVATE;
+
+mod context;
+mod fields;
+pub(crate) mod record;
+mod shapes;
+
+use fields::{Prelude, check_items, prelude};
+use shapes::{boxed_async_block, contains_impl, diverges, future_return};
+
+/// The instrumented function.
+#[allow(clippy::too_many_lines)] // one template per function shape, side by side
+pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenStream {
+    let (prelude, _) = prelude(&spec.fields);
+    let Prelude {
+        mut items,
+        deprecations,
+        span_fields,
+        arrays,
+    } = prelude;
+    items.extend(track);
+    let level = &spec.level;
+    let otel_name = keys::OTEL_NAME;
+    let (static_name, dynamic_name) = match &spec.name {
+        SpanName::Static(n) => (n.clone(), None),
+        SpanName::Dynamic { fallback, format } => {
+            (fallback.clone(), Some(quote!(#otel_name = #format,)))
+        }
+    };
+    let kind = spec.kind.map(|k| {
+        let otel_kind = keys::OTEL_KIND;
+        quote!(#otel_kind = #k,)
+    });
+    let query_name = spec
+        .query
+        .as_ref()
+        .filter(|q| q.name)
+        .map(|_| quote!(#otel_name = #PRIVATE::Empty,));
+    let db_query = spec.query.as_ref().map(|q| {
+        let dialect = format_ident!("{}", q.dialect.variant_name());
+        let (sanitize, name) = (q.sanitize, q.name);
+        // Borrowed: the body may still use the query.
+        let arg = match &q.value {
+            QueryValue::Text(expr) => {
+                // Checked like a `string` field, so a mistake reads the same.
+                let i = spec.fields.len();
+                items.extend(check_items(i, keys::DB_QUERY_TEXT, ValueType::String, true));
+                let check_fn = format_ident!("__semtrace_check_{}", i);
+                quote_spanned!(expr.span()=> #check_fn(&(#expr)))
+            }
+            QueryValue::Display(expr) => {
+                quote!(&#PRIVATE::DisplayQuery(&(#expr)))
+            }
+        };
+        quote! {
+            #PRIVATE::db_query(
+                &__semtrace_span,
+                #PRIVATE::Dialect::#dialect,
+                #arg,
+                #sanitize,
+                #name,
+            );
+        }
+    });
+    let span_call = quote! {
+        #PRIVATE::tracing::span!(
+            target: #PRIVATE::module_path!(),
+            #PRIVATE::Level::#level,
+            #static_name,
+            #dynamic_name
+            #query_name
+            #kind
+            #(#span_fields),*
+        )
+    };
+    let wiring = context::wire(&spec.context, spec.links.as_ref());
+    items.extend(wiring.items);
+    let after_span = wiring.after;
+    // A remote parent is read before the span starts, so the sampler decides with
+    // it; only when the level is on, so a disabled span costs no header parsing.
+    let make_span = if let Some(scope) = wiring.parent {
+        quote! {
+            let __semtrace_span = {
+                let __semtrace_parent = #PRIVATE::tracing::level_enabled!(
+                    #PRIVATE::Level::#level
+                )
+                .then(|| #scope);
+                #span_call
+            };
+        }
+    } else {
+        quote! { let __semtrace_span = #span_call; }
+    };
+    let (status, status_import) = match spec.outcome {
+        Outcome::Errors => (None, None),
+        Outcome::Http(side) => {
+            let server = side == Side::Server;
+            (
+                Some(quote! {
+                    (&&#PRIVATE::Outcome(__semtrace_out)).__semtrace_status(__semtrace_span, #server);
+                }),
+                Some(quote!(StatusNone as _, StatusSome as _,)),
+            )
+        }
+        Outcome::Rpc(side) => {
+            let server = side == Side::Server;
+            (
+                Some(quote! {
+                    if (&&#PRIVATE::Outcome(__semtrace_out)).__semtrace_rpc(__semtrace_span, #server) {
+                        return;
+                    }
+                }),
+                Some(quote!(RpcNone as _, RpcSome as _,)),
+            )
+        }
+    };
+    let imports = quote! {
+        #[allow(unused_imports)]
+        use #PRIVATE::{CarrierArg as _, ErrCode as _, ErrDebug as _, ErrDisplay as _, ErrNone as _, #status_import};
+    };
+    // Every shape starts the same: items first (no item after a statement in the
+    // user's crate), then the warnings, the span, its parent, links and arrays.
+    let head = quote! {
+        #items
+        #imports
+        #deprecations
+        #make_span
+        #arrays
+        #after_span
+        #db_query
+    };
+    let record_outcome = quote! {
+        #status
+        (&&&&#PRIVATE::Outcome(__semtrace_out)).__semtrace_record(__semtrace_span);
+    };
+
+    let ItemFn {
+        attrs,
+        vis,
+        sig,
+        block,
+    } = func;
+    let output_ty = match &sig.output {
+        ReturnType::Default => Some(quote!(())),
+        // `!` is stable only as a function's return type; closures take the alias.
+        ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)) => Some(quote!(#PRIVATE::Never)),
+        ReturnType::Type(_, ty) if !contains_impl(ty) => Some(quote!(#ty)),
+        // An `impl Trait` body that cannot return has the hidden type `!`; left to
+        // inference, the outcome's type would still be unknown when it is recorded.
+        ReturnType::Type(..) if diverges(&block) => Some(quote!(#PRIVATE::Never)),
+        ReturnType::Type(..) => None,
+    };
+    // The closure that records the outcome; typed where the type can be written, so
+    // method resolution sees the concrete type.
+    let on_exit = |out_ty: Option<TokenStream>| {
+        let out_param = if let Some(t) = out_ty {
+            quote!(__semtrace_out: &#t)
+        } else {
+            quote!(__semtrace_out)
+        };
+        quote! {
+            |__semtrace_span: &#PRIVATE::Span, #out_param| { #record_outcome }
+        }
+    };
+
+    let body = if sig.asyncness.is_some() {
+        let on_exit = on_exit(output_ty);
+        quote! {
+            #head
+            #PRIVATE::Traced::new(async move #block, __semtrace_span, #on_exit).await
+        }
+    } else if let Some(future) = future_return(&sig.output) {
+        let on_exit = on_exit(future.output.map(|t| quote!(#t)));
+        if future.boxed
+            && let Some(inner) = boxed_async_block(&block)
+        {
+            // `#[async_trait]` and hand-written `Box::pin(async move { … })`: instrument
+            // the async block in place instead of boxing a second time.
+            let (stmts, async_block) = inner;
+            quote! {
+                #head
+                #(#stmts)*
+                #PRIVATE::Box::pin(#PRIVATE::Traced::new(#async_block, __semtrace_span, #on_exit))
+            }
+        } else {
+            let wrap = if future.boxed {
+                quote!(#PRIVATE::Box::pin)
+            } else {
+                quote!()
+            };
+            quote! {
+                #head
+                let __semtrace_future = {
+                    let __semtrace_entered = __semtrace_span.enter();
+                    #PRIVATE::call_once(move || #block)
+                };
+                #wrap(#PRIVATE::Traced::new(__semtrace_future, __semtrace_span, #on_exit))
+            }
+        }
+    } else {
+        let closure = if let Some(t) = &output_ty {
+            quote!(move || -> #t #block)
+        } else {
+            quote!(move || #block)
+        };
+        let on_exit = on_exit(output_ty);
+        // The body's result never sits in a local here: a diverging body would make
+        // the recording after it unreachable code in the user's crate.
+        quote! {
+            #head
+            #PRIVATE::run(&__semtrace_span, #closure, #on_exit)
+        }
+    };
+    quote! {
+        #(#attrs)*
+        #vis #sig {
+            #body
+        }
+    }
+}

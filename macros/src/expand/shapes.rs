@@ -1,0 +1,190 @@
+//! The shapes of functions the expansion tells apart: futures returned by value or
+//! boxed, `#[async_trait]` bodies, bodies that never return.
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens as _, quote};
+use syn::{Block, Expr, ReturnType, Stmt, Type};
+
+/// `impl Future<Output = T>`, `Pin<Box<dyn Future<Output = T> …>>` or `BoxFuture<'_, T>`.
+pub(super) struct FutureReturn<'a> {
+    pub(super) boxed: bool,
+    pub(super) output: Option<&'a Type>,
+}
+
+pub(super) fn future_return(output: &ReturnType) -> Option<FutureReturn<'_>> {
+    let ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    match &**ty {
+        Type::ImplTrait(it) => future_bound(&it.bounds).map(|output| FutureReturn {
+            boxed: false,
+            output,
+        }),
+        Type::Path(p) => {
+            let last = p.path.segments.last()?;
+            match last.ident.to_string().as_str() {
+                "Pin" => {
+                    let inner = single_type_arg(&last.arguments)?;
+                    let Type::Path(b) = inner else { return None };
+                    let boxed = b.path.segments.last()?;
+                    if boxed.ident != "Box" {
+                        return None;
+                    }
+                    let Type::TraitObject(obj) = single_type_arg(&boxed.arguments)? else {
+                        return None;
+                    };
+                    future_bound(&obj.bounds).map(|output| FutureReturn {
+                        boxed: true,
+                        output,
+                    })
+                }
+                "BoxFuture" | "LocalBoxFuture" => {
+                    let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
+                        return None;
+                    };
+                    let output = a.args.iter().find_map(|a| match a {
+                        syn::GenericArgument::Type(t) => Some(t),
+                        _ => None,
+                    });
+                    Some(FutureReturn {
+                        boxed: true,
+                        output,
+                    })
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `Some(output)` when the bounds include `Future`; `output` when it is written.
+#[allow(clippy::option_option)] // "is a future" and "its output type is written" are separate
+fn future_bound(
+    bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
+) -> Option<Option<&Type>> {
+    bounds.iter().find_map(|b| {
+        let syn::TypeParamBound::Trait(t) = b else {
+            return None;
+        };
+        let seg = t.path.segments.last()?;
+        if seg.ident != "Future" {
+            return None;
+        }
+        let output = match &seg.arguments {
+            syn::PathArguments::AngleBracketed(a) => a.args.iter().find_map(|a| match a {
+                syn::GenericArgument::AssocType(at)
+                    if at.ident == "Output" && !contains_impl(&at.ty) =>
+                {
+                    Some(&at.ty)
+                }
+                _ => None,
+            }),
+            _ => None,
+        };
+        Some(output)
+    })
+}
+
+fn single_type_arg(args: &syn::PathArguments) -> Option<&Type> {
+    let syn::PathArguments::AngleBracketed(a) = args else {
+        return None;
+    };
+    a.args.iter().find_map(|a| match a {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    })
+}
+
+/// A body ending in `Box::pin(async move { … })`: its leading statements and the
+/// async block.
+pub(super) fn boxed_async_block(block: &Block) -> Option<(&[Stmt], &Expr)> {
+    let (last, stmts) = block.stmts.split_last()?;
+    let Stmt::Expr(Expr::Call(call), None) = last else {
+        return None;
+    };
+    let Expr::Path(func) = &*call.func else {
+        return None;
+    };
+    let segs: Vec<_> = func
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    if segs.len() < 2
+        || segs[segs.len() - 1] != "pin"
+        || segs[segs.len() - 2] != "Box"
+        || call.args.len() != 1
+    {
+        return None;
+    }
+    let arg = call.args.first()?;
+    matches!(arg, Expr::Async(_)).then_some((stmts, arg))
+}
+
+/// Whether `block` surely never returns: it ends in `loop` without `break`, or in
+/// `panic!`, `todo!`, `unimplemented!` or `unreachable!`, and nothing in it can return
+/// (`return`, `?`, a labelled `break`). Conservative: `false` when unsure.
+pub(super) fn diverges(block: &Block) -> bool {
+    fn can_leave(tokens: TokenStream, in_nested_loop: bool) -> bool {
+        let mut tokens = tokens.into_iter().peekable();
+        let mut nested_loop_next = false;
+        while let Some(t) = tokens.next() {
+            match t {
+                proc_macro2::TokenTree::Ident(i) if i == "return" => return true,
+                proc_macro2::TokenTree::Ident(i) if i == "break" => {
+                    let labelled = matches!(
+                        tokens.peek(),
+                        Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '\''
+                    );
+                    if labelled || !in_nested_loop {
+                        return true;
+                    }
+                }
+                proc_macro2::TokenTree::Ident(i) if i == "loop" || i == "while" || i == "for" => {
+                    nested_loop_next = true;
+                }
+                proc_macro2::TokenTree::Punct(p) if p.as_char() == '?' => return true,
+                proc_macro2::TokenTree::Group(g) => {
+                    let nested = in_nested_loop
+                        || nested_loop_next && g.delimiter() == proc_macro2::Delimiter::Brace;
+                    if g.delimiter() == proc_macro2::Delimiter::Brace {
+                        nested_loop_next = false;
+                    }
+                    if can_leave(g.stream(), nested) {
+                        return true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+    let Some(last) = block.stmts.last() else {
+        return false;
+    };
+    let tail_diverges = match last {
+        Stmt::Expr(Expr::Loop(l), _) => !can_leave(l.body.to_token_stream(), false),
+        Stmt::Expr(Expr::Macro(syn::ExprMacro { mac: m, .. }), _)
+        | Stmt::Macro(syn::StmtMacro { mac: m, .. }) => m.path.segments.last().is_some_and(|s| {
+            ["panic", "todo", "unimplemented", "unreachable"]
+                .iter()
+                .any(|n| s.ident == n)
+        }),
+        _ => false,
+    };
+    tail_diverges && !can_leave(block.to_token_stream(), false)
+}
+
+/// Whether a type mentions `impl Trait` (which cannot be written on a closure).
+pub(super) fn contains_impl(ty: &Type) -> bool {
+    fn walk(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => i == "impl",
+            proc_macro2::TokenTree::Group(g) => walk(g.stream()),
+            _ => false,
+        })
+    }
+    walk(quote!(#ty))
+}

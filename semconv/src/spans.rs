@@ -1,0 +1,408 @@
+//! The registry's span definitions: what kind a span is and which attributes it must,
+//! may or should carry.
+//!
+//! The official registry writes span definitions three ways, and [`load_dir`] reads
+//! all of them:
+//!
+//! - `groups:` entries with `type: span` (`span_kind`, `extends` another group);
+//! - `file_format: definition/2` files with a `spans:` list (`type` is the id, `kind`);
+//! - `span_refinements:`, which refine another span (`ref`) with more attributes.
+//!
+//! Attribute lists are resolved the way Weaver resolves them: `extends` and a
+//! refinement's `ref` bring the base's attributes first, `ref_group` brings a group's
+//! attributes in place, and a later `ref` of the same key overrides only what it
+//! states (a `ref` without `requirement_level` keeps the level it inherited).
+//!
+//! ```
+//! use semtrace_semconv::spans::{self, Requirement, SpanKind};
+//! use std::path::Path;
+//!
+//! let yaml = "
+//! groups:
+//!   - id: attributes.shop.common
+//!     type: attribute_group
+//!     attributes:
+//!       - ref: app.tenant
+//!         requirement_level: required
+//!   - id: span.shop.checkout
+//!     type: span
+//!     span_kind: server
+//!     extends: attributes.shop.common
+//!     attributes:
+//!       - ref: app.cart.items
+//! ";
+//! let defs = spans::parse_str(yaml, Path::new("shop.yaml"))?;
+//! assert_eq!(defs[0].id, "span.shop.checkout");
+//! assert_eq!(defs[0].kinds, [SpanKind::Server]);
+//! assert_eq!(defs[0].requirement("app.tenant"), Some(Requirement::Required));
+//! assert_eq!(defs[0].requirement("app.cart.items"), Some(Requirement::Recommended));
+//! # Ok::<(), semtrace_semconv::load::LoadError>(())
+//! ```
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use serde_yaml_ng::Value;
+
+use crate::load::LoadError;
+
+/// How strongly a span definition asks for an attribute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Requirement {
+    /// `required`: every span of this definition carries it.
+    Required,
+    /// `conditionally_required`: required when its condition holds.
+    ConditionallyRequired,
+    /// `recommended` (also the default).
+    Recommended,
+    /// `opt_in`: recorded only when asked for.
+    OptIn,
+}
+
+impl Requirement {
+    /// The level as the registry spells it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Required => "required",
+            Self::ConditionallyRequired => "conditionally_required",
+            Self::Recommended => "recommended",
+            Self::OptIn => "opt_in",
+        }
+    }
+}
+
+/// A span kind, as the registry and OpenTelemetry name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SpanKind {
+    /// `client`
+    Client,
+    /// `server`
+    Server,
+    /// `producer`
+    Producer,
+    /// `consumer`
+    Consumer,
+    /// `internal`
+    Internal,
+}
+
+impl SpanKind {
+    /// The kind as the registry (and `otel.kind`) spells it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Client => "client",
+            Self::Server => "server",
+            Self::Producer => "producer",
+            Self::Consumer => "consumer",
+            Self::Internal => "internal",
+        }
+    }
+
+    /// Parses a registry kind name.
+    pub fn from_registry(s: &str) -> Option<Self> {
+        Some(match s {
+            "client" => Self::Client,
+            "server" => Self::Server,
+            "producer" => Self::Producer,
+            "consumer" => Self::Consumer,
+            "internal" => Self::Internal,
+            _ => return None,
+        })
+    }
+}
+
+/// One attribute of a span definition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SpanAttribute {
+    /// The attribute key.
+    pub key: &'static str,
+    /// How strongly the definition asks for it.
+    pub requirement: Requirement,
+}
+
+/// One span definition, its attributes resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SpanDefinition {
+    /// The definition's id (`span.db.client`, `messaging.send.producer`).
+    pub id: &'static str,
+    /// The kinds a span of this definition may have (one, in today's registry).
+    pub kinds: &'static [SpanKind],
+    /// Every attribute, sorted by key.
+    pub attributes: &'static [SpanAttribute],
+}
+
+impl SpanDefinition {
+    /// The requirement level of `key`, when the definition names it.
+    pub fn requirement(&self, key: &str) -> Option<Requirement> {
+        self.attributes
+            .binary_search_by(|a| a.key.cmp(key))
+            .ok()
+            .map(|i| self.attributes[i].requirement)
+    }
+
+    /// The keys every span of this definition must carry.
+    pub fn required(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.attributes
+            .iter()
+            .filter(|a| a.requirement == Requirement::Required)
+            .map(|a| a.key)
+    }
+}
+
+/// Parses one file's span definitions, resolved against that file alone.
+pub fn parse_str(text: &str, origin: &Path) -> Result<Vec<SpanDefinition>, LoadError> {
+    let mut raw = Raw::default();
+    raw.read(text, origin)?;
+    raw.resolve()
+}
+
+/// Reads the span definitions of every `*.yaml` / `*.yml` file under `dir`, resolved
+/// against each other, sorted by id.
+pub fn load_dir(dir: &Path) -> Result<Vec<SpanDefinition>, LoadError> {
+    let mut raw = Raw::default();
+    for file in crate::load::registry_files(dir)? {
+        let text = std::fs::read_to_string(&file).map_err(|e| LoadError::io(&file, "read", e))?;
+        raw.read(&text, &file)?;
+    }
+    raw.resolve()
+}
+
+/// One entry of an `attributes:` list.
+#[derive(Clone, Debug)]
+enum Entry {
+    /// `ref:` or `id:`/`key:` (a definition counts as a reference to itself), with its
+    /// level when the entry states one.
+    Attr(String, Option<Requirement>),
+    /// `ref_group:`.
+    Group(String),
+}
+
+/// A group as read, before resolution.
+#[derive(Clone, Debug)]
+struct Group {
+    file: std::path::PathBuf,
+    /// `extends` (groups) or `ref` (span refinements).
+    base: Option<String>,
+    /// Whether this is a span definition.
+    span: bool,
+    /// Its own kind (a refinement takes its base's).
+    kind: Option<SpanKind>,
+    entries: Vec<Entry>,
+}
+
+#[derive(Default)]
+struct Raw {
+    groups: HashMap<String, Group>,
+    /// Span ids in the order read.
+    spans: Vec<String>,
+}
+
+impl Raw {
+    fn read(&mut self, text: &str, origin: &Path) -> Result<(), LoadError> {
+        let doc: Value = serde_yaml_ng::from_str(text).map_err(|e| LoadError::yaml(origin, &e))?;
+        let list = |name: &str| match doc.get(name) {
+            Some(Value::Sequence(items)) => items.as_slice(),
+            _ => &[],
+        };
+        for g in list("groups") {
+            let ty = str_of(g, "type");
+            let span = ty == Some("span");
+            self.add(g, "id", "extends", span, origin)?;
+        }
+        for g in list("attribute_groups") {
+            self.add(g, "id", "extends", false, origin)?;
+        }
+        for g in list("spans") {
+            self.add(g, "type", "extends", true, origin)?;
+        }
+        for g in list("span_refinements") {
+            self.add(g, "id", "ref", true, origin)?;
+        }
+        Ok(())
+    }
+
+    fn add(
+        &mut self,
+        g: &Value,
+        id_key: &str,
+        base_key: &str,
+        span: bool,
+        origin: &Path,
+    ) -> Result<(), LoadError> {
+        let Some(id) = str_of(g, id_key) else {
+            return Err(LoadError::new(origin, format!("a group has no `{id_key}`")));
+        };
+        let kind = match str_of(g, "span_kind").or_else(|| str_of(g, "kind")) {
+            Some(k) if span => Some(SpanKind::from_registry(k).ok_or_else(|| {
+                LoadError::new(
+                    origin,
+                    format!("span `{id}` has unknown kind `{k}`; expected client, server, producer, consumer or internal"),
+                )
+            })?),
+            _ => None,
+        };
+        let mut entries = Vec::new();
+        if let Some(Value::Sequence(items)) = g.get("attributes") {
+            for item in items {
+                if let Some(group) = str_of(item, "ref_group") {
+                    entries.push(Entry::Group(group.to_owned()));
+                    continue;
+                }
+                let Some(key) = str_of(item, "ref")
+                    .or_else(|| str_of(item, "id"))
+                    .or_else(|| str_of(item, "key"))
+                else {
+                    return Err(LoadError::new(
+                        origin,
+                        format!("an attribute of `{id}` has no `ref`, `ref_group`, `id` or `key`"),
+                    ));
+                };
+                let level = match item.get("requirement_level") {
+                    None => None,
+                    Some(v) => Some(requirement(v).ok_or_else(|| {
+                        LoadError::new(
+                            origin,
+                            format!("`{key}` in `{id}` has an unknown requirement level; expected required, conditionally_required, recommended or opt_in"),
+                        )
+                    })?),
+                };
+                entries.push(Entry::Attr(key.to_owned(), level));
+            }
+        }
+        let group = Group {
+            file: origin.to_path_buf(),
+            base: str_of(g, base_key).map(str::to_owned),
+            span,
+            kind,
+            entries,
+        };
+        if let Some(first) = self.groups.get(id) {
+            return Err(LoadError::new(
+                origin,
+                format!(
+                    "group `{id}` is already defined in {}",
+                    first.file.display()
+                ),
+            ));
+        }
+        if span {
+            self.spans.push(id.to_owned());
+        }
+        self.groups.insert(id.to_owned(), group);
+        Ok(())
+    }
+
+    fn resolve(&self) -> Result<Vec<SpanDefinition>, LoadError> {
+        let mut out = Vec::with_capacity(self.spans.len());
+        for id in &self.spans {
+            let mut attrs: Vec<(String, Requirement)> = Vec::new();
+            let mut seen = HashSet::new();
+            self.attributes_of(id, &mut attrs, &mut seen)?;
+            let kind = self.kind_of(id);
+            let mut attributes: Vec<SpanAttribute> = attrs
+                .into_iter()
+                .map(|(key, requirement)| SpanAttribute {
+                    key: leak(key),
+                    requirement,
+                })
+                .collect();
+            attributes.sort_by(|a, b| a.key.cmp(b.key));
+            out.push(SpanDefinition {
+                id: leak(id.clone()),
+                kinds: match kind {
+                    Some(k) => Box::leak(Box::new([k])),
+                    None => &[],
+                },
+                attributes: Box::leak(attributes.into_boxed_slice()),
+            });
+        }
+        out.sort_by(|a, b| a.id.cmp(b.id));
+        Ok(out)
+    }
+
+    /// A span's kind, or the kind of the span it refines.
+    fn kind_of(&self, id: &str) -> Option<SpanKind> {
+        let mut at = self.groups.get(id)?;
+        for _ in 0..16 {
+            if let (true, Some(kind)) = (at.span, at.kind) {
+                return Some(kind);
+            }
+            at = self.groups.get(at.base.as_deref()?)?;
+        }
+        None
+    }
+
+    /// Appends the resolved attributes of group `id`; a later entry of a key
+    /// overrides an earlier one's level when it states one.
+    fn attributes_of(
+        &self,
+        id: &str,
+        out: &mut Vec<(String, Requirement)>,
+        visiting: &mut HashSet<String>,
+    ) -> Result<(), LoadError> {
+        let Some(group) = self.groups.get(id) else {
+            // A group of another registry (a user's file may extend an official one
+            // that is not loaded with it): nothing to add.
+            return Ok(());
+        };
+        if !visiting.insert(id.to_owned()) {
+            return Err(LoadError::new(
+                &group.file,
+                format!("group `{id}` extends or includes itself"),
+            ));
+        }
+        if let Some(base) = &group.base {
+            self.attributes_of(base, out, visiting)?;
+        }
+        for entry in &group.entries {
+            match entry {
+                Entry::Group(g) => self.attributes_of(g, out, visiting)?,
+                Entry::Attr(key, level) => {
+                    if let Some(existing) = out.iter_mut().find(|(k, _)| k == key) {
+                        if let Some(level) = level {
+                            existing.1 = *level;
+                        }
+                    } else {
+                        out.push((key.clone(), level.unwrap_or(Requirement::Recommended)));
+                    }
+                }
+            }
+        }
+        visiting.remove(id);
+        Ok(())
+    }
+}
+
+fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+/// `required`, `opt_in`, `recommended`, or a mapping `{conditionally_required: …}` /
+/// `{recommended: …}` / `{opt_in: …}`.
+fn requirement(v: &Value) -> Option<Requirement> {
+    let name = match v {
+        Value::String(s) => s.as_str(),
+        Value::Mapping(m) if m.len() == 1 => m.keys().next()?.as_str()?,
+        _ => return None,
+    };
+    Some(match name {
+        "required" => Requirement::Required,
+        "conditionally_required" => Requirement::ConditionallyRequired,
+        "recommended" => Requirement::Recommended,
+        "opt_in" => Requirement::OptIn,
+        _ => return None,
+    })
+}
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+/// The official span definition `id` (from [`crate::generated::SPANS`]).
+pub fn official(id: &str) -> Option<&'static SpanDefinition> {
+    let table = crate::generated::SPANS;
+    table
+        .binary_search_by(|d| d.id.cmp(id))
+        .ok()
+        .map(|i| &table[i])
+}

@@ -1,0 +1,6 @@
+#[semtrace::traced_messaging(system = "kafka", operation = "sned", destination = "orders")]
+fn send() {}
+
+fn main() {
+    send();
+}

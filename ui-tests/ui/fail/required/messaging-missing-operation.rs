@@ -1,0 +1,6 @@
+#[semtrace::traced_messaging(system = "kafka", destination = "orders")]
+fn send() {}
+
+fn main() {
+    send();
+}

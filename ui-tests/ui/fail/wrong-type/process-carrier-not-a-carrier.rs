@@ -1,0 +1,8 @@
+#[semtrace::traced_messaging(system = "kafka", operation = "process", destination = "orders", carrier = payload)]
+fn handle(payload: &str) {
+    let _ = payload;
+}
+
+fn main() {
+    handle("{}");
+}
