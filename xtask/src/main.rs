@@ -330,7 +330,7 @@ pub const SEMCONV_VERSION: &str = {version:?};"
     out
 }
 
-/// Appends [`SPANS`]: one line per definition, attributes as `(key, level)` pairs.
+/// Appends the generated `SPANS` table: one line per definition, attributes as `(key, level)` pairs.
 fn render_spans(w: &mut String, defs: &[SpanDefinition]) {
     let _ = writeln!(
         w,
