@@ -26,9 +26,9 @@
 //! ends and kept only if it failed or was slow.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -37,7 +37,7 @@ use crate::config::{
 };
 use crate::traces::SpanStats;
 use crate::traces::queue::Queue;
-use crate::traces::sampler::{Origin, Policy, Rule, Sampler, from_nanos};
+use crate::traces::sampler::{AdaptivePolicy, Origin, Rule, Sampler, from_nanos};
 
 #[cfg(feature = "admin")]
 pub mod admin;
@@ -57,8 +57,6 @@ struct Inner {
     levels: Levels,
     max_rules: AtomicUsize,
     next_id: AtomicU64,
-    /// Serializes rule changes, so the limit holds.
-    rules: Mutex<()>,
     /// The subscriber these filters belong to (see [`Control::rebuild`]).
     dispatch: std::sync::OnceLock<tracing::dispatcher::WeakDispatch>,
 }
@@ -227,6 +225,10 @@ fn rfc3339(nanos: u64) -> String {
     humantime::format_rfc3339_seconds(from_nanos(nanos)).to_string()
 }
 
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
 #[allow(clippy::cast_precision_loss)] // display values
 fn ms(ns: u64) -> f64 {
     ns as f64 / 1e6
@@ -246,7 +248,6 @@ impl Control {
                 levels,
                 max_rules: AtomicUsize::new(sampling.max_rules),
                 next_id: AtomicU64::new(1),
-                rules: Mutex::new(()),
                 dispatch: std::sync::OnceLock::new(),
             }),
         };
@@ -348,60 +349,50 @@ impl Control {
                 "from `1s` to `24h`, e.g. `30s`, `10m`, `1h`",
             ));
         }
-        let _serial = self
-            .inner
-            .rules
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
         let now = self.now();
-        self.prune(now);
         let max_rules = self.inner.max_rules.load(Ordering::Relaxed);
-        let active = self.inner.sampler.snapshot().rules.len();
-        if active >= max_rules {
-            return Err(ControlError::new(
-                "rules",
-                format!("{} active rules", active + 1),
-                format!(
-                    "at most {max_rules} (`sampling.max_rules`): delete one or wait for one to expire"
-                ),
-            ));
-        }
         let id = format!("r{}", self.inner.next_id.fetch_add(1, Ordering::Relaxed));
-        let expires = now.saturating_add(u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX));
+        let expires = now.saturating_add(nanos(duration));
         let rule = Rule::new(id, conditions, rate, Some(expires), Origin::Api);
         let info = rule_info(&rule);
+        // Checked and added under the policy's lock: the limit holds under races.
         self.inner.sampler.update(|p| {
-            let mut rules = p.rules.clone();
+            let mut rules: Vec<Rule> = p.rules.iter().filter(|r| r.live(now)).cloned().collect();
+            if rules.len() >= max_rules {
+                return Err(ControlError::new(
+                    "rules",
+                    format!("{} active rules", rules.len() + 1),
+                    format!(
+                        "at most {max_rules} (`sampling.max_rules`): delete one or wait for one to expire"
+                    ),
+                ));
+            }
             rules.push(rule);
             p.set_rules(rules);
-        });
+            Ok(())
+        })?;
         Ok(info)
     }
 
     /// Removes a rule; false when no live rule has this id.
     pub fn remove_rule(&self, id: &str) -> bool {
-        let _serial = self
-            .inner
-            .rules
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
         let now = self.now();
-        self.prune(now);
-        if !self
-            .inner
-            .sampler
-            .snapshot()
-            .rules
-            .iter()
-            .any(|r| r.id == id)
-        {
-            return false;
-        }
         self.inner.sampler.update(|p| {
-            let rules = p.rules.iter().filter(|r| r.id != id).cloned().collect();
-            p.set_rules(rules);
-        });
-        true
+            let before = p.rules.len();
+            let rules: Vec<Rule> = p
+                .rules
+                .iter()
+                .filter(|r| r.live(now) && r.id != id)
+                .cloned()
+                .collect();
+            // Expired rules go too; the id was live only if one more went.
+            let live_before = p.rules.iter().filter(|r| r.live(now)).count();
+            let removed = rules.len() < live_before;
+            if rules.len() != before {
+                p.set_rules(rules);
+            }
+            removed
+        })
     }
 
     /// The live rules, oldest first.
@@ -415,18 +406,6 @@ impl Control {
             .filter(|r| r.live(now))
             .map(rule_info)
             .collect()
-    }
-
-    /// Drops expired rules from the policy (the hot path already ignores them).
-    fn prune(&self, now: u64) {
-        let policy = self.inner.sampler.snapshot();
-        if policy.rules.iter().all(|r| r.live(now)) {
-            return;
-        }
-        self.inner.sampler.update(|p| {
-            let rules = p.rules.iter().filter(|r| r.live(now)).cloned().collect();
-            p.set_rules(rules);
-        });
     }
 
     /// Replaces the console filter (`EnvFilter` syntax). A bad directive is an error
@@ -506,19 +485,16 @@ impl Control {
                     "a number from 0.0 to 1.0",
                 ));
             }
-            if a.latency_threshold.is_zero() || a.window.is_zero() {
-                return Err(ControlError::new(
-                    "latency_threshold",
-                    "0",
-                    "durations above zero",
-                ));
+            for (field, d) in [
+                ("latency_threshold", a.latency_threshold),
+                ("window", a.window),
+            ] {
+                if d.is_zero() {
+                    return Err(ControlError::new(field, "0s", "a duration above zero"));
+                }
             }
         }
-        let settings = SamplingSettings {
-            adaptive,
-            ..SamplingSettings::default()
-        };
-        let compiled = Policy::new(&settings).adaptive;
+        let compiled = adaptive.as_ref().map(AdaptivePolicy::new);
         self.inner.sampler.update(|p| p.adaptive = compiled);
         Ok(())
     }
@@ -529,11 +505,10 @@ impl Control {
     pub(crate) fn apply_sampling(&self, s: &SamplingSettings) {
         let before = self.inner.sampler.update(|p| {
             let before = p.mode;
-            let fresh = Policy::new(s);
             p.mode = s.mode;
             p.set_ratio(s.ratio);
             p.parent_based = s.parent_based;
-            p.adaptive = fresh.adaptive;
+            p.adaptive = s.adaptive.as_ref().map(AdaptivePolicy::new);
             p.tail = s.tail;
             before
         });
@@ -545,20 +520,13 @@ impl Control {
     }
 
     fn replace_config_rules(&self, s: &SamplingSettings) {
-        let _serial = self
-            .inner
-            .rules
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
         let now = self.now();
         let fresh: Vec<Rule> = s
             .rules
             .iter()
             .map(|r| {
                 let id = format!("r{}", self.inner.next_id.fetch_add(1, Ordering::Relaxed));
-                let expires = r
-                    .duration
-                    .map(|d| now.saturating_add(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)));
+                let expires = r.duration.map(|d| now.saturating_add(nanos(d)));
                 let conditions = r
                     .conditions
                     .iter()
@@ -567,17 +535,6 @@ impl Control {
                 Rule::new(id, conditions, r.rate, expires, Origin::Config)
             })
             .collect();
-        if fresh.is_empty()
-            && !self
-                .inner
-                .sampler
-                .snapshot()
-                .rules
-                .iter()
-                .any(|r| r.origin == Origin::Config)
-        {
-            return;
-        }
         self.inner.sampler.update(|p| {
             let mut rules: Vec<Rule> = p
                 .rules
@@ -667,12 +624,6 @@ impl Control {
                 fill,
             },
         }
-    }
-
-    /// The time the control handle's clock reads (for expiry), as a `SystemTime`.
-    #[doc(hidden)]
-    pub fn now_for_tests(&self) -> SystemTime {
-        self.inner.sampler.clock.now()
     }
 }
 

@@ -197,7 +197,7 @@ impl Adaptive {
 
     /// Whether traces rooted at `name` are sampled at the adaptive rate now.
     #[inline]
-    pub(crate) fn triggered(&self, name: &'static str, now: u64, _policy: &AdaptivePolicy) -> bool {
+    pub(crate) fn triggered(&self, name: &'static str, now: u64) -> bool {
         if now >= self.any_until.load(Ordering::Relaxed) {
             return false;
         }
@@ -286,7 +286,7 @@ mod tests {
             a.record("checkout", 10 * MS, now, &p);
             now += MS;
         }
-        assert!(!a.triggered("checkout", now, &p));
+        assert!(!a.triggered("checkout", now));
         // 5 % slow calls (2.5 % of the window) push the p99 over 100 ms.
         for i in 0..1000 {
             let d = if i % 20 == 0 { 400 * MS } else { 10 * MS };
@@ -295,18 +295,18 @@ mod tests {
         }
         let state = &a.states(now, Some(&p))[0];
         assert!(state.p99_ns > 100 * MS, "{state:?}");
-        assert!(a.triggered("checkout", now, &p));
-        assert!(!a.triggered("other", now, &p));
+        assert!(a.triggered("checkout", now));
+        assert!(!a.triggered("other", now));
         // The window slides past the slow calls: still triggered within the cooldown…
         now += 20_000 * MS;
         for _ in 0..100 {
             a.record("checkout", 10 * MS, now, &p);
         }
-        assert!(a.triggered("checkout", now, &p));
+        assert!(a.triggered("checkout", now));
         // …and not after it.
         now += 11_000 * MS;
         a.record("checkout", 10 * MS, now, &p);
-        assert!(!a.triggered("checkout", now, &p));
+        assert!(!a.triggered("checkout", now));
         assert!(!a.states(now, Some(&p))[0].triggered);
     }
 }

@@ -16,7 +16,7 @@ use tracing::field::{Field, Visit};
 
 use super::adaptive::Adaptive;
 use super::record::BaggageEntries;
-use crate::config::{SamplingMode, SamplingSettings, TailSettings};
+use crate::config::{AdaptiveSettings, SamplingMode, SamplingSettings, TailSettings};
 
 /// A parent's decision, when the span has a parent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,6 +146,18 @@ pub(crate) struct AdaptivePolicy {
     pub(crate) cooldown_ns: u64,
 }
 
+impl AdaptivePolicy {
+    pub(crate) fn new(a: &AdaptiveSettings) -> Self {
+        Self {
+            threshold_ns: nanos(a.latency_threshold),
+            window_ns: nanos(a.window).max(1),
+            rate: a.sample_rate,
+            bound: ratio_bound(a.sample_rate),
+            cooldown_ns: nanos(a.cooldown),
+        }
+    }
+}
+
 /// Everything the hot path decides with; replaced whole.
 #[derive(Debug, Clone)]
 pub(crate) struct Policy {
@@ -169,13 +181,7 @@ impl Policy {
             parent_based: s.parent_based,
             rules: Vec::new(),
             rules_until: 0,
-            adaptive: s.adaptive.map(|a| AdaptivePolicy {
-                threshold_ns: nanos(a.latency_threshold),
-                window_ns: nanos(a.window).max(1),
-                rate: a.sample_rate,
-                bound: ratio_bound(a.sample_rate),
-                cooldown_ns: nanos(a.cooldown),
-            }),
+            adaptive: s.adaptive.as_ref().map(AdaptivePolicy::new),
             tail: s.tail,
         };
         p.set_ratio(s.ratio);
@@ -324,16 +330,17 @@ impl Sampler {
         if policy.base(trace_id, parent) {
             return Decision::Sampled;
         }
-        if !policy.rules.is_empty() {
-            let now = self.clock.nanos();
-            if now < policy.rules_until && rules_sample(policy, now, trace_id, root) {
-                return Decision::Sampled;
-            }
+        // One clock read, only when a rule or a latency trigger may need it.
+        let now =
+            (!policy.rules.is_empty() || policy.adaptive.is_some()).then(|| self.clock.nanos());
+        if let Some(now) = now
+            && now < policy.rules_until
+            && rules_sample(policy, now, trace_id, root)
+        {
+            return Decision::Sampled;
         }
-        if let Some(adaptive) = &policy.adaptive
-            && self
-                .adaptive
-                .triggered(root.name, self.clock.nanos(), adaptive)
+        if let (Some(adaptive), Some(now)) = (&policy.adaptive, now)
+            && self.adaptive.triggered(root.name, now)
             && by_ratio(trace_id, adaptive.bound)
         {
             return Decision::Sampled;
