@@ -7,6 +7,9 @@
 //!   `semconv/` folder) at compile time.
 //! - [`spans`] reads the registry's span definitions (kinds, each attribute's
 //!   requirement level); [`generated::SPANS`] holds the official ones.
+//! - [`metrics`] reads the registry's metric definitions (instrument, unit, attributes);
+//!   [`generated::METRICS`] holds the official ones, [`generated::SEMTRACE_METRICS`]
+//!   semtrace's own (`task.duration`, the `semtrace.*` pipeline counters).
 //! - [`Registry`] merges tables and answers lookups and "did you mean" suggestions;
 //!   [`suggest`] is the same for any list of words (options, config keys and values).
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
@@ -16,6 +19,7 @@ pub mod generated;
 pub mod keys;
 pub mod live;
 pub mod load;
+pub mod metrics;
 mod model;
 mod registry;
 pub mod spans;

@@ -448,7 +448,7 @@ fn enum_members(members: &Value, key: &str) -> Result<(ValueType, &'static [Enum
     Ok((base, Box::leak(out.into_boxed_slice())))
 }
 
-fn parse_stability(v: &Value) -> Option<Stability> {
+pub(crate) fn parse_stability(v: &Value) -> Option<Stability> {
     Some(match v.as_str()? {
         "stable" => Stability::Stable,
         "release_candidate" => Stability::ReleaseCandidate,
@@ -458,7 +458,7 @@ fn parse_stability(v: &Value) -> Option<Stability> {
     })
 }
 
-fn parse_deprecation(v: &Value, key: &str) -> Result<Option<Deprecation>, String> {
+pub(crate) fn parse_deprecation(v: &Value, key: &str) -> Result<Option<Deprecation>, String> {
     match v {
         Value::Null | Value::Bool(false) => Ok(None),
         Value::Bool(true) => Ok(Some(Deprecation {
@@ -526,7 +526,7 @@ fn scalar(v: &Value) -> String {
 }
 
 /// Collapses a (possibly folded, multi-line) note to one trimmed line.
-fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

@@ -1,6 +1,7 @@
 //! Lookups over one or more sorted attribute tables.
 
 use crate::Attribute;
+use crate::metrics::MetricDefinition;
 
 /// The result of a successful lookup.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,6 +16,7 @@ pub struct Match {
 #[derive(Clone, Debug, Default)]
 pub struct Registry {
     tables: Vec<&'static [Attribute]>,
+    metrics: Vec<&'static [MetricDefinition]>,
 }
 
 impl Registry {
@@ -28,6 +30,45 @@ impl Registry {
         Self::new()
             .with_table(crate::generated::OTEL)
             .with_table(crate::generated::SEMTRACE)
+            .with_metrics(crate::generated::METRICS)
+            .with_metrics(crate::generated::SEMTRACE_METRICS)
+    }
+
+    /// Adds a table of metric definitions, sorted by name.
+    #[must_use]
+    pub fn with_metrics(mut self, table: &'static [MetricDefinition]) -> Self {
+        debug_assert!(table.windows(2).all(|w| w[0].name < w[1].name));
+        self.metrics.push(table);
+        self
+    }
+
+    /// The metric definition `name`, searching the tables in the order they were added.
+    pub fn metric(&self, name: &str) -> Option<&'static MetricDefinition> {
+        self.metrics
+            .iter()
+            .find_map(|t| crate::metrics::find(t, name))
+    }
+
+    /// Every metric definition of every table.
+    pub fn metrics(&self) -> impl Iterator<Item = &'static MetricDefinition> + '_ {
+        self.metrics.iter().flat_map(|t| t.iter())
+    }
+
+    /// The closest known metric name to `name`, if any is close enough; a deprecated
+    /// metric that was renamed is suggested by its new name.
+    pub fn suggest_metric(&self, name: &str) -> Option<&'static str> {
+        let (score, def) = self
+            .metrics()
+            .map(|d| (similarity(name, d.name), d))
+            .max_by(|a, b| a.0.total_cmp(&b.0))?;
+        if score < SUGGESTION_THRESHOLD {
+            return None;
+        }
+        Some(
+            def.deprecated
+                .and_then(|d| d.renamed_to)
+                .unwrap_or(def.name),
+        )
     }
 
     /// Adds a table. It must be sorted by key and free of duplicates.

@@ -187,18 +187,24 @@ struct Group {
     span: bool,
     /// Its own kind (a refinement takes its base's).
     kind: Option<SpanKind>,
+    /// For a metric definition: its name, instrument, unit and the rest.
+    metric: Option<crate::metrics::MetricMeta>,
     entries: Vec<Entry>,
 }
 
+/// Groups as read from one or more files, resolved on demand (span definitions here,
+/// metric definitions in [`crate::metrics`]).
 #[derive(Default)]
-struct Raw {
+pub(crate) struct Raw {
     groups: HashMap<String, Group>,
     /// Span ids in the order read.
     spans: Vec<String>,
+    /// Metric group ids in the order read.
+    metrics: Vec<String>,
 }
 
 impl Raw {
-    fn read(&mut self, text: &str, origin: &Path) -> Result<(), LoadError> {
+    pub(crate) fn read(&mut self, text: &str, origin: &Path) -> Result<(), LoadError> {
         let doc: Value = serde_yaml_ng::from_str(text).map_err(|e| LoadError::yaml(origin, &e))?;
         let list = |name: &str| match doc.get(name) {
             Some(Value::Sequence(items)) => items.as_slice(),
@@ -208,6 +214,14 @@ impl Raw {
             let ty = str_of(g, "type");
             let span = ty == Some("span");
             self.add(g, "id", "extends", span, origin)?;
+            if ty == Some("metric") {
+                self.add_metric(g, "metric_name", origin)?;
+            }
+        }
+        for g in list("metrics") {
+            // `definition/2`: the metric's name is its id.
+            self.add(g, "name", "extends", false, origin)?;
+            self.add_metric(g, "name", origin)?;
         }
         for g in list("attribute_groups") {
             self.add(g, "id", "extends", false, origin)?;
@@ -274,6 +288,7 @@ impl Raw {
             base: str_of(g, base_key).map(str::to_owned),
             span,
             kind,
+            metric: None,
             entries,
         };
         if let Some(first) = self.groups.get(id) {
@@ -292,28 +307,61 @@ impl Raw {
         Ok(())
     }
 
-    fn resolve(&self) -> Result<Vec<SpanDefinition>, LoadError> {
+    /// Marks the group just added (`g`'s id) as a metric definition.
+    fn add_metric(&mut self, g: &Value, name_key: &str, origin: &Path) -> Result<(), LoadError> {
+        let id = str_of(g, "id")
+            .or_else(|| str_of(g, "name"))
+            .unwrap_or_default();
+        let meta = crate::metrics::MetricMeta::read(g, name_key, origin)?;
+        if let Some(group) = self.groups.get_mut(id) {
+            group.metric = Some(meta);
+            self.metrics.push(id.to_owned());
+        }
+        Ok(())
+    }
+
+    /// The metric groups read, with their resolved attributes, in the order read.
+    pub(crate) fn metric_groups(
+        &self,
+    ) -> Result<Vec<(&crate::metrics::MetricMeta, &'static [SpanAttribute])>, LoadError> {
+        let mut out = Vec::with_capacity(self.metrics.len());
+        for id in &self.metrics {
+            let Some(meta) = self.groups.get(id).and_then(|g| g.metric.as_ref()) else {
+                continue;
+            };
+            out.push((meta, self.resolved(id)?));
+        }
+        Ok(out)
+    }
+
+    /// The attributes of group `id`, resolved and sorted by key.
+    fn resolved(&self, id: &str) -> Result<&'static [SpanAttribute], LoadError> {
+        let mut attrs: Vec<(String, Requirement)> = Vec::new();
+        let mut seen = HashSet::new();
+        self.attributes_of(id, &mut attrs, &mut seen)?;
+        let mut attributes: Vec<SpanAttribute> = attrs
+            .into_iter()
+            .map(|(key, requirement)| SpanAttribute {
+                key: leak(key),
+                requirement,
+            })
+            .collect();
+        attributes.sort_by(|a, b| a.key.cmp(b.key));
+        Ok(Box::leak(attributes.into_boxed_slice()))
+    }
+
+    pub(crate) fn resolve(&self) -> Result<Vec<SpanDefinition>, LoadError> {
         let mut out = Vec::with_capacity(self.spans.len());
         for id in &self.spans {
-            let mut attrs: Vec<(String, Requirement)> = Vec::new();
-            let mut seen = HashSet::new();
-            self.attributes_of(id, &mut attrs, &mut seen)?;
+            let attributes = self.resolved(id)?;
             let kind = self.kind_of(id);
-            let mut attributes: Vec<SpanAttribute> = attrs
-                .into_iter()
-                .map(|(key, requirement)| SpanAttribute {
-                    key: leak(key),
-                    requirement,
-                })
-                .collect();
-            attributes.sort_by(|a, b| a.key.cmp(b.key));
             out.push(SpanDefinition {
                 id: leak(id.clone()),
                 kinds: match kind {
                     Some(k) => Box::leak(Box::new([k])),
                     None => &[],
                 },
-                attributes: Box::leak(attributes.into_boxed_slice()),
+                attributes,
             });
         }
         out.sort_by(|a, b| a.id.cmp(b.id));
@@ -373,7 +421,7 @@ impl Raw {
     }
 }
 
-fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+pub(crate) fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
 }
 

@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use semtrace_semconv::metrics::{self, MetricDefinition};
 use semtrace_semconv::spans::{self, SpanDefinition};
 use semtrace_semconv::{
     AttrType, Attribute, Deprecation, DeprecationReason, EnumMember, Stability, load,
@@ -118,8 +119,42 @@ fn generate(model: &Path) -> Result<String, String> {
             }
         }
     }
+    let official_metrics = metrics::load_dir(model).map_err(|e| e.to_string())?;
+    let own_metrics = metrics::load_dir(Path::new(SEMTRACE_REGISTRY)).map_err(|e| e.to_string())?;
+    for def in official_metrics.iter().chain(&own_metrics) {
+        for attr in def.attributes {
+            if !find(attr.key) {
+                return Err(format!(
+                    "metric `{}` names `{}`, which is not in the registry",
+                    def.name, attr.key
+                ));
+            }
+        }
+    }
+    for def in &own_metrics {
+        if official_metrics.iter().any(|d| d.name == def.name) {
+            return Err(format!(
+                "metric `{}` in {SEMTRACE_REGISTRY} is already an OpenTelemetry metric",
+                def.name
+            ));
+        }
+    }
     let mut text = render(&version, &otel, &own);
     render_spans(&mut text, &span_defs);
+    render_metrics(
+        &mut text,
+        "METRICS",
+        &format!(
+            "The metric definitions of the OpenTelemetry semantic conventions v{version}, sorted by name."
+        ),
+        &official_metrics,
+    );
+    render_metrics(
+        &mut text,
+        "SEMTRACE_METRICS",
+        "semtrace's own metric definitions (`semconv/registry/`): `task.duration` and the pipeline's `semtrace.*` counters, sorted by name.",
+        &own_metrics,
+    );
     Ok(text)
 }
 
@@ -288,10 +323,12 @@ fn render(version: &str, otel: &[Attribute], own: &[Attribute]) -> String {
 //! [`OTEL`] holds every attribute of the OpenTelemetry semantic conventions v{version};
 //! [`SEMTRACE`] holds semtrace's own registry (`semconv/registry/`): the `task.*` and
 //! `worker.*` attributes and tracing-opentelemetry's special `otel.*` span fields.
-//! [`SPANS`] holds the span definitions of v{version}, their attributes resolved.
+//! [`SPANS`] holds the span definitions of v{version}, their attributes resolved;
+//! [`METRICS`] the metric definitions, [`SEMTRACE_METRICS`] semtrace's own.
 
 use crate::Stability::{{Development, ReleaseCandidate, Stable}};
 use crate::ValueType as V;
+use crate::metrics::{{Instrument, MetricDefinition}};
 use crate::spans::Requirement::{{ConditionallyRequired, OptIn, Recommended, Required}};
 use crate::spans::SpanKind;
 use crate::spans::{{SpanAttribute, SpanDefinition}};
@@ -361,6 +398,35 @@ const fn a(key: &'static str, requirement: crate::spans::Requirement) -> SpanAtt
 }
 ",
     );
+}
+
+/// Appends a metric table: one entry per definition, attributes as `(key, level)` pairs.
+fn render_metrics(w: &mut String, name: &str, doc: &str, defs: &[MetricDefinition]) {
+    let _ = writeln!(
+        w,
+        "\n/// {doc}\n#[rustfmt::skip]\npub static {name}: &[MetricDefinition] = &["
+    );
+    for def in defs {
+        let stability = match def.stability {
+            Stability::Stable => "Stable",
+            Stability::ReleaseCandidate => "ReleaseCandidate",
+            Stability::Development => "Development",
+        };
+        let _ = writeln!(
+            w,
+            "    MetricDefinition {{ name: {:?}, instrument: Instrument::{:?}, unit: {:?}, stability: {stability}, deprecated: {},\n        brief: {:?},\n        attributes: &[",
+            def.name,
+            def.instrument,
+            def.unit,
+            deprecation(def.deprecated),
+            def.brief,
+        );
+        for a in def.attributes {
+            let _ = writeln!(w, "            a({:?}, {:?}),", a.key, a.requirement);
+        }
+        let _ = writeln!(w, "    ] }},");
+    }
+    let _ = writeln!(w, "];");
 }
 
 fn table(w: &mut String, name: &str, doc: &str, attrs: &[Attribute], lists: &mut MemberLists) {
