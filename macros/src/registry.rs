@@ -55,9 +55,19 @@ fn load(crate_dir: &std::path::Path) -> Result<Loaded, String> {
             e.message()
         )
     })?;
+    let metrics = semtrace_semconv::metrics::load_dir(&dir).map_err(|e| {
+        let file = e.file().strip_prefix(crate_dir).unwrap_or(e.file());
+        format!(
+            "broken semantic-conventions registry file `{}`: {}",
+            file.display(),
+            e.message()
+        )
+    })?;
     Ok(Loaded {
         // Leaked once per crate and process, like the strings inside.
-        registry: registry.with_table(Vec::leak(loaded.attributes)),
+        registry: registry
+            .with_table(Vec::leak(loaded.attributes))
+            .with_metrics(Vec::leak(metrics)),
         files: loaded.files,
     })
 }

@@ -92,6 +92,15 @@ pub enum InitError {
         #[source]
         source: std::io::Error,
     },
+    /// The Prometheus endpoint could not bind its address.
+    #[error("cannot serve metrics on `{listen}` (`metrics.prometheus.listen`): {source}")]
+    MetricsListen {
+        /// The address from `metrics.prometheus.listen`.
+        listen: std::net::SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// The small Tokio runtime that drives the exporter could not start.
     #[error("cannot start the runtime of the span exporter: {0}")]
     Runtime(#[source] std::io::Error),
@@ -170,6 +179,9 @@ pub enum ShutdownFailure {
     /// The exporter reported an error while stopping.
     #[error("exporter shutdown failed: {0}")]
     Provider(String),
+    /// The metrics' last export or shutdown failed.
+    #[error("metrics shutdown failed: {0}")]
+    Metrics(String),
     /// Spans were lost; [`ShutdownError::stats`] has the whole account.
     #[error("{spans} span(s) dropped ({} queue full, {} export failed, {} still queued at shutdown)", reasons.queue_full, reasons.export_failed, reasons.shutdown)]
     Dropped {

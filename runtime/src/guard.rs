@@ -41,6 +41,8 @@ pub struct Guard {
     timeout: Duration,
     control: Control,
     pub(crate) admin_address: Option<std::net::SocketAddr>,
+    pub(crate) metrics_address: Option<std::net::SocketAddr>,
+    metrics: Option<opentelemetry_sdk::metrics::SdkMeterProvider>,
     queue: Arc<Queue>,
     parts: Vec<Box<dyn Part>>,
     done: bool,
@@ -62,6 +64,8 @@ impl Guard {
             timeout,
             control,
             admin_address: None,
+            metrics_address: None,
+            metrics: None,
             queue,
             parts: Vec::new(),
             done: false,
@@ -76,6 +80,11 @@ impl Guard {
         self.parts.push(part);
     }
 
+    pub(crate) fn push_metrics(&mut self, metrics: crate::metrics::Metrics) {
+        self.metrics = Some(metrics.provider.clone());
+        self.parts.push(Box::new(metrics));
+    }
+
     /// The handle for changing sampling and levels while the program runs, and for
     /// its [`Status`](crate::control::Status); see [`control`](crate::control).
     pub fn control(&self) -> Control {
@@ -86,6 +95,13 @@ impl Guard {
     /// with port `0` in the config, the port the system chose.
     pub fn admin_address(&self) -> Option<std::net::SocketAddr> {
         self.admin_address
+    }
+
+    /// The address the Prometheus `/metrics` endpoint listens on, when it has a
+    /// listener of its own (`[metrics.prometheus] listen`, or `127.0.0.1:9464` when
+    /// there is no admin listener to serve it).
+    pub fn metrics_address(&self) -> Option<std::net::SocketAddr> {
+        self.metrics_address
     }
 
     /// The bound on [`shutdown`](Self::shutdown).
@@ -102,8 +118,17 @@ impl Guard {
     /// Exports every trace that has ended (whose local root span closed) and waits
     /// until each is exported or dropped, at most `timeout`. Returns false when that
     /// took longer. Telemetry keeps running.
+    /// Metrics are exported too, when an exporter pushes them.
     pub fn flush(&self, timeout: Duration) -> bool {
-        self.done || self.queue.flush(timeout)
+        if self.done {
+            return true;
+        }
+        let spans = self.queue.flush(timeout);
+        let metrics = self
+            .metrics
+            .as_ref()
+            .is_none_or(|m| m.force_flush().is_ok());
+        spans && metrics
     }
 
     /// Exports what is queued, stops every output, and returns the final account:

@@ -78,6 +78,7 @@ pub struct TelemetryBuilder {
     #[cfg(feature = "console")]
     console_writer: Option<tracing_subscriber::fmt::writer::BoxMakeWriter>,
     exporter: Option<crate::traces::exporters::ExporterFactory>,
+    metric_reader: Option<crate::metrics::ReaderFactory>,
     clock: Option<Arc<dyn Fn() -> std::time::SystemTime + Send + Sync>>,
 }
 
@@ -172,6 +173,31 @@ impl TelemetryBuilder {
         zipkin_timeout(zipkin_timeout: Duration);
         /// Bound on flushing at shutdown (default 5 s).
         shutdown_timeout(shutdown_timeout: Duration);
+        /// How often metrics are exported over OTLP (default 60 s).
+        metrics_interval(metrics_interval: Duration);
+    }
+
+    /// Where metrics are exported, like `OTEL_METRICS_EXPORTER`: OTLP, the
+    /// Prometheus text endpoint, both, or (`MetricsExporter::None` alone) nothing.
+    pub fn metrics_exporters(
+        mut self,
+        exporters: impl IntoIterator<Item = crate::config::MetricsExporter>,
+    ) -> Self {
+        self.overrides.metrics_exporters = Some(exporters.into_iter().collect());
+        self
+    }
+
+    /// Adds a metric reader to semtrace's meter provider, e.g. a `PeriodicReader`
+    /// around opentelemetry_sdk's `InMemoryMetricExporter` in tests.
+    #[doc(hidden)]
+    pub fn metric_reader<R>(mut self, reader: R) -> Self
+    where
+        R: opentelemetry_sdk::metrics::reader::MetricReader,
+    {
+        self.metric_reader = Some(Box::new(move || {
+            Box::new(reader) as Box<dyn crate::metrics::AddReader>
+        }));
+        self
     }
 
     /// Where spans are exported, like `OTEL_TRACES_EXPORTER`: OTLP, OTLP JSON lines
@@ -307,7 +333,9 @@ impl TelemetryBuilder {
         }
         crate::propagation::install();
         let clock = self.clock.clone().map_or_else(Clock::system, Clock::manual);
-        let pipeline = crate::traces::build(&settings, self.exporter, clock)?;
+        let mut pipeline = crate::traces::build(&settings, self.exporter, clock)?;
+        let metrics = crate::metrics::build(&settings, self.metric_reader)?;
+        pipeline.layer.metrics = metrics.as_ref().map(|m| Arc::clone(&m.sites));
         let traces_filter = LevelFilter::new(
             &settings.traces.level,
             Some(Arc::clone(&pipeline.sampler.gate)),
@@ -361,6 +389,27 @@ impl TelemetryBuilder {
             let (listener, address) = crate::control::start_admin(admin, control.clone())?;
             guard.push_boxed(listener);
             guard.admin_address = Some(address);
+        }
+        if let Some(metrics) = metrics {
+            metrics.observe_pipeline(&control);
+            #[cfg(feature = "prometheus")]
+            if let Some(text) = &metrics.prometheus {
+                control.set_prometheus(Arc::clone(text));
+                // Its own listener when asked for, or when there is no admin listener
+                // to serve `/metrics` on (then the exporter's conventional port).
+                let listen = settings.metrics.prometheus_listen.or_else(|| {
+                    settings
+                        .admin
+                        .is_none()
+                        .then(|| std::net::SocketAddr::from(([127, 0, 0, 1], 9464)))
+                });
+                if let Some(listen) = listen {
+                    let listener = crate::metrics::prometheus::serve(listen, Arc::clone(text))?;
+                    guard.metrics_address = Some(listener.address);
+                    guard.push(listener);
+                }
+            }
+            guard.push_metrics(metrics);
         }
         if let Some(path) = config_path {
             let env = self.env.clone();

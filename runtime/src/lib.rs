@@ -73,6 +73,9 @@ pub mod control;
 mod error;
 mod guard;
 mod init;
+#[cfg(any(feature = "admin", feature = "prometheus"))]
+mod listener;
+mod metrics;
 #[cfg(any(feature = "console", feature = "file"))]
 mod outputs;
 pub mod propagation;

@@ -12,6 +12,7 @@ use crate::domain::{self, Context, Domain, LINKS, NAME, Outcome, Plan, SpanName}
 use crate::parse::{Args, Fields};
 
 mod fields;
+pub(crate) mod metric;
 pub(crate) mod options;
 mod required;
 
@@ -33,6 +34,8 @@ pub(crate) struct Spec {
     pub(crate) links: Option<Expr>,
     /// A database query recorded at run time.
     pub(crate) query: Option<domain::db::query::RuntimeQuery>,
+    /// The metric each call records.
+    pub(crate) metric: Option<metric::MetricSpec>,
 }
 
 /// Checks a macro's arguments; `fn_name` is the default span name.
@@ -66,6 +69,7 @@ pub(crate) fn check(
         ),
         None => domain.span_name(&fields, &plan, fn_name),
     };
+    let metric = metric::check(cx, registry, &opts, &plan, &fields);
     declare(&mut fields, &plan);
     let kind = (plan.kind != SpanKind::Internal).then(|| plan.kind.as_str());
     too_many_fields(cx, &fields, kind, &name, &plan);
@@ -78,6 +82,7 @@ pub(crate) fn check(
         context: plan.context,
         links: opts.get(LINKS).and_then(|g| g.value()).cloned(),
         query: plan.query,
+        metric,
     }
 }
 

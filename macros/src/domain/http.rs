@@ -48,7 +48,7 @@ impl Domain for Http {
         };
         let mut plan = match side {
             Side::Server => {
-                let mut plan = Plan::new(SpanKind::Server);
+                let mut plan = Plan::new(SpanKind::Server).metric("http.server.request.duration");
                 plan.definition = Some("span.http.server");
                 // Known per request, from the request the handler serves.
                 plan.per_call = &["url.path", "url.scheme"];
@@ -58,7 +58,7 @@ impl Domain for Http {
                 plan
             }
             Side::Client => {
-                let mut plan = Plan::new(SpanKind::Client);
+                let mut plan = Plan::new(SpanKind::Client).metric("http.client.request.duration");
                 plan.definition = Some("span.http.client");
                 plan.per_call = &["url.full", "server.address", "server.port"];
                 plan

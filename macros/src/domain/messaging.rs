@@ -103,7 +103,11 @@ impl Domain for Messaging {
         // Every messaging definition requires the same keys: without an operation,
         // checking against `send` reports the same missing ones.
         let (definition, kind) = op.map_or(OpType::Send, |(t, _)| t).span();
-        let mut plan = Plan::new(kind);
+        let metric = match op {
+            Some((OpType::Process, _)) => "messaging.process.duration",
+            _ => "messaging.client.operation.duration",
+        };
+        let mut plan = Plan::new(kind).metric(metric);
         plan.definition = Some(definition);
         if let Some((t, g)) = op {
             let type_name = t.as_str();

@@ -92,10 +92,12 @@ impl Opt {
 pub(crate) const NAME: &str = "name";
 pub(crate) const LEVEL: &str = "level";
 pub(crate) const LINKS: &str = "links";
-pub(crate) const COMMON: [Opt; 3] = [
+pub(crate) const METRICS: &str = "metrics";
+pub(crate) const COMMON: [Opt; 4] = [
     Opt::new(NAME, Takes::Str),
     Opt::new(LEVEL, Takes::Str),
     Opt::new(LINKS, Takes::Expr),
+    Opt::new(METRICS, Takes::Bool),
 ];
 
 /// How the span meets trace context from elsewhere.
@@ -142,9 +144,18 @@ pub(crate) struct Plan {
     pub(crate) fields: Vec<(parse::FieldArg, &'static str)>,
     /// A database query recorded at run time.
     pub(crate) query: Option<db::query::RuntimeQuery>,
+    /// The registry metric (a duration histogram) each call records, with the
+    /// option that chose it when one did (`metric = "…"` on `#[traced]`).
+    pub(crate) metric: Option<(String, Option<Expr>)>,
 }
 
 impl Plan {
+    /// Records the conventions' metric `name` for each call.
+    pub(crate) fn metric(mut self, name: &str) -> Self {
+        self.metric = Some((name.to_owned(), None));
+        self
+    }
+
     pub(crate) fn new(kind: SpanKind) -> Self {
         Self {
             side: None,
@@ -157,6 +168,7 @@ impl Plan {
             per_call: &[],
             fields: Vec::new(),
             query: None,
+            metric: None,
         }
     }
 }

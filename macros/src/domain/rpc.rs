@@ -58,7 +58,11 @@ impl Domain for Rpc {
             Side::Server => (SpanKind::Server, "span.rpc.call.server", PARENT),
             Side::Client => (SpanKind::Client, "span.rpc.call.client", CARRIER),
         };
-        let mut plan = Plan::new(kind);
+        let metric = match side {
+            Side::Server => "rpc.server.call.duration",
+            Side::Client => "rpc.client.call.duration",
+        };
+        let mut plan = Plan::new(kind).metric(metric);
         plan.side = Some(side);
         plan.definition = Some(definition);
         plan.outcome = Outcome::Rpc(side);

@@ -21,7 +21,7 @@ impl Domain for Task {
     }
 
     fn plan(&self, _cx: &Ctxt, opts: &Options<'_>) -> Plan {
-        let mut plan = Plan::new(SpanKind::Internal);
+        let mut plan = Plan::new(SpanKind::Internal).metric("task.duration");
         plan.declared = opts
             .registry()
             .iter()

@@ -9,6 +9,7 @@ use crate::check::options::{Options, one_of};
 use crate::ctxt::Ctxt;
 
 const KIND: &str = "kind";
+const METRIC: &str = "metric";
 
 const KINDS: [SpanKind; 5] = [
     SpanKind::Internal,
@@ -26,7 +27,7 @@ impl Domain for Traced {
     }
 
     fn options(&self) -> &'static [Opt] {
-        const OPTIONS: &[Opt] = &[Opt::new(KIND, Takes::Str)];
+        const OPTIONS: &[Opt] = &[Opt::new(KIND, Takes::Str), Opt::new(METRIC, Takes::Str)];
         OPTIONS
     }
 
@@ -40,7 +41,11 @@ impl Domain for Traced {
                 cx.error_spanned_by(expr, one_of("span kind", &given, &names));
             }
         }
-        Plan::new(kind)
+        let mut plan = Plan::new(kind);
+        if let Some((name, expr)) = opts.get(METRIC).and_then(|g| g.literal()) {
+            plan.metric = Some((name, Some(expr.clone())));
+        }
+        plan
     }
 
     fn span_name(&self, _fields: &[Field], _plan: &Plan, fn_name: &Ident) -> SpanName {

@@ -133,6 +133,51 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
         #[allow(unused_imports)]
         use #PRIVATE::{CarrierArg as _, ErrCode as _, ErrDebug as _, ErrDisplay as _, ErrNone as _, #status_import};
     };
+    let record_outcome = quote! {
+        if !__semtrace_span.is_disabled() {
+            #status
+            (&&&&#PRIVATE::Outcome(__semtrace_out)).__semtrace_record(__semtrace_span);
+        }
+    };
+    // The metric: a `static` per call site, a timer started with the span, finished
+    // with the outcome whatever the span's level or sampling.
+    let (record_outcome, closure_move) = match &spec.metric {
+        None => (record_outcome, None),
+        Some(m) => {
+            items.extend(metric_site(m));
+            let error = quote!((&&&&#PRIVATE::Outcome(__semtrace_out)).__semtrace_error_type());
+            let outcome = match spec.outcome {
+                Outcome::Errors => quote!(#PRIVATE::MetricOutcome::of(#error)),
+                Outcome::Http(side) => {
+                    let server = side == Side::Server;
+                    quote!(#PRIVATE::MetricOutcome::http(
+                        #error,
+                        (&&#PRIVATE::Outcome(__semtrace_out)).__semtrace_http_code(),
+                        #server,
+                    ))
+                }
+                Outcome::Rpc(side) => {
+                    let server = side == Side::Server;
+                    quote!(#PRIVATE::MetricOutcome::rpc(
+                        #error,
+                        (&&#PRIVATE::Outcome(__semtrace_out)).__semtrace_rpc_code(),
+                        #server,
+                    ))
+                }
+            };
+            (
+                quote! {
+                    // A closure, so the outcome's early `return` still reaches the metric.
+                    (|| { #record_outcome })();
+                    __semtrace_timer.finish(&#outcome);
+                },
+                Some(quote!(move)),
+            )
+        }
+    };
+    let start_timer = spec.metric.as_ref().map(|_| {
+        quote! { let __semtrace_timer = #PRIVATE::MetricTimer::start(&__SEMTRACE_METRIC); }
+    });
     // Every shape starts the same: items first (no item after a statement in the
     // user's crate), then the warnings, the span, its parent, links and arrays.
     let head = quote! {
@@ -140,13 +185,10 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
         #imports
         #deprecations
         #make_span
+        #start_timer
         #arrays
         #after_span
         #db_query
-    };
-    let record_outcome = quote! {
-        #status
-        (&&&&#PRIVATE::Outcome(__semtrace_out)).__semtrace_record(__semtrace_span);
     };
 
     let ItemFn {
@@ -174,7 +216,7 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
             quote!(__semtrace_out)
         };
         quote! {
-            |__semtrace_span: &#PRIVATE::Span, #out_param| { #record_outcome }
+            #closure_move |__semtrace_span: &#PRIVATE::Span, #out_param| { #record_outcome }
         }
     };
 
@@ -231,5 +273,31 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
         #vis #sig {
             #body
         }
+    }
+}
+
+/// The call site's metric: `static __SEMTRACE_METRIC`.
+fn metric_site(m: &crate::check::metric::MetricSpec) -> TokenStream {
+    let (name, unit, brief) = (m.name, m.unit, m.brief);
+    let time_unit = if m.millis {
+        quote!(#PRIVATE::TimeUnit::Millis)
+    } else {
+        quote!(#PRIVATE::TimeUnit::Seconds)
+    };
+    let attrs = m.attributes.iter().filter_map(|(key, expr)| {
+        let lit = crate::parse::literal(expr)?;
+        let variant = match lit.lit {
+            syn::Lit::Str(_) => quote!(Str),
+            syn::Lit::Int(_) => quote!(Int),
+            syn::Lit::Float(_) => quote!(Double),
+            syn::Lit::Bool(_) => quote!(Bool),
+            _ => return None,
+        };
+        Some(quote!((#key, #PRIVATE::StaticValue::#variant(#expr))))
+    });
+    quote! {
+        static __SEMTRACE_METRIC: #PRIVATE::MetricSite = #PRIVATE::MetricSite::new(
+            #name, #unit, #time_unit, #brief, &[#(#attrs),*],
+        );
     }
 }

@@ -46,6 +46,9 @@ pub struct Config {
     /// `[admin]`: the admin HTTP listener.
     #[serde(default)]
     pub admin: AdminConfig,
+    /// `[metrics]`: the automatic metrics and where they go.
+    #[serde(default)]
+    pub metrics: MetricsConfig,
     /// Bound on flushing everything when the guard is dropped, in milliseconds.
     pub shutdown_timeout_ms: Option<u64>,
 }
@@ -256,6 +259,35 @@ pub struct AdminConfig {
     pub token: Option<String>,
 }
 
+/// `[metrics]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct MetricsConfig {
+    /// `false` records no metrics at all.
+    pub enabled: Option<bool>,
+    /// `otlp`, `prometheus`, `none`.
+    pub exporters: Option<Vec<String>>,
+    /// How often metrics are exported over OTLP.
+    pub interval: Option<DurationValue>,
+    /// The OTLP metrics URL, used as it is (default: `otlp.endpoint` plus `/v1/metrics`).
+    pub endpoint: Option<String>,
+    /// `grpc` or `http/protobuf` (default: `otlp.protocol`).
+    pub protocol: Option<String>,
+    /// `[metrics.prometheus]`.
+    #[serde(default)]
+    pub prometheus: PrometheusConfig,
+}
+
+/// `[metrics.prometheus]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct PrometheusConfig {
+    /// `"127.0.0.1:PORT"` (or just a port) serves `GET /metrics` there.
+    pub listen: Option<String>,
+}
+
 /// A duration in the config file: text with units (`"500ms"`, `"10m"`) or a whole
 /// number of milliseconds.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -344,9 +376,22 @@ const SCHEMA: &[(&str, &[&str])] = &[
             "exporters",
             "sampling",
             "admin",
+            "metrics",
             "shutdown_timeout_ms",
         ],
     ),
+    (
+        "metrics",
+        &[
+            "enabled",
+            "exporters",
+            "interval",
+            "endpoint",
+            "protocol",
+            "prometheus",
+        ],
+    ),
+    ("metrics.prometheus", &["listen"]),
     (
         "sampling",
         &[
@@ -484,6 +529,12 @@ impl Config {
             ("sampling.mode", &mut self.sampling.mode),
             ("admin.listen", &mut self.admin.listen),
             ("admin.token", &mut self.admin.token),
+            ("metrics.endpoint", &mut self.metrics.endpoint),
+            ("metrics.protocol", &mut self.metrics.protocol),
+            (
+                "metrics.prometheus.listen",
+                &mut self.metrics.prometheus.listen,
+            ),
             ("exporters.console.path", &mut self.exporters.console.path),
             (
                 "exporters.zipkin.endpoint",

@@ -75,6 +75,10 @@
 //! | on-demand rules | none; at most 100 | [`Control::add_rule`](crate::Control::add_rule) | `[[sampling.rules]]` (`match`, `rate`, `duration`), `sampling.max_rules` | — |
 //! | latency-triggered sampling | off | [`Control::set_adaptive`](crate::Control::set_adaptive) | `[sampling.adaptive]`: `latency_threshold` (required), `window` (1 m), `sample_rate` (1.0), `cooldown` (5 m) | — |
 //! | error- and latency-keeping | off | [`Control::set_tail`](crate::Control::set_tail) | `[sampling.tail]`: `keep_errors` (true), `keep_slower_than`, `max_buffered_spans` (10000) | — |
+//! | metrics exporters | `otlp` when an OTLP endpoint is set, plus `prometheus` when `metrics.prometheus.listen` is set; else none | `metrics_exporters` | `metrics.exporters` (a list), `metrics.enabled` | `OTEL_METRICS_EXPORTER` (`otlp`, `prometheus`, `none`, or a list) |
+//! | metrics export interval | 60 s | `metrics_interval` | `metrics.interval` | `OTEL_METRIC_EXPORT_INTERVAL` (ms) |
+//! | OTLP metrics endpoint, protocol | `otlp.endpoint` + `/v1/metrics` (HTTP), the traces' protocol | — | `metrics.endpoint` (used as is), `metrics.protocol` | `OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT`, `OTEL_EXPORTER_OTLP_[METRICS_]PROTOCOL`; headers, timeout and compression as for spans, with `OTEL_EXPORTER_OTLP_METRICS_*` |
+//! | Prometheus endpoint | `/metrics` on the admin listener | — | `metrics.prometheus.listen` | — |
 //! | admin listener | off | — | `admin.listen` (loopback, or any with a token), `admin.token` | `SEMTRACE_ADMIN_LISTEN`, `SEMTRACE_ADMIN_TOKEN` |
 //! | queue (spans held at most) | 16384 | `max_queue_size` | `otlp.batch.max_queue_size` | `OTEL_BSP_MAX_QUEUE_SIZE` |
 //! | spans per export | 2048 | `max_export_batch_size` | `otlp.batch.max_export_batch_size` | `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` |
@@ -161,15 +165,16 @@ mod values;
 pub(crate) use file::EnvLookup;
 pub use file::{
     AdaptiveConfig, AdminConfig, BatchConfig, Config, ConsoleConfig, ConsoleExporterConfig,
-    DurationValue, ExportersConfig, FileConfig, Headers, OtlpConfig, RuleConfig, SamplerConfig,
-    SamplingConfig, ServiceConfig, TailConfig, TracesConfig, ZipkinConfig,
+    DurationValue, ExportersConfig, FileConfig, Headers, MetricsConfig, OtlpConfig,
+    PrometheusConfig, RuleConfig, SamplerConfig, SamplingConfig, ServiceConfig, TailConfig,
+    TracesConfig, ZipkinConfig,
 };
 pub(crate) use overrides::Overrides;
 pub(crate) use resolve::{RULE_DURATIONS, resolve};
 pub(crate) use values::check_ratio;
 pub use values::{
-    Ansi, Compression, ConsoleFormat, FileFormat, Protocol, Rotation, Sampler, SamplingMode,
-    TracesExporter,
+    Ansi, Compression, ConsoleFormat, FileFormat, MetricsExporter, Protocol, Rotation, Sampler,
+    SamplingMode, TracesExporter,
 };
 
 /// Everything semtrace will set up, after precedence was applied. Obtain it with
@@ -203,9 +208,28 @@ pub struct Settings {
     pub shutdown_timeout: Duration,
     /// The admin HTTP listener, if configured (`[admin] listen`).
     pub admin: Option<AdminSettings>,
+    /// The automatic metrics and their exporters.
+    pub metrics: MetricsSettings,
     /// Deprecated keys that were used, each with its replacement (printed on stderr
     /// by `init`).
     pub warnings: Vec<String>,
+}
+
+/// The automatic metrics (`[metrics]`).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct MetricsSettings {
+    /// Whether annotated calls record their metrics at all.
+    pub enabled: bool,
+    /// Where metrics go; empty when none.
+    pub exporters: Vec<MetricsExporter>,
+    /// How often they are exported over OTLP.
+    pub interval: Duration,
+    /// The OTLP metrics exporter's settings (the endpoint is the full URL).
+    pub otlp: Option<OtlpSettings>,
+    /// Where the Prometheus endpoint listens of its own (else `/metrics` is served
+    /// on the admin listener, when there is one).
+    pub prometheus_listen: Option<std::net::SocketAddr>,
 }
 
 /// Resolved settings of the admin HTTP listener.

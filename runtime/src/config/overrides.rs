@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::{
-    Ansi, Compression, ConsoleFormat, FileFormat, Protocol, Rotation, Sampler, TracesExporter,
+    Ansi, Compression, ConsoleFormat, FileFormat, MetricsExporter, Protocol, Rotation, Sampler,
+    TracesExporter,
 };
 
 /// Values set by explicit builder calls.
@@ -48,4 +49,6 @@ pub(crate) struct Overrides {
     pub(crate) zipkin_endpoint: Option<String>,
     pub(crate) zipkin_timeout: Option<Duration>,
     pub(crate) shutdown_timeout: Option<Duration>,
+    pub(crate) metrics_exporters: Option<Vec<MetricsExporter>>,
+    pub(crate) metrics_interval: Option<Duration>,
 }

@@ -10,14 +10,14 @@ use super::file::{AdaptiveConfig, DurationValue, RuleConfig, TailConfig};
 use super::file::{Config, EnvLookup, Headers};
 use super::overrides::Overrides;
 use super::values::{
-    Ansi, Compression, ConsoleFormat, FileFormat, Protocol, Rotation, Sampler, SamplingMode,
-    TracesExporter, at_least_one, check_endpoint, check_exporters, check_filter, check_ratio,
-    exporter_list, file_count, file_duration, file_flag, file_key, file_millis, filter, parse_bool,
-    parse_count, parse_millis, parse_pairs, text,
+    Ansi, Compression, ConsoleFormat, FileFormat, MetricsExporter, Protocol, Rotation, Sampler,
+    SamplingMode, TracesExporter, at_least_one, check_endpoint, check_exporters, check_filter,
+    check_ratio, exporter_list, file_count, file_duration, file_flag, file_key, file_millis,
+    filter, metrics_exporter_list, parse_bool, parse_count, parse_millis, parse_pairs, text,
 };
 use super::{
-    AdaptiveSettings, AdminSettings, ConsoleSettings, FileSettings, OtlpSettings, RuleSettings,
-    SamplingSettings, Settings, TailSettings, TracesSettings, ZipkinSettings,
+    AdaptiveSettings, AdminSettings, ConsoleSettings, FileSettings, MetricsSettings, OtlpSettings,
+    RuleSettings, SamplingSettings, Settings, TailSettings, TracesSettings, ZipkinSettings,
 };
 use crate::error::InitError;
 
@@ -30,6 +30,8 @@ const DEFAULT_SCHEDULED_DELAY: Duration = Duration::from_secs(5);
 const DEFAULT_QUEUE_SIZE: usize = 16_384;
 const DEFAULT_BATCH_SIZE: usize = 2048;
 const DEFAULT_CONCURRENT_EXPORTS: usize = 4;
+/// The specification's default metric export interval.
+const DEFAULT_METRIC_INTERVAL: Duration = Duration::from_secs(60);
 /// Where a Zipkin server started with its defaults takes spans.
 const DEFAULT_ZIPKIN_ENDPOINT: &str = "http://localhost:9411/api/v2/spans";
 
@@ -218,6 +220,7 @@ pub(crate) fn resolve(
         zipkin,
         shutdown_timeout,
         admin: resolve_admin(&env, config)?,
+        metrics: resolve_metrics(o, &env, config)?,
         warnings,
     })
 }
@@ -418,7 +421,7 @@ fn resolve_otlp(
         })?;
     check_built(protocol)?;
     let endpoint = full_endpoint(endpoint, protocol, is_base);
-    let headers = resolve_headers(o, env, config)?;
+    let headers = resolve_headers(o, env, config, "OTEL_EXPORTER_OTLP_TRACES_HEADERS")?;
 
     let timeout = pick(env, "otlp_timeout", o.otlp_timeout, as_is)
         .env("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", parse_millis)
@@ -804,9 +807,179 @@ fn parse_listen(key: &str, value: &str) -> Result<std::net::SocketAddr, InitErro
     })
 }
 
+/// The metrics: which exporters, how often, and the OTLP metrics exporter's
+/// settings, which fall back to the span exporter's (`OTEL_EXPORTER_OTLP_METRICS_*`
+/// before `OTEL_EXPORTER_OTLP_*`).
+fn resolve_metrics(
+    o: &Overrides,
+    env: &Env<'_>,
+    config: &Config,
+) -> Result<MetricsSettings, InitError> {
+    let m = &config.metrics;
+    let enabled = pick(env, "metrics", None, as_is)
+        .file("metrics.enabled", m.enabled.as_ref(), file_flag)
+        .or(true)?;
+    let interval = pick(env, "metrics_interval", o.metrics_interval, as_is)
+        .env("OTEL_METRIC_EXPORT_INTERVAL", parse_millis)
+        .file("metrics.interval", m.interval.as_ref(), file_duration)
+        .or(DEFAULT_METRIC_INTERVAL)?;
+    if interval.is_zero() {
+        return Err(InitError::invalid(
+            "`metrics.interval`",
+            "0",
+            "expected a positive duration such as `60s`",
+        ));
+    }
+    let prometheus_listen = pick(env, "metrics_prometheus_listen", None, as_is)
+        .file(
+            "metrics.prometheus.listen",
+            m.prometheus.listen.as_deref(),
+            parse_listen,
+        )
+        .found()?;
+    let chosen = pick(
+        env,
+        "metrics_exporters",
+        o.metrics_exporters.clone(),
+        |key, list: Vec<MetricsExporter>| {
+            let text: Vec<&str> = list.iter().map(|e| e.as_str()).collect();
+            metrics_exporter_list(key, &text.join(","))
+        },
+    )
+    .env("OTEL_METRICS_EXPORTER", metrics_exporter_list)
+    .file(
+        "metrics.exporters",
+        m.exporters.as_deref(),
+        |key, list: &[String]| metrics_exporter_list(key, &list.join(",")),
+    )
+    .found()?;
+    let explicit_otlp = chosen
+        .as_ref()
+        .is_some_and(|l| l.contains(&MetricsExporter::Otlp));
+    let otlp = if chosen.is_none() || explicit_otlp {
+        resolve_metrics_otlp(o, env, config, explicit_otlp)?
+    } else {
+        None
+    };
+    let exporters = chosen.unwrap_or_else(|| {
+        let mut list: Vec<MetricsExporter> = otlp.iter().map(|_| MetricsExporter::Otlp).collect();
+        if prometheus_listen.is_some() {
+            list.push(MetricsExporter::Prometheus);
+        }
+        list
+    });
+    Ok(MetricsSettings {
+        enabled,
+        exporters,
+        interval,
+        otlp,
+        prometheus_listen,
+    })
+}
+
+/// The OTLP metrics exporter: on when chosen (then the specification's default
+/// endpoint applies) or when an endpoint is set.
+fn resolve_metrics_otlp(
+    o: &Overrides,
+    env: &Env<'_>,
+    config: &Config,
+    explicit: bool,
+) -> Result<Option<OtlpSettings>, InitError> {
+    let c = &config.otlp;
+    let m = &config.metrics;
+    if let Some((key, v)) = env.get("OTEL_SDK_DISABLED")
+        && parse_bool(&key, &v)?
+    {
+        return Ok(None);
+    }
+    if !explicit && (o.otlp == Some(false) || (o.otlp.is_none() && c.enabled == Some(false))) {
+        return Ok(None);
+    }
+    let base = |key: &str, url: &str| -> Result<Endpoint, InitError> {
+        Ok((key.to_owned(), url.to_owned(), true))
+    };
+    let as_given = |key: &str, url: &str| -> Result<Endpoint, InitError> {
+        Ok((key.to_owned(), url.to_owned(), false))
+    };
+    let builder_endpoint = o
+        .otlp_endpoint
+        .clone()
+        .map(|e| ("`TelemetryBuilder::otlp_endpoint`".to_owned(), e, true));
+    let endpoint = pick(env, "otlp_endpoint", builder_endpoint, as_is)
+        .env("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", as_given)
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", base)
+        .file("metrics.endpoint", m.endpoint.as_deref(), as_given)
+        .file("otlp.endpoint", c.endpoint.as_deref(), base)
+        .found()?;
+    let (endpoint_key, endpoint, is_base) = match endpoint {
+        Some(endpoint) => endpoint,
+        None if explicit => ("`OTEL_METRICS_EXPORTER`".to_owned(), String::new(), true),
+        None => return Ok(None),
+    };
+    if !endpoint.is_empty() {
+        check_endpoint(&endpoint_key, &endpoint)?;
+    }
+    let protocol = pick(env, "otlp_protocol", o.otlp_protocol, as_is)
+        .env(
+            "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL",
+            Protocol::parse_setting,
+        )
+        .env("OTEL_EXPORTER_OTLP_PROTOCOL", Protocol::parse_setting)
+        .file(
+            "metrics.protocol",
+            m.protocol.as_deref(),
+            Protocol::parse_setting,
+        )
+        .file(
+            "otlp.protocol",
+            c.protocol.as_deref(),
+            Protocol::parse_setting,
+        )
+        .or_else(|| {
+            if cfg!(feature = "otlp-http") || !cfg!(feature = "otlp-grpc") {
+                Protocol::HttpProtobuf
+            } else {
+                Protocol::Grpc
+            }
+        })?;
+    check_built(protocol)?;
+    let endpoint = signal_endpoint(endpoint, protocol, is_base, "/v1/metrics");
+    let headers = resolve_headers(o, env, config, "OTEL_EXPORTER_OTLP_METRICS_HEADERS")?;
+    let timeout = pick(env, "otlp_timeout", o.otlp_timeout, as_is)
+        .env("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", parse_millis)
+        .env("OTEL_EXPORTER_OTLP_TIMEOUT", parse_millis)
+        .file("otlp.timeout_ms", c.timeout_ms.as_ref(), file_millis)
+        .or(DEFAULT_EXPORT_TIMEOUT)?;
+    let compression = pick(env, "otlp_compression", o.otlp_compression, as_is)
+        .env(
+            "OTEL_EXPORTER_OTLP_METRICS_COMPRESSION",
+            Compression::parse_setting,
+        )
+        .env("OTEL_EXPORTER_OTLP_COMPRESSION", Compression::parse_setting)
+        .file(
+            "otlp.compression",
+            c.compression.as_deref(),
+            Compression::parse_setting,
+        )
+        .or(Compression::None)?;
+    Ok(Some(OtlpSettings {
+        endpoint,
+        protocol,
+        headers,
+        timeout,
+        compression,
+    }))
+}
+
 /// The URL spans are sent to: the specification's default when OTLP was chosen
 /// without one, and `/v1/traces` appended to an HTTP base URL.
 fn full_endpoint(endpoint: String, protocol: Protocol, is_base: bool) -> String {
+    signal_endpoint(endpoint, protocol, is_base, "/v1/traces")
+}
+
+/// A signal's URL: the default for the protocol when empty, and `path` appended to
+/// an HTTP base URL.
+fn signal_endpoint(endpoint: String, protocol: Protocol, is_base: bool, path: &str) -> String {
     let endpoint = if endpoint.is_empty() {
         // The specification's defaults.
         match protocol {
@@ -816,8 +989,8 @@ fn full_endpoint(endpoint: String, protocol: Protocol, is_base: bool) -> String 
     } else {
         endpoint
     };
-    if protocol == Protocol::HttpProtobuf && is_base && !endpoint.ends_with("/v1/traces") {
-        format!("{}/v1/traces", endpoint.trim_end_matches('/'))
+    if protocol == Protocol::HttpProtobuf && is_base && !endpoint.ends_with(path) {
+        format!("{}{path}", endpoint.trim_end_matches('/'))
     } else {
         endpoint
     }
@@ -869,13 +1042,15 @@ fn resolve_zipkin(
     Ok(ZipkinSettings { endpoint, timeout })
 }
 
-/// Headers merge per name: file < generic variable < traces variable < builder.
-fn resolve_headers(o: &Overrides, env: &Env<'_>, config: &Config) -> Result<Headers, InitError> {
+/// Headers merge per name: file < generic variable < the signal's variable < builder.
+fn resolve_headers(
+    o: &Overrides,
+    env: &Env<'_>,
+    config: &Config,
+    signal_var: &'static str,
+) -> Result<Headers, InitError> {
     let mut headers = config.otlp.headers.0.clone();
-    for var in [
-        "OTEL_EXPORTER_OTLP_HEADERS",
-        "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
-    ] {
+    for var in ["OTEL_EXPORTER_OTLP_HEADERS", signal_var] {
         if let Some((key, v)) = env.get(var) {
             headers.extend(parse_pairs(&key, &v, true)?);
         }

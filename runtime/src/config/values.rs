@@ -96,6 +96,18 @@ pub enum TracesExporter {
     None,
 }
 
+/// Where metrics are exported (`OTEL_METRICS_EXPORTER`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MetricsExporter {
+    /// OTLP to a collector (`otlp`).
+    Otlp,
+    /// The Prometheus text format on `GET /metrics` (`prometheus`); feature `prometheus`.
+    Prometheus,
+    /// Nothing (`none`).
+    None,
+}
+
 /// How traces are chosen for export (`[sampling] mode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -174,6 +186,7 @@ keyword_enum!(FileFormat, "file format", { "text" => Text, "json" => Json });
 keyword_enum!(Protocol, "OTLP protocol", { "grpc" => Grpc, "http/protobuf" => HttpProtobuf });
 keyword_enum!(Compression, "OTLP compression", { "none" => None, "gzip" => Gzip });
 keyword_enum!(SamplingMode, "sampling mode", { "off" => Off, "ratio" => Ratio, "full" => Full });
+keyword_enum!(MetricsExporter, "metrics exporter", { "otlp" => Otlp, "prometheus" => Prometheus, "none" => None });
 keyword_enum!(TracesExporter, "span exporter", { "otlp" => Otlp, "console" => Console, "zipkin" => Zipkin, "none" => None });
 
 /// A comma-separated list of span exporters, as `OTEL_TRACES_EXPORTER` takes it.
@@ -214,6 +227,37 @@ pub(super) fn check_exporters(
     }
     list.dedup();
     list.retain(|e| *e != TracesExporter::None);
+    Ok(list)
+}
+
+/// A comma-separated list of metrics exporters (`OTEL_METRICS_EXPORTER`): `none`
+/// alone means an empty list.
+pub(super) fn metrics_exporter_list(
+    key: &str,
+    value: &str,
+) -> Result<Vec<MetricsExporter>, InitError> {
+    let mut list = value
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| MetricsExporter::parse_setting(key, v))
+        .collect::<Result<Vec<_>, _>>()?;
+    if list.is_empty() {
+        return Err(InitError::invalid(
+            key,
+            "",
+            "expected `otlp`, `prometheus` or `none`, or a comma-separated list of them",
+        ));
+    }
+    if list.len() > 1 && list.contains(&MetricsExporter::None) {
+        return Err(InitError::invalid(
+            key,
+            value,
+            "`none` stands alone: it turns every metrics exporter off",
+        ));
+    }
+    list.dedup();
+    list.retain(|e| *e != MetricsExporter::None);
     Ok(list)
 }
 

@@ -13,6 +13,7 @@
 //! | `DELETE /tracing/rules/{id}` | 204; 404 for an unknown id |
 //! | `PUT /tracing/mode` `{"mode": "off" \| "ratio" \| "full", "ratio": 0.1}` | 200, the mode and ratio |
 //! | `PUT /tracing/levels` `{"console": "info,my_crate=debug", "file": …, "traces": …}` | 200, the filters |
+//! | `GET /metrics` | 200, the metrics in the Prometheus text format (with the `prometheus` metrics exporter on); 404 otherwise |
 //!
 //! Bad input (malformed JSON, an unknown field, an unknown mode, a rate outside
 //! 0–1, a duration outside 1 s–24 h, a filter that does not parse) is answered 400
@@ -20,7 +21,7 @@
 //! wrong token is answered 401.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -32,7 +33,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Control, ControlError};
 use crate::config::SamplingMode;
-use crate::error::{InitError, ShutdownFailure};
+use crate::error::InitError;
 
 /// The admin routes, without authentication (mount them behind your own).
 pub fn router(control: Control) -> Router {
@@ -48,6 +49,7 @@ pub fn router_with_token(control: Control, token: Option<String>) -> Router {
         .route("/tracing/rules/{id}", delete(remove_rule))
         .route("/tracing/mode", put(set_mode))
         .route("/tracing/levels", put(set_levels))
+        .route("/metrics", get(metrics))
         .with_state(control);
     match token {
         Some(token) => routes.layer(axum::middleware::from_fn(
@@ -318,68 +320,37 @@ async fn set_levels(State(control): State<Control>, body: Bytes) -> Response {
     }
 }
 
-/// The standalone listener; the guard stops it.
-pub(crate) struct Listener {
-    pub(crate) address: std::net::SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl crate::guard::Part for Listener {
-    fn shutdown(&mut self, deadline: Instant) -> Vec<ShutdownFailure> {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            while !thread.is_finished() && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            if thread.is_finished() {
-                let _ = thread.join();
-            }
-        }
-        Vec::new()
-    }
-}
-
 /// Binds `settings.listen` now (so a taken port is an error of `init`) and serves
 /// the routes on a thread of its own.
 pub(crate) fn start(
     settings: &crate::config::AdminSettings,
     control: Control,
-) -> Result<Listener, InitError> {
+) -> Result<crate::listener::Listener, InitError> {
     let listen = settings.listen;
-    let std_listener = std::net::TcpListener::bind(listen)
-        .and_then(|l| l.set_nonblocking(true).map(|()| l))
-        .map_err(|source| InitError::AdminListen { listen, source })?;
-    let address = std_listener
-        .local_addr()
-        .map_err(|source| InitError::AdminListen { listen, source })?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(InitError::Runtime)?;
     let app = router_with_token(control, settings.token.clone());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let thread = std::thread::Builder::new()
-        .name("semtrace-admin".to_owned())
-        .spawn(move || {
-            runtime.block_on(async move {
-                let Ok(listener) = tokio::net::TcpListener::from_std(std_listener) else {
-                    return;
-                };
-                let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                });
-                if let Err(e) = serve.await {
-                    eprintln!("semtrace: the admin listener on `{listen}` stopped: {e}");
-                }
-            });
-        })
-        .map_err(InitError::Runtime)?;
-    Ok(Listener {
-        address,
-        stop: Some(stop),
-        thread: Some(thread),
-    })
+    crate::listener::start(listen, app, "semtrace-admin")
+        .map_err(|source| InitError::AdminListen { listen, source })
+}
+
+/// `GET /metrics`: the Prometheus text, when that metrics exporter is on.
+async fn metrics(State(control): State<Control>) -> Response {
+    match control.metrics_text() {
+        Some(text) => (
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            text,
+        )
+            .into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(json!({
+                "error": "metrics are not exported in the Prometheus format here",
+                "field": "metrics.exporters",
+                "allowed": "add `prometheus` (or set OTEL_METRICS_EXPORTER=prometheus)",
+            })),
+        )
+            .into_response(),
+    }
 }

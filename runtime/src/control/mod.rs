@@ -59,6 +59,9 @@ struct Inner {
     next_id: AtomicU64,
     /// The subscriber these filters belong to (see [`Control::rebuild`]).
     dispatch: std::sync::OnceLock<tracing::dispatcher::WeakDispatch>,
+    /// The Prometheus text of the metrics, when that exporter is on (`/metrics`).
+    #[cfg(feature = "prometheus")]
+    prometheus: std::sync::OnceLock<Arc<crate::metrics::prometheus::Text>>,
 }
 
 /// The replaceable filters of each output.
@@ -249,6 +252,8 @@ impl Control {
                 max_rules: AtomicUsize::new(sampling.max_rules),
                 next_id: AtomicU64::new(1),
                 dispatch: std::sync::OnceLock::new(),
+                #[cfg(feature = "prometheus")]
+                prometheus: std::sync::OnceLock::new(),
             }),
         };
         control.replace_config_rules(sampling);
@@ -257,6 +262,29 @@ impl Control {
 
     pub(crate) fn set_dispatch(&self, dispatch: &tracing::Dispatch) {
         let _ = self.inner.dispatch.set(dispatch.downgrade());
+    }
+
+    /// Spans held by the export queue, and its capacity.
+    pub(crate) fn queue_fill(&self) -> (usize, usize) {
+        (self.inner.queue.fill(), self.inner.queue.capacity())
+    }
+
+    #[cfg(feature = "prometheus")]
+    pub(crate) fn set_prometheus(&self, text: Arc<crate::metrics::prometheus::Text>) {
+        let _ = self.inner.prometheus.set(text);
+    }
+
+    /// The metrics in the Prometheus text format, when the `prometheus` metrics
+    /// exporter is on (served as `/metrics` by the admin endpoints).
+    pub fn metrics_text(&self) -> Option<String> {
+        #[cfg(feature = "prometheus")]
+        {
+            self.inner.prometheus.get().map(|t| t.render())
+        }
+        #[cfg(not(feature = "prometheus"))]
+        {
+            None
+        }
     }
 
     /// Makes every callsite ask the filters again. tracing-core asks only the

@@ -15,6 +15,7 @@ pub use std::boxed::Box;
 pub use tracing;
 pub use tracing::{Level, Span, field::Empty};
 
+pub use crate::metrics::site::{MetricOutcome, MetricSite, MetricTimer, StaticValue, TimeUnit};
 pub use crate::propagation::{Carrier, Link};
 pub use context::{CarrierArg, ParentScope, Received, inject, link, link_received, remote_parent};
 pub use outcome::{

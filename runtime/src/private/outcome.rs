@@ -5,6 +5,7 @@
 //! or nothing at all. Everything is resolved at compile time.
 
 use core::fmt::{Debug, Display};
+use std::borrow::Cow;
 
 use semtrace_semconv::keys;
 use tracing::Span;
@@ -18,21 +19,29 @@ pub struct Outcome<'a, T: ?Sized>(pub &'a T);
 pub trait ErrCode {
     /// Records the outcome on `span`.
     fn __semtrace_record(&self, span: &Span);
+    /// The `error.type` of a failed call, for its metric.
+    fn __semtrace_error_type(&self) -> Option<Cow<'static, str>>;
 }
 /// `Err(e)` where `e: Display`.
 pub trait ErrDisplay {
     /// Records the outcome on `span`.
     fn __semtrace_record(&self, span: &Span);
+    /// The `error.type` of a failed call, for its metric.
+    fn __semtrace_error_type(&self) -> Option<Cow<'static, str>>;
 }
 /// `Err(e)` where `e: Debug`.
 pub trait ErrDebug {
     /// Records the outcome on `span`.
     fn __semtrace_record(&self, span: &Span);
+    /// The `error.type` of a failed call, for its metric.
+    fn __semtrace_error_type(&self) -> Option<Cow<'static, str>>;
 }
 /// Anything else: nothing to record.
 pub trait ErrNone {
     /// Does nothing.
     fn __semtrace_record(&self, span: &Span);
+    /// `None`: the call did not fail.
+    fn __semtrace_error_type(&self) -> Option<Cow<'static, str>>;
 }
 
 impl<T, E: ErrorType + Display> ErrCode for &&&Outcome<'_, Result<T, E>> {
@@ -41,12 +50,24 @@ impl<T, E: ErrorType + Display> ErrCode for &&&Outcome<'_, Result<T, E>> {
             record_error(span, e, e.error_type());
         }
     }
+    fn __semtrace_error_type(&self) -> Option<Cow<'static, str>> {
+        self.0
+            .as_ref()
+            .err()
+            .map(|e| Cow::Owned(e.error_type().to_owned()))
+    }
 }
 impl<T, E: Display> ErrDisplay for &&Outcome<'_, Result<T, E>> {
     fn __semtrace_record(&self, span: &Span) {
         if let Err(e) = self.0 {
             record_error(span, e, core::any::type_name::<E>());
         }
+    }
+    #[inline]
+    fn __semtrace_error_type(&self) -> Option<Cow<'static, str>> {
+        self.0
+            .is_err()
+            .then(|| Cow::Borrowed(core::any::type_name::<E>()))
     }
 }
 impl<T, E: Debug> ErrDebug for &Outcome<'_, Result<T, E>> {
@@ -55,10 +76,20 @@ impl<T, E: Debug> ErrDebug for &Outcome<'_, Result<T, E>> {
             record_error(span, &DebugAsDisplay(e), core::any::type_name::<E>());
         }
     }
+    #[inline]
+    fn __semtrace_error_type(&self) -> Option<Cow<'static, str>> {
+        self.0
+            .is_err()
+            .then(|| Cow::Borrowed(core::any::type_name::<E>()))
+    }
 }
 impl<T: ?Sized> ErrNone for Outcome<'_, T> {
     #[inline]
     fn __semtrace_record(&self, _span: &Span) {}
+    #[inline]
+    fn __semtrace_error_type(&self) -> Option<Cow<'static, str>> {
+        None
+    }
 }
 
 struct DebugAsDisplay<'a, E>(&'a E);
@@ -118,11 +149,15 @@ impl<T: HttpStatus, B> HttpStatus for (T, B) {
 pub trait StatusSome {
     /// Records `http.response.status_code` and, for failures, the error status.
     fn __semtrace_status(&self, span: &Span, server: bool);
+    /// The status code, for the metric.
+    fn __semtrace_http_code(&self) -> Option<u16>;
 }
 /// A return value without one.
 pub trait StatusNone {
     /// Does nothing.
     fn __semtrace_status(&self, span: &Span, server: bool);
+    /// `None`.
+    fn __semtrace_http_code(&self) -> Option<u16>;
 }
 
 impl<T: HttpStatus + ?Sized> StatusSome for &Outcome<'_, T> {
@@ -142,10 +177,18 @@ impl<T: HttpStatus + ?Sized> StatusSome for &Outcome<'_, T> {
             span.record(keys::ERROR_TYPE, tracing::field::display(code));
         }
     }
+    #[inline]
+    fn __semtrace_http_code(&self) -> Option<u16> {
+        self.0.http_status()
+    }
 }
 impl<T: ?Sized> StatusNone for Outcome<'_, T> {
     #[inline]
     fn __semtrace_status(&self, _span: &Span, _server: bool) {}
+    #[inline]
+    fn __semtrace_http_code(&self) -> Option<u16> {
+        None
+    }
 }
 
 /// A gRPC status: its code (`0` is `OK`) and, for a failure, its message.
@@ -168,11 +211,15 @@ pub trait RpcSome {
     /// Records `rpc.response.status_code` and, for failures per the gRPC rules, the
     /// error status; `true` when the value had a status (so nothing else records).
     fn __semtrace_rpc(&self, span: &Span, server: bool) -> bool;
+    /// The gRPC code, for the metric.
+    fn __semtrace_rpc_code(&self) -> Option<i32>;
 }
 /// A return value without one.
 pub trait RpcNone {
     /// Does nothing: the error rules of every span apply.
     fn __semtrace_rpc(&self, span: &Span, server: bool) -> bool;
+    /// `None`.
+    fn __semtrace_rpc_code(&self) -> Option<i32>;
 }
 
 impl<T: RpcStatus + ?Sized> RpcSome for &Outcome<'_, T> {
@@ -183,11 +230,19 @@ impl<T: RpcStatus + ?Sized> RpcSome for &Outcome<'_, T> {
         record_rpc(span, status.code, status.message, server);
         true
     }
+    #[inline]
+    fn __semtrace_rpc_code(&self) -> Option<i32> {
+        self.0.rpc_status().map(|s| s.code)
+    }
 }
 impl<T: ?Sized> RpcNone for Outcome<'_, T> {
     #[inline]
     fn __semtrace_rpc(&self, _span: &Span, _server: bool) -> bool {
         false
+    }
+    #[inline]
+    fn __semtrace_rpc_code(&self) -> Option<i32> {
+        None
     }
 }
 

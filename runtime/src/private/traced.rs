@@ -87,7 +87,7 @@ pub fn call_once<R>(f: impl FnOnce() -> R) -> R {
 }
 
 /// Runs the body `f` of a synchronous function inside `span`, marks the span failed
-/// if `f` panics, and hands the result to `on_exit`.
+/// if `f` panics, and hands the result to `on_exit` (also for a disabled span).
 ///
 /// Recording after the call happens here rather than in the generated body: when the
 /// body diverges (`-> !`, an `impl Trait` body ending in `loop {}`), the code after
@@ -99,10 +99,9 @@ pub fn run<R>(span: &Span, f: impl FnOnce() -> R, on_exit: impl FnOnce(&Span, &R
         let _panic = PanicGuard::new(span);
         f()
     };
-    // A disabled span records nothing: its outcome need not be looked at.
-    if !span.is_disabled() {
-        on_exit(span, &out);
-    }
+    // Always called: a call's metric is recorded whatever the span's level; the
+    // span's own recording checks that the span is enabled.
+    on_exit(span, &out);
     out
 }
 

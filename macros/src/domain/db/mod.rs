@@ -38,7 +38,7 @@ impl Domain for Db {
     }
 
     fn plan(&self, _cx: &Ctxt, _opts: &Options<'_>) -> Plan {
-        let mut plan = Plan::new(SpanKind::Client);
+        let mut plan = Plan::new(SpanKind::Client).metric("db.client.operation.duration");
         plan.definition = Some("span.db.client");
         plan.declared = vec![
             keys::DB_RESPONSE_STATUS_CODE,

@@ -1,0 +1,223 @@
+//! Metrics from the same annotations: each annotated call records its domain's
+//! histogram from the semantic conventions (`http.server.request.duration`,
+//! `db.client.operation.duration`, `task.duration`, …) when it ends, whatever trace
+//! sampling decided and whatever the span's level; and semtrace's own pipeline
+//! counters (`semtrace.*`) are observed from [`SpanStats`](crate::SpanStats).
+//!
+//! - [`site`]: what generated code writes and calls (a `static` per call site, a
+//!   timer), and the per-site instruments with bound attribute sets.
+//! - `export`: the OTLP metric exporter on a runtime of its own, read periodically.
+//! - `prometheus`: the text endpoint (feature `prometheus`).
+//!
+//! Recording goes through the current `tracing` dispatcher: the recorder lives in
+//! semtrace's pipeline layer, so a test's `with_default` subscriber gets its own
+//! metrics, and a program without semtrace's subscriber records nothing.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use opentelemetry::KeyValue;
+use opentelemetry::metrics::MeterProvider as _;
+use opentelemetry_sdk::metrics::SdkMeterProvider;
+
+use crate::config::{MetricsExporter, Settings};
+use crate::control::Control;
+use crate::error::{InitError, ShutdownFailure};
+
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+mod export;
+#[cfg(feature = "prometheus")]
+pub(crate) mod prometheus;
+pub(crate) mod site;
+
+pub(crate) use site::Sites;
+
+/// The instrumentation scope of every metric semtrace records.
+const SCOPE: &str = "semtrace";
+
+/// The call sites' recorder of the dispatcher `dispatch`, if it is semtrace's.
+pub(crate) fn sites_of(dispatch: &tracing::Dispatch) -> Option<&Sites> {
+    dispatch
+        .downcast_ref::<crate::traces::layer::PipelineLayer>()?
+        .metrics
+        .as_deref()
+}
+
+/// The meter provider and its readers; the guard flushes and stops them.
+pub(crate) struct Metrics {
+    pub(crate) sites: Arc<Sites>,
+    pub(crate) provider: SdkMeterProvider,
+    runtime: Option<tokio::runtime::Runtime>,
+    /// The text endpoint's registry, when Prometheus is among the exporters.
+    #[cfg(feature = "prometheus")]
+    pub(crate) prometheus: Option<Arc<prometheus::Text>>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+/// A reader given by the builder (tests: the SDK's in-memory exporter).
+pub(crate) type ReaderFactory = Box<dyn FnOnce() -> Box<dyn AddReader> + Send>;
+
+/// Adds a reader to a meter provider being built.
+pub(crate) trait AddReader {
+    fn add(
+        self: Box<Self>,
+        builder: opentelemetry_sdk::metrics::MeterProviderBuilder,
+    ) -> opentelemetry_sdk::metrics::MeterProviderBuilder;
+}
+
+impl<R: opentelemetry_sdk::metrics::reader::MetricReader> AddReader for R {
+    fn add(
+        self: Box<Self>,
+        builder: opentelemetry_sdk::metrics::MeterProviderBuilder,
+    ) -> opentelemetry_sdk::metrics::MeterProviderBuilder {
+        builder.with_reader(*self)
+    }
+}
+
+/// Builds the meter provider for the resolved settings. `None` when metrics are off
+/// (no exporter and no injected reader).
+pub(crate) fn build(
+    settings: &Settings,
+    injected: Option<ReaderFactory>,
+) -> Result<Option<Metrics>, InitError> {
+    let m = &settings.metrics;
+    if !m.enabled || (m.exporters.is_empty() && injected.is_none()) {
+        return Ok(None);
+    }
+    let mut builder = SdkMeterProvider::builder().with_resource(crate::resource::build(settings));
+    let mut runtime = None;
+    #[cfg(feature = "prometheus")]
+    let mut text = None;
+    for exporter in &m.exporters {
+        match exporter {
+            #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+            MetricsExporter::Otlp => {
+                let Some(otlp) = &m.otlp else { continue };
+                let (reader, rt) = export::otlp_reader(otlp, m.interval)?;
+                builder = builder.with_reader(reader);
+                runtime = Some(rt);
+            }
+            #[cfg(not(any(feature = "otlp-grpc", feature = "otlp-http")))]
+            MetricsExporter::Otlp => {
+                return Err(InitError::FeatureDisabled {
+                    what: "OTLP metrics export".to_owned(),
+                    feature: "otlp-grpc` or `otlp-http",
+                });
+            }
+            #[cfg(feature = "prometheus")]
+            MetricsExporter::Prometheus => {
+                let (reader, t) = prometheus::Text::new()?;
+                builder = builder.with_reader(reader);
+                text = Some(Arc::new(t));
+            }
+            MetricsExporter::None => {}
+            #[cfg(not(feature = "prometheus"))]
+            MetricsExporter::Prometheus => {
+                return Err(InitError::FeatureDisabled {
+                    what: "the Prometheus metrics endpoint".to_owned(),
+                    feature: "prometheus",
+                });
+            }
+        }
+    }
+    if let Some(factory) = injected {
+        builder = factory().add(builder);
+    }
+    let provider = builder.build();
+    let meter = provider.meter(SCOPE);
+    Ok(Some(Metrics {
+        sites: Arc::new(Sites::new(meter)),
+        provider,
+        runtime,
+        #[cfg(feature = "prometheus")]
+        prometheus: text,
+    }))
+}
+
+impl Metrics {
+    /// Observes semtrace's own counters (`semtrace.*`, defined in semtrace's
+    /// registry) from the pipeline's statistics and the control's rules.
+    pub(crate) fn observe_pipeline(&self, control: &Control) {
+        use semtrace_semconv::metrics::builtin;
+        let meter = self.provider.meter(SCOPE);
+        let def = |name: &str| {
+            builtin(name).unwrap_or_else(|| panic!("`{name}` is in semtrace's registry"))
+        };
+        let counter = |name: &'static str, pick: fn(&crate::SpanStats) -> u64| {
+            let d = def(name);
+            let control = control.clone();
+            meter
+                .u64_observable_counter(d.name)
+                .with_unit(d.unit)
+                .with_description(d.brief)
+                .with_callback(move |o| o.observe(pick(&control.stats()), &[]))
+                .build();
+        };
+        counter("semtrace.spans.started", |s| s.started);
+        counter("semtrace.spans.sampled_out", |s| s.sampled_out);
+        counter("semtrace.spans.exported", |s| s.exported);
+        let d = def("semtrace.spans.dropped");
+        let c = control.clone();
+        meter
+            .u64_observable_counter(d.name)
+            .with_unit(d.unit)
+            .with_description(d.brief)
+            .with_callback(move |o| {
+                let by = c.stats().dropped_by;
+                for (reason, n) in [
+                    ("queue_full", by.queue_full),
+                    ("export_failed", by.export_failed),
+                    ("shutdown", by.shutdown),
+                    ("tail_buffer_full", by.tail_buffer_full),
+                    ("unfinished", by.unfinished),
+                ] {
+                    o.observe(n, &[KeyValue::new("semtrace.drop.reason", reason)]);
+                }
+            })
+            .build();
+        let gauge = |name: &'static str, pick: Box<dyn Fn(&Control) -> i64 + Send + Sync>| {
+            let d = def(name);
+            let control = control.clone();
+            meter
+                .i64_observable_up_down_counter(d.name)
+                .with_unit(d.unit)
+                .with_description(d.brief)
+                .with_callback(move |o| o.observe(pick(&control), &[]))
+                .build();
+        };
+        gauge(
+            "semtrace.queue.size",
+            Box::new(|c| i64::try_from(c.queue_fill().0).unwrap_or(i64::MAX)),
+        );
+        gauge(
+            "semtrace.queue.capacity",
+            Box::new(|c| i64::try_from(c.queue_fill().1).unwrap_or(i64::MAX)),
+        );
+        gauge(
+            "semtrace.sampling.rules.active",
+            Box::new(|c| i64::try_from(c.rules().len()).unwrap_or(i64::MAX)),
+        );
+    }
+}
+
+impl crate::guard::Part for Metrics {
+    fn shutdown(&mut self, deadline: Instant) -> Vec<ShutdownFailure> {
+        let timeout = deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(1));
+        let mut failures = Vec::new();
+        // The last collection and export, then the reader stops.
+        if let Err(e) = self.provider.shutdown_with_timeout(timeout) {
+            failures.push(ShutdownFailure::Metrics(e.to_string()));
+        }
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+        failures
+    }
+}

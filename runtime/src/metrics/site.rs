@@ -1,0 +1,369 @@
+//! One annotated function's metric: a `static` the macro writes at the call site (the
+//! metric's name, unit, description and the attributes known at compile time), the
+//! per-recorder state behind it (the instrument and bound attribute sets), and the
+//! timer generated code starts before the body and finishes with the outcome.
+//!
+//! The hot path: two clock reads, the current dispatcher's recorder, an indexed slot
+//! (no map, no lock), a scan of at most [`BOUND`] bound attribute sets, and the SDK's
+//! bound record (no attribute hashing). Nothing allocates unless the call failed with
+//! an error type known only at run time, or a call site sees more outcomes than it
+//! has bound slots.
+
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::Instant;
+
+use opentelemetry::KeyValue;
+use opentelemetry::metrics::{BoundHistogram, Histogram, Meter};
+use semtrace_semconv::keys;
+
+/// A value known at compile time.
+#[derive(Debug, Clone, Copy)]
+pub enum StaticValue {
+    /// A string.
+    Str(&'static str),
+    /// An integer.
+    Int(i64),
+    /// A double.
+    Double(f64),
+    /// A boolean.
+    Bool(bool),
+}
+
+impl StaticValue {
+    fn key_value(self, key: &'static str) -> KeyValue {
+        match self {
+            Self::Str(s) => KeyValue::new(key, s),
+            Self::Int(i) => KeyValue::new(key, i),
+            Self::Double(d) => KeyValue::new(key, d),
+            Self::Bool(b) => KeyValue::new(key, b),
+        }
+    }
+}
+
+/// The unit a call's duration is recorded in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeUnit {
+    /// `s`
+    Seconds,
+    /// `ms`
+    Millis,
+}
+
+/// A call site's metric. Written by the macros as a `static`.
+#[derive(Debug)]
+pub struct MetricSite {
+    pub(crate) name: &'static str,
+    pub(crate) unit: &'static str,
+    pub(crate) time_unit: TimeUnit,
+    pub(crate) description: &'static str,
+    pub(crate) attributes: &'static [(&'static str, StaticValue)],
+    /// The slot of this site in every recorder, plus one; 0 until first used.
+    index: AtomicUsize,
+}
+
+impl MetricSite {
+    /// A site recording `name` (a histogram in `unit`) with `attributes`.
+    pub const fn new(
+        name: &'static str,
+        unit: &'static str,
+        time_unit: TimeUnit,
+        description: &'static str,
+        attributes: &'static [(&'static str, StaticValue)],
+    ) -> Self {
+        Self {
+            name,
+            unit,
+            time_unit,
+            description,
+            attributes,
+            index: AtomicUsize::new(0),
+        }
+    }
+
+    fn index(&self) -> usize {
+        static NEXT: AtomicUsize = AtomicUsize::new(1);
+        let i = self.index.load(Ordering::Relaxed);
+        if i != 0 {
+            return i - 1;
+        }
+        let fresh = NEXT.fetch_add(1, Ordering::Relaxed);
+        match self
+            .index
+            .compare_exchange(0, fresh, Ordering::Relaxed, Ordering::Relaxed)
+        {
+            Ok(_) => fresh - 1,
+            Err(won) => won - 1,
+        }
+    }
+}
+
+/// What a call's outcome adds to its metric's attributes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MetricOutcome {
+    /// `http.response.status_code`.
+    pub http_status: Option<u16>,
+    /// `rpc.response.status_code` (the gRPC code's name).
+    pub rpc_status: Option<&'static str>,
+    /// `error.type`, when the call failed.
+    pub error_type: Option<Cow<'static, str>>,
+}
+
+impl MetricOutcome {
+    /// A call that returned normally, with `error` when it returned `Err`.
+    pub fn of(error: Option<Cow<'static, str>>) -> Self {
+        Self {
+            error_type: error,
+            ..Self::default()
+        }
+    }
+
+    /// An HTTP call: a failing status (server 5xx, client 4xx and 5xx) is the
+    /// `error.type`, as the HTTP conventions say; else the error the call returned.
+    pub fn http(error: Option<Cow<'static, str>>, status: Option<u16>, server: bool) -> Self {
+        let failed = status.is_some_and(|c| if server { c >= 500 } else { c >= 400 });
+        Self {
+            http_status: status,
+            rpc_status: None,
+            error_type: if failed {
+                status.map(status_text)
+            } else {
+                error
+            },
+        }
+    }
+
+    /// A gRPC call: the code's name, and as `error.type` when it is an error per the
+    /// gRPC rules of the side.
+    pub fn rpc(error: Option<Cow<'static, str>>, code: Option<i32>, server: bool) -> Self {
+        let Some(code) = code else {
+            return Self::of(error);
+        };
+        let name = grpc_name(code);
+        Self {
+            http_status: None,
+            rpc_status: name,
+            error_type: if crate::__private::grpc_is_error(code, server) {
+                name.map(Cow::Borrowed).or(error)
+            } else {
+                None
+            },
+        }
+    }
+
+    fn key(&self) -> Option<Key> {
+        let error = match &self.error_type {
+            None => None,
+            Some(Cow::Borrowed(s)) => Some(*s),
+            // Known only at run time: recorded without a bound slot.
+            Some(Cow::Owned(_)) => return None,
+        };
+        Some(Key {
+            http_status: self.http_status,
+            rpc_status: self.rpc_status,
+            error,
+        })
+    }
+
+    fn push(&self, attrs: &mut Vec<KeyValue>) {
+        if let Some(code) = self.http_status {
+            attrs.push(KeyValue::new(
+                keys::HTTP_RESPONSE_STATUS_CODE,
+                i64::from(code),
+            ));
+        }
+        if let Some(code) = self.rpc_status {
+            attrs.push(KeyValue::new(keys::RPC_RESPONSE_STATUS_CODE, code));
+        }
+        match &self.error_type {
+            Some(Cow::Borrowed(s)) => attrs.push(KeyValue::new(keys::ERROR_TYPE, *s)),
+            Some(Cow::Owned(s)) => attrs.push(KeyValue::new(keys::ERROR_TYPE, s.clone())),
+            None => {}
+        }
+    }
+}
+
+/// A status code as `error.type` text, without allocating per call.
+fn status_text(code: u16) -> Cow<'static, str> {
+    static TEXT: OnceLock<Vec<&'static str>> = OnceLock::new();
+    let table = TEXT.get_or_init(|| {
+        (100..600)
+            .map(|c: u16| &*Box::leak(c.to_string().into_boxed_str()))
+            .collect()
+    });
+    match code
+        .checked_sub(100)
+        .and_then(|i| table.get(usize::from(i)))
+    {
+        Some(s) => Cow::Borrowed(s),
+        None => Cow::Owned(code.to_string()),
+    }
+}
+
+fn grpc_name(code: i32) -> Option<&'static str> {
+    match crate::__private::grpc_code_name(code) {
+        Cow::Borrowed(s) => Some(s),
+        Cow::Owned(_) => None,
+    }
+}
+
+/// An outcome attribute set, compared to find its bound instrument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Key {
+    http_status: Option<u16>,
+    rpc_status: Option<&'static str>,
+    error: Option<&'static str>,
+}
+
+/// Bound attribute sets per call site: the outcomes a handler commonly sees (a few
+/// status codes, an error type or two).
+const BOUND: usize = 8;
+/// Call sites with a slot of their own in each recorder; more share a locked map.
+const SLOTS: usize = 4096;
+
+/// A call site's instrument in one recorder.
+struct SiteState {
+    histogram: Histogram<f64>,
+    base: Vec<KeyValue>,
+    bound: [OnceLock<(Key, BoundHistogram<f64>)>; BOUND],
+}
+
+impl SiteState {
+    fn new(meter: &Meter, site: &MetricSite) -> Self {
+        let mut builder = meter
+            .f64_histogram(site.name)
+            .with_unit(site.unit)
+            .with_description(site.description);
+        if matches!(site.unit, "s" | "ms") {
+            let scale = if site.unit == "ms" { 1000.0 } else { 1.0 };
+            builder =
+                builder.with_boundaries(DURATION_BOUNDARIES.iter().map(|b| b * scale).collect());
+        }
+        Self {
+            histogram: builder.build(),
+            base: site
+                .attributes
+                .iter()
+                .map(|(k, v)| v.key_value(k))
+                .collect(),
+            bound: Default::default(),
+        }
+    }
+
+    fn record(&self, value: f64, outcome: &MetricOutcome) {
+        if let Some(key) = outcome.key() {
+            for slot in &self.bound {
+                let (k, bound) =
+                    slot.get_or_init(|| (key, self.histogram.bind(&self.attrs(outcome))));
+                if *k == key {
+                    bound.record(value);
+                    return;
+                }
+            }
+        }
+        self.histogram.record(value, &self.attrs(outcome));
+    }
+
+    fn attrs(&self, outcome: &MetricOutcome) -> Vec<KeyValue> {
+        let mut attrs = Vec::with_capacity(self.base.len() + 3);
+        attrs.extend(self.base.iter().cloned());
+        outcome.push(&mut attrs);
+        attrs
+    }
+}
+
+/// The boundaries the HTTP and database conventions advise for durations in seconds.
+pub(crate) const DURATION_BOUNDARIES: [f64; 14] = [
+    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+];
+
+/// The call sites' instruments of one meter.
+pub(crate) struct Sites {
+    meter: Meter,
+    slots: Box<[OnceLock<SiteState>]>,
+    more: Mutex<std::collections::HashMap<usize, Arc<SiteState>>>,
+}
+
+impl std::fmt::Debug for Sites {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sites").finish_non_exhaustive()
+    }
+}
+
+impl Sites {
+    pub(crate) fn new(meter: Meter) -> Self {
+        Self {
+            meter,
+            slots: (0..SLOTS).map(|_| OnceLock::new()).collect(),
+            more: Mutex::default(),
+        }
+    }
+
+    pub(crate) fn record(&self, site: &MetricSite, value: f64, outcome: &MetricOutcome) {
+        let i = site.index();
+        if let Some(slot) = self.slots.get(i) {
+            slot.get_or_init(|| SiteState::new(&self.meter, site))
+                .record(value, outcome);
+        } else {
+            let state = Arc::clone(
+                self.more
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .entry(i)
+                    .or_insert_with(|| Arc::new(SiteState::new(&self.meter, site))),
+            );
+            state.record(value, outcome);
+        }
+    }
+}
+
+/// Times one call of an annotated function; generated code finishes it with the
+/// outcome. Dropped unfinished while panicking, it records `error.type = "panic"`; a
+/// future dropped before it completed records nothing.
+#[derive(Debug)]
+pub struct MetricTimer {
+    site: &'static MetricSite,
+    start: Instant,
+    done: bool,
+}
+
+impl MetricTimer {
+    /// Starts timing a call of `site`.
+    #[inline]
+    pub fn start(site: &'static MetricSite) -> Self {
+        Self {
+            site,
+            start: Instant::now(),
+            done: false,
+        }
+    }
+
+    /// Records the call with its outcome through the current dispatcher's recorder.
+    #[inline]
+    pub fn finish(mut self, outcome: &MetricOutcome) {
+        self.done = true;
+        self.record(outcome);
+    }
+
+    fn record(&self, outcome: &MetricOutcome) {
+        let elapsed = self.start.elapsed();
+        let value = match self.site.time_unit {
+            TimeUnit::Seconds => elapsed.as_secs_f64(),
+            TimeUnit::Millis => elapsed.as_secs_f64() * 1000.0,
+        };
+        tracing::dispatcher::get_default(|dispatch| {
+            if let Some(sites) = super::sites_of(dispatch) {
+                sites.record(self.site, value, outcome);
+            }
+        });
+    }
+}
+
+impl Drop for MetricTimer {
+    fn drop(&mut self) {
+        if !self.done && std::thread::panicking() {
+            self.record(&MetricOutcome::of(Some(Cow::Borrowed("panic"))));
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! What a call's automatic metric costs, side by side in one process (read the
+//! ratios; the machine is shared and noisy):
+//!
+//! - `no metric`: an annotated call with `metrics = false`, under semtrace's
+//!   subscriber with no span export (registry and ids only);
+//! - `with metric`: the same call recording `task.duration`, same subscriber;
+//! - `hand-written`: the same call with `metrics = false` plus a hand-written
+//!   `Instant` and `Histogram::record` with the same attributes through the
+//!   OpenTelemetry metrics API, same subscriber and meter provider kind;
+//! - `http, 3 outcomes`: an HTTP handler alternating status codes.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use opentelemetry::KeyValue;
+use opentelemetry::metrics::MeterProvider as _;
+use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
+
+#[inline(never)]
+fn bare(id: u64) -> Result<u64, String> {
+    if id == 0 {
+        Err("zero".to_owned())
+    } else {
+        Ok(id + 1)
+    }
+}
+
+#[semtrace::traced_task(task.type = "compute", metrics = false)]
+fn without_metric(id: u64) -> Result<u64, String> {
+    bare(id)
+}
+
+#[semtrace::traced_task(task.type = "compute")]
+fn with_metric(id: u64) -> Result<u64, String> {
+    bare(id)
+}
+
+#[semtrace::traced_http(method = "GET", route = "/items/{id}")]
+fn handler(id: u64) -> u16 {
+    [200, 404, 201][usize::try_from(id % 3).unwrap_or(0)]
+}
+
+fn reader() -> PeriodicReader<InMemoryMetricExporter> {
+    PeriodicReader::builder(InMemoryMetricExporter::default())
+        .with_interval(Duration::from_secs(3600))
+        .build()
+}
+
+fn pipeline() -> (tracing::Dispatch, semtrace::Guard) {
+    semtrace::Telemetry::builder("bench-metrics")
+        .env_lookup(|_| None)
+        .console(false)
+        .metric_reader(reader())
+        .build()
+        .unwrap()
+}
+
+fn bench(c: &mut Criterion) {
+    let (dispatch, _guard) = pipeline();
+    let provider = SdkMeterProvider::builder().with_reader(reader()).build();
+    let histogram = provider
+        .meter("hand-written")
+        .f64_histogram("task.duration")
+        .with_unit("s")
+        .with_boundaries(vec![
+            0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+        ])
+        .build();
+    let attrs = [KeyValue::new("task.type", "compute")];
+    let mut group = c.benchmark_group("metric per call");
+    tracing::dispatcher::with_default(&dispatch, || {
+        group.bench_function("no metric", |b| b.iter(|| without_metric(black_box(7))));
+        group.bench_function("with metric", |b| b.iter(|| with_metric(black_box(7))));
+        group.bench_function("hand-written", |b| {
+            b.iter(|| {
+                let start = Instant::now();
+                let out = without_metric(black_box(7));
+                histogram.record(start.elapsed().as_secs_f64(), &attrs);
+                out
+            });
+        });
+        let mut i = 0_u64;
+        group.bench_function("http, 3 outcomes", |b| {
+            b.iter(|| {
+                i += 1;
+                handler(black_box(i))
+            });
+        });
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    targets = bench
+}
+criterion_main!(benches);

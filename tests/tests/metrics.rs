@@ -1,0 +1,402 @@
+//! The automatic metrics through the SDK's in-memory metric exporter: names, units,
+//! instrument kinds, attribute sets with their types, counts equal to calls with
+//! trace sampling off, error attributes, `metrics = false`, `#[traced(metric)]`,
+//! and semtrace's own `semtrace.*` counters. No global subscriber.
+#![allow(clippy::float_cmp)]
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use opentelemetry::Value;
+use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData, ResourceMetrics};
+use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader};
+use semtrace::{Config, ErrorType};
+
+fn run<R>(toml: &str, f: impl FnOnce() -> R) -> (R, Vec<ResourceMetrics>, semtrace::SpanStats) {
+    let exporter = InMemoryMetricExporter::default();
+    let reader = PeriodicReader::builder(exporter.clone())
+        .with_interval(Duration::from_secs(3600))
+        .build();
+    let (dispatch, guard) = semtrace::Telemetry::builder("metrics-test")
+        .env_lookup(|_| None)
+        .console(false)
+        .config(Config::from_toml(toml).unwrap())
+        .metric_reader(reader)
+        .build()
+        .unwrap();
+    let out = tracing::dispatcher::with_default(&dispatch, f);
+    let stats = guard.shutdown().unwrap();
+    (out, exporter.get_finished_metrics().unwrap(), stats)
+}
+
+/// One histogram data point: its attributes (typed) and count.
+#[derive(Debug, Clone, PartialEq)]
+struct Point {
+    attrs: BTreeMap<String, Value>,
+    count: u64,
+    sum: f64,
+    bounds: Vec<f64>,
+}
+
+/// The last export's histogram `name`: unit and points.
+fn histogram(all: &[ResourceMetrics], name: &str) -> (String, String, Vec<Point>) {
+    let last = all.last().expect("an export");
+    let metric = last
+        .scope_metrics()
+        .flat_map(|s| s.metrics())
+        .find(|m| m.name() == name)
+        .unwrap_or_else(|| {
+            let names: Vec<_> = last
+                .scope_metrics()
+                .flat_map(|s| s.metrics())
+                .map(|m| m.name().to_owned())
+                .collect();
+            panic!("no metric `{name}` among {names:?}")
+        });
+    let AggregatedMetrics::F64(MetricData::Histogram(h)) = metric.data() else {
+        panic!("`{name}` is not an f64 histogram");
+    };
+    let points = h
+        .data_points()
+        .map(|dp| Point {
+            attrs: dp
+                .attributes()
+                .map(|kv| (kv.key.as_str().to_owned(), kv.value.clone()))
+                .collect(),
+            count: dp.count(),
+            sum: dp.sum(),
+            bounds: dp.bounds().collect(),
+        })
+        .collect();
+    (
+        metric.unit().to_owned(),
+        metric.description().to_owned(),
+        points,
+    )
+}
+
+fn attrs(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect()
+}
+
+#[semtrace::traced_http(method = "GET", route = "/users/{id}")]
+fn get_user(status: u16) -> u16 {
+    status
+}
+
+#[semtrace::traced_http(client, method = "POST")]
+fn call_upstream(fail: bool) -> Result<u16, std::io::Error> {
+    if fail {
+        Err(std::io::Error::other("connection reset"))
+    } else {
+        Ok(201)
+    }
+}
+
+#[derive(Debug)]
+enum StoreError {
+    Timeout,
+}
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("timed out")
+    }
+}
+impl ErrorType for StoreError {
+    fn error_type(&self) -> &str {
+        match self {
+            Self::Timeout => "timeout",
+        }
+    }
+}
+
+#[semtrace::traced_db(
+    system = "postgresql",
+    operation = "SELECT",
+    collection = "users",
+    namespace = "shop"
+)]
+fn load(fail: bool) -> Result<i64, StoreError> {
+    if fail {
+        Err(StoreError::Timeout)
+    } else {
+        Ok(1)
+    }
+}
+
+#[semtrace::traced_task(task.type = "import")]
+fn import(fail: bool) -> Result<(), String> {
+    if fail {
+        Err("bad row".to_owned())
+    } else {
+        Ok(())
+    }
+}
+
+#[semtrace::traced_task(task.type = "quiet", metrics = false)]
+fn quiet() {}
+
+#[semtrace::traced(metric = "http.server.request.duration", http.request.method = "PUT")]
+fn generic_handler() {}
+
+#[semtrace::traced(level = "trace", metric = "task.duration", task.type = "hidden")]
+fn below_level() {}
+
+const SAMPLING_OFF: &str = "[sampling]\nmode = \"ratio\"\nratio = 0.0\n";
+
+#[test]
+fn http_server_histogram_counts_every_call_with_sampling_off() {
+    let (_, all, stats) = run(SAMPLING_OFF, || {
+        for _ in 0..7 {
+            get_user(200);
+        }
+        get_user(404);
+        get_user(503);
+    });
+    assert_eq!(stats.exported, 0, "{stats:?}");
+    let (unit, description, points) = histogram(&all, "http.server.request.duration");
+    assert_eq!(unit, "s");
+    assert_eq!(description, "Duration of HTTP server requests.");
+    let base = [
+        ("http.request.method", Value::from("GET")),
+        ("http.route", Value::from("/users/{id}")),
+    ];
+    let find = |status: i64| {
+        let mut want = attrs(&base);
+        want.insert("http.response.status_code".to_owned(), Value::I64(status));
+        if status >= 500 {
+            want.insert("error.type".to_owned(), Value::from(status.to_string()));
+        }
+        points
+            .iter()
+            .find(|p| p.attrs == want)
+            .unwrap_or_else(|| panic!("no point {want:?} in {points:?}"))
+            .clone()
+    };
+    assert_eq!(find(200).count, 7);
+    assert_eq!(find(404).count, 1);
+    assert_eq!(find(503).count, 1);
+    assert_eq!(points.len(), 3, "{points:?}");
+    // The conventions' advised boundaries.
+    assert_eq!(
+        find(200).bounds,
+        [
+            0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0
+        ]
+    );
+    assert!(find(200).sum >= 0.0);
+}
+
+#[test]
+fn client_db_and_task_histograms_with_error_types() {
+    let (_, all, _) = run("", || {
+        let _ = call_upstream(false);
+        let _ = call_upstream(true);
+        for _ in 0..3 {
+            let _ = load(false);
+        }
+        let _ = load(true);
+        let _ = import(false);
+        let _ = import(true);
+        quiet();
+    });
+    let (unit, _, client) = histogram(&all, "http.client.request.duration");
+    assert_eq!(unit, "s");
+    let ok = attrs(&[
+        ("http.request.method", Value::from("POST")),
+        ("http.response.status_code", Value::I64(201)),
+    ]);
+    let failed = attrs(&[
+        ("http.request.method", Value::from("POST")),
+        ("error.type", Value::from("std::io::error::Error")),
+    ]);
+    assert_eq!(
+        client
+            .iter()
+            .map(|p| (&p.attrs, p.count))
+            .collect::<Vec<_>>()
+            .len(),
+        2,
+        "{client:?}"
+    );
+    assert!(
+        client.iter().any(|p| p.attrs == ok && p.count == 1),
+        "{client:?}"
+    );
+    assert!(
+        client.iter().any(|p| p.attrs == failed && p.count == 1),
+        "{client:?}"
+    );
+
+    let (_, _, db) = histogram(&all, "db.client.operation.duration");
+    let base = [
+        ("db.system.name", Value::from("postgresql")),
+        ("db.operation.name", Value::from("SELECT")),
+        ("db.collection.name", Value::from("users")),
+        ("db.namespace", Value::from("shop")),
+    ];
+    let mut timeout = attrs(&base);
+    timeout.insert("error.type".to_owned(), Value::from("timeout"));
+    assert!(
+        db.iter().any(|p| p.attrs == attrs(&base) && p.count == 3),
+        "{db:?}"
+    );
+    assert!(
+        db.iter().any(|p| p.attrs == timeout && p.count == 1),
+        "{db:?}"
+    );
+
+    let (_, _, task) = histogram(&all, "task.duration");
+    let ok = attrs(&[("task.type", Value::from("import"))]);
+    let mut failed = ok.clone();
+    failed.insert(
+        "error.type".to_owned(),
+        Value::from("alloc::string::String"),
+    );
+    assert!(
+        task.iter().any(|p| p.attrs == ok && p.count == 1),
+        "{task:?}"
+    );
+    assert!(
+        task.iter().any(|p| p.attrs == failed && p.count == 1),
+        "{task:?}"
+    );
+    // `metrics = false`.
+    assert!(
+        !task
+            .iter()
+            .any(|p| p.attrs.get("task.type") == Some(&Value::from("quiet"))),
+        "{task:?}"
+    );
+}
+
+#[test]
+fn generic_annotation_records_a_named_metric_even_below_the_level() {
+    let (_, all, stats) = run("", || {
+        generic_handler();
+        generic_handler();
+        below_level();
+    });
+    let (_, _, points) = histogram(&all, "http.server.request.duration");
+    assert_eq!(points.len(), 1, "{points:?}");
+    assert_eq!(points[0].count, 2);
+    assert_eq!(
+        points[0].attrs,
+        attrs(&[("http.request.method", Value::from("PUT"))])
+    );
+    // The `trace`-level span is filtered out; its metric is not.
+    let (_, _, task) = histogram(&all, "task.duration");
+    assert_eq!(task[0].count, 1);
+    assert_eq!(
+        task[0].attrs,
+        attrs(&[("task.type", Value::from("hidden"))])
+    );
+    assert_eq!(stats.started, 2, "{stats:?}");
+}
+
+#[test]
+fn a_panicking_call_is_recorded_as_a_panic() {
+    #[semtrace::traced_task(task.type = "boom")]
+    fn boom() {
+        panic!("boom");
+    }
+    let (_, all, _) = run("", || {
+        let _ = std::panic::catch_unwind(boom);
+    });
+    let (_, _, task) = histogram(&all, "task.duration");
+    assert_eq!(
+        task[0].attrs,
+        attrs(&[
+            ("task.type", Value::from("boom")),
+            ("error.type", Value::from("panic"))
+        ])
+    );
+}
+
+#[test]
+fn async_calls_record_when_they_complete() {
+    #[semtrace::traced_http(method = "GET", route = "/async")]
+    async fn handler() -> u16 {
+        204
+    }
+    let (_, all, _) = run("", || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            handler().await;
+            handler().await;
+        });
+    });
+    let (_, _, points) = histogram(&all, "http.server.request.duration");
+    assert_eq!(points[0].count, 2, "{points:?}");
+    assert_eq!(
+        points[0].attrs.get("http.response.status_code"),
+        Some(&Value::I64(204))
+    );
+}
+
+#[test]
+fn metrics_disabled_in_config_records_nothing() {
+    let (_, all, _) = run("[metrics]\nenabled = false\n", || get_user(200));
+    assert!(
+        all.iter().all(|rm| rm.scope_metrics().next().is_none()),
+        "nothing should be exported"
+    );
+}
+
+#[test]
+fn semtrace_own_counters() {
+    let (_, all, stats) = run(SAMPLING_OFF, || {
+        for _ in 0..5 {
+            get_user(200);
+        }
+    });
+    let last = all.last().unwrap();
+    let sums: BTreeMap<String, Vec<(u64, Vec<String>)>> = last
+        .scope_metrics()
+        .flat_map(|s| s.metrics())
+        .filter_map(|m| match m.data() {
+            AggregatedMetrics::U64(MetricData::Sum(s)) => Some((
+                m.name().to_owned(),
+                s.data_points()
+                    .map(|dp| {
+                        (
+                            dp.value(),
+                            dp.attributes()
+                                .map(|kv| kv.value.as_str().into_owned())
+                                .collect(),
+                        )
+                    })
+                    .collect(),
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sums["semtrace.spans.started"], [(5, vec![])], "{sums:?}");
+    assert_eq!(sums["semtrace.spans.sampled_out"], [(5, vec![])]);
+    assert_eq!(sums["semtrace.spans.exported"], [(0, vec![])]);
+    assert!(
+        sums["semtrace.spans.dropped"]
+            .iter()
+            .any(|(n, a)| *n == 0 && a == &["queue_full".to_owned()]),
+        "{sums:?}"
+    );
+    assert_eq!(stats.started, 5);
+    let gauges: Vec<String> = last
+        .scope_metrics()
+        .flat_map(|s| s.metrics())
+        .filter(|m| matches!(m.data(), AggregatedMetrics::I64(MetricData::Sum(_))))
+        .map(|m| m.name().to_owned())
+        .collect();
+    for name in [
+        "semtrace.queue.size",
+        "semtrace.queue.capacity",
+        "semtrace.sampling.rules.active",
+    ] {
+        assert!(gauges.iter().any(|g| g == name), "{name} in {gauges:?}");
+    }
+}
