@@ -87,8 +87,9 @@ mod traces;
 /// The settings types, under their earlier path; [`config`] is their home now.
 pub mod settings {
     pub use crate::config::{
-        Ansi, Compression, ConsoleFormat, ConsoleSettings, FileFormat, FileSettings, OtlpSettings,
-        Protocol, Rotation, Sampler, Settings, TracesExporter, TracesSettings, ZipkinSettings,
+        Ansi, Compression, ConsoleFormat, ConsoleSettings, FileFormat, FileSettings,
+        MetricsExporter, MetricsSettings, OtlpSettings, Protocol, Rotation, Sampler, Settings,
+        TracesExporter, TracesSettings, ZipkinSettings,
     };
 }
 

@@ -7,7 +7,10 @@
 //! - `hand-written`: the same call with `metrics = false` plus a hand-written
 //!   `Instant` and `Histogram::record` with the same attributes through the
 //!   OpenTelemetry metrics API, same subscriber and meter provider kind;
-//! - `http, 3 outcomes`: an HTTP handler alternating status codes.
+//! - `http, 3 outcomes`: an HTTP handler alternating status codes;
+//! - `span off: …`: the same three with the span below the level, so the metric's
+//!   own cost is not lost in the noise of a full span's (±80 ns run to run here);
+//! - `parts: …`: the clock reads and the SDK's record, bound and unbound.
 #![allow(missing_docs)]
 
 use std::hint::black_box;
@@ -34,6 +37,19 @@ fn without_metric(id: u64) -> Result<u64, String> {
 
 #[semtrace::traced_task(task.type = "compute")]
 fn with_metric(id: u64) -> Result<u64, String> {
+    bare(id)
+}
+
+// The same calls with their span below the level: what remains is the metric alone
+// (the disabled span costs a few ns), so the difference is not lost in the noise of a
+// full span's cost.
+#[semtrace::traced_task(level = "trace", task.type = "compute", metrics = false)]
+fn quiet_without_metric(id: u64) -> Result<u64, String> {
+    bare(id)
+}
+
+#[semtrace::traced_task(level = "trace", task.type = "compute")]
+fn quiet_with_metric(id: u64) -> Result<u64, String> {
     bare(id)
 }
 
@@ -80,6 +96,33 @@ fn bench(c: &mut Criterion) {
                 histogram.record(start.elapsed().as_secs_f64(), &attrs);
                 out
             });
+        });
+        group.bench_function("span off: no metric", |b| {
+            b.iter(|| quiet_without_metric(black_box(7)));
+        });
+        group.bench_function("span off: with metric", |b| {
+            b.iter(|| quiet_with_metric(black_box(7)));
+        });
+        group.bench_function("span off: hand-written", |b| {
+            b.iter(|| {
+                let start = Instant::now();
+                let out = quiet_without_metric(black_box(7));
+                histogram.record(start.elapsed().as_secs_f64(), &attrs);
+                out
+            });
+        });
+        group.bench_function("parts: two std clock reads", |b| {
+            b.iter(|| black_box(Instant::now()).elapsed());
+        });
+        group.bench_function("parts: two TSC clock reads", |b| {
+            b.iter(|| black_box(quanta::Instant::now()).elapsed());
+        });
+        group.bench_function("parts: SDK record, 1 attribute", |b| {
+            b.iter(|| histogram.record(black_box(0.001), &attrs));
+        });
+        let bound = histogram.bind(&attrs);
+        group.bench_function("parts: SDK bound record", |b| {
+            b.iter(|| bound.record(black_box(0.001)));
         });
         let mut i = 0_u64;
         group.bench_function("http, 3 outcomes", |b| {

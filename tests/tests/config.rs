@@ -641,3 +641,89 @@ fn bad_sampling_values_name_the_key_the_value_and_what_is_allowed() {
         "{err}"
     );
 }
+
+#[test]
+fn metrics_follow_the_otlp_endpoint_unless_told_otherwise() {
+    use semtrace::settings::MetricsExporter;
+    // Nothing set: no exporter.
+    let s = resolve("", &[]);
+    assert!(s.metrics.exporters.is_empty());
+    assert!(s.metrics.enabled);
+    assert_eq!(s.metrics.interval, Duration::from_secs(60));
+    // A generic endpoint turns OTLP metrics on, `/v1/metrics` appended for HTTP.
+    let s = resolve(
+        "",
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"),
+            ("OTEL_METRIC_EXPORT_INTERVAL", "1500"),
+        ],
+    );
+    assert_eq!(s.metrics.exporters, [MetricsExporter::Otlp]);
+    let otlp = s.metrics.otlp.unwrap();
+    assert_eq!(otlp.endpoint, "http://collector:4318/v1/metrics");
+    assert_eq!(s.metrics.interval, Duration::from_millis(1500));
+    // The metrics-specific variables win, and their URL is used as it is.
+    let s = resolve(
+        "[otlp]\nendpoint = \"http://file:4318\"\n",
+        &[
+            ("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "http://m:9000/custom"),
+            ("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", "grpc"),
+            ("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "2500"),
+            ("OTEL_EXPORTER_OTLP_METRICS_HEADERS", "x-key=secret"),
+        ],
+    );
+    let otlp = s.metrics.otlp.unwrap();
+    assert_eq!(otlp.endpoint, "http://m:9000/custom");
+    assert_eq!(otlp.protocol, Protocol::Grpc);
+    assert_eq!(otlp.timeout, Duration::from_millis(2500));
+    assert_eq!(otlp.headers.get("x-key"), Some("secret"));
+    // Spans keep theirs.
+    assert_eq!(s.otlp.unwrap().endpoint, "http://file:4318/v1/traces");
+    // `none`, and Prometheus from the file.
+    let s = resolve(
+        "",
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"),
+            ("OTEL_METRICS_EXPORTER", "none"),
+        ],
+    );
+    assert!(s.metrics.exporters.is_empty());
+    let s = resolve(
+        "[metrics]\nexporters = [\"prometheus\"]\ninterval = \"5s\"\n[metrics.prometheus]\nlisten = \"9464\"\n",
+        &[],
+    );
+    assert_eq!(s.metrics.exporters, [MetricsExporter::Prometheus]);
+    assert_eq!(s.metrics.interval, Duration::from_secs(5));
+    assert_eq!(
+        s.metrics.prometheus_listen,
+        Some("127.0.0.1:9464".parse().unwrap())
+    );
+    // Listing an endpoint-less `otlp` uses the specification's default.
+    let s = resolve("", &[("OTEL_METRICS_EXPORTER", "otlp,prometheus")]);
+    assert_eq!(
+        s.metrics.exporters,
+        [MetricsExporter::Otlp, MetricsExporter::Prometheus]
+    );
+    assert_eq!(
+        s.metrics.otlp.unwrap().endpoint,
+        "http://localhost:4318/v1/metrics"
+    );
+}
+
+#[test]
+fn bad_metrics_settings_name_the_key_the_value_and_what_is_allowed() {
+    let e = resolve_err(&builder("", &[("OTEL_METRICS_EXPORTER", "prometheos")]));
+    assert!(e.contains("OTEL_METRICS_EXPORTER"), "{e}");
+    assert!(e.contains("prometheos"), "{e}");
+    assert!(e.contains("`prometheus`"), "{e}");
+    let e = resolve_err(&builder("", &[("OTEL_METRICS_EXPORTER", "otlp,none")]));
+    assert!(e.contains("`none` stands alone"), "{e}");
+    let e = resolve_err(&builder("", &[("OTEL_METRIC_EXPORT_INTERVAL", "10s")]));
+    assert!(e.contains("OTEL_METRIC_EXPORT_INTERVAL") && e.contains("milliseconds"), "{e}");
+    let e = resolve_err(&builder("[metrics]\ninterval = 0\n", &[]));
+    assert!(e.contains("metrics.interval"), "{e}");
+    let e = resolve_err(&builder("[metrics.prometheus]\nlisten = \"here\"\n", &[]));
+    assert!(e.contains("metrics.prometheus.listen") && e.contains("here"), "{e}");
+    let e = parse_err("[metrics]\nexporter = [\"otlp\"]\n");
+    assert!(e.contains("exporters"), "{e}");
+}

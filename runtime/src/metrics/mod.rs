@@ -36,6 +36,7 @@ pub(crate) use site::Sites;
 const SCOPE: &str = "semtrace";
 
 /// The call sites' recorder of the dispatcher `dispatch`, if it is semtrace's.
+#[inline]
 pub(crate) fn sites_of(dispatch: &tracing::Dispatch) -> Option<&Sites> {
     dispatch
         .downcast_ref::<crate::traces::layer::PipelineLayer>()?

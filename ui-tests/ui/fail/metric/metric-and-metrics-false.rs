@@ -1,0 +1,6 @@
+#[semtrace::traced(metric = "task.duration", metrics = false)]
+fn run() {}
+
+fn main() {
+    run();
+}

@@ -1,0 +1,6 @@
+#[semtrace::traced_task(metrics = "no")]
+fn run() {}
+
+fn main() {
+    run();
+}

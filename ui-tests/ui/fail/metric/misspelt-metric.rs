@@ -1,0 +1,6 @@
+#[semtrace::traced(metric = "http.server.request.durations")]
+fn handle() {}
+
+fn main() {
+    handle();
+}

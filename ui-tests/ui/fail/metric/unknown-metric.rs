@@ -1,0 +1,6 @@
+#[semtrace::traced(metric = "app.checkout.duration")]
+fn checkout() {}
+
+fn main() {
+    checkout();
+}
