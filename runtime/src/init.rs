@@ -391,25 +391,7 @@ impl TelemetryBuilder {
             guard.admin_address = Some(address);
         }
         if let Some(metrics) = metrics {
-            metrics.observe_pipeline(&control);
-            #[cfg(feature = "prometheus")]
-            if let Some(text) = &metrics.prometheus {
-                control.set_prometheus(Arc::clone(text));
-                // Its own listener when asked for, or when there is no admin listener
-                // to serve `/metrics` on (then the exporter's conventional port).
-                let listen = settings.metrics.prometheus_listen.or_else(|| {
-                    settings
-                        .admin
-                        .is_none()
-                        .then(|| std::net::SocketAddr::from(([127, 0, 0, 1], 9464)))
-                });
-                if let Some(listen) = listen {
-                    let listener = crate::metrics::prometheus::serve(listen, Arc::clone(text))?;
-                    guard.metrics_address = Some(listener.address);
-                    guard.push(listener);
-                }
-            }
-            guard.push_metrics(metrics);
+            crate::metrics::start(metrics, &settings, &control, &mut guard)?;
         }
         if let Some(path) = config_path {
             let env = self.env.clone();

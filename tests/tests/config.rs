@@ -666,7 +666,10 @@ fn metrics_follow_the_otlp_endpoint_unless_told_otherwise() {
     let s = resolve(
         "[otlp]\nendpoint = \"http://file:4318\"\n",
         &[
-            ("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "http://m:9000/custom"),
+            (
+                "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+                "http://m:9000/custom",
+            ),
             ("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", "grpc"),
             ("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "2500"),
             ("OTEL_EXPORTER_OTLP_METRICS_HEADERS", "x-key=secret"),
@@ -719,11 +722,17 @@ fn bad_metrics_settings_name_the_key_the_value_and_what_is_allowed() {
     let e = resolve_err(&builder("", &[("OTEL_METRICS_EXPORTER", "otlp,none")]));
     assert!(e.contains("`none` stands alone"), "{e}");
     let e = resolve_err(&builder("", &[("OTEL_METRIC_EXPORT_INTERVAL", "10s")]));
-    assert!(e.contains("OTEL_METRIC_EXPORT_INTERVAL") && e.contains("milliseconds"), "{e}");
+    assert!(
+        e.contains("OTEL_METRIC_EXPORT_INTERVAL") && e.contains("milliseconds"),
+        "{e}"
+    );
     let e = resolve_err(&builder("[metrics]\ninterval = 0\n", &[]));
     assert!(e.contains("metrics.interval"), "{e}");
     let e = resolve_err(&builder("[metrics.prometheus]\nlisten = \"here\"\n", &[]));
-    assert!(e.contains("metrics.prometheus.listen") && e.contains("here"), "{e}");
+    assert!(
+        e.contains("metrics.prometheus.listen") && e.contains("here"),
+        "{e}"
+    );
     let e = parse_err("[metrics]\nexporter = [\"otlp\"]\n");
     assert!(e.contains("exporters"), "{e}");
 }

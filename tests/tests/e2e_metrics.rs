@@ -14,7 +14,11 @@ fn get_order(status: u16) -> u16 {
 
 #[semtrace::traced_db(system = "postgresql", operation = "SELECT", collection = "orders")]
 fn load(fail: bool) -> Result<u64, String> {
-    if fail { Err("timeout".to_owned()) } else { Ok(1) }
+    if fail {
+        Err("timeout".to_owned())
+    } else {
+        Ok(1)
+    }
 }
 
 fn export(collector: &Collector, protocol: &'static str) -> String {
@@ -81,13 +85,15 @@ fn parse(out: &str) -> Vec<Received> {
             metrics.push(Received::default());
             continue;
         }
-        let Some(m) = metrics.last_mut() else { continue };
+        let Some(m) = metrics.last_mut() else {
+            continue;
+        };
         if let Some(v) = line.strip_prefix("-> Name: ") {
-            m.name = v.to_owned();
+            v.clone_into(&mut m.name);
         } else if let Some(v) = line.strip_prefix("-> Unit: ") {
-            m.unit = v.to_owned();
+            v.clone_into(&mut m.unit);
         } else if let Some(v) = line.strip_prefix("-> DataType: ") {
-            m.data_type = v.to_owned();
+            v.clone_into(&mut m.data_type);
         } else if line.starts_with("HistogramDataPoints #") {
             m.points.push((Vec::new(), 0));
         } else if let (Some(attr), Some(p)) = (line.strip_prefix("-> "), m.points.last_mut()) {
@@ -124,16 +130,33 @@ fn check(out: &str) {
         .iter()
         .find(|m| m.name == "http.server.request.duration")
         .unwrap_or_else(|| panic!("no http.server.request.duration in:\n{out}"));
-    assert_eq!((http.unit.as_str(), http.data_type.as_str()), ("s", "Histogram"));
-    let route = ["http.request.method: Str(GET)", "http.route: Str(/orders/{id})"];
+    assert_eq!(
+        (http.unit.as_str(), http.data_type.as_str()),
+        ("s", "Histogram")
+    );
+    let route = [
+        "http.request.method: Str(GET)",
+        "http.route: Str(/orders/{id})",
+    ];
     let ok = [&route[..], &["http.response.status_code: Int(200)"]].concat();
     let failed = [
         &route[..],
-        &["http.response.status_code: Int(500)", "error.type: Str(500)"],
+        &[
+            "http.response.status_code: Int(500)",
+            "error.type: Str(500)",
+        ],
     ]
     .concat();
-    assert_eq!(count(&metrics, "http.server.request.duration", &ok), 5, "{out}");
-    assert_eq!(count(&metrics, "http.server.request.duration", &failed), 1, "{out}");
+    assert_eq!(
+        count(&metrics, "http.server.request.duration", &ok),
+        5,
+        "{out}"
+    );
+    assert_eq!(
+        count(&metrics, "http.server.request.duration", &failed),
+        1,
+        "{out}"
+    );
 
     let db = [
         "db.system.name: Str(postgresql)",
@@ -141,9 +164,22 @@ fn check(out: &str) {
         "db.collection.name: Str(orders)",
     ];
     let db_failed = [&db[..], &["error.type: Str(alloc::string::String)"]].concat();
-    assert_eq!(count(&metrics, "db.client.operation.duration", &db), 3, "{out}");
-    assert_eq!(count(&metrics, "db.client.operation.duration", &db_failed), 1, "{out}");
-    let unit = |name: &str| metrics.iter().find(|m| m.name == name).map(|m| m.unit.clone());
+    assert_eq!(
+        count(&metrics, "db.client.operation.duration", &db),
+        3,
+        "{out}"
+    );
+    assert_eq!(
+        count(&metrics, "db.client.operation.duration", &db_failed),
+        1,
+        "{out}"
+    );
+    let unit = |name: &str| {
+        metrics
+            .iter()
+            .find(|m| m.name == name)
+            .map(|m| m.unit.clone())
+    };
     assert_eq!(unit("db.client.operation.duration").as_deref(), Some("s"));
     // semtrace's own counters ride along: 10 spans started, all sampled out.
     let started = metrics.iter().find(|m| m.name == "semtrace.spans.started");
@@ -152,16 +188,24 @@ fn check(out: &str) {
 
 #[test]
 fn histograms_arrive_over_grpc() {
-    let collector =
-        Collector::start_with(&["--debug-log", "metrics", "--debug-log-verbosity", "detailed"])
-            .expect("start rotel (scripts/install-rotel)");
+    let collector = Collector::start_with(&[
+        "--debug-log",
+        "metrics",
+        "--debug-log-verbosity",
+        "detailed",
+    ])
+    .expect("start rotel (scripts/install-rotel)");
     check(&export(&collector, "grpc"));
 }
 
 #[test]
 fn histograms_arrive_over_http() {
-    let collector =
-        Collector::start_with(&["--debug-log", "metrics", "--debug-log-verbosity", "detailed"])
-            .expect("start rotel (scripts/install-rotel)");
+    let collector = Collector::start_with(&[
+        "--debug-log",
+        "metrics",
+        "--debug-log-verbosity",
+        "detailed",
+    ])
+    .expect("start rotel (scripts/install-rotel)");
     check(&export(&collector, "http/protobuf"));
 }

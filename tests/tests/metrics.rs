@@ -43,12 +43,12 @@ fn histogram(all: &[ResourceMetrics], name: &str) -> (String, String, Vec<Point>
     let last = all.last().expect("an export");
     let metric = last
         .scope_metrics()
-        .flat_map(|s| s.metrics())
+        .flat_map(opentelemetry_sdk::metrics::data::ScopeMetrics::metrics)
         .find(|m| m.name() == name)
         .unwrap_or_else(|| {
             let names: Vec<_> = last
                 .scope_metrics()
-                .flat_map(|s| s.metrics())
+                .flat_map(opentelemetry_sdk::metrics::data::ScopeMetrics::metrics)
                 .map(|m| m.name().to_owned())
                 .collect();
             panic!("no metric `{name}` among {names:?}")
@@ -149,7 +149,7 @@ const SAMPLING_OFF: &str = "[sampling]\nmode = \"ratio\"\nratio = 0.0\n";
 
 #[test]
 fn http_server_histogram_counts_every_call_with_sampling_off() {
-    let (_, all, stats) = run(SAMPLING_OFF, || {
+    let ((), all, stats) = run(SAMPLING_OFF, || {
         for _ in 0..7 {
             get_user(200);
         }
@@ -192,7 +192,7 @@ fn http_server_histogram_counts_every_call_with_sampling_off() {
 
 #[test]
 fn client_db_and_task_histograms_with_error_types() {
-    let (_, all, _) = run("", || {
+    let ((), all, _) = run("", || {
         let _ = call_upstream(false);
         let _ = call_upstream(true);
         for _ in 0..3 {
@@ -275,7 +275,7 @@ fn client_db_and_task_histograms_with_error_types() {
 
 #[test]
 fn generic_annotation_records_a_named_metric_even_below_the_level() {
-    let (_, all, stats) = run("", || {
+    let ((), all, stats) = run("", || {
         generic_handler();
         generic_handler();
         below_level();
@@ -303,7 +303,7 @@ fn a_panicking_call_is_recorded_as_a_panic() {
     fn boom() {
         panic!("boom");
     }
-    let (_, all, _) = run("", || {
+    let ((), all, _) = run("", || {
         let _ = std::panic::catch_unwind(boom);
     });
     let (_, _, task) = histogram(&all, "task.duration");
@@ -322,7 +322,7 @@ fn async_calls_record_when_they_complete() {
     async fn handler() -> u16 {
         204
     }
-    let (_, all, _) = run("", || {
+    let ((), all, _) = run("", || {
         let rt = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
@@ -350,7 +350,7 @@ fn metrics_disabled_in_config_records_nothing() {
 
 #[test]
 fn semtrace_own_counters() {
-    let (_, all, stats) = run(SAMPLING_OFF, || {
+    let ((), all, stats) = run(SAMPLING_OFF, || {
         for _ in 0..5 {
             get_user(200);
         }
@@ -358,7 +358,7 @@ fn semtrace_own_counters() {
     let last = all.last().unwrap();
     let sums: BTreeMap<String, Vec<(u64, Vec<String>)>> = last
         .scope_metrics()
-        .flat_map(|s| s.metrics())
+        .flat_map(opentelemetry_sdk::metrics::data::ScopeMetrics::metrics)
         .filter_map(|m| match m.data() {
             AggregatedMetrics::U64(MetricData::Sum(s)) => Some((
                 m.name().to_owned(),
@@ -388,7 +388,7 @@ fn semtrace_own_counters() {
     assert_eq!(stats.started, 5);
     let gauges: Vec<String> = last
         .scope_metrics()
-        .flat_map(|s| s.metrics())
+        .flat_map(opentelemetry_sdk::metrics::data::ScopeMetrics::metrics)
         .filter(|m| matches!(m.data(), AggregatedMetrics::I64(MetricData::Sum(_))))
         .map(|m| m.name().to_owned())
         .collect();

@@ -51,28 +51,35 @@ fn own_listener_serves_the_text_format() {
     assert!(ok.contains("http_route=\"/items/{id}\""), "{ok}");
     assert!(ok.ends_with(" 3"), "{ok}");
     assert!(
-        text.lines().any(|l| l.starts_with("http_server_request_duration_seconds_count{")
-            && l.contains("error_type=\"503\"")
-            && l.ends_with(" 1")),
+        text.lines().any(
+            |l| l.starts_with("http_server_request_duration_seconds_count{")
+                && l.contains("error_type=\"503\"")
+                && l.ends_with(" 1")
+        ),
         "{text}"
     );
-    assert!(text.contains("# TYPE http_server_request_duration_seconds histogram"), "{text}");
+    assert!(
+        text.contains("# TYPE http_server_request_duration_seconds histogram"),
+        "{text}"
+    );
     assert!(text.contains("semtrace_spans_started"), "{text}");
     drop(guard);
 }
 
 #[test]
 fn admin_listener_serves_metrics_too() {
-    let (dispatch, guard) = build(
-        "[metrics]\nexporters = [\"prometheus\"]\n[admin]\nlisten = \"127.0.0.1:0\"\n",
-    );
+    let (dispatch, guard) =
+        build("[metrics]\nexporters = [\"prometheus\"]\n[admin]\nlisten = \"127.0.0.1:0\"\n");
     tracing::dispatcher::with_default(&dispatch, || get_item(200));
     // With an admin listener there is no second one.
     assert_eq!(guard.metrics_address(), None);
     let admin = guard.admin_address().unwrap();
     let (status, text) = get(&format!("http://{admin}/metrics"));
     assert_eq!(status, 200);
-    assert!(text.contains("http_server_request_duration_seconds_bucket{"), "{text}");
+    assert!(
+        text.contains("http_server_request_duration_seconds_bucket{"),
+        "{text}"
+    );
     assert!(guard.control().metrics_text().is_some());
 }
 

@@ -58,8 +58,13 @@ pub(crate) fn check(
             cx.error_spanned_by(
                 expr,
                 format_args!(
-                    "metric `{name}` is a {}: an annotated call records a duration histogram",
-                    def.instrument.as_str()
+                    "metric `{name}` is {}: an annotated call records a duration histogram",
+                    match def.instrument {
+                        Instrument::UpDownCounter => "an up-down counter",
+                        Instrument::Counter => "a counter",
+                        Instrument::Gauge => "a gauge",
+                        Instrument::Histogram => "a histogram",
+                    }
                 ),
             );
             return None;

@@ -134,6 +134,10 @@
 //! [admin]
 //! listen = "127.0.0.1:9464"
 //!
+//! [metrics]               # the annotations' duration histograms
+//! exporters = ["otlp", "prometheus"]   # `/metrics` is served on the admin listener
+//! interval = "30s"
+//!
 //! [traces]
 //! max_concurrent_exports = 4
 //!

@@ -140,6 +140,38 @@ pub(crate) fn build(
     }))
 }
 
+/// Starts observing the pipeline, serves the Prometheus text when asked to, and
+/// hands the provider to the guard.
+pub(crate) fn start(
+    metrics: Metrics,
+    settings: &Settings,
+    control: &Control,
+    guard: &mut crate::Guard,
+) -> Result<(), InitError> {
+    metrics.observe_pipeline(control);
+    #[cfg(feature = "prometheus")]
+    if let Some(text) = &metrics.prometheus {
+        control.set_prometheus(Arc::clone(text));
+        // Its own listener when asked for, or when there is no admin listener to
+        // serve `/metrics` on (then the exporter's conventional port).
+        let listen = settings.metrics.prometheus_listen.or_else(|| {
+            settings
+                .admin
+                .is_none()
+                .then(|| std::net::SocketAddr::from(([127, 0, 0, 1], 9464)))
+        });
+        if let Some(listen) = listen {
+            let listener = prometheus::serve(listen, Arc::clone(text))?;
+            guard.metrics_address = Some(listener.address);
+            guard.push(listener);
+        }
+    }
+    #[cfg(not(feature = "prometheus"))]
+    let _ = settings;
+    guard.push_metrics(metrics);
+    Ok(())
+}
+
 impl Metrics {
     /// Observes semtrace's own counters (`semtrace.*`, defined in semtrace's
     /// registry) from the pipeline's statistics and the control's rules.
