@@ -333,9 +333,9 @@ impl TelemetryBuilder {
         }
         crate::propagation::install();
         let clock = self.clock.clone().map_or_else(Clock::system, Clock::manual);
-        let mut pipeline = crate::traces::build(&settings, self.exporter, clock)?;
+        let pipeline = crate::traces::build(&settings, self.exporter, clock)?;
         let metrics = crate::metrics::build(&settings, self.metric_reader)?;
-        pipeline.layer.metrics = metrics.as_ref().map(|m| Arc::clone(&m.sites));
+        let hook = crate::metrics::Hook(metrics.as_ref().map(|m| Arc::clone(&m.sites)));
         let traces_filter = LevelFilter::new(
             &settings.traces.level,
             Some(Arc::clone(&pipeline.sampler.gate)),
@@ -424,7 +424,7 @@ impl TelemetryBuilder {
             }
         }
 
-        let subscriber = tracing_subscriber::registry().with(layers);
+        let subscriber = tracing_subscriber::registry().with(layers).with(hook);
         let dispatch = Dispatch::new(subscriber);
         guard.control().set_dispatch(&dispatch);
         Ok((dispatch, guard))

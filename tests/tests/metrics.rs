@@ -400,3 +400,46 @@ fn semtrace_own_counters() {
         assert!(gauges.iter().any(|g| g == name), "{name} in {gauges:?}");
     }
 }
+
+#[test]
+fn calls_on_many_threads_are_all_counted() {
+    // More calls per thread than a thread buffers, and threads that end before the
+    // collection: every call arrives once.
+    let exporter = InMemoryMetricExporter::default();
+    let reader = PeriodicReader::builder(exporter.clone())
+        .with_interval(Duration::from_secs(3600))
+        .build();
+    let (dispatch, guard) = semtrace::Telemetry::builder("metrics-threads")
+        .env_lookup(|_| None)
+        .console(false)
+        .metric_reader(reader)
+        .build()
+        .unwrap();
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let dispatch = dispatch.clone();
+            std::thread::spawn(move || {
+                tracing::dispatcher::with_default(&dispatch, || {
+                    for _ in 0..1000 {
+                        get_user(200);
+                    }
+                });
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    // A second recorder on this thread keeps its own measurements apart.
+    let (_, other, _) = run("", || get_user(201));
+    guard.shutdown().unwrap();
+    let (_, _, points) = histogram(
+        &exporter.get_finished_metrics().unwrap(),
+        "http.server.request.duration",
+    );
+    assert_eq!(points.len(), 1, "{points:?}");
+    assert_eq!(points[0].count, 4000);
+    let (_, _, points) = histogram(&other, "http.server.request.duration");
+    assert_eq!(points.len(), 1, "{points:?}");
+    assert_eq!(points[0].count, 1);
+}

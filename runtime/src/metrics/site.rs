@@ -328,8 +328,15 @@ impl Sites {
 #[derive(Debug)]
 pub struct MetricTimer {
     site: &'static MetricSite,
-    start: quanta::Instant,
+    /// Raw clock ticks (the TSC where it is reliable), scaled only at the end.
+    start: u64,
     done: bool,
+}
+
+/// The calibrated clock, shared by every timer.
+fn clock() -> &'static quanta::Clock {
+    static CLOCK: OnceLock<quanta::Clock> = OnceLock::new();
+    CLOCK.get_or_init(quanta::Clock::new)
 }
 
 impl MetricTimer {
@@ -338,7 +345,7 @@ impl MetricTimer {
     pub fn start(site: &'static MetricSite) -> Self {
         Self {
             site,
-            start: quanta::Instant::now(),
+            start: clock().raw(),
             done: false,
         }
     }
@@ -352,10 +359,12 @@ impl MetricTimer {
 
     #[inline]
     fn record(&self, outcome: &MetricOutcome) {
-        let elapsed = self.start.elapsed();
+        let clock = clock();
+        #[allow(clippy::cast_precision_loss)] // nanoseconds: exact below 104 days
+        let nanos = clock.delta_as_nanos(self.start, clock.raw()) as f64;
         let value = match self.site.time_unit {
-            TimeUnit::Seconds => elapsed.as_secs_f64(),
-            TimeUnit::Millis => elapsed.as_secs_f64() * 1000.0,
+            TimeUnit::Seconds => nanos / 1e9,
+            TimeUnit::Millis => nanos / 1e6,
         };
         tracing::dispatcher::get_default(|dispatch| {
             if let Some(sites) = super::sites_of(dispatch) {

@@ -47,8 +47,6 @@ pub(crate) struct PipelineLayer {
     pub(crate) queue: Arc<Queue>,
     pub(crate) export: bool,
     pub(crate) extras: Extras,
-    /// The call sites' metric instruments (see [`crate::metrics`]).
-    pub(crate) metrics: Option<Arc<crate::metrics::Sites>>,
 }
 
 /// A remote parent's context, as extracted from a carrier.

@@ -72,7 +72,6 @@ pub(crate) fn build(
         queue: Arc::clone(&queue),
         export: false,
         extras,
-        metrics: None,
     };
     if injected.is_none() && t.exporters.is_empty() {
         return Ok(Pipeline {
