@@ -103,6 +103,10 @@ pub(crate) fn build(
         return Ok(None);
     }
     let mut builder = SdkMeterProvider::builder().with_resource(crate::resource::build(settings));
+    #[cfg_attr(
+        not(any(feature = "otlp-grpc", feature = "otlp-http")),
+        allow(unused_mut)
+    )]
     let mut runtime = None;
     #[cfg(feature = "prometheus")]
     let mut text = None;
