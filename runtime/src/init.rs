@@ -52,6 +52,7 @@ pub(crate) type BoxedLayer =
 
 /// `layer` behind a replaceable filter of `directives` (already checked during
 /// resolution), returned with the filter's handle.
+#[cfg(any(feature = "console", feature = "file"))]
 pub(crate) fn filtered<L>(layer: L, directives: &str) -> (BoxedLayer, LevelFilter)
 where
     L: tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync,
@@ -324,6 +325,8 @@ impl TelemetryBuilder {
     /// Builds the subscriber without installing it: for tests
     /// (`tracing::dispatcher::set_default`) and programs that manage dispatchers
     /// themselves. Also installs the W3C propagators globally.
+    // Without console or file output, the outputs' lists are never pushed to.
+    #[cfg_attr(not(all(feature = "console", feature = "file")), allow(unused_mut))]
     pub fn build(self) -> Result<(Dispatch, Guard), InitError> {
         use tracing_subscriber::Layer as _;
         let settings = self.resolve()?;
@@ -340,7 +343,6 @@ impl TelemetryBuilder {
             &settings.traces.level,
             Some(Arc::clone(&pipeline.sampler.gate)),
         );
-        #[cfg_attr(not(any(feature = "console", feature = "file")), allow(unused_mut))]
         let mut layers: Vec<BoxedLayer> =
             vec![pipeline.layer.with_filter(traces_filter.clone()).boxed()];
         let mut levels = Levels {

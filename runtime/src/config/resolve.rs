@@ -401,12 +401,53 @@ fn resolve_otlp(
         check_endpoint(&endpoint_key, &endpoint)?;
     }
 
-    let protocol = pick(env, "otlp_protocol", o.otlp_protocol, as_is)
-        .env(
+    let signal = Signal {
+        vars: [
             "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
-            Protocol::parse_setting,
-        )
+            "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+            "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
+        ],
+        timeout_vars: &[
+            "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+            "OTEL_EXPORTER_OTLP_TIMEOUT",
+            "OTEL_BSP_EXPORT_TIMEOUT",
+        ],
+        protocol_file: None,
+        path: "/v1/traces",
+    };
+    transport(o, env, config, &signal, endpoint, is_base).map(Some)
+}
+
+/// What one OTLP signal (spans, metrics) reads beyond the generic settings.
+struct Signal<'c> {
+    /// Its protocol, headers and compression variables.
+    vars: [&'static str; 3],
+    /// Its timeout variables, in order.
+    timeout_vars: &'static [&'static str],
+    /// A config key of its own for the protocol, with its value.
+    protocol_file: Option<(&'static str, Option<&'c str>)>,
+    /// The path appended to an HTTP base URL.
+    path: &'static str,
+}
+
+/// Protocol, full endpoint, headers, timeout and compression of one signal's
+/// exporter, each falling back from the signal's variable to the generic one and
+/// the `[otlp]` section.
+fn transport(
+    o: &Overrides,
+    env: &Env<'_>,
+    config: &Config,
+    signal: &Signal<'_>,
+    endpoint: String,
+    is_base: bool,
+) -> Result<OtlpSettings, InitError> {
+    let c = &config.otlp;
+    let [protocol_var, headers_var, compression_var] = signal.vars;
+    let (own_key, own_value) = signal.protocol_file.unwrap_or(("otlp.protocol", None));
+    let protocol = pick(env, "otlp_protocol", o.otlp_protocol, as_is)
+        .env(protocol_var, Protocol::parse_setting)
         .env("OTEL_EXPORTER_OTLP_PROTOCOL", Protocol::parse_setting)
+        .file(own_key, own_value, Protocol::parse_setting)
         .file(
             "otlp.protocol",
             c.protocol.as_deref(),
@@ -420,20 +461,17 @@ fn resolve_otlp(
             }
         })?;
     check_built(protocol)?;
-    let endpoint = full_endpoint(endpoint, protocol, is_base);
-    let headers = resolve_headers(o, env, config, "OTEL_EXPORTER_OTLP_TRACES_HEADERS")?;
-
-    let timeout = pick(env, "otlp_timeout", o.otlp_timeout, as_is)
-        .env("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", parse_millis)
-        .env("OTEL_EXPORTER_OTLP_TIMEOUT", parse_millis)
-        .env("OTEL_BSP_EXPORT_TIMEOUT", parse_millis)
+    let endpoint = signal_endpoint(endpoint, protocol, is_base, signal.path);
+    let headers = resolve_headers(o, env, config, headers_var)?;
+    let mut timeout = pick(env, "otlp_timeout", o.otlp_timeout, as_is);
+    for var in signal.timeout_vars {
+        timeout = timeout.env(var, parse_millis);
+    }
+    let timeout = timeout
         .file("otlp.timeout_ms", c.timeout_ms.as_ref(), file_millis)
         .or(DEFAULT_EXPORT_TIMEOUT)?;
     let compression = pick(env, "otlp_compression", o.otlp_compression, as_is)
-        .env(
-            "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
-            Compression::parse_setting,
-        )
+        .env(compression_var, Compression::parse_setting)
         .env("OTEL_EXPORTER_OTLP_COMPRESSION", Compression::parse_setting)
         .file(
             "otlp.compression",
@@ -441,14 +479,13 @@ fn resolve_otlp(
             Compression::parse_setting,
         )
         .or(Compression::None)?;
-
-    Ok(Some(OtlpSettings {
+    Ok(OtlpSettings {
         endpoint,
         protocol,
         headers,
         timeout,
         compression,
-    }))
+    })
 }
 
 fn resolve_traces(
@@ -919,66 +956,24 @@ fn resolve_metrics_otlp(
     if !endpoint.is_empty() {
         check_endpoint(&endpoint_key, &endpoint)?;
     }
-    let protocol = pick(env, "otlp_protocol", o.otlp_protocol, as_is)
-        .env(
+    let signal = Signal {
+        vars: [
             "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL",
-            Protocol::parse_setting,
-        )
-        .env("OTEL_EXPORTER_OTLP_PROTOCOL", Protocol::parse_setting)
-        .file(
-            "metrics.protocol",
-            m.protocol.as_deref(),
-            Protocol::parse_setting,
-        )
-        .file(
-            "otlp.protocol",
-            c.protocol.as_deref(),
-            Protocol::parse_setting,
-        )
-        .or_else(|| {
-            if cfg!(feature = "otlp-http") || !cfg!(feature = "otlp-grpc") {
-                Protocol::HttpProtobuf
-            } else {
-                Protocol::Grpc
-            }
-        })?;
-    check_built(protocol)?;
-    let endpoint = signal_endpoint(endpoint, protocol, is_base, "/v1/metrics");
-    let headers = resolve_headers(o, env, config, "OTEL_EXPORTER_OTLP_METRICS_HEADERS")?;
-    let timeout = pick(env, "otlp_timeout", o.otlp_timeout, as_is)
-        .env("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", parse_millis)
-        .env("OTEL_EXPORTER_OTLP_TIMEOUT", parse_millis)
-        .file("otlp.timeout_ms", c.timeout_ms.as_ref(), file_millis)
-        .or(DEFAULT_EXPORT_TIMEOUT)?;
-    let compression = pick(env, "otlp_compression", o.otlp_compression, as_is)
-        .env(
+            "OTEL_EXPORTER_OTLP_METRICS_HEADERS",
             "OTEL_EXPORTER_OTLP_METRICS_COMPRESSION",
-            Compression::parse_setting,
-        )
-        .env("OTEL_EXPORTER_OTLP_COMPRESSION", Compression::parse_setting)
-        .file(
-            "otlp.compression",
-            c.compression.as_deref(),
-            Compression::parse_setting,
-        )
-        .or(Compression::None)?;
-    Ok(Some(OtlpSettings {
-        endpoint,
-        protocol,
-        headers,
-        timeout,
-        compression,
-    }))
+        ],
+        timeout_vars: &[
+            "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT",
+            "OTEL_EXPORTER_OTLP_TIMEOUT",
+        ],
+        protocol_file: Some(("metrics.protocol", m.protocol.as_deref())),
+        path: "/v1/metrics",
+    };
+    transport(o, env, config, &signal, endpoint, is_base).map(Some)
 }
 
-/// The URL spans are sent to: the specification's default when OTLP was chosen
-/// without one, and `/v1/traces` appended to an HTTP base URL.
-fn full_endpoint(endpoint: String, protocol: Protocol, is_base: bool) -> String {
-    signal_endpoint(endpoint, protocol, is_base, "/v1/traces")
-}
-
-/// A signal's URL: the default for the protocol when empty, and `path` appended to
-/// an HTTP base URL.
+/// A signal's URL: the specification's default for the protocol when the exporter
+/// was chosen without one, and `path` (`/v1/traces`) appended to an HTTP base URL.
 fn signal_endpoint(endpoint: String, protocol: Protocol, is_base: bool, path: &str) -> String {
     let endpoint = if endpoint.is_empty() {
         // The specification's defaults.

@@ -13,6 +13,7 @@ use opentelemetry_sdk::metrics::{PeriodicReader, Temporality};
 
 use crate::config::OtlpSettings;
 use crate::error::InitError;
+use crate::traces::exporters::otlp::exporter_error;
 
 /// Runs another exporter's futures on a runtime it owns a handle to.
 struct OnRuntime<E> {
@@ -71,13 +72,6 @@ pub(super) fn otlp_reader(
     Ok((reader, runtime))
 }
 
-fn exporter_error(o: &OtlpSettings, e: impl std::fmt::Display) -> InitError {
-    InitError::Exporter {
-        endpoint: o.endpoint.clone(),
-        message: e.to_string(),
-    }
-}
-
 fn build(o: &OtlpSettings) -> Result<opentelemetry_otlp::MetricExporter, InitError> {
     use crate::config::Protocol;
     match o.protocol {
@@ -97,20 +91,12 @@ fn build(o: &OtlpSettings) -> Result<opentelemetry_otlp::MetricExporter, InitErr
 fn grpc(o: &OtlpSettings) -> Result<opentelemetry_otlp::MetricExporter, InitError> {
     use opentelemetry_otlp::{WithExportConfig as _, WithTonicConfig as _};
 
-    let mut metadata = http::HeaderMap::new();
-    for (name, value) in o.headers.iter() {
-        let name =
-            http::HeaderName::from_bytes(name.as_bytes()).map_err(|e| exporter_error(o, e))?;
-        let value = http::HeaderValue::from_str(value)
-            .map_err(|_| exporter_error(o, "invalid header value"))?;
-        metadata.insert(name, value);
-    }
     let mut builder = opentelemetry_otlp::MetricExporter::builder()
         .with_tonic()
         .with_temporality(Temporality::Cumulative)
         .with_endpoint(o.endpoint.clone())
         .with_timeout(o.timeout)
-        .with_metadata(tonic::metadata::MetadataMap::from_headers(metadata));
+        .with_metadata(crate::traces::exporters::otlp::grpc_metadata(o)?);
     if o.compression == crate::config::Compression::Gzip {
         builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
     }
@@ -121,18 +107,13 @@ fn grpc(o: &OtlpSettings) -> Result<opentelemetry_otlp::MetricExporter, InitErro
 fn http(o: &OtlpSettings) -> Result<opentelemetry_otlp::MetricExporter, InitError> {
     use opentelemetry_otlp::{WithExportConfig as _, WithHttpConfig as _};
 
-    let headers = o
-        .headers
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
     let mut builder = opentelemetry_otlp::MetricExporter::builder()
         .with_http()
         .with_temporality(Temporality::Cumulative)
         .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
         .with_endpoint(o.endpoint.clone())
         .with_timeout(o.timeout)
-        .with_headers(headers);
+        .with_headers(crate::traces::exporters::otlp::http_headers(o));
     if o.compression == crate::config::Compression::Gzip {
         builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
     }

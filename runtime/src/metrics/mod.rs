@@ -158,6 +158,7 @@ pub(crate) fn build(
 
 /// Starts observing the pipeline, serves the Prometheus text when asked to, and
 /// hands the provider to the guard.
+#[cfg_attr(not(feature = "prometheus"), allow(clippy::unnecessary_wraps))]
 pub(crate) fn start(
     metrics: Metrics,
     settings: &Settings,

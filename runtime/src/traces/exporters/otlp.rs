@@ -27,7 +27,30 @@ pub(crate) fn build(o: &OtlpSettings, resource: &Resource) -> Result<Arc<dyn Exp
     }
 }
 
-fn exporter_error(o: &OtlpSettings, e: impl std::fmt::Display) -> InitError {
+/// The headers as gRPC metadata (spans and metrics alike).
+#[cfg(feature = "otlp-grpc")]
+pub(crate) fn grpc_metadata(o: &OtlpSettings) -> Result<tonic::metadata::MetadataMap, InitError> {
+    let mut metadata = http::HeaderMap::new();
+    for (name, value) in o.headers.iter() {
+        let name =
+            http::HeaderName::from_bytes(name.as_bytes()).map_err(|e| exporter_error(o, e))?;
+        let value = http::HeaderValue::from_str(value)
+            .map_err(|_| exporter_error(o, "invalid header value"))?;
+        metadata.insert(name, value);
+    }
+    Ok(tonic::metadata::MetadataMap::from_headers(metadata))
+}
+
+/// The headers as the HTTP exporter takes them (spans and metrics alike).
+#[cfg(feature = "otlp-http")]
+pub(crate) fn http_headers(o: &OtlpSettings) -> std::collections::HashMap<String, String> {
+    o.headers
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+pub(crate) fn exporter_error(o: &OtlpSettings, e: impl std::fmt::Display) -> InitError {
     InitError::Exporter {
         endpoint: o.endpoint.clone(),
         message: e.to_string(),
@@ -42,20 +65,12 @@ fn retry_policy() -> opentelemetry_otlp::RetryPolicy {
 fn grpc(o: &OtlpSettings, resource: &Resource) -> Result<Arc<dyn Exporter>, InitError> {
     use opentelemetry_otlp::{WithExportConfig as _, WithTonicConfig as _};
 
-    let mut metadata = http::HeaderMap::new();
-    for (name, value) in o.headers.iter() {
-        let name =
-            http::HeaderName::from_bytes(name.as_bytes()).map_err(|e| exporter_error(o, e))?;
-        let value = http::HeaderValue::from_str(value)
-            .map_err(|_| exporter_error(o, "invalid header value"))?;
-        metadata.insert(name, value);
-    }
     let mut builder = opentelemetry_otlp::SpanExporter::builder()
         .with_tonic()
         .with_endpoint(o.endpoint.clone())
         .with_timeout(o.timeout)
         .with_retry_policy(retry_policy())
-        .with_metadata(tonic::metadata::MetadataMap::from_headers(metadata));
+        .with_metadata(grpc_metadata(o)?);
     if o.compression == Compression::Gzip {
         builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
     }
@@ -67,18 +82,13 @@ fn grpc(o: &OtlpSettings, resource: &Resource) -> Result<Arc<dyn Exporter>, Init
 fn http(o: &OtlpSettings, resource: &Resource) -> Result<Arc<dyn Exporter>, InitError> {
     use opentelemetry_otlp::{WithExportConfig as _, WithHttpConfig as _};
 
-    let headers = o
-        .headers
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
     let mut builder = opentelemetry_otlp::SpanExporter::builder()
         .with_http()
         .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
         .with_endpoint(o.endpoint.clone())
         .with_timeout(o.timeout)
         .with_retry_policy(retry_policy())
-        .with_headers(headers);
+        .with_headers(http_headers(o));
     if o.compression == Compression::Gzip {
         builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
     }
