@@ -101,8 +101,9 @@ pub enum InitError {
         #[source]
         source: std::io::Error,
     },
-    /// The small Tokio runtime that drives the exporter could not start.
-    #[error("cannot start the runtime of the span exporter: {0}")]
+    /// A small Tokio runtime of semtrace's (the span or metric exporter's, a
+    /// listener's) could not start.
+    #[error("cannot start a background runtime of semtrace's exporters: {0}")]
     Runtime(#[source] std::io::Error),
     /// A global `tracing` subscriber is already installed.
     #[error("a global tracing subscriber is already installed; call `semtrace::init()` once")]

@@ -230,28 +230,21 @@ impl Metrics {
                 }
             })
             .build();
-        let gauge = |name: &'static str, pick: Box<dyn Fn(&Control) -> i64 + Send + Sync>| {
+        let gauge = |name: &'static str, pick: fn(&Control) -> usize| {
             let d = def(name);
             let control = control.clone();
             meter
                 .i64_observable_up_down_counter(d.name)
                 .with_unit(d.unit)
                 .with_description(d.brief)
-                .with_callback(move |o| o.observe(pick(&control), &[]))
+                .with_callback(move |o| {
+                    o.observe(i64::try_from(pick(&control)).unwrap_or(i64::MAX), &[]);
+                })
                 .build();
         };
-        gauge(
-            "semtrace.queue.size",
-            Box::new(|c| i64::try_from(c.queue_fill().0).unwrap_or(i64::MAX)),
-        );
-        gauge(
-            "semtrace.queue.capacity",
-            Box::new(|c| i64::try_from(c.queue_fill().1).unwrap_or(i64::MAX)),
-        );
-        gauge(
-            "semtrace.sampling.rules.active",
-            Box::new(|c| i64::try_from(c.rules().len()).unwrap_or(i64::MAX)),
-        );
+        gauge("semtrace.queue.size", |c| c.queue_fill().0);
+        gauge("semtrace.queue.capacity", |c| c.queue_fill().1);
+        gauge("semtrace.sampling.rules.active", |c| c.rules().len());
     }
 }
 
