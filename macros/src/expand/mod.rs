@@ -169,7 +169,7 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
                 quote! {
                     // A closure, so the outcome's early `return` still reaches the metric.
                     (|| { #record_outcome })();
-                    __semtrace_timer.finish(&#outcome);
+                    __semtrace_timer.finish(__semtrace_span, &#outcome);
                 },
                 Some(quote!(move)),
             )
