@@ -67,6 +67,7 @@ pub use error_type::ErrorType;
 #[doc(hidden)]
 #[path = "private/mod.rs"]
 pub mod __private;
+mod clock;
 
 pub mod config;
 pub mod control;

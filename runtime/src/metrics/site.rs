@@ -310,8 +310,19 @@ impl std::fmt::Debug for Sites {
     }
 }
 
+/// Recorders alive in this process. While there are none (metrics off), a timer
+/// reads no clock.
+static RECORDERS: AtomicUsize = AtomicUsize::new(0);
+
+impl Drop for Sites {
+    fn drop(&mut self) {
+        RECORDERS.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 impl Sites {
     pub(crate) fn new(meter: Meter) -> Self {
+        RECORDERS.fetch_add(1, Ordering::Relaxed);
         Self {
             meter,
             slots: (0..SLOTS).map(|_| OnceLock::new()).collect(),
@@ -349,47 +360,22 @@ pub struct MetricTimer {
     done: bool,
 }
 
-/// The calibrated clock, and what one of its raw ticks is in seconds and in
-/// milliseconds: scaling a call's ticks is then one multiplication.
-struct Clock {
-    clock: quanta::Clock,
-    seconds_per_tick: f64,
-    millis_per_tick: f64,
-}
-
-impl Clock {
-    #[inline]
-    fn get() -> &'static Self {
-        static CLOCK: OnceLock<Clock> = OnceLock::new();
-        CLOCK.get_or_init(|| {
-            let clock = quanta::Clock::new();
-            // Ticks to nanoseconds over a long span, so the factor keeps the
-            // calibration's precision.
-            const TICKS: u64 = 1 << 40;
-            let nanos = clock.delta_as_nanos(0, TICKS);
-            #[allow(clippy::cast_precision_loss)] // both below 2^53
-            let nanos_per_tick = nanos as f64 / TICKS as f64;
-            Self {
-                clock,
-                seconds_per_tick: nanos_per_tick / 1e9,
-                millis_per_tick: nanos_per_tick / 1e6,
-            }
-        })
-    }
-
-    #[inline]
-    fn raw(&self) -> u64 {
-        self.clock.raw()
-    }
-}
+/// The start of a call not timed. No clock reads 0 ticks: the TSC counts from
+/// reset, the monotonic fallback from boot.
+const NOT_TIMED: u64 = 0;
 
 impl MetricTimer {
-    /// Starts timing a call of `site`.
+    /// Starts timing a call of `site`; a call that starts while no recorder exists
+    /// is not timed (metrics are off: the cost is one load).
     #[inline]
     pub fn start(site: &'static MetricSite) -> Self {
         Self {
             site,
-            start: Clock::get().raw(),
+            start: if RECORDERS.load(Ordering::Relaxed) == 0 {
+                NOT_TIMED
+            } else {
+                crate::clock::ticks().raw()
+            },
             done: false,
         }
     }
@@ -404,16 +390,15 @@ impl MetricTimer {
 
     #[inline]
     fn record(&self, span: Option<&tracing::Span>, outcome: &MetricOutcome) {
-        let clock = Clock::get();
-        // Signed, so the conversion is one instruction; a call is far shorter than
-        // 2^63 ticks, and a clock read out of order on another core gives 0.
-        #[allow(clippy::cast_possible_wrap, clippy::cast_precision_loss)]
-        let ticks = (clock.raw().wrapping_sub(self.start) as i64).max(0) as f64;
-        let value = ticks
-            * match self.site.time_unit {
-                TimeUnit::Seconds => clock.seconds_per_tick,
-                TimeUnit::Millis => clock.millis_per_tick,
-            };
+        if self.start == NOT_TIMED {
+            return;
+        }
+        let ticks = crate::clock::ticks();
+        let seconds = ticks.seconds(self.start, ticks.raw());
+        let value = match self.site.time_unit {
+            TimeUnit::Seconds => seconds,
+            TimeUnit::Millis => seconds * 1e3,
+        };
         let record = |dispatch: &tracing::Dispatch| {
             if let Some(sites) = super::sites_of(dispatch) {
                 sites.record(self.site, value, outcome);

@@ -211,8 +211,8 @@ where
         }
         let keep = decision == Decision::Sampled;
         let provisional = decision == Decision::Provisional;
-        let mut data =
-            ((keep || provisional) && self.export).then(|| self.new_data(attrs, SystemTime::now()));
+        let mut data = ((keep || provisional) && self.export)
+            .then(|| self.new_data(attrs, crate::clock::now()));
         if let (Some(data), Some(remote)) = (&mut data, &remote)
             && !remote.trace_state.header().is_empty()
         {
@@ -294,14 +294,14 @@ where
             }
             let mut attributes = visitor.attributes;
             attributes.insert(0, KeyValue::new("exception.message", message));
-            Event::new("exception", SystemTime::now(), attributes, 0)
+            Event::new("exception", crate::clock::now(), attributes, 0)
         } else {
             let name = if message.is_empty() {
                 event.metadata().name().into()
             } else {
                 std::borrow::Cow::Owned(message)
             };
-            Event::new(name, SystemTime::now(), visitor.attributes, 0)
+            Event::new(name, crate::clock::now(), visitor.attributes, 0)
         };
         data.extra().events.push(event);
     }
@@ -348,7 +348,8 @@ where
             self.record_latency(span.metadata().name(), record.started_ns);
         }
         let Some(mut live) = record.data else { return };
-        let end = SystemTime::now();
+        // Never before the start: see `clock` on re-anchoring.
+        let end = crate::clock::now().max(live.start);
         let mut children = None;
         if let Some(extra) = live.extra.as_deref_mut() {
             if let Some(t) = extra.timing.take() {
