@@ -343,8 +343,21 @@ impl TelemetryBuilder {
             &settings.traces.level,
             Some(Arc::clone(&pipeline.sampler.gate)),
         );
-        let mut layers: Vec<BoxedLayer> =
-            vec![pipeline.layer.with_filter(traces_filter.clone()).boxed()];
+        // The pipeline alone: its filter is the subscriber's (no per-layer filter
+        // bookkeeping per span). Beside console or file output, each filters its own.
+        let alone = !(cfg!(feature = "console") && settings.console.is_some()
+            || cfg!(feature = "file") && settings.file.is_some());
+        let (mut layers, gate): (Vec<BoxedLayer>, _) = if alone {
+            (
+                vec![pipeline.layer.boxed()],
+                Some(crate::control::levels::Gate(traces_filter.clone())),
+            )
+        } else {
+            (
+                vec![pipeline.layer.with_filter(traces_filter.clone()).boxed()],
+                None,
+            )
+        };
         let mut levels = Levels {
             console: None,
             file: None,
@@ -426,7 +439,10 @@ impl TelemetryBuilder {
             }
         }
 
-        let subscriber = tracing_subscriber::registry().with(layers).with(hook);
+        let subscriber = tracing_subscriber::registry()
+            .with(layers)
+            .with(gate)
+            .with(hook);
         let dispatch = Dispatch::new(subscriber);
         guard.control().set_dispatch(&dispatch);
         Ok((dispatch, guard))

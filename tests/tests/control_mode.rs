@@ -107,3 +107,69 @@ fn console_levels_are_replaced_while_running() {
     assert!(text.contains("shown after the change"), "{text}");
     drop(guard);
 }
+
+fn names(exporter: &TestExporter) -> Vec<String> {
+    let mut names: Vec<String> = exporter
+        .spans()
+        .iter()
+        .map(|s| s.name.to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn traces_levels_filter_and_change_with_the_pipeline_alone() {
+    // No console or file: the pipeline's filter is the subscriber's own.
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let exporter = TestExporter::default();
+    let (dispatch, guard) = builder(&exporter, "[otlp]\nlevel = \"info\"\n")
+        .build()
+        .unwrap();
+    let control = guard.control();
+    tracing::dispatcher::with_default(&dispatch, || {
+        let quiet = tracing::debug_span!("debug_before");
+        assert!(
+            quiet.is_disabled(),
+            "below the traces level: the disabled path"
+        );
+        drop(quiet);
+        tracing::info_span!("info_before").in_scope(|| {});
+    });
+    control.set_traces_level("info,control_mode=debug").unwrap();
+    tracing::dispatcher::with_default(&dispatch, || {
+        tracing::debug_span!("debug_after").in_scope(|| {});
+        tracing::trace_span!("trace_after").in_scope(|| {});
+    });
+    let stats = guard.shutdown().unwrap();
+    assert_eq!((stats.started, stats.exported), (2, 2));
+    assert_eq!(names(&exporter), ["debug_after", "info_before"]);
+}
+
+#[test]
+fn traces_and_console_filter_each_their_own() {
+    // Beside console output, each output keeps its own filter.
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let exporter = TestExporter::default();
+    let out = Buffer::default();
+    let (dispatch, guard) = builder(&exporter, "[otlp]\nlevel = \"debug\"\n")
+        .console(true)
+        .console_level("warn")
+        .console_writer(out.clone())
+        .build()
+        .unwrap();
+    tracing::dispatcher::with_default(&dispatch, || {
+        tracing::debug_span!("traced_only").in_scope(|| tracing::warn!("printed"));
+        tracing::trace_span!("neither").in_scope(|| {});
+    });
+    let stats = guard.shutdown().unwrap();
+    assert_eq!(stats.exported, 1);
+    assert_eq!(names(&exporter), ["traced_only"]);
+    let text = out.text();
+    assert!(text.contains("printed"), "{text}");
+    assert!(!text.contains("neither"), "{text}");
+}
