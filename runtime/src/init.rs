@@ -338,7 +338,7 @@ impl TelemetryBuilder {
         let clock = self.clock.clone().map_or_else(Clock::system, Clock::manual);
         let pipeline = crate::traces::build(&settings, self.exporter, clock)?;
         let metrics = crate::metrics::build(&settings, self.metric_reader)?;
-        let hook = crate::metrics::Hook(metrics.as_ref().map(|m| Arc::clone(&m.sites)));
+        let sites = metrics.as_ref().map(|m| Arc::clone(&m.sites));
         let traces_filter = LevelFilter::new(
             &settings.traces.level,
             Some(Arc::clone(&pipeline.sampler.gate)),
@@ -439,10 +439,8 @@ impl TelemetryBuilder {
             }
         }
 
-        let subscriber = tracing_subscriber::registry()
-            .with(layers)
-            .with(gate)
-            .with(hook);
+        let top = crate::top::Top { sites, gate };
+        let subscriber = tracing_subscriber::registry().with(layers).with(top);
         let dispatch = Dispatch::new(subscriber);
         guard.control().set_dispatch(&dispatch);
         Ok((dispatch, guard))

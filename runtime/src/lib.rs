@@ -83,6 +83,7 @@ pub mod propagation;
 mod resource;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod top;
 mod traces;
 
 /// The settings types, under their earlier path; [`config`] is their home now.

@@ -242,10 +242,8 @@ impl<S> Filter<S> for LevelFilter {
     }
 }
 
-/// A [`LevelFilter`] as a global filter: for the pipeline when it is the only
-/// output. Per-layer filtering costs every span three registry lookups (on enter,
-/// exit and close, to read which filters enabled it), which only pay off when
-/// outputs filter differently; with one output its filter is the subscriber's.
+/// A [`LevelFilter`] as a global filter (the subscriber's own): for the pipeline
+/// when it is the only output.
 #[derive(Debug, Clone)]
 pub(crate) struct Gate(pub(crate) LevelFilter);
 

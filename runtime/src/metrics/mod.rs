@@ -38,22 +38,7 @@ const SCOPE: &str = "semtrace";
 /// The call sites' recorder of the dispatcher `dispatch`, if it is semtrace's.
 #[inline]
 pub(crate) fn sites_of(dispatch: &tracing::Dispatch) -> Option<&Sites> {
-    dispatch.downcast_ref::<Hook>()?.0.as_deref()
-}
-
-/// The outermost layer of semtrace's subscriber. It does nothing but hold the
-/// recorder where a downcast finds it in two type comparisons, instead of walking
-/// every layer and filter to the pipeline's.
-#[derive(Debug, Clone)]
-pub(crate) struct Hook(pub(crate) Option<Arc<Sites>>);
-
-impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Hook {
-    /// Neutral: the layers below decide what is enabled. Without a hint of its own
-    /// the subscriber's would be lost (`None` beside per-layer filters means "any
-    /// level"), and every disabled callsite would take the slow path.
-    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
-        Some(tracing::level_filters::LevelFilter::OFF)
-    }
+    dispatch.downcast_ref::<crate::top::Top>()?.sites.as_deref()
 }
 
 /// The meter provider and its readers; the guard flushes and stops them.

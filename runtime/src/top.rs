@@ -1,0 +1,81 @@
+//! The outermost layer of semtrace's subscriber. It holds the metrics recorder where
+//! a downcast finds it in two type comparisons (instead of walking every layer and
+//! filter), and, when the pipeline is the only output, the pipeline's level filter
+//! as the subscriber's own.
+//!
+//! One layer for both: every `Layered` level costs each span's close a downcast
+//! through the levels below it (tracing-subscriber looks for its registry there).
+
+use std::sync::Arc;
+
+use tracing::level_filters::LevelFilter as Level;
+use tracing::subscriber::Interest;
+use tracing::{Metadata, span};
+use tracing_subscriber::Layer;
+use tracing_subscriber::layer::Context;
+
+use crate::control::levels::Gate;
+use crate::metrics::Sites;
+
+#[derive(Debug, Clone)]
+pub(crate) struct Top {
+    pub(crate) sites: Option<Arc<Sites>>,
+    /// The pipeline's filter when it is the only output. Per-layer filtering costs
+    /// every span three registry lookups (on enter, exit and close, to read which
+    /// filters enabled it), which only pay off when outputs filter differently.
+    pub(crate) gate: Option<Gate>,
+}
+
+impl<S: tracing::Subscriber> Layer<S> for Top {
+    fn register_callsite(&self, meta: &'static Metadata<'static>) -> Interest {
+        self.gate.as_ref().map_or_else(Interest::always, |g| {
+            <Gate as Layer<S>>::register_callsite(g, meta)
+        })
+    }
+
+    #[inline]
+    fn enabled(&self, meta: &Metadata<'_>, cx: Context<'_, S>) -> bool {
+        self.gate
+            .as_ref()
+            .is_none_or(|g| <Gate as Layer<S>>::enabled(g, meta, cx))
+    }
+
+    /// Without a gate, neutral: the layers below decide. Without a hint of its own
+    /// the subscriber's would be lost (`None` beside per-layer filters means "any
+    /// level"), and every disabled callsite would take the slow path.
+    fn max_level_hint(&self) -> Option<Level> {
+        self.gate
+            .as_ref()
+            .map_or(Some(Level::OFF), <Gate as Layer<S>>::max_level_hint)
+    }
+
+    fn on_new_span(&self, attrs: &span::Attributes<'_>, id: &span::Id, cx: Context<'_, S>) {
+        if let Some(g) = &self.gate {
+            <Gate as Layer<S>>::on_new_span(g, attrs, id, cx);
+        }
+    }
+
+    fn on_record(&self, id: &span::Id, values: &span::Record<'_>, cx: Context<'_, S>) {
+        if let Some(g) = &self.gate {
+            <Gate as Layer<S>>::on_record(g, id, values, cx);
+        }
+    }
+
+    fn on_enter(&self, id: &span::Id, cx: Context<'_, S>) {
+        if let Some(g) = &self.gate {
+            <Gate as Layer<S>>::on_enter(g, id, cx);
+        }
+    }
+
+    fn on_exit(&self, id: &span::Id, cx: Context<'_, S>) {
+        if let Some(g) = &self.gate {
+            <Gate as Layer<S>>::on_exit(g, id, cx);
+        }
+    }
+
+    fn on_close(&self, id: span::Id, cx: Context<'_, S>) {
+        if let Some(g) = &self.gate {
+            <Gate as Layer<S>>::on_close(g, id, cx);
+        }
+    }
+}
