@@ -109,7 +109,7 @@ fn thread_id() -> i64 {
 impl PipelineLayer {
     fn new_data(&self, attrs: &span::Attributes<'_>, start: SystemTime) -> Box<Live> {
         let meta = attrs.metadata();
-        let mut data = Box::new(Live::new(meta.name(), start));
+        let mut data = Live::boxed(meta.name(), start);
         attrs.record(&mut NewSpanVisitor(&mut data));
         if self.extras.code {
             if let Some(file) = meta.file() {

@@ -175,7 +175,49 @@ impl TextBuf {
     }
 }
 
+thread_local! {
+    /// Span buffers of this thread's ended spans, reused for its next ones: a
+    /// span's data costs no allocation once a thread is warm.
+    static SPARE: std::cell::RefCell<Vec<Box<Live>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Spare buffers a thread keeps (a few kilobytes).
+const SPARES: usize = 16;
+
 impl Live {
+    /// A span's data in a spare buffer of this thread, or a new one.
+    pub(crate) fn boxed(name: &'static str, start: SystemTime) -> Box<Self> {
+        let spare = SPARE
+            .try_with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.pop()))
+            .ok()
+            .flatten();
+        match spare {
+            Some(mut live) => {
+                live.name = Name::Static(name);
+                live.start = start;
+                live
+            }
+            None => Box::new(Self::new(name, start)),
+        }
+    }
+
+    /// Empties `live` and keeps it for this thread's next span.
+    fn recycle(mut live: Box<Self>) {
+        live.kind = SpanKind::Internal;
+        live.code = Code::Unset;
+        live.description = None;
+        live.attrs.clear();
+        live.text.0.clear();
+        live.extra = None;
+        let _ = SPARE.try_with(|s| {
+            if let Ok(mut s) = s.try_borrow_mut()
+                && s.len() < SPARES
+            {
+                s.push(live);
+            }
+        });
+    }
+
     pub(crate) fn new(name: &'static str, start: SystemTime) -> Self {
         Self {
             name: Name::Static(name),
@@ -464,16 +506,15 @@ impl Batch {
         u32::try_from(self.text.len()).unwrap_or(u32::MAX)
     }
 
-    /// Copies an ended span in; its own buffers are freed by the caller's thread.
+    /// Copies an ended span in; its buffers go back to the calling thread's spares.
     pub(crate) fn push(&mut self, ended: Ended) {
         let Ended {
             ids,
             parent,
             parent_remote,
             end,
-            live,
+            mut live,
         } = ended;
-        let live = *live;
         let by = self.text_offset();
         self.text.push_str(live.text.as_str());
         let start = u32::try_from(self.attrs.len()).unwrap_or(u32::MAX);
@@ -487,14 +528,15 @@ impl Batch {
                 Name::Text(t) => Name::Text(t.shifted(by)),
                 n @ Name::Static(_) => n,
             },
-            kind: live.kind,
+            kind: live.kind.clone(),
             start: live.start,
             end,
             code: live.code,
             description: live.description.map(|t| t.shifted(by)),
             attrs: (start, u32::try_from(live.attrs.len()).unwrap_or(0)),
-            extra: live.extra,
+            extra: live.extra.take(),
         });
+        Live::recycle(live);
     }
 
     /// Moves every span of `other` in.
