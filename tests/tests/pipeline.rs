@@ -87,6 +87,59 @@ fn a_full_queue_sheds_whole_traces_and_counts_every_span() {
 }
 
 #[test]
+fn spans_held_by_open_roots_count_against_the_queue_bound() {
+    let exporter = TestExporter::default();
+    // Nothing leaves the queue while the collector is stuck: what fits is what the
+    // bound allows, counting spans that wait in their open root.
+    exporter.set_stuck(true);
+    let (dispatch, guard) = builder(&exporter)
+        .max_queue_size(40)
+        .max_export_batch_size(40)
+        .scheduled_delay(Duration::from_millis(10))
+        .build()
+        .unwrap();
+    tracing::dispatcher::with_default(&dispatch, || {
+        // Three long traces open at once: 3 × 25 children do not fit in 40.
+        let roots: Vec<_> = (0..3).map(|i| tracing::info_span!("long", i)).collect();
+        for _ in 0..25 {
+            for root in &roots {
+                tracing::info_span!(parent: root, "part").in_scope(|| {});
+            }
+        }
+        let during = guard.stats();
+        assert!(
+            during.dropped_by.queue_full >= 25,
+            "a trace was shed while open: {during:?}"
+        );
+        drop(roots);
+        // Room given back by the shed trace takes a later one.
+        tracing::info_span!("short").in_scope(|| {
+            tracing::info_span!("part").in_scope(|| {});
+        });
+    });
+    exporter.set_stuck(false);
+    let err = guard.shutdown().expect_err("shed spans are reported");
+    let stats = err.stats();
+    assert_balanced(stats);
+    assert_eq!(stats.started, 3 * 26 + 2);
+    // Whole traces only: each long trace arrives with its 25 parts or not at all.
+    assert_eq!(stats.dropped_by.queue_full % 26, 0, "{stats:?}");
+    assert_eq!(stats.exported, exporter.spans().len() as u64);
+    for (trace, spans) in exporter.traces() {
+        let root = spans
+            .iter()
+            .find(|s| s.parent_span_id == SpanId::INVALID)
+            .expect("root");
+        let expected = if root.name == "short" { 2 } else { 26 };
+        assert_eq!(spans.len(), expected, "trace {trace} arrived incomplete");
+    }
+    assert!(
+        exporter.spans().iter().any(|s| s.name == "short"),
+        "the room of the shed trace was given back"
+    );
+}
+
+#[test]
 fn failed_exports_are_held_and_delivered_when_the_collector_returns() {
     let exporter = TestExporter::default();
     exporter.set_down(true);

@@ -351,6 +351,7 @@ where
         // Never before the start: see `clock` on re-anchoring.
         let end = crate::clock::now().max(live.start);
         let mut children = None;
+        let (mut held, mut shed) = (0, false);
         if let Some(extra) = live.extra.as_deref_mut() {
             if let Some(t) = extra.timing.take() {
                 let idle = t.idle_ns
@@ -365,6 +366,8 @@ where
             }
             if let Some(extra) = live.extra.as_deref_mut() {
                 children = extra.children.take();
+                held = std::mem::take(&mut extra.held);
+                shed = extra.shed;
             }
         }
         let ended = Ended {
@@ -376,6 +379,10 @@ where
         };
         let Some(root_id) = record.root else {
             // A local root: its trace goes to the queue whole.
+            if shed {
+                queue.with_local(|local| queue.shed_open(local, 0, 1));
+                return;
+            }
             if record.provisional {
                 let n = 1 + children.as_ref().map_or(0, Batch::len);
                 self.sampler.release_tail(n);
@@ -395,7 +402,7 @@ where
             match children {
                 Some(mut trace) => {
                     trace.push(ended);
-                    queue.with_local(|local| queue.submit(local, trace));
+                    queue.with_local(|local| queue.submit(local, trace, held));
                 }
                 None => {
                     queue.with_local(|local| queue.submit_one(local, ended));
@@ -427,16 +434,38 @@ where
             ended.live.extra().trace_state = Some(state);
         }
         let batch_size = queue.batch_size();
-        let trace = root_data
-            .extra()
+        let extra = root_data.extra();
+        if extra.shed {
+            drop(ext);
+            queue.with_local(|local| queue.shed_open(local, 0, 1));
+            return;
+        }
+        // A trace held for its decision (tail sampling) is bounded by the tail
+        // buffer; a sampled one takes room in the queue for each span it holds.
+        if !record.provisional && !queue.with_local(|local| queue.hold(local)) {
+            // No room: shed the whole trace now, its held spans and this one.
+            let held = std::mem::take(&mut extra.held);
+            let waiting = extra.children.take().map_or(0, |c| c.len());
+            extra.shed = true;
+            drop(ext);
+            queue.with_local(|local| {
+                queue.shed_open(local, held, waiting.saturating_sub(held) + 1);
+            });
+            return;
+        }
+        if !record.provisional {
+            extra.held += 1;
+        }
+        let trace = extra
             .children
             .get_or_insert_with(|| Batch::with_capacity(4));
         trace.push(ended);
         // A held trace is decided whole when its root ends.
         if !record.provisional && trace.len() >= batch_size {
             let part = std::mem::take(trace);
+            let held = std::mem::take(&mut extra.held);
             drop(ext);
-            queue.with_local(|local| queue.submit(local, part));
+            queue.with_local(|local| queue.submit(local, part, held));
         }
     }
 }

@@ -278,8 +278,16 @@ pub(crate) fn set_remote_parent(span: &tracing::Span, remote: layer::RemoteConte
                     stats::LocalCounters::sub(counter, 1);
                 }
                 (false, true) => {
+                    // Spans of its trace that already ended go with it.
+                    let mut dropped = 1;
+                    if let Some(extra) = record.data.as_mut().and_then(|d| d.extra.as_deref_mut()) {
+                        layer
+                            .queue
+                            .give_back(local, std::mem::take(&mut extra.held));
+                        dropped += extra.children.take().map_or(0, |c| c.len()) as u64;
+                    }
                     record.data = None;
-                    stats::LocalCounters::add(counter, 1);
+                    stats::LocalCounters::add(counter, dropped);
                 }
                 _ => {}
             }

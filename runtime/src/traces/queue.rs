@@ -7,6 +7,9 @@
 //! - Admission is decided per trace, against `capacity` (the `max_queue_size`, in
 //!   spans): a thread reserves room in chunks, so most traces cost no shared atomic.
 //!   When there is no room the whole trace is shed and counted, never a part of it.
+//! - Spans that ended while their local root is still open are held by the root and
+//!   take their room when they end ([`Queue::hold`]): queued plus held spans stay
+//!   within `capacity`. A trace that finds no room for a held span is shed whole.
 //! - Shed traces are reported on stderr at most once per [`WARN_INTERVAL`], never
 //!   through `tracing` (which would feed the pipeline that is overloaded).
 
@@ -175,69 +178,132 @@ impl Queue {
     }
 
     /// Sends every ended trace now and waits (at most `timeout`) until each is
-    /// exported or dropped. True when everything settled in time.
+    /// exported or dropped. True when everything settled in time. Spans held by
+    /// roots still open are not waited for.
     pub(crate) fn flush(&self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
-        self.collect();
-        self.ready.notify_one();
-        let mut guard = lock(&self.settled.0);
-        while self.reserved.load(Ordering::Acquire) > 0 {
+        loop {
+            // Threads may have handed over more meanwhile.
+            self.collect();
+            self.ready.notify_one();
+            // Read before the lock: `collect` takes the threads' lock, then this one.
+            let held = self.held();
+            let guard = lock(&self.settled.0);
+            if self.reserved.load(Ordering::Acquire) <= held {
+                return true;
+            }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return false;
             }
-            guard = self
+            let _ = self
                 .settled
                 .1
                 .wait_timeout(guard, left.min(Duration::from_millis(50)))
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-            // Threads may have handed over more meanwhile.
-            drop(guard);
-            self.collect();
-            self.ready.notify_one();
-            guard = lock(&self.settled.0);
+                .unwrap_or_else(PoisonError::into_inner);
         }
-        true
     }
 
     /// Hands one ended trace (or a part of a long one) to the queue: admitted whole or
-    /// shed whole. Returns false when it was shed.
-    pub(crate) fn submit(&self, buffer: &ThreadBuffer, trace: Batch) -> bool {
+    /// shed whole. `held` of its spans already have room ([`hold`](Self::hold)).
+    /// Returns false when it was shed.
+    pub(crate) fn submit(&self, buffer: &ThreadBuffer, trace: Batch, held: usize) -> bool {
         let n = trace.len();
         if n == 0 {
             return true;
         }
-        self.admit(buffer, n, |out| out.append(trace))
+        self.admit(buffer, n, held, |out| out.append(trace))
     }
 
     /// [`submit`](Self::submit) for a trace of one span (the common case), without a
     /// batch of its own.
     pub(crate) fn submit_one(&self, buffer: &ThreadBuffer, span: Ended) -> bool {
-        self.admit(buffer, 1, |out| out.push(span))
+        self.admit(buffer, 1, 0, |out| out.push(span))
     }
 
-    fn admit(&self, buffer: &ThreadBuffer, n: usize, append: impl FnOnce(&mut Batch)) -> bool {
+    /// Takes room for one span that ended while its local root is open (it waits in
+    /// the root and joins the queue with its trace). False when there is none.
+    pub(crate) fn hold(&self, buffer: &ThreadBuffer) -> bool {
+        let mut local = lock(&buffer.inner);
+        if local.credit == 0 {
+            if self.reserve(CREDIT_CHUNK) {
+                local.credit = CREDIT_CHUNK;
+            } else if self.reserve(1) {
+                local.credit = 1;
+            } else {
+                return false;
+            }
+        }
+        local.credit -= 1;
+        drop(local);
+        LocalCounters::add(&buffer.counters.held, 1);
+        true
+    }
+
+    /// Sheds a trace that is still open: its `held` spans give their room back, and
+    /// they and `more` spans that just ended are counted as dropped (queue full).
+    pub(crate) fn shed_open(&self, buffer: &ThreadBuffer, held: usize, more: usize) {
+        self.unhold(buffer, held);
+        self.release(held);
+        let n = (held + more) as u64;
+        LocalCounters::add(&buffer.counters.finished, n);
+        LocalCounters::add(&buffer.counters.queue_full, n);
+    }
+
+    /// Gives back the room of `held` spans that will not be queued (their trace was
+    /// sampled out after all); the caller counts them.
+    pub(crate) fn give_back(&self, buffer: &ThreadBuffer, held: usize) {
+        self.unhold(buffer, held);
+        self.release(held);
+    }
+
+    fn unhold(&self, buffer: &ThreadBuffer, held: usize) {
+        if held > 0 {
+            LocalCounters::sub(&buffer.counters.held, held as u64);
+        }
+    }
+
+    /// Spans held by open local roots, over every thread.
+    fn held(&self) -> usize {
+        // The threads' counters are read one after another: a span handed over
+        // between two reads can make the sum briefly negative.
+        #[allow(clippy::cast_possible_wrap)]
+        let held = self.totals().held as i64;
+        usize::try_from(held).unwrap_or(0)
+    }
+
+    fn admit(
+        &self,
+        buffer: &ThreadBuffer,
+        n: usize,
+        held: usize,
+        append: impl FnOnce(&mut Batch),
+    ) -> bool {
         LocalCounters::add(&buffer.counters.finished, n as u64);
+        self.unhold(buffer, held);
         if self.closed.load(Ordering::Relaxed) {
+            self.release(held);
             self.shared.shutdown.fetch_add(n as u64, Ordering::Relaxed);
             return false;
         }
+        // Room for the spans that do not hold any yet.
+        let need = n - held;
         let full = {
             let mut local = lock(&buffer.inner);
-            if local.credit < n {
-                let want = n.max(CREDIT_CHUNK);
+            if local.credit < need {
+                let want = need.max(CREDIT_CHUNK);
                 if self.reserve(want) {
                     local.credit += want;
-                } else if self.reserve(n) {
-                    local.credit += n;
+                } else if self.reserve(need) {
+                    local.credit += need;
                 } else {
                     drop(local);
+                    self.release(held);
                     LocalCounters::add(&buffer.counters.queue_full, n as u64);
                     return false;
                 }
             }
-            local.credit -= n;
+            local.credit -= need;
             // Hand over first when this trace would not fit: batches stay within
             // `batch_size` (a trace is never split, and a root hands its trace over in
             // parts of at most a batch).

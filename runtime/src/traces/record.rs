@@ -128,6 +128,11 @@ pub(crate) struct Extra {
     pub(crate) children: Option<Batch>,
     /// Local roots with a remote parent: its non-empty trace state.
     pub(crate) trace_state: Option<TraceState>,
+    /// Local roots: how many of `children` hold room in the queue.
+    pub(crate) held: usize,
+    /// Local roots: the trace found the queue full while open and was shed; its
+    /// spans that end from now on are dropped and counted.
+    pub(crate) shed: bool,
 }
 
 /// Busy and idle time of a span (opt-in).

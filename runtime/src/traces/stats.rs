@@ -66,6 +66,10 @@ pub(crate) struct LocalCounters {
     pub(crate) finished: AtomicU64,
     pub(crate) queue_full: AtomicU64,
     pub(crate) tail_buffer_full: AtomicU64,
+    /// Spans this thread held for open local roots, minus those this thread handed
+    /// over or shed (wrapping: a trace may end on another thread; the sum over
+    /// threads is the number held).
+    pub(crate) held: AtomicU64,
 }
 
 impl LocalCounters {
@@ -93,6 +97,7 @@ impl LocalCounters {
             finished: self.finished.load(Ordering::Relaxed),
             queue_full: self.queue_full.load(Ordering::Relaxed),
             tail_buffer_full: self.tail_buffer_full.load(Ordering::Relaxed),
+            held: self.held.load(Ordering::Relaxed),
         });
     }
 }
@@ -116,10 +121,12 @@ pub(crate) struct Totals {
     pub(crate) finished: u64,
     pub(crate) queue_full: u64,
     pub(crate) tail_buffer_full: u64,
+    pub(crate) held: u64,
 }
 
 impl Totals {
     pub(crate) fn add(&mut self, other: Self) {
+        self.held = self.held.wrapping_add(other.held);
         self.started = self.started.wrapping_add(other.started);
         self.sampled_out = self.sampled_out.wrapping_add(other.sampled_out);
         self.finished = self.finished.wrapping_add(other.finished);
