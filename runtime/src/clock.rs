@@ -27,11 +27,11 @@ pub(crate) struct Ticks {
 #[inline]
 pub(crate) fn ticks() -> &'static Ticks {
     static TICKS: OnceLock<Ticks> = OnceLock::new();
+    // Ticks to nanoseconds over a long span, so the factor keeps the calibration's
+    // precision.
+    const SPAN: u64 = 1 << 40;
     TICKS.get_or_init(|| {
         let clock = quanta::Clock::new();
-        // Ticks to nanoseconds over a long span, so the factor keeps the
-        // calibration's precision.
-        const SPAN: u64 = 1 << 40;
         #[allow(clippy::cast_precision_loss)] // both below 2^53
         let nanos_per_tick = clock.delta_as_nanos(0, SPAN) as f64 / SPAN as f64;
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // > 0, small

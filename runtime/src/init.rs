@@ -64,6 +64,14 @@ where
 
 type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
+/// An environment variable through the builder's lookup, or the process's.
+fn lookup(env: Option<&Lookup>, name: &str) -> Option<String> {
+    match env {
+        Some(lookup) => lookup(name),
+        None => std::env::var(name).ok(),
+    }
+}
+
 /// Configures the outputs; every call here wins over the environment and the config
 /// file (see [`config`](crate::config) for the precedence table).
 ///
@@ -287,11 +295,7 @@ impl TelemetryBuilder {
             return None;
         }
         self.config_file.clone().or_else(|| {
-            let lookup = |name: &str| match &self.env {
-                Some(env) => env(name),
-                None => std::env::var(name).ok(),
-            };
-            lookup("SEMTRACE_CONFIG")
+            lookup(self.env.as_ref(), "SEMTRACE_CONFIG")
                 .filter(|p| !p.is_empty())
                 .map(PathBuf::from)
         })
@@ -299,11 +303,7 @@ impl TelemetryBuilder {
 
     /// Applies the precedence rules and checks every value, without starting anything.
     pub fn resolve(&self) -> Result<Settings, InitError> {
-        let process_env = |name: &str| std::env::var(name).ok();
-        let env: &dyn Fn(&str) -> Option<String> = match &self.env {
-            Some(lookup) => lookup.as_ref(),
-            None => &process_env,
-        };
+        let env: &dyn Fn(&str) -> Option<String> = &|name| lookup(self.env.as_ref(), name);
         let from_file;
         let config = match (&self.config, &self.config_file) {
             (Some(config), _) => config,
@@ -348,10 +348,7 @@ impl TelemetryBuilder {
         let alone = !(cfg!(feature = "console") && settings.console.is_some()
             || cfg!(feature = "file") && settings.file.is_some());
         let (mut layers, gate): (Vec<BoxedLayer>, _) = if alone {
-            (
-                vec![pipeline.layer.boxed()],
-                Some(crate::control::levels::Gate(traces_filter.clone())),
-            )
+            (vec![pipeline.layer.boxed()], Some(traces_filter.clone()))
         } else {
             (
                 vec![pipeline.layer.with_filter(traces_filter.clone()).boxed()],
@@ -409,24 +406,13 @@ impl TelemetryBuilder {
             crate::metrics::start(metrics, &settings, &control, &mut guard)?;
         }
         if let Some(path) = config_path {
-            let env = self.env.clone();
-            let overrides = self.overrides.clone();
+            let (env, overrides) = (self.env.clone(), self.overrides.clone());
             let reresolve = move |config: &Config| {
-                let process_env = |name: &str| std::env::var(name).ok();
-                let lookup: &dyn Fn(&str) -> Option<String> = match &env {
-                    Some(lookup) => lookup.as_ref(),
-                    None => &process_env,
-                };
-                config::resolve(&overrides, lookup, config)
+                config::resolve(&overrides, &|name: &str| lookup(env.as_ref(), name), config)
             };
-            let env_for_file = self.env.clone();
+            let env = self.env.clone();
             let read = move |path: &std::path::Path| {
-                let process_env = |name: &str| std::env::var(name).ok();
-                let lookup: &dyn Fn(&str) -> Option<String> = match &env_for_file {
-                    Some(lookup) => lookup.as_ref(),
-                    None => &process_env,
-                };
-                Config::from_file_with_env(path, lookup)
+                Config::from_file_with_env(path, &|name: &str| lookup(env.as_ref(), name))
             };
             if let Some(watcher) = crate::control::reload::watch(
                 path,

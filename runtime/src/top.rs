@@ -12,9 +12,9 @@ use tracing::level_filters::LevelFilter as Level;
 use tracing::subscriber::Interest;
 use tracing::{Metadata, span};
 use tracing_subscriber::Layer;
-use tracing_subscriber::layer::Context;
+use tracing_subscriber::layer::{Context, Filter};
 
-use crate::control::levels::Gate;
+use crate::control::levels::LevelFilter;
 use crate::metrics::Sites;
 
 #[derive(Debug, Clone)]
@@ -23,13 +23,13 @@ pub(crate) struct Top {
     /// The pipeline's filter when it is the only output. Per-layer filtering costs
     /// every span three registry lookups (on enter, exit and close, to read which
     /// filters enabled it), which only pay off when outputs filter differently.
-    pub(crate) gate: Option<Gate>,
+    pub(crate) gate: Option<LevelFilter>,
 }
 
 impl<S: tracing::Subscriber> Layer<S> for Top {
     fn register_callsite(&self, meta: &'static Metadata<'static>) -> Interest {
         self.gate.as_ref().map_or_else(Interest::always, |g| {
-            <Gate as Layer<S>>::register_callsite(g, meta)
+            <LevelFilter as Filter<S>>::callsite_enabled(g, meta)
         })
     }
 
@@ -37,7 +37,7 @@ impl<S: tracing::Subscriber> Layer<S> for Top {
     fn enabled(&self, meta: &Metadata<'_>, cx: Context<'_, S>) -> bool {
         self.gate
             .as_ref()
-            .is_none_or(|g| <Gate as Layer<S>>::enabled(g, meta, cx))
+            .is_none_or(|g| <LevelFilter as Filter<S>>::enabled(g, meta, &cx))
     }
 
     /// Without a gate, neutral: the layers below decide. Without a hint of its own
@@ -46,36 +46,36 @@ impl<S: tracing::Subscriber> Layer<S> for Top {
     fn max_level_hint(&self) -> Option<Level> {
         self.gate
             .as_ref()
-            .map_or(Some(Level::OFF), <Gate as Layer<S>>::max_level_hint)
+            .map_or(Some(Level::OFF), <LevelFilter as Filter<S>>::max_level_hint)
     }
 
     fn on_new_span(&self, attrs: &span::Attributes<'_>, id: &span::Id, cx: Context<'_, S>) {
         if let Some(g) = &self.gate {
-            <Gate as Layer<S>>::on_new_span(g, attrs, id, cx);
+            <LevelFilter as Filter<S>>::on_new_span(g, attrs, id, cx);
         }
     }
 
     fn on_record(&self, id: &span::Id, values: &span::Record<'_>, cx: Context<'_, S>) {
         if let Some(g) = &self.gate {
-            <Gate as Layer<S>>::on_record(g, id, values, cx);
+            <LevelFilter as Filter<S>>::on_record(g, id, values, cx);
         }
     }
 
     fn on_enter(&self, id: &span::Id, cx: Context<'_, S>) {
         if let Some(g) = &self.gate {
-            <Gate as Layer<S>>::on_enter(g, id, cx);
+            <LevelFilter as Filter<S>>::on_enter(g, id, cx);
         }
     }
 
     fn on_exit(&self, id: &span::Id, cx: Context<'_, S>) {
         if let Some(g) = &self.gate {
-            <Gate as Layer<S>>::on_exit(g, id, cx);
+            <LevelFilter as Filter<S>>::on_exit(g, id, cx);
         }
     }
 
     fn on_close(&self, id: span::Id, cx: Context<'_, S>) {
         if let Some(g) = &self.gate {
-            <Gate as Layer<S>>::on_close(g, id, cx);
+            <LevelFilter as Filter<S>>::on_close(g, id, cx);
         }
     }
 }

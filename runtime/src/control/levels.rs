@@ -242,53 +242,6 @@ impl<S> Filter<S> for LevelFilter {
     }
 }
 
-/// A [`LevelFilter`] as a global filter (the subscriber's own): for the pipeline
-/// when it is the only output.
-#[derive(Debug, Clone)]
-pub(crate) struct Gate(pub(crate) LevelFilter);
-
-impl<S> tracing_subscriber::Layer<S> for Gate
-where
-    S: tracing::Subscriber,
-{
-    fn register_callsite(&self, meta: &'static Metadata<'static>) -> Interest {
-        <LevelFilter as Filter<S>>::callsite_enabled(&self.0, meta)
-    }
-
-    #[inline]
-    fn enabled(&self, meta: &Metadata<'_>, cx: Context<'_, S>) -> bool {
-        <LevelFilter as Filter<S>>::enabled(&self.0, meta, &cx)
-    }
-
-    fn event_enabled(&self, event: &tracing::Event<'_>, cx: Context<'_, S>) -> bool {
-        <LevelFilter as Filter<S>>::event_enabled(&self.0, event, &cx)
-    }
-
-    fn max_level_hint(&self) -> Option<Level> {
-        <LevelFilter as Filter<S>>::max_level_hint(&self.0)
-    }
-
-    fn on_new_span(&self, attrs: &span::Attributes<'_>, id: &span::Id, cx: Context<'_, S>) {
-        <LevelFilter as Filter<S>>::on_new_span(&self.0, attrs, id, cx);
-    }
-
-    fn on_record(&self, id: &span::Id, values: &span::Record<'_>, cx: Context<'_, S>) {
-        <LevelFilter as Filter<S>>::on_record(&self.0, id, values, cx);
-    }
-
-    fn on_enter(&self, id: &span::Id, cx: Context<'_, S>) {
-        <LevelFilter as Filter<S>>::on_enter(&self.0, id, cx);
-    }
-
-    fn on_exit(&self, id: &span::Id, cx: Context<'_, S>) {
-        <LevelFilter as Filter<S>>::on_exit(&self.0, id, cx);
-    }
-
-    fn on_close(&self, id: span::Id, cx: Context<'_, S>) {
-        <LevelFilter as Filter<S>>::on_close(&self.0, id, cx);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

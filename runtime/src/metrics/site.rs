@@ -3,9 +3,10 @@
 //! per-recorder state behind it (the instrument and bound attribute sets), and the
 //! timer generated code starts before the body and finishes with the outcome.
 //!
-//! The hot path: two reads of the TSC clock (`quanta`), the span's or the current dispatcher's recorder, an indexed slot
-//! (no map, no lock), a scan of at most [`BOUND`] bound attribute sets, and the SDK's
-//! bound record (no attribute hashing). Nothing allocates unless the call failed with
+//! The hot path: two reads of the TSC clock (`quanta`), the recorder of the span's
+//! subscriber (or the current dispatcher's), an indexed slot (no map, no lock), the
+//! bound attribute set of the outcome, and the SDK's bound record (no attribute
+//! hashing). Nothing allocates unless the call failed with
 //! an error type known only at run time, or a call site sees more outcomes than it
 //! has bound slots.
 

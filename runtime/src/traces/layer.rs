@@ -411,8 +411,24 @@ where
             return;
         };
         drop(span);
-        // Join the local root; hand over a part when the trace grows past a batch.
-        let root = ctx.span(&root_id);
+        self.join_root(&ctx, &root_id, ended, record.provisional);
+    }
+}
+
+impl PipelineLayer {
+    /// A child span ended: it joins its local root's trace, which hands over a part
+    /// when it grows past a batch.
+    fn join_root<S>(
+        &self,
+        ctx: &Context<'_, S>,
+        root_id: &span::Id,
+        ended: Ended,
+        provisional: bool,
+    ) where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        let queue = &self.queue;
+        let root = ctx.span(root_id);
         let mut ext = root.as_ref().map(|r| r.extensions_mut());
         let Some(root_data) = ext
             .as_mut()
@@ -420,7 +436,7 @@ where
             .and_then(|r| r.data.as_mut())
         else {
             drop(ext);
-            if record.provisional {
+            if provisional {
                 // Its root already decided (or was never held): nothing to keep it for.
                 self.sampler.release_tail(1);
                 queue.with_local(|local| LocalCounters::add(&local.counters.sampled_out, 1));
@@ -442,7 +458,7 @@ where
         }
         // A trace held for its decision (tail sampling) is bounded by the tail
         // buffer; a sampled one takes room in the queue for each span it holds.
-        if !record.provisional && !queue.with_local(|local| queue.hold(local)) {
+        if !provisional && !queue.with_local(|local| queue.hold(local)) {
             // No room: shed the whole trace now, its held spans and this one.
             let held = std::mem::take(&mut extra.held);
             let waiting = extra.children.take().map_or(0, |c| c.len());
@@ -453,7 +469,7 @@ where
             });
             return;
         }
-        if !record.provisional {
+        if !provisional {
             extra.held += 1;
         }
         let trace = extra
@@ -461,7 +477,7 @@ where
             .get_or_insert_with(|| Batch::with_capacity(4));
         trace.push(ended);
         // A held trace is decided whole when its root ends.
-        if !record.provisional && trace.len() >= batch_size {
+        if !provisional && trace.len() >= batch_size {
             let part = std::mem::take(trace);
             let held = std::mem::take(&mut extra.held);
             drop(ext);

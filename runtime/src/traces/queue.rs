@@ -243,7 +243,7 @@ impl Queue {
     /// Sheds a trace that is still open: its `held` spans give their room back, and
     /// they and `more` spans that just ended are counted as dropped (queue full).
     pub(crate) fn shed_open(&self, buffer: &ThreadBuffer, held: usize, more: usize) {
-        self.unhold(buffer, held);
+        Self::unhold(buffer, held);
         self.release(held);
         let n = (held + more) as u64;
         LocalCounters::add(&buffer.counters.finished, n);
@@ -253,11 +253,11 @@ impl Queue {
     /// Gives back the room of `held` spans that will not be queued (their trace was
     /// sampled out after all); the caller counts them.
     pub(crate) fn give_back(&self, buffer: &ThreadBuffer, held: usize) {
-        self.unhold(buffer, held);
+        Self::unhold(buffer, held);
         self.release(held);
     }
 
-    fn unhold(&self, buffer: &ThreadBuffer, held: usize) {
+    fn unhold(buffer: &ThreadBuffer, held: usize) {
         if held > 0 {
             LocalCounters::sub(&buffer.counters.held, held as u64);
         }
@@ -280,7 +280,7 @@ impl Queue {
         append: impl FnOnce(&mut Batch),
     ) -> bool {
         LocalCounters::add(&buffer.counters.finished, n as u64);
-        self.unhold(buffer, held);
+        Self::unhold(buffer, held);
         if self.closed.load(Ordering::Relaxed) {
             self.release(held);
             self.shared.shutdown.fetch_add(n as u64, Ordering::Relaxed);

@@ -182,7 +182,9 @@ impl TextBuf {
 
 thread_local! {
     /// Span buffers of this thread's ended spans, reused for its next ones: a
-    /// span's data costs no allocation once a thread is warm.
+    /// span's data costs no allocation once a thread is warm. Boxes, because a
+    /// span's record holds its data boxed: reusing the box is the point.
+    #[allow(clippy::vec_box)]
     static SPARE: std::cell::RefCell<Vec<Box<Live>>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
