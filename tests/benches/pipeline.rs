@@ -168,6 +168,22 @@ fn discard(c: &mut Criterion) {
                     cpu_time(iters, || semtrace_call(black_box(7), black_box(2)))
                 });
             });
+            // The same call as a child in a trace of 1000 spans: it waits in its
+            // root (taking its room in the queue) until the root ends.
+            g.bench_function("semtrace_child", |b| {
+                b.iter_custom(|iters| {
+                    let mut spent = Duration::ZERO;
+                    let mut left = iters;
+                    while left > 0 {
+                        let n = left.min(1000);
+                        let root = tracing::info_span!("root");
+                        let _entered = root.enter();
+                        spent += cpu_time(n, || semtrace_call(black_box(7), black_box(2)));
+                        left -= n;
+                    }
+                    spent
+                });
+            });
         });
         g.finish();
     }
