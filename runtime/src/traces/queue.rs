@@ -243,8 +243,7 @@ impl Queue {
     /// Sheds a trace that is still open: its `held` spans give their room back, and
     /// they and `more` spans that just ended are counted as dropped (queue full).
     pub(crate) fn shed_open(&self, buffer: &ThreadBuffer, held: usize, more: usize) {
-        Self::unhold(buffer, held);
-        self.release(held);
+        self.give_back(buffer, held);
         let n = (held + more) as u64;
         LocalCounters::add(&buffer.counters.finished, n);
         LocalCounters::add(&buffer.counters.queue_full, n);
