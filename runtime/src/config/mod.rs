@@ -398,8 +398,8 @@ pub struct TracesSettings {
     pub sampler: Sampler,
     /// Sampling: mode, ratio, rules, adaptive and tail settings.
     pub sampling: SamplingSettings,
-    /// Spans held for export at most (queued, buffered or in flight); whole traces
-    /// beyond it are shed and counted.
+    /// Spans held for export at most (waiting in an open trace, queued, buffered or
+    /// in flight); whole traces beyond it are shed and counted.
     pub max_queue_size: usize,
     /// How often partial batches of idle threads are exported.
     pub scheduled_delay: Duration,
