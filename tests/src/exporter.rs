@@ -33,6 +33,13 @@ impl TestExporter {
             .clone()
     }
 
+    /// The names of the spans received so far, sorted.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.spans().iter().map(|s| s.name.to_string()).collect();
+        names.sort();
+        names
+    }
+
     /// Received spans grouped by trace id.
     pub fn traces(&self) -> HashMap<opentelemetry::trace::TraceId, Vec<SpanData>> {
         let mut traces: HashMap<_, Vec<SpanData>> = HashMap::new();

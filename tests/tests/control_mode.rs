@@ -108,16 +108,6 @@ fn console_levels_are_replaced_while_running() {
     drop(guard);
 }
 
-fn names(exporter: &TestExporter) -> Vec<String> {
-    let mut names: Vec<String> = exporter
-        .spans()
-        .iter()
-        .map(|s| s.name.to_string())
-        .collect();
-    names.sort();
-    names
-}
-
 #[test]
 fn traces_levels_filter_and_change_with_the_pipeline_alone() {
     // No console or file: the pipeline's filter is the subscriber's own.
@@ -145,7 +135,7 @@ fn traces_levels_filter_and_change_with_the_pipeline_alone() {
     });
     let stats = guard.shutdown().unwrap();
     assert_eq!((stats.started, stats.exported), (2, 2));
-    assert_eq!(names(&exporter), ["debug_after", "info_before"]);
+    assert_eq!(exporter.names(), ["debug_after", "info_before"]);
 }
 
 #[test]
@@ -168,7 +158,7 @@ fn traces_and_console_filter_each_their_own() {
     });
     let stats = guard.shutdown().unwrap();
     assert_eq!(stats.exported, 1);
-    assert_eq!(names(&exporter), ["traced_only"]);
+    assert_eq!(exporter.names(), ["traced_only"]);
     let text = out.text();
     assert!(text.contains("printed"), "{text}");
     assert!(!text.contains("neither"), "{text}");
