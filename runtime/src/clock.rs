@@ -10,6 +10,11 @@
 //!   timestamps back by that drift, microseconds; span ends are clamped to their
 //!   starts). Reading `SystemTime` on every span start
 //!   and end cost two `clock_gettime` calls (~30 ns each on a VM) per span.
+//! - [`offer_start`], [`offer_end`]: a call with a metric reads the counter twice,
+//!   not four times. Its timer reads it just before the span is made and again just
+//!   before the span closes, and offers each reading to the span on this thread:
+//!   [`span_start`] and [`take_end`] take it instead of reading the counter again.
+//!   The span's duration is then exactly the metric's value.
 
 use std::cell::Cell;
 use std::sync::OnceLock;
@@ -77,22 +82,94 @@ pub(crate) fn now() -> SystemTime {
 /// [`now`] in nanoseconds since the Unix epoch.
 #[inline]
 pub(crate) fn now_nanos() -> u64 {
+    wall_nanos(ticks().raw())
+}
+
+/// The wall-clock time of the counter reading `raw`, taken on this thread.
+#[inline]
+fn wall_nanos(raw: u64) -> u64 {
     let ticks = ticks();
-    let raw = ticks.raw();
     ANCHOR
         .try_with(|anchor| {
             let (at, nanos) = anchor.get();
-            let elapsed = raw.wrapping_sub(at);
-            if at != 0 && elapsed < ticks.per_second {
+            if at != 0 && raw >= at && raw - at < ticks.per_second {
                 nanos + ticks.clock.delta_as_nanos(at, raw)
+            } else if at != 0 && raw < at && at - raw < ticks.per_second {
+                // An offered reading taken just before the anchor's.
+                nanos.saturating_sub(ticks.clock.delta_as_nanos(raw, at))
             } else {
-                let nanos = system_nanos();
-                anchor.set((raw, nanos));
-                nanos
+                // No anchor yet, or one a second old: anchor at a fresh reading.
+                let (at, nanos) = (ticks.raw(), system_nanos());
+                anchor.set((at, nanos));
+                if raw >= at {
+                    nanos + ticks.clock.delta_as_nanos(at, raw)
+                } else {
+                    nanos.saturating_sub(ticks.clock.delta_as_nanos(raw, at))
+                }
             }
         })
         // The thread is ending: no anchor left.
         .unwrap_or_else(|_| system_nanos())
+}
+
+thread_local! {
+    /// A metric timer's first reading, offered to the span being made. 0: none.
+    static START: Cell<u64> = const { Cell::new(0) };
+    /// A metric timer's last reading and its span's id, offered to that span's
+    /// close. `(_, 0)`: none.
+    static END: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+}
+
+/// Offers `raw`, just read, as the start of the span about to be made on this
+/// thread; [`withdraw_start`] once it is made.
+#[inline]
+pub(crate) fn offer_start(raw: u64) {
+    let _ = START.try_with(|s| s.set(raw));
+}
+
+/// Ends [`offer_start`]'s offer: a span that was not made (disabled) leaves
+/// nothing for the next one.
+#[inline]
+pub(crate) fn withdraw_start() {
+    let _ = START.try_with(|s| s.set(0));
+}
+
+/// Offers `raw`, just read, as the end of span `id`, about to close on this
+/// thread. The next span to close here takes the offer, whether it uses it or not,
+/// so an offer never outlives the close it was made for.
+#[inline]
+pub(crate) fn offer_end(id: u64, raw: u64) {
+    let _ = END.try_with(|e| e.set((id, raw)));
+}
+
+/// A span's start: the offered reading, or the counter now.
+#[inline]
+pub(crate) fn span_start() -> SystemTime {
+    let offered = START.try_with(|s| s.replace(0)).unwrap_or(0);
+    let raw = if offered == 0 { ticks().raw() } else { offered };
+    SystemTime::UNIX_EPOCH + Duration::from_nanos(wall_nanos(raw))
+}
+
+/// Takes the end offered for span `id`, closing now: an [`End`] to read later.
+#[inline]
+pub(crate) fn take_end(id: u64) -> End {
+    match END.try_with(|e| e.replace((0, 0))) {
+        Ok((offered_for, raw)) if offered_for == id => End(raw),
+        _ => End(0),
+    }
+}
+
+/// A span's end: a reading offered for it, or none.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct End(u64);
+
+impl End {
+    /// The offered reading's wall-clock time, or now.
+    #[inline]
+    pub(crate) fn time(self) -> SystemTime {
+        let raw = if self.0 == 0 { ticks().raw() } else { self.0 };
+        SystemTime::UNIX_EPOCH + Duration::from_nanos(wall_nanos(raw))
+    }
 }
 
 fn system_nanos() -> u64 {
@@ -130,6 +207,36 @@ mod tests {
             assert!(t + 1_000_000 >= last, "{t} < {last}");
             last = last.max(t);
         }
+    }
+
+    #[test]
+    fn offered_readings_become_the_span_times() {
+        let t = ticks();
+        let start = t.raw();
+        offer_start(start);
+        let at = span_start();
+        // Taken once: the next span reads the counter.
+        assert!(span_start() >= at);
+        assert_eq!(START.with(Cell::get), 0);
+        std::thread::sleep(Duration::from_millis(5));
+        let end = t.raw();
+        offer_end(7, end);
+        // Another span's close takes the offer without using it.
+        let other = take_end(8).time();
+        assert_eq!(END.with(Cell::get), (0, 0));
+        offer_end(7, end);
+        let stop = take_end(7).time();
+        assert!(other > stop, "{other:?} <= {stop:?}");
+        let between = stop.duration_since(at).unwrap();
+        let measured = Duration::from_secs_f64(t.seconds(start, end));
+        let gap = between.abs_diff(measured);
+        assert!(
+            gap < Duration::from_micros(5),
+            "{between:?} vs {measured:?}"
+        );
+        offer_start(start);
+        withdraw_start();
+        assert!(span_start() > stop);
     }
 
     #[test]

@@ -443,3 +443,71 @@ fn calls_on_many_threads_are_all_counted() {
     assert_eq!(points.len(), 1, "{points:?}");
     assert_eq!(points[0].count, 1);
 }
+
+/// The metric's timer and the span share their two clock readings: the span's
+/// duration is the recorded value, and the readings reach no other span.
+#[test]
+fn a_span_lasts_exactly_what_its_metric_records() {
+    use semtrace_tests::exporter::TestExporter;
+
+    #[semtrace::traced_task(task.type = "timed")]
+    fn timed() {
+        std::thread::sleep(Duration::from_millis(3));
+    }
+    #[semtrace::traced_task(task.type = "timed_async")]
+    async fn timed_async() {
+        tokio::time::sleep(Duration::from_millis(3)).await;
+    }
+
+    let spans = TestExporter::default();
+    let exporter = InMemoryMetricExporter::default();
+    let reader = PeriodicReader::builder(exporter.clone())
+        .with_interval(Duration::from_secs(3600))
+        .build();
+    let (dispatch, guard) = semtrace::Telemetry::builder("metrics-test")
+        .env_lookup(|_| None)
+        .console(false)
+        .span_exporter(spans.clone())
+        .metric_reader(reader)
+        .build()
+        .unwrap();
+    tracing::dispatcher::with_default(&dispatch, || {
+        timed();
+        // Made and closed after the call: starts and ends at readings of its own.
+        drop(tracing::info_span!("after").entered());
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap()
+            .block_on(timed_async());
+    });
+    guard.shutdown().unwrap();
+    let all = exporter.get_finished_metrics().unwrap();
+    let (_, _, points) = histogram(&all, "task.duration");
+    let ended = spans.spans();
+    let span = |name: &str| {
+        ended
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("no span {name}"))
+    };
+    for (name, task_type) in [("timed", "timed"), ("timed_async", "timed_async")] {
+        let point = points
+            .iter()
+            .find(|p| p.attrs.get("task.type") == Some(&Value::from(task_type)))
+            .unwrap_or_else(|| panic!("no point for {task_type}: {points:?}"));
+        let s = span(name);
+        let lasted = s.end_time.duration_since(s.start_time).unwrap();
+        let recorded = Duration::from_secs_f64(point.sum);
+        assert!(recorded >= Duration::from_millis(3), "{recorded:?}");
+        // The same two readings, scaled two ways (nanosecond rounding).
+        assert!(
+            lasted.abs_diff(recorded) < Duration::from_micros(1),
+            "{name}: span {lasted:?}, metric {recorded:?}"
+        );
+    }
+    let (timed, after) = (span("timed"), span("after"));
+    assert!(after.start_time >= timed.end_time);
+    assert!(after.end_time >= after.start_time);
+    assert!(span("timed_async").start_time >= after.end_time);
+}

@@ -175,17 +175,26 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
             )
         }
     };
-    let start_timer = spec.metric.as_ref().map(|_| {
-        quote! { let __semtrace_timer = #PRIVATE::MetricTimer::start(&__SEMTRACE_METRIC); }
-    });
+    // The timer reads the clock just before the span is made, and the span starts
+    // at that reading.
+    let (start_timer, span_made) = match &spec.metric {
+        None => (None, None),
+        Some(_) => (
+            Some(
+                quote! { let __semtrace_timer = #PRIVATE::MetricTimer::start(&__SEMTRACE_METRIC); },
+            ),
+            Some(quote! { __semtrace_timer.span_made(); }),
+        ),
+    };
     // Every shape starts the same: items first (no item after a statement in the
     // user's crate), then the warnings, the span, its parent, links and arrays.
     let head = quote! {
         #items
         #imports
         #deprecations
-        #make_span
         #start_timer
+        #make_span
+        #span_made
         #arrays
         #after_span
         #db_query

@@ -3,7 +3,8 @@
 //! per-recorder state behind it (the instrument and bound attribute sets), and the
 //! timer generated code starts before the body and finishes with the outcome.
 //!
-//! The hot path: two reads of the TSC clock (`quanta`), the recorder of the span's
+//! The hot path: two reads of the TSC clock (`quanta`), which the span's own
+//! timestamps reuse (see `clock`), the recorder of the span's
 //! subscriber (or the current dispatcher's), an indexed slot (no map, no lock), the
 //! bound attribute set of the outcome, and the SDK's bound record (no attribute
 //! hashing). Nothing allocates unless the call failed with
@@ -368,16 +369,31 @@ const NOT_TIMED: u64 = 0;
 impl MetricTimer {
     /// Starts timing a call of `site`; a call that starts while no recorder exists
     /// is not timed (metrics are off: the cost is one load).
+    ///
+    /// Generated code starts the timer just before it makes the call's span and
+    /// calls [`span_made`](Self::span_made) right after: the span starts at the
+    /// timer's reading instead of reading the clock again.
     #[inline]
     pub fn start(site: &'static MetricSite) -> Self {
+        let start = if RECORDERS.load(Ordering::Relaxed) == 0 {
+            NOT_TIMED
+        } else {
+            let raw = crate::clock::ticks().raw();
+            crate::clock::offer_start(raw);
+            raw
+        };
         Self {
             site,
-            start: if RECORDERS.load(Ordering::Relaxed) == 0 {
-                NOT_TIMED
-            } else {
-                crate::clock::ticks().raw()
-            },
+            start,
             done: false,
+        }
+    }
+
+    /// The call's span is made: its start is no longer offered to spans made later.
+    #[inline]
+    pub fn span_made(&self) {
+        if self.start != NOT_TIMED {
+            crate::clock::withdraw_start();
         }
     }
 
@@ -395,7 +411,12 @@ impl MetricTimer {
             return;
         }
         let ticks = crate::clock::ticks();
-        let seconds = ticks.seconds(self.start, ticks.raw());
+        let end = ticks.raw();
+        if let Some(id) = span.and_then(tracing::Span::id) {
+            // The span closes next, at this reading.
+            crate::clock::offer_end(id.into_u64(), end);
+        }
+        let seconds = ticks.seconds(self.start, end);
         let value = match self.site.time_unit {
             TimeUnit::Seconds => seconds,
             TimeUnit::Millis => seconds * 1e3,

@@ -212,7 +212,7 @@ where
         let keep = decision == Decision::Sampled;
         let provisional = decision == Decision::Provisional;
         let mut data = ((keep || provisional) && self.export)
-            .then(|| self.new_data(attrs, crate::clock::now()));
+            .then(|| self.new_data(attrs, crate::clock::span_start()));
         if let (Some(data), Some(remote)) = (&mut data, &remote)
             && !remote.trace_state.header().is_empty()
         {
@@ -340,6 +340,8 @@ where
 
     fn on_close(&self, id: span::Id, ctx: Context<'_, S>) {
         let queue = &self.queue;
+        // Taken first, whatever happens next: an offer never outlives this close.
+        let offered_end = crate::clock::take_end(id.into_u64());
         let Some(span) = ctx.span(&id) else { return };
         let Some(record) = span.extensions_mut().remove::<SpanRecord>() else {
             return;
@@ -349,7 +351,7 @@ where
         }
         let Some(mut live) = record.data else { return };
         // Never before the start: see `clock` on re-anchoring.
-        let end = crate::clock::now().max(live.start);
+        let end = offered_end.time().max(live.start);
         let mut children = None;
         let (mut held, mut shed) = (0, false);
         if let Some(extra) = live.extra.as_deref_mut() {
