@@ -184,7 +184,7 @@ pub enum ShutdownFailure {
     #[error("metrics shutdown failed: {0}")]
     Metrics(String),
     /// Spans were lost; [`ShutdownError::stats`] has the whole account.
-    #[error("{spans} span(s) dropped ({} queue full, {} export failed, {} still queued at shutdown)", reasons.queue_full, reasons.export_failed, reasons.shutdown)]
+    #[error("{spans} span(s) dropped ({} queue full, {} export failed, {} rejected by the collector, {} still queued at shutdown)", reasons.queue_full, reasons.export_failed, reasons.rejected, reasons.shutdown)]
     Dropped {
         /// Spans lost, excluding spans that never ended.
         spans: u64,

@@ -159,6 +159,7 @@ impl Guard {
         // bound, not a failure: they are in the account, not in the error.
         let lost = stats.dropped_by.queue_full
             + stats.dropped_by.export_failed
+            + stats.dropped_by.rejected
             + stats.dropped_by.shutdown;
         if lost > 0 {
             failures.push(ShutdownFailure::Dropped {

@@ -2433,6 +2433,7 @@ static SEMTRACE_DROP_REASON: &[EnumMember] = &[
     member("export_failed", "export_failed"),
     member("shutdown", "shutdown"),
     member("tail_buffer_full", "tail_buffer_full"),
+    member("rejected", "rejected"),
     member("unfinished", "unfinished"),
 ];
 

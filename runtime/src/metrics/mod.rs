@@ -209,6 +209,7 @@ impl Metrics {
                     ("export_failed", by.export_failed),
                     ("shutdown", by.shutdown),
                     ("tail_buffer_full", by.tail_buffer_full),
+                    ("rejected", by.rejected),
                     ("unfinished", by.unfinished),
                 ] {
                     o.observe(n, &[KeyValue::new("semtrace.drop.reason", reason)]);

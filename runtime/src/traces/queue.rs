@@ -399,7 +399,9 @@ impl Queue {
     /// Prints shed traces on stderr, at most once per [`WARN_INTERVAL`].
     pub(crate) fn warn_if_shedding(&self, now: Instant) {
         let stats = self.stats(false);
-        let shed = stats.dropped_by.queue_full + stats.dropped_by.export_failed;
+        let shed = stats.dropped_by.queue_full
+            + stats.dropped_by.export_failed
+            + stats.dropped_by.rejected;
         let mut warned = lock(&self.warned);
         if shed == warned.shed || warned.at.is_some_and(|at| now - at < WARN_INTERVAL) {
             return;
@@ -409,10 +411,12 @@ impl Queue {
         warned.at = Some(now);
         drop(warned);
         eprintln!(
-            "semtrace: {since} span(s) dropped since the last report ({} queue full, {} export failed in total; \
-             queue {}/{} spans). Raise `max_queue_size` or check the collector; `Guard::stats()` has the counts.",
+            "semtrace: {since} span(s) dropped since the last report ({} queue full, {} export failed, \
+             {} rejected by the collector in total; queue {}/{} spans). Raise `max_queue_size` or check the \
+             collector; `Guard::stats()` has the counts.",
             stats.dropped_by.queue_full,
             stats.dropped_by.export_failed,
+            stats.dropped_by.rejected,
             self.fill(),
             self.capacity,
         );

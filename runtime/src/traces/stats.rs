@@ -43,6 +43,9 @@ pub struct DropReasons {
     /// (`[sampling.tail]`) because `max_buffered_spans` spans were already held: had
     /// their trace failed or been slow, it could not be kept whole.
     pub tail_buffer_full: u64,
+    /// Received by the collector and rejected by it: an OTLP partial success
+    /// (`rejected_spans`), counted but not retried, as the protocol says.
+    pub rejected: u64,
     /// Started but never ended before shutdown (e.g. a span of a `-> !` loop on
     /// another thread). Only set in the final account.
     pub unfinished: u64,
@@ -107,6 +110,7 @@ impl LocalCounters {
 pub(crate) struct SharedCounters {
     pub(crate) exported: AtomicU64,
     pub(crate) export_failed: AtomicU64,
+    pub(crate) rejected: AtomicU64,
     pub(crate) shutdown: AtomicU64,
     /// Export calls that failed, and the last error.
     pub(crate) failed_exports: AtomicU64,
@@ -140,6 +144,7 @@ impl Totals {
             export_failed: shared.export_failed.load(Ordering::Relaxed),
             shutdown: shared.shutdown.load(Ordering::Relaxed),
             tail_buffer_full: self.tail_buffer_full,
+            rejected: shared.rejected.load(Ordering::Relaxed),
             unfinished: if last {
                 self.started
                     .saturating_sub(self.sampled_out + self.finished + self.tail_buffer_full)
@@ -155,6 +160,7 @@ impl Totals {
                 + by.export_failed
                 + by.shutdown
                 + by.tail_buffer_full
+                + by.rejected
                 + by.unfinished,
             dropped_by: by,
         }

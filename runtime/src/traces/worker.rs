@@ -149,7 +149,8 @@ struct Loop {
 /// What an export task reports back.
 struct Done {
     len: usize,
-    result: Result<(), String>,
+    /// `Ok` with the spans the collector rejected.
+    result: Result<u64, String>,
     /// The batch, for another attempt if this one failed (the exporter got a
     /// converted copy, so keeping it costs nothing extra).
     batch: Pending,
@@ -268,10 +269,15 @@ impl Loop {
     fn settle(&self, done: Done, failing: &mut Option<Backoff>, final_attempt: bool) {
         let shared = &self.queue.shared;
         match done.result {
-            Ok(()) => {
-                shared
-                    .exported
-                    .fetch_add(done.len as u64, Ordering::Relaxed);
+            Ok(rejected) => {
+                // Only what the collector accepted is exported; the rest it refused
+                // for good (a partial success is never retried).
+                let len = done.len as u64;
+                let rejected = rejected.min(len);
+                shared.exported.fetch_add(len - rejected, Ordering::Relaxed);
+                if rejected > 0 {
+                    shared.rejected.fetch_add(rejected, Ordering::Relaxed);
+                }
                 self.queue.release(done.len);
                 *failing = None;
             }

@@ -1,6 +1,6 @@
-//! Where batches go. An exporter is any `opentelemetry_sdk` [`SpanExporter`]: the
-//! OTLP ones from `opentelemetry-otlp` ([`otlp`]), semtrace's Zipkin v2 JSON one
-//! ([`zipkin`]), or one a test injects.
+//! Where batches go: semtrace's OTLP exporters ([`otlp`], which count the spans a
+//! collector rejects), or any `opentelemetry_sdk` [`SpanExporter`]: semtrace's Zipkin
+//! v2 JSON one ([`zipkin`]), the console one, or one a test injects.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
 #[cfg(feature = "json")]
@@ -43,13 +43,17 @@ impl Exporter for Fanout {
         let exports: Vec<ExportFuture> = self.0.iter().map(|e| e.export(batch.clone())).collect();
         Box::pin(async move {
             let mut failed = Vec::new();
+            // A span rejected by any destination is not counted as exported; which
+            // spans each rejected is not known, so this is at least that many.
+            let mut rejected = 0;
             for export in exports {
-                if let Err(e) = export.await {
-                    failed.push(e.to_string());
+                match export.await {
+                    Ok(r) => rejected = rejected.max(r),
+                    Err(e) => failed.push(e.to_string()),
                 }
             }
             if failed.is_empty() {
-                Ok(())
+                Ok(rejected)
             } else {
                 Err(opentelemetry_sdk::error::OTelSdkError::InternalFailure(
                     failed.join("; "),
@@ -119,7 +123,11 @@ pub(crate) mod zipkin {
     }
 }
 
-pub(crate) type ExportFuture = Pin<Box<dyn Future<Output = OTelSdkResult> + Send>>;
+/// An export's outcome: `Ok` with the number of spans the destination received but
+/// rejected (an OTLP partial success), or the error after its retries.
+pub(crate) type ExportResult = Result<u64, OTelSdkError>;
+
+pub(crate) type ExportFuture = Pin<Box<dyn Future<Output = ExportResult> + Send>>;
 
 /// An exporter the worker can call from several tasks at once.
 pub(crate) trait Exporter: Send + Sync + 'static {
@@ -127,12 +135,13 @@ pub(crate) trait Exporter: Send + Sync + 'static {
     fn shutdown(&self, timeout: Duration) -> OTelSdkResult;
 }
 
+/// An SDK exporter: its `Ok` means every span was accepted.
 struct Sdk<E>(Arc<E>);
 
 impl<E: SpanExporter + 'static> Exporter for Sdk<E> {
     fn export(&self, batch: Vec<SpanData>) -> ExportFuture {
         let exporter = Arc::clone(&self.0);
-        Box::pin(async move { exporter.export(batch).await })
+        Box::pin(async move { exporter.export(batch).await.map(|()| 0) })
     }
 
     fn shutdown(&self, timeout: Duration) -> OTelSdkResult {

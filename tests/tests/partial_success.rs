@@ -1,0 +1,166 @@
+//! A collector that accepts a request but rejects some of its spans (an OTLP partial
+//! success): those spans are dropped as `rejected`, never counted as exported, over
+//! gRPC and HTTP. The collectors here are fakes on loopback that reject one span per
+//! request; rotel never rejects. No global subscriber.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
+    TraceService, TraceServiceServer,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
+use prost::Message as _;
+use semtrace::settings::Protocol;
+
+/// What the fake collector received.
+#[derive(Debug, Default)]
+struct Received {
+    requests: AtomicU64,
+    spans: AtomicU64,
+    /// Requests still to refuse with `UNAVAILABLE` before accepting (gRPC).
+    unavailable: AtomicU64,
+}
+
+impl Received {
+    /// Counts a request and answers it: its first span rejected.
+    fn answer(&self, request: &ExportTraceServiceRequest) -> ExportTraceServiceResponse {
+        let spans: usize = request
+            .resource_spans
+            .iter()
+            .flat_map(|r| &r.scope_spans)
+            .map(|s| s.spans.len())
+            .sum();
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.spans.fetch_add(spans as u64, Ordering::Relaxed);
+        ExportTraceServiceResponse {
+            partial_success: Some(ExportTracePartialSuccess {
+                rejected_spans: 1,
+                error_message: "span name too long".to_owned(),
+            }),
+        }
+    }
+}
+
+struct Grpc(Arc<Received>);
+
+#[tonic::async_trait]
+impl TraceService for Grpc {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportTraceServiceRequest>,
+    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+        let refuse = self
+            .0
+            .unavailable
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+        if refuse.is_ok() {
+            return Err(tonic::Status::unavailable("starting up"));
+        }
+        Ok(tonic::Response::new(self.0.answer(request.get_ref())))
+    }
+}
+
+/// Starts a fake collector on loopback; its address.
+fn serve(
+    runtime: &tokio::runtime::Runtime,
+    protocol: Protocol,
+    received: Arc<Received>,
+) -> SocketAddr {
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let address = listener.local_addr().unwrap();
+    if protocol == Protocol::Grpc {
+        let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+        runtime.spawn(
+            tonic::transport::Server::builder()
+                .add_service(TraceServiceServer::new(Grpc(received)))
+                .serve_with_incoming(incoming),
+        );
+    } else {
+        let app = axum::Router::new().route(
+            "/v1/traces",
+            axum::routing::post(move |body: axum::body::Bytes| {
+                let received = Arc::clone(&received);
+                async move {
+                    let request = ExportTraceServiceRequest::decode(body).unwrap();
+                    (
+                        [("content-type", "application/x-protobuf")],
+                        received.answer(&request).encode_to_vec(),
+                    )
+                }
+            }),
+        );
+        runtime.spawn(async move { axum::serve(listener, app).await });
+    }
+    address
+}
+
+fn run(protocol: Protocol, unavailable: u64) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let received = Arc::new(Received {
+        unavailable: AtomicU64::new(unavailable),
+        ..Received::default()
+    });
+    let address = serve(&runtime, protocol, Arc::clone(&received));
+    let (dispatch, guard) = semtrace::Telemetry::builder("partial-success")
+        .env_lookup(|_| None)
+        .console(false)
+        .otlp_endpoint(format!("http://{address}"))
+        .otlp_protocol(protocol)
+        .build()
+        .unwrap();
+    tracing::dispatcher::with_default(&dispatch, || {
+        for i in 0..50 {
+            let root = tracing::info_span!("request", i);
+            let _in = root.enter();
+            tracing::info_span!("child").in_scope(|| {});
+        }
+    });
+    let stats = match guard.shutdown() {
+        Ok(stats) => panic!("rejected spans must make shutdown report a loss: {stats:?}"),
+        Err(e) => {
+            assert!(e.to_string().contains("rejected by the collector"), "{e}");
+            e.stats()
+        }
+    };
+    let requests = received.requests.load(Ordering::Relaxed);
+    let spans = received.spans.load(Ordering::Relaxed);
+    assert!(requests >= 1);
+    assert_eq!(received.unavailable.load(Ordering::Relaxed), 0);
+    assert_eq!(spans, 100, "every span reached the collector, once");
+    assert_eq!(stats.started, 100);
+    assert_eq!(stats.dropped_by.rejected, requests, "{stats:?}");
+    assert_eq!(stats.exported, spans - requests, "{stats:?}");
+    assert_eq!(stats.dropped, stats.dropped_by.rejected, "{stats:?}");
+    assert_eq!(
+        stats.started,
+        stats.sampled_out + stats.exported + stats.dropped
+    );
+    runtime.shutdown_timeout(Duration::from_secs(1));
+}
+
+#[test]
+fn spans_a_grpc_collector_rejects_are_dropped_not_exported() {
+    run(Protocol::Grpc, 0);
+}
+
+/// `UNAVAILABLE` is retried with backoff within the export; the spans arrive once.
+#[test]
+fn a_grpc_collector_starting_up_gets_the_spans_after_a_retry() {
+    run(Protocol::Grpc, 2);
+}
+
+#[test]
+fn spans_an_http_collector_rejects_are_dropped_not_exported() {
+    run(Protocol::HttpProtobuf, 0);
+}
