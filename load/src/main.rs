@@ -339,13 +339,14 @@ fn report(
         ran
     );
     println!(
-        "created {}, exported {}, sampled out {}, dropped {} (queue full {}, export failed {}, shutdown {}, unfinished {})",
+        "created {}, exported {}, sampled out {}, dropped {} (queue full {}, export failed {}, rejected {}, shutdown {}, unfinished {})",
         stats.started,
         stats.exported,
         stats.sampled_out,
         stats.dropped,
         stats.dropped_by.queue_full,
         stats.dropped_by.export_failed,
+        stats.dropped_by.rejected,
         stats.dropped_by.shutdown,
         stats.dropped_by.unfinished
     );
