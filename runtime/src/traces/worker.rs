@@ -8,15 +8,11 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use opentelemetry::InstrumentationScope;
-use opentelemetry::trace::Status;
-use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId};
-use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
 use tokio::sync::watch;
 use tokio::task::{JoinError, JoinSet};
 
 use super::exporters::Exporter;
 use super::queue::{Pending, Queue};
-use super::record::{Batch, Code, Finished};
 use crate::error::ShutdownFailure;
 
 /// How the worker paces itself.
@@ -240,8 +236,10 @@ impl Loop {
         // Converted inside the task, so several batches convert and encode in
         // parallel on the runtime's threads.
         let task = in_flight.set.spawn(async move {
-            let data = to_sdk(&pending.batch, &scope);
-            let result = exporter.export(data).await.map_err(|e| e.to_string());
+            let result = exporter
+                .export_batch(&pending.batch, &scope)
+                .await
+                .map_err(|e| e.to_string());
             Done {
                 len,
                 result,
@@ -362,57 +360,5 @@ impl Backoff {
         let jitter_ms = super::ids::span_id() % (half + 1);
         self.next = now + self.delay + Duration::from_millis(jitter_ms);
         self.delay = (self.delay * 2).min(BACKOFF_MAX);
-    }
-}
-
-/// The SDK's span data for a batch, built here on the exporter thread.
-fn to_sdk(batch: &Batch, scope: &InstrumentationScope) -> Vec<SpanData> {
-    batch
-        .spans
-        .iter()
-        .map(|span| one(batch, span, scope))
-        .collect()
-}
-
-fn one(batch: &Batch, span: &Finished, scope: &InstrumentationScope) -> SpanData {
-    let extra = span.extra.as_deref();
-    let trace_state = extra
-        .and_then(|e| e.trace_state.clone())
-        .unwrap_or_default();
-    let status = match span.code {
-        Code::Unset => Status::Unset,
-        Code::Ok => Status::Ok,
-        Code::Error => Status::error(
-            span.description
-                .map(|t| t.of(&batch.text).to_owned())
-                .unwrap_or_default(),
-        ),
-    };
-    let mut events = SpanEvents::default();
-    let mut links = SpanLinks::default();
-    if let Some(extra) = extra {
-        events.events.clone_from(&extra.events);
-        links.links.clone_from(&extra.links);
-    }
-    SpanData {
-        span_context: SpanContext::new(
-            TraceId::from(span.ids.trace),
-            SpanId::from(span.ids.span),
-            TraceFlags::SAMPLED,
-            false,
-            trace_state,
-        ),
-        parent_span_id: SpanId::from(span.parent),
-        parent_span_is_remote: span.parent_remote,
-        span_kind: span.kind.clone(),
-        name: batch.name(span),
-        start_time: span.start,
-        end_time: span.end,
-        attributes: batch.key_values(span),
-        dropped_attributes_count: 0,
-        events,
-        links,
-        status,
-        instrumentation_scope: scope.clone(),
     }
 }

@@ -7,9 +7,13 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use opentelemetry::InstrumentationScope;
+use opentelemetry::trace::{SpanContext, SpanId, Status, TraceFlags, TraceId};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
-use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanExporter, SpanLinks};
+
+use super::record::{Batch, Code, Finished};
 
 #[cfg(feature = "json")]
 pub(crate) mod console;
@@ -33,6 +37,8 @@ pub(crate) mod console {
 }
 #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 pub(crate) mod otlp;
+#[cfg(feature = "otlp-grpc")]
+pub(crate) mod proto;
 
 /// Sends each batch to several exporters in turn; fails when one of them does (a
 /// retry then sends again to all of them).
@@ -132,7 +138,66 @@ pub(crate) type ExportFuture = Pin<Box<dyn Future<Output = ExportResult> + Send>
 /// An exporter the worker can call from several tasks at once.
 pub(crate) trait Exporter: Send + Sync + 'static {
     fn export(&self, batch: Vec<SpanData>) -> ExportFuture;
+
+    /// Exports `batch` (spans of `scope`); through the SDK's span data unless the
+    /// exporter has a shorter way.
+    fn export_batch(&self, batch: &Batch, scope: &InstrumentationScope) -> ExportFuture {
+        self.export(to_sdk(batch, scope))
+    }
+
     fn shutdown(&self, timeout: Duration) -> OTelSdkResult;
+}
+
+/// A batch as the SDK's span data, built on the exporter thread.
+pub(crate) fn to_sdk(batch: &Batch, scope: &InstrumentationScope) -> Vec<SpanData> {
+    batch
+        .spans
+        .iter()
+        .map(|span| one(batch, span, scope))
+        .collect()
+}
+
+fn one(batch: &Batch, span: &Finished, scope: &InstrumentationScope) -> SpanData {
+    let extra = span.extra.as_deref();
+    let trace_state = extra
+        .and_then(|e| e.trace_state.clone())
+        .unwrap_or_default();
+    let status = match span.code {
+        Code::Unset => Status::Unset,
+        Code::Ok => Status::Ok,
+        Code::Error => Status::error(
+            span.description
+                .map(|t| t.of(&batch.text).to_owned())
+                .unwrap_or_default(),
+        ),
+    };
+    let mut events = SpanEvents::default();
+    let mut links = SpanLinks::default();
+    if let Some(extra) = extra {
+        events.events.clone_from(&extra.events);
+        links.links.clone_from(&extra.links);
+    }
+    SpanData {
+        span_context: SpanContext::new(
+            TraceId::from(span.ids.trace),
+            SpanId::from(span.ids.span),
+            TraceFlags::SAMPLED,
+            false,
+            trace_state,
+        ),
+        parent_span_id: SpanId::from(span.parent),
+        parent_span_is_remote: span.parent_remote,
+        span_kind: span.kind.clone(),
+        name: batch.name(span),
+        start_time: span.start,
+        end_time: span.end,
+        attributes: batch.key_values(span),
+        dropped_attributes_count: 0,
+        events,
+        links,
+        status,
+        instrumentation_scope: scope.clone(),
+    }
 }
 
 /// An SDK exporter: its `Ok` means every span was accepted.

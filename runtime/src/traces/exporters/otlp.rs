@@ -6,9 +6,10 @@
 //!
 //! - HTTP: `opentelemetry-otlp`'s exporter, through an HTTP client of ours that reads
 //!   each response's `partial_success` for the export that sent it.
-//! - gRPC: semtrace's own client over `opentelemetry-proto`'s generated service:
+//! - gRPC: semtrace's own client for `opentelemetry-proto`'s messages:
 //!   `opentelemetry-otlp`'s only logs a partial success, and its channel cannot be
-//!   wrapped to see responses.
+//!   wrapped to see responses. It sends a request built straight from the batch
+//!   (see `proto`) and keeps it shared, not copied, for a retry.
 
 use std::sync::Arc;
 
@@ -176,20 +177,27 @@ fn rejected_spans(body: &[u8]) -> u64 {
 
 #[cfg(feature = "otlp-grpc")]
 mod grpc {
-    //! OTLP/gRPC through `opentelemetry-proto`'s generated client.
+    //! OTLP/gRPC: `TraceService/Export` through tonic's client, with a codec that
+    //! encodes a shared request, so a retry needs no copy of it.
 
-    use std::sync::Mutex;
+    use std::sync::{Arc, Mutex};
     use std::time::{Duration, Instant};
 
+    use http::uri::PathAndQuery;
+
+    use opentelemetry::InstrumentationScope;
     use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-    use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse;
     use opentelemetry_proto::transform::common::tonic::ResourceAttributesWithSchema;
     use opentelemetry_proto::transform::trace::tonic::group_spans_by_resource_and_scope;
     use opentelemetry_sdk::Resource;
     use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
     use opentelemetry_sdk::trace::SpanData;
+    use prost::Message as _;
     use tonic::Code;
+    use tonic::client::Grpc as Client;
     use tonic::codec::CompressionEncoding;
+    use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
     use tonic::metadata::MetadataMap;
     use tonic::transport::{Channel, Endpoint};
     use tonic_types::StatusExt as _;
@@ -197,6 +205,7 @@ mod grpc {
     use super::super::{ExportFuture, Exporter};
     use crate::config::{Compression, OtlpSettings};
     use crate::error::InitError;
+    use crate::traces::record::Batch;
 
     /// Retries after the first attempt, as `opentelemetry-otlp`'s recommended policy.
     const MAX_RETRIES: u32 = 3;
@@ -208,7 +217,7 @@ mod grpc {
 
     pub(super) struct Grpc {
         /// `None` once shut down.
-        client: Mutex<Option<TraceServiceClient<Channel>>>,
+        client: Mutex<Option<Client<Channel>>>,
         metadata: MetadataMap,
         timeout: Duration,
         resource: ResourceAttributesWithSchema,
@@ -228,7 +237,7 @@ mod grpc {
             } else {
                 endpoint
             };
-            let mut client = TraceServiceClient::new(endpoint.connect_lazy());
+            let mut client = Client::new(endpoint.connect_lazy());
             if o.compression == Compression::Gzip {
                 client = client.send_compressed(CompressionEncoding::Gzip);
             }
@@ -241,16 +250,13 @@ mod grpc {
         }
     }
 
-    impl Exporter for Grpc {
-        fn export(&self, batch: Vec<SpanData>) -> ExportFuture {
+    impl Grpc {
+        fn send(&self, request: ExportTraceServiceRequest) -> ExportFuture {
             let client = self
                 .client
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .clone();
-            let request = ExportTraceServiceRequest {
-                resource_spans: group_spans_by_resource_and_scope(batch, &self.resource),
-            };
             let metadata = self.metadata.clone();
             let timeout = self.timeout;
             Box::pin(async move {
@@ -268,6 +274,19 @@ mod grpc {
                     })
             })
         }
+    }
+
+    impl Exporter for Grpc {
+        fn export(&self, batch: Vec<SpanData>) -> ExportFuture {
+            self.send(ExportTraceServiceRequest {
+                resource_spans: group_spans_by_resource_and_scope(batch, &self.resource),
+            })
+        }
+
+        /// Straight from the batch to the request (see `proto`).
+        fn export_batch(&self, batch: &Batch, scope: &InstrumentationScope) -> ExportFuture {
+            self.send(super::super::proto::request(batch, scope, &self.resource))
+        }
 
         fn shutdown(&self, _timeout: Duration) -> OTelSdkResult {
             match self
@@ -284,19 +303,27 @@ mod grpc {
 
     /// Sends `request`, retrying within `timeout`; the spans rejected on success.
     async fn export(
-        mut client: TraceServiceClient<Channel>,
+        mut client: Client<Channel>,
         request: ExportTraceServiceRequest,
         metadata: MetadataMap,
         timeout: Duration,
     ) -> Result<u64, tonic::Status> {
+        let request = Arc::new(request);
         let start = Instant::now();
         let mut delay = FIRST_DELAY;
         let mut retries = 0;
         loop {
-            // Kept for a retry: the message is moved into the call.
-            let mut call = tonic::Request::new(request.clone());
+            let mut call = tonic::Request::new(Arc::clone(&request));
             *call.metadata_mut() = metadata.clone();
-            let status = match client.export(call).await {
+            let sent = match client.ready().await {
+                Ok(()) => {
+                    client
+                        .unary(call, PathAndQuery::from_static(EXPORT), Shared)
+                        .await
+                }
+                Err(e) => Err(tonic::Status::unavailable(format!("not connected: {e}"))),
+            };
+            let status = match sent {
                 Ok(response) => {
                     return Ok(response
                         .into_inner()
@@ -322,6 +349,48 @@ mod grpc {
                 return Err(status);
             }
             tokio::time::sleep(wait).await;
+        }
+    }
+
+    const EXPORT: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+
+    /// Encodes a shared request and decodes the response, as protobuf.
+    #[derive(Debug, Clone, Copy)]
+    struct Shared;
+
+    impl Codec for Shared {
+        type Encode = Arc<ExportTraceServiceRequest>;
+        type Decode = ExportTraceServiceResponse;
+        type Encoder = Self;
+        type Decoder = Self;
+
+        fn encoder(&mut self) -> Self {
+            Self
+        }
+
+        fn decoder(&mut self) -> Self {
+            Self
+        }
+    }
+
+    impl Encoder for Shared {
+        type Item = Arc<ExportTraceServiceRequest>;
+        type Error = tonic::Status;
+
+        fn encode(&mut self, item: Self::Item, dst: &mut EncodeBuf<'_>) -> Result<(), Self::Error> {
+            item.encode(dst)
+                .map_err(|e| tonic::Status::internal(e.to_string()))
+        }
+    }
+
+    impl Decoder for Shared {
+        type Item = ExportTraceServiceResponse;
+        type Error = tonic::Status;
+
+        fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Self::Item>, Self::Error> {
+            ExportTraceServiceResponse::decode(src)
+                .map(Some)
+                .map_err(|e| tonic::Status::internal(e.to_string()))
         }
     }
 
