@@ -73,9 +73,12 @@ impl Text {
         }
     }
 
-    pub(crate) fn of(self, text: &str) -> &str {
+    /// The text in `text`: validated here, on the exporter thread, not when the
+    /// application thread copies it (only whole `str`s are ever written).
+    pub(crate) fn of(self, text: &[u8]) -> &str {
         let start = self.start as usize;
         text.get(start..start + self.len as usize)
+            .and_then(|bytes| std::str::from_utf8(bytes).ok())
             .unwrap_or_default()
     }
 }
@@ -172,11 +175,6 @@ impl fmt::Write for TextBuf {
 impl TextBuf {
     fn len(&self) -> usize {
         self.0.len()
-    }
-
-    fn as_str(&self) -> &str {
-        // Only whole `str`s are ever written.
-        std::str::from_utf8(&self.0).unwrap_or_default()
     }
 }
 
@@ -489,7 +487,8 @@ pub(crate) struct Finished {
 pub(crate) struct Batch {
     pub(crate) spans: Vec<Finished>,
     pub(crate) attrs: Vec<(&'static str, Val)>,
-    pub(crate) text: String,
+    /// UTF-8 text of the spans' string values, in [`Text`] ranges.
+    pub(crate) text: Vec<u8>,
 }
 
 impl Batch {
@@ -505,7 +504,7 @@ impl Batch {
         Self {
             spans: Vec::with_capacity(spans),
             attrs: Vec::with_capacity(spans * 4),
-            text: String::with_capacity(spans * 32),
+            text: Vec::with_capacity(spans * 32),
         }
     }
 
@@ -523,7 +522,7 @@ impl Batch {
             mut live,
         } = ended;
         let by = self.text_offset();
-        self.text.push_str(live.text.as_str());
+        self.text.extend_from_slice(&live.text.0);
         let start = u32::try_from(self.attrs.len()).unwrap_or(u32::MAX);
         self.attrs
             .extend(live.attrs.iter().map(|(k, v)| (*k, v.shifted(by))));
@@ -550,7 +549,7 @@ impl Batch {
     pub(crate) fn append(&mut self, other: Self) {
         let by = self.text_offset();
         let attrs_by = u32::try_from(self.attrs.len()).unwrap_or(u32::MAX);
-        self.text.push_str(&other.text);
+        self.text.extend_from_slice(&other.text);
         self.attrs
             .extend(other.attrs.iter().map(|(k, v)| (*k, v.shifted(by))));
         self.spans.extend(other.spans.into_iter().map(|mut s| {
