@@ -22,7 +22,7 @@ use semtrace::settings::Protocol;
 struct Received {
     requests: AtomicU64,
     spans: AtomicU64,
-    /// Requests still to refuse with `UNAVAILABLE` before accepting (gRPC).
+    /// Requests still to refuse (gRPC `UNAVAILABLE`, HTTP 503) before accepting.
     unavailable: AtomicU64,
 }
 
@@ -88,8 +88,21 @@ fn serve(
             axum::routing::post(move |body: axum::body::Bytes| {
                 let received = Arc::clone(&received);
                 async move {
+                    let refuse = received.unavailable.fetch_update(
+                        Ordering::Relaxed,
+                        Ordering::Relaxed,
+                        |n| n.checked_sub(1),
+                    );
+                    if refuse.is_ok() {
+                        return (
+                            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                            [("content-type", "text/plain")],
+                            b"starting up".to_vec(),
+                        );
+                    }
                     let request = ExportTraceServiceRequest::decode(body).unwrap();
                     (
+                        axum::http::StatusCode::OK,
                         [("content-type", "application/x-protobuf")],
                         received.answer(&request).encode_to_vec(),
                     )
@@ -163,4 +176,10 @@ fn a_grpc_collector_starting_up_gets_the_spans_after_a_retry() {
 #[test]
 fn spans_an_http_collector_rejects_are_dropped_not_exported() {
     run(Protocol::HttpProtobuf, 0);
+}
+
+/// 503 is retried with backoff within the export; the spans arrive once.
+#[test]
+fn an_http_collector_starting_up_gets_the_spans_after_a_retry() {
+    run(Protocol::HttpProtobuf, 2);
 }

@@ -37,7 +37,7 @@ pub(crate) mod console {
 }
 #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 pub(crate) mod otlp;
-#[cfg(feature = "otlp-grpc")]
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 pub(crate) mod proto;
 
 /// Sends each batch to several exporters in turn; fails when one of them does (a

@@ -1,17 +1,21 @@
 //! OTLP over gRPC (tonic) or HTTP/protobuf (async reqwest), on the exporter's own
-//! Tokio runtime. Both retry transient failures (retryable gRPC codes, HTTP
-//! 429/502/503/504, `RetryInfo` and `Retry-After`) with exponential backoff and
-//! jitter within the export timeout, and both report the spans a collector rejects
-//! in a partial success, so `exported` counts only spans it accepted.
+//! Tokio runtime: semtrace's own two small clients for `opentelemetry-proto`'s
+//! messages.
 //!
-//! - HTTP: `opentelemetry-otlp`'s exporter, through an HTTP client of ours that reads
-//!   each response's `partial_success` for the export that sent it.
-//! - gRPC: semtrace's own client for `opentelemetry-proto`'s messages:
-//!   `opentelemetry-otlp`'s only logs a partial success, and its channel cannot be
-//!   wrapped to see responses. It sends a request built straight from the batch
-//!   (see `proto`) and keeps it shared, not copied, for a retry.
+//! - Requests are built straight from a batch (see `proto`) and shared, not
+//!   copied, between attempts.
+//! - Transient failures are retried as the OTLP specification says (retryable gRPC
+//!   codes, HTTP 429/502/503/504, gRPC `RetryInfo` and HTTP `Retry-After`), with
+//!   exponential backoff and jitter, within the export timeout.
+//! - A partial success is read from every response: the spans a collector rejects
+//!   are counted as such, so `exported` counts only spans it accepted.
+//!   `opentelemetry-otlp`'s span exporters only log a partial success (and its
+//!   gRPC channel cannot be wrapped to see responses); its metric exporters are
+//!   still the ones semtrace uses.
 
+use std::future::Future;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use opentelemetry_sdk::Resource;
 
@@ -24,9 +28,9 @@ use crate::error::InitError;
 pub(crate) fn build(o: &OtlpSettings, resource: &Resource) -> Result<Arc<dyn Exporter>, InitError> {
     match o.protocol {
         #[cfg(feature = "otlp-grpc")]
-        Protocol::Grpc => grpc(o, resource),
+        Protocol::Grpc => Ok(Arc::new(grpc::Grpc::new(o, resource)?)),
         #[cfg(feature = "otlp-http")]
-        Protocol::HttpProtobuf => http(o, resource),
+        Protocol::HttpProtobuf => Ok(Arc::new(http::Http::new(o, resource)?)),
         #[allow(unreachable_patterns)] // resolution already rejects protocols left out
         _ => Err(InitError::FeatureDisabled {
             what: format!("OTLP protocol `{}`", o.protocol),
@@ -38,18 +42,23 @@ pub(crate) fn build(o: &OtlpSettings, resource: &Resource) -> Result<Arc<dyn Exp
 /// The headers as gRPC metadata (spans and metrics alike).
 #[cfg(feature = "otlp-grpc")]
 pub(crate) fn grpc_metadata(o: &OtlpSettings) -> Result<tonic::metadata::MetadataMap, InitError> {
-    let mut metadata = ::http::HeaderMap::new();
+    Ok(tonic::metadata::MetadataMap::from_headers(header_map(o)?))
+}
+
+/// The configured headers, checked.
+fn header_map(o: &OtlpSettings) -> Result<::http::HeaderMap, InitError> {
+    let mut headers = ::http::HeaderMap::new();
     for (name, value) in o.headers.iter() {
         let name =
             ::http::HeaderName::from_bytes(name.as_bytes()).map_err(|e| exporter_error(o, e))?;
         let value = ::http::HeaderValue::from_str(value)
             .map_err(|_| exporter_error(o, "invalid header value"))?;
-        metadata.insert(name, value);
+        headers.insert(name, value);
     }
-    Ok(tonic::metadata::MetadataMap::from_headers(metadata))
+    Ok(headers)
 }
 
-/// The headers as the HTTP exporter takes them (spans and metrics alike).
+/// The headers as `opentelemetry-otlp`'s HTTP metric exporter takes them.
 #[cfg(feature = "otlp-http")]
 pub(crate) fn http_headers(o: &OtlpSettings) -> std::collections::HashMap<String, String> {
     o.headers
@@ -65,129 +74,88 @@ pub(crate) fn exporter_error(o: &OtlpSettings, e: impl std::fmt::Display) -> Ini
     }
 }
 
-#[cfg(feature = "otlp-http")]
-fn retry_policy() -> opentelemetry_otlp::RetryPolicy {
-    opentelemetry_otlp::RetryPolicy::recommended()
+/// Retries after the first attempt, as `opentelemetry-otlp`'s recommended policy.
+const MAX_RETRIES: u32 = 3;
+const FIRST_DELAY: Duration = Duration::from_millis(100);
+const MAX_DELAY: Duration = Duration::from_millis(1600);
+const MAX_JITTER_MS: u64 = 100;
+/// The longest throttle a collector's `RetryInfo` or `Retry-After` is followed for.
+const MAX_THROTTLE: Duration = Duration::from_secs(600);
+
+/// What a failed attempt allows, per the OTLP specification's failure rules.
+#[derive(Debug, PartialEq, Eq)]
+enum Retry {
+    Never,
+    Backoff,
+    /// The collector said when (gRPC `RetryInfo`, HTTP `Retry-After`).
+    After(Duration),
 }
 
-#[cfg(feature = "otlp-grpc")]
-fn grpc(o: &OtlpSettings, resource: &Resource) -> Result<Arc<dyn Exporter>, InitError> {
-    grpc::Grpc::new(o, resource).map(|e| Arc::new(e) as Arc<dyn Exporter>)
+impl Retry {
+    /// A throttle the collector asked for, or else `otherwise`.
+    fn after(throttle: Option<Duration>, otherwise: Self) -> Self {
+        match throttle.filter(|d| !d.is_zero()) {
+            Some(d) => Self::After(d.min(MAX_THROTTLE)),
+            None => otherwise,
+        }
+    }
 }
 
-#[cfg(feature = "otlp-http")]
-fn http(o: &OtlpSettings, resource: &Resource) -> Result<Arc<dyn Exporter>, InitError> {
-    use crate::config::Compression;
-    use opentelemetry_otlp::{WithExportConfig as _, WithHttpConfig as _};
-
-    let mut builder = opentelemetry_otlp::SpanExporter::builder()
-        .with_http()
-        .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
-        .with_endpoint(o.endpoint.clone())
-        .with_timeout(o.timeout)
-        .with_retry_policy(retry_policy())
-        .with_headers(http_headers(o))
-        .with_http_client(http::Counting::new(o)?);
-    if o.compression == Compression::Gzip {
-        builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
-    }
-    let mut exporter = builder.build().map_err(|e| exporter_error(o, e))?;
-    opentelemetry_sdk::trace::SpanExporter::set_resource(&mut exporter, resource);
-    Ok(Arc::new(http::Http(Arc::new(exporter))))
-}
-
-#[cfg(feature = "otlp-http")]
-mod http {
-    //! The HTTP exporter, counting what the collector rejects.
-
-    use std::cell::Cell;
-    use std::sync::Arc;
-    use std::time::Duration;
-
-    use opentelemetry_http::{Bytes, HttpClient, HttpError, Request, Response};
-    use opentelemetry_sdk::error::OTelSdkResult;
-    use opentelemetry_sdk::trace::{SpanData, SpanExporter as _};
-
-    use super::super::{ExportFuture, Exporter};
-    use crate::config::OtlpSettings;
-    use crate::error::InitError;
-
-    tokio::task_local! {
-        /// The spans the last successful response of this export rejected.
-        static REJECTED: Cell<u64>;
-    }
-
-    pub(super) struct Http(pub(super) Arc<opentelemetry_otlp::SpanExporter>);
-
-    impl Exporter for Http {
-        fn export(&self, batch: Vec<SpanData>) -> ExportFuture {
-            let exporter = Arc::clone(&self.0);
-            Box::pin(REJECTED.scope(Cell::new(0), async move {
-                exporter.export(batch).await?;
-                Ok(REJECTED.with(Cell::get))
-            }))
-        }
-
-        fn shutdown(&self, timeout: Duration) -> OTelSdkResult {
-            self.0.shutdown_with_timeout(timeout)
-        }
-    }
-
-    /// reqwest, as `opentelemetry-otlp` builds it, reading `partial_success` from
-    /// every successful response into the export's [`REJECTED`].
-    #[derive(Debug)]
-    pub(super) struct Counting(reqwest::Client);
-
-    impl Counting {
-        pub(super) fn new(o: &OtlpSettings) -> Result<Self, InitError> {
-            reqwest::Client::builder()
-                .timeout(o.timeout)
-                .build()
-                .map(Self)
-                .map_err(|e| super::exporter_error(o, e))
-        }
-    }
-
-    #[async_trait::async_trait]
-    impl HttpClient for Counting {
-        async fn send_bytes(&self, request: Request<Bytes>) -> Result<Response<Bytes>, HttpError> {
-            let response = self.0.send_bytes(request).await?;
-            if response.status().is_success() {
-                let rejected = super::rejected_spans(response.body());
-                // Outside an export (never, today) there is no one to tell.
-                let _ = REJECTED.try_with(|r| r.set(rejected));
+/// Runs `attempt` until it succeeds, fails for good, runs out of retries, or the
+/// next wait would end past `timeout` from the first attempt.
+async fn with_retries<T, E, F, Fut>(timeout: Duration, mut attempt: F) -> Result<T, E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, (E, Retry)>>,
+{
+    let start = Instant::now();
+    let mut delay = FIRST_DELAY;
+    let mut retries = 0;
+    loop {
+        let (error, retry) = match attempt().await {
+            Ok(done) => return Ok(done),
+            Err(failed) => failed,
+        };
+        let wait = match retry {
+            Retry::After(throttle) => throttle,
+            Retry::Backoff if retries < MAX_RETRIES => {
+                let jitter =
+                    Duration::from_millis(crate::traces::ids::span_id() % (MAX_JITTER_MS + 1));
+                let wait = (delay + jitter).min(MAX_DELAY);
+                delay = (delay * 2).min(MAX_DELAY);
+                wait
             }
-            Ok(response)
+            // Not retryable, or out of retries.
+            Retry::Never | Retry::Backoff => return Err(error),
+        };
+        retries += 1;
+        if start.elapsed() + wait >= timeout {
+            return Err(error);
         }
+        tokio::time::sleep(wait).await;
     }
 }
 
-/// `partial_success.rejected_spans` of an `ExportTraceServiceResponse` body; 0 for
-/// an empty or undecodable body (a success with nothing to report).
-#[cfg(feature = "otlp-http")]
-fn rejected_spans(body: &[u8]) -> u64 {
-    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse;
-    use prost::Message as _;
-
-    ExportTraceServiceResponse::decode(body)
-        .ok()
-        .and_then(|r| r.partial_success)
-        .map_or(0, |p| u64::try_from(p.rejected_spans).unwrap_or(0))
+/// The spans a partial success rejected.
+fn rejected(
+    partial: Option<opentelemetry_proto::tonic::collector::trace::v1::ExportTracePartialSuccess>,
+) -> u64 {
+    partial.map_or(0, |p| u64::try_from(p.rejected_spans).unwrap_or(0))
 }
 
 #[cfg(feature = "otlp-grpc")]
 mod grpc {
     //! OTLP/gRPC: `TraceService/Export` through tonic's client, with a codec that
-    //! encodes a shared request, so a retry needs no copy of it.
+    //! encodes a shared request.
 
     use std::sync::{Arc, Mutex};
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     use http::uri::PathAndQuery;
-
     use opentelemetry::InstrumentationScope;
-    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse;
+    use opentelemetry_proto::tonic::collector::trace::v1::{
+        ExportTraceServiceRequest, ExportTraceServiceResponse,
+    };
     use opentelemetry_proto::transform::common::tonic::ResourceAttributesWithSchema;
     use opentelemetry_proto::transform::trace::tonic::group_spans_by_resource_and_scope;
     use opentelemetry_sdk::Resource;
@@ -196,24 +164,16 @@ mod grpc {
     use prost::Message as _;
     use tonic::Code;
     use tonic::client::Grpc as Client;
-    use tonic::codec::CompressionEncoding;
-    use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
+    use tonic::codec::{Codec, CompressionEncoding, DecodeBuf, Decoder, EncodeBuf, Encoder};
     use tonic::metadata::MetadataMap;
     use tonic::transport::{Channel, Endpoint};
     use tonic_types::StatusExt as _;
 
     use super::super::{ExportFuture, Exporter};
+    use super::Retry;
     use crate::config::{Compression, OtlpSettings};
     use crate::error::InitError;
     use crate::traces::record::Batch;
-
-    /// Retries after the first attempt, as `opentelemetry-otlp`'s recommended policy.
-    const MAX_RETRIES: u32 = 3;
-    const FIRST_DELAY: Duration = Duration::from_millis(100);
-    const MAX_DELAY: Duration = Duration::from_millis(1600);
-    const MAX_JITTER_MS: u64 = 100;
-    /// The longest throttle a collector's `RetryInfo` is followed for.
-    const MAX_THROTTLE: Duration = Duration::from_secs(600);
 
     pub(super) struct Grpc {
         /// `None` once shut down.
@@ -248,9 +208,7 @@ mod grpc {
                 resource: resource.into(),
             })
         }
-    }
 
-    impl Grpc {
         fn send(&self, request: ExportTraceServiceRequest) -> ExportFuture {
             let client = self
                 .client
@@ -259,19 +217,45 @@ mod grpc {
                 .clone();
             let metadata = self.metadata.clone();
             let timeout = self.timeout;
+            let request = Arc::new(request);
             Box::pin(async move {
                 let Some(client) = client else {
                     return Err(OTelSdkError::AlreadyShutdown);
                 };
-                export(client, request, metadata, timeout)
-                    .await
-                    .map_err(|status| {
-                        OTelSdkError::InternalFailure(format!(
-                            "OTLP/gRPC export failed: {}: {}",
-                            status.code(),
-                            status.message()
-                        ))
-                    })
+                super::with_retries(timeout, || {
+                    let mut client = client.clone();
+                    let mut call = tonic::Request::new(Arc::clone(&request));
+                    *call.metadata_mut() = metadata.clone();
+                    async move {
+                        let sent = match client.ready().await {
+                            Ok(()) => {
+                                client
+                                    .unary(call, PathAndQuery::from_static(EXPORT), Shared)
+                                    .await
+                            }
+                            Err(e) => {
+                                Err(tonic::Status::unavailable(format!("not connected: {e}")))
+                            }
+                        };
+                        match sent {
+                            Ok(response) => {
+                                Ok(super::rejected(response.into_inner().partial_success))
+                            }
+                            Err(status) => {
+                                let retry = retry_after(&status);
+                                Err((status, retry))
+                            }
+                        }
+                    }
+                })
+                .await
+                .map_err(|status| {
+                    OTelSdkError::InternalFailure(format!(
+                        "OTLP/gRPC export failed: {}: {}",
+                        status.code(),
+                        status.message()
+                    ))
+                })
             })
         }
     }
@@ -298,57 +282,6 @@ mod grpc {
                 Some(_) => Ok(()),
                 None => Err(OTelSdkError::AlreadyShutdown),
             }
-        }
-    }
-
-    /// Sends `request`, retrying within `timeout`; the spans rejected on success.
-    async fn export(
-        mut client: Client<Channel>,
-        request: ExportTraceServiceRequest,
-        metadata: MetadataMap,
-        timeout: Duration,
-    ) -> Result<u64, tonic::Status> {
-        let request = Arc::new(request);
-        let start = Instant::now();
-        let mut delay = FIRST_DELAY;
-        let mut retries = 0;
-        loop {
-            let mut call = tonic::Request::new(Arc::clone(&request));
-            *call.metadata_mut() = metadata.clone();
-            let sent = match client.ready().await {
-                Ok(()) => {
-                    client
-                        .unary(call, PathAndQuery::from_static(EXPORT), Shared)
-                        .await
-                }
-                Err(e) => Err(tonic::Status::unavailable(format!("not connected: {e}"))),
-            };
-            let status = match sent {
-                Ok(response) => {
-                    return Ok(response
-                        .into_inner()
-                        .partial_success
-                        .map_or(0, |p| u64::try_from(p.rejected_spans).unwrap_or(0)));
-                }
-                Err(status) => status,
-            };
-            let wait = match retry_after(&status) {
-                Retry::After(throttle) => throttle,
-                Retry::Backoff if retries < MAX_RETRIES => {
-                    let jitter =
-                        Duration::from_millis(crate::traces::ids::span_id() % (MAX_JITTER_MS + 1));
-                    let wait = (delay + jitter).min(MAX_DELAY);
-                    delay = (delay * 2).min(MAX_DELAY);
-                    wait
-                }
-                // Not retryable, or out of retries.
-                Retry::Never | Retry::Backoff => return Err(status),
-            };
-            retries += 1;
-            if start.elapsed() + wait >= timeout {
-                return Err(status);
-            }
-            tokio::time::sleep(wait).await;
         }
     }
 
@@ -394,25 +327,15 @@ mod grpc {
         }
     }
 
-    /// What a failed call allows, per the OTLP specification's failure rules.
-    #[derive(Debug, PartialEq, Eq)]
-    pub(super) enum Retry {
-        Never,
-        Backoff,
-        /// The collector said when (`RetryInfo`).
-        After(Duration),
-    }
-
+    /// What a failed call allows.
     pub(super) fn retry_after(status: &tonic::Status) -> Retry {
         let throttle = status
             .get_details_retry_info()
-            .and_then(|info| info.retry_delay)
-            .filter(|d| !d.is_zero())
-            .map(|d| d.min(MAX_THROTTLE));
+            .and_then(|info| info.retry_delay);
         match status.code() {
             // Retryable only when the collector says it will recover.
-            Code::ResourceExhausted => throttle.map_or(Retry::Never, Retry::After),
-            Code::Unavailable => throttle.map_or(Retry::Backoff, Retry::After),
+            Code::ResourceExhausted => Retry::after(throttle, Retry::Never),
+            Code::Unavailable => Retry::after(throttle, Retry::Backoff),
             Code::Cancelled
             | Code::DeadlineExceeded
             | Code::Aborted
@@ -425,6 +348,7 @@ mod grpc {
     #[cfg(test)]
     mod tests {
         use super::*;
+        use crate::traces::exporters::otlp::MAX_THROTTLE;
 
         #[test]
         fn failures_are_retried_as_the_otlp_specification_says() {
@@ -457,6 +381,234 @@ mod grpc {
             ] {
                 assert_eq!(retry_after(&plain(code)), Retry::Never, "{code:?}");
             }
+        }
+    }
+}
+
+#[cfg(feature = "otlp-http")]
+mod http {
+    //! OTLP/HTTP with protobuf bodies, through reqwest.
+
+    use std::io::Write as _;
+    use std::sync::Mutex;
+    use std::time::{Duration, SystemTime};
+
+    use bytes::Bytes;
+    use opentelemetry::InstrumentationScope;
+    use opentelemetry_proto::tonic::collector::trace::v1::{
+        ExportTraceServiceRequest, ExportTraceServiceResponse,
+    };
+    use opentelemetry_proto::transform::common::tonic::ResourceAttributesWithSchema;
+    use opentelemetry_proto::transform::trace::tonic::group_spans_by_resource_and_scope;
+    use opentelemetry_sdk::Resource;
+    use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+    use opentelemetry_sdk::trace::SpanData;
+    use prost::Message as _;
+    use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+
+    use super::super::{ExportFuture, Exporter};
+    use super::Retry;
+    use crate::config::{Compression, OtlpSettings};
+    use crate::error::InitError;
+    use crate::traces::record::Batch;
+
+    pub(super) struct Http {
+        /// `None` once shut down.
+        client: Mutex<Option<reqwest::Client>>,
+        url: reqwest::Url,
+        headers: HeaderMap,
+        gzip: bool,
+        timeout: Duration,
+        resource: ResourceAttributesWithSchema,
+    }
+
+    impl Http {
+        pub(super) fn new(o: &OtlpSettings, resource: &Resource) -> Result<Self, InitError> {
+            let url = reqwest::Url::parse(&o.endpoint).map_err(|e| super::exporter_error(o, e))?;
+            let client = reqwest::Client::builder()
+                .timeout(o.timeout)
+                .build()
+                .map_err(|e| super::exporter_error(o, e))?;
+            let mut headers = super::header_map(o)?;
+            headers.insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/x-protobuf"),
+            );
+            let gzip = o.compression == Compression::Gzip;
+            if gzip {
+                headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            }
+            Ok(Self {
+                client: Mutex::new(Some(client)),
+                url,
+                headers,
+                gzip,
+                timeout: o.timeout,
+                resource: resource.into(),
+            })
+        }
+
+        fn send(&self, request: &ExportTraceServiceRequest) -> ExportFuture {
+            let client = self
+                .client
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone();
+            let body = body(request, self.gzip);
+            let (url, headers, timeout) = (self.url.clone(), self.headers.clone(), self.timeout);
+            Box::pin(async move {
+                let Some(client) = client else {
+                    return Err(OTelSdkError::AlreadyShutdown);
+                };
+                let body = body.map_err(|e| {
+                    OTelSdkError::InternalFailure(format!("OTLP/HTTP: compressing failed: {e}"))
+                })?;
+                super::with_retries(timeout, || {
+                    let sent = client
+                        .post(url.clone())
+                        .headers(headers.clone())
+                        .body(body.clone())
+                        .send();
+                    async move { answer(sent.await).await }
+                })
+                .await
+                .map_err(|e| OTelSdkError::InternalFailure(format!("OTLP/HTTP export failed: {e}")))
+            })
+        }
+    }
+
+    /// The encoded request, gzipped when configured. `Bytes`: shared by attempts.
+    fn body(request: &ExportTraceServiceRequest, gzip: bool) -> std::io::Result<Bytes> {
+        let protobuf = request.encode_to_vec();
+        if !gzip {
+            return Ok(protobuf.into());
+        }
+        let mut gz = flate2::write::GzEncoder::new(
+            Vec::with_capacity(protobuf.len() / 4),
+            flate2::Compression::default(),
+        );
+        gz.write_all(&protobuf)?;
+        Ok(gz.finish()?.into())
+    }
+
+    /// The spans rejected, or the failure and what it allows.
+    async fn answer(
+        sent: Result<reqwest::Response, reqwest::Error>,
+    ) -> Result<u64, (String, Retry)> {
+        // Not connected, or no answer in time: worth another try.
+        let response = sent.map_err(|e| (e.to_string(), Retry::Backoff))?;
+        let status = response.status();
+        if status.is_success() {
+            // A success whose body cannot be read or decoded rejected nothing.
+            let body = response.bytes().await.unwrap_or_default();
+            return Ok(ExportTraceServiceResponse::decode(body)
+                .map_or(0, |r| super::rejected(r.partial_success)));
+        }
+        let retry = retry_after(status.as_u16(), response.headers().get(RETRY_AFTER));
+        let text = response.text().await.unwrap_or_default();
+        let text: String = text.chars().take(200).collect();
+        Err((format!("{status}: {text}"), retry))
+    }
+
+    /// What a failed request allows.
+    pub(super) fn retry_after(status: u16, retry_after: Option<&HeaderValue>) -> Retry {
+        match status {
+            429 | 502 | 503 | 504 => Retry::after(
+                retry_after.and_then(|v| delay(v.to_str().ok()?, SystemTime::now())),
+                Retry::Backoff,
+            ),
+            _ => Retry::Never,
+        }
+    }
+
+    /// A `Retry-After` value: seconds, or an HTTP date.
+    fn delay(value: &str, now: SystemTime) -> Option<Duration> {
+        let value = value.trim();
+        if let Ok(seconds) = value.parse::<u64>() {
+            return Some(Duration::from_secs(seconds));
+        }
+        httpdate::parse_http_date(value)
+            .ok()?
+            .duration_since(now)
+            .ok()
+    }
+
+    impl Exporter for Http {
+        fn export(&self, batch: Vec<SpanData>) -> ExportFuture {
+            self.send(&ExportTraceServiceRequest {
+                resource_spans: group_spans_by_resource_and_scope(batch, &self.resource),
+            })
+        }
+
+        fn export_batch(&self, batch: &Batch, scope: &InstrumentationScope) -> ExportFuture {
+            self.send(&super::super::proto::request(batch, scope, &self.resource))
+        }
+
+        fn shutdown(&self, _timeout: Duration) -> OTelSdkResult {
+            match self
+                .client
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take()
+            {
+                Some(_) => Ok(()),
+                None => Err(OTelSdkError::AlreadyShutdown),
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use crate::traces::exporters::otlp::MAX_THROTTLE;
+
+        #[test]
+        fn failures_are_retried_as_the_otlp_specification_says() {
+            for status in [429, 502, 503, 504] {
+                assert_eq!(retry_after(status, None), Retry::Backoff, "{status}");
+            }
+            for status in [400, 401, 403, 404, 413, 500, 501] {
+                assert_eq!(retry_after(status, None), Retry::Never, "{status}");
+            }
+            let header = HeaderValue::from_static;
+            assert_eq!(
+                retry_after(503, Some(&header("2"))),
+                Retry::After(Duration::from_secs(2))
+            );
+            assert_eq!(
+                retry_after(429, Some(&header("86400"))),
+                Retry::After(MAX_THROTTLE)
+            );
+            // Zero or unreadable: the usual backoff.
+            assert_eq!(retry_after(503, Some(&header("0"))), Retry::Backoff);
+            assert_eq!(retry_after(503, Some(&header("soon"))), Retry::Backoff);
+            assert_eq!(retry_after(500, Some(&header("2"))), Retry::Never);
+        }
+
+        #[test]
+        fn retry_after_takes_seconds_or_an_http_date() {
+            let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_480);
+            assert_eq!(delay(" 7 ", now), Some(Duration::from_secs(7)));
+            // 21 Oct 2015 07:28:00 GMT is `now`; 07:28:30 is 30 s later.
+            assert_eq!(
+                delay("Wed, 21 Oct 2015 07:28:30 GMT", now),
+                Some(Duration::from_secs(30))
+            );
+            assert_eq!(delay("Wed, 21 Oct 2015 07:27:00 GMT", now), None);
+            assert_eq!(delay("later", now), None);
+        }
+
+        #[test]
+        fn gzipped_bodies_decompress_to_the_request() {
+            use std::io::Read as _;
+            let request = ExportTraceServiceRequest::default();
+            let plain = body(&request, false).unwrap();
+            let gz = body(&request, true).unwrap();
+            let mut out = Vec::new();
+            flate2::read::GzDecoder::new(&gz[..])
+                .read_to_end(&mut out)
+                .unwrap();
+            assert_eq!(out, plain.to_vec());
         }
     }
 }

@@ -1,4 +1,4 @@
-//! A batch straight into an OTLP export request, for semtrace's gRPC exporter.
+//! A batch straight into an OTLP export request, for semtrace's OTLP exporters.
 //!
 //! The generic path builds the SDK's `SpanData` from the batch (an owned name, a
 //! `KeyValue` vector, cloned events and links per span) and then converts that into
