@@ -41,20 +41,24 @@ fn gzip_reaches_rotel(protocol: Protocol, service: &str) {
         .expect("rotel received both spans");
     let mut priorities: Vec<i64> = spans
         .iter()
-        .map(|s| s.attr("task.priority").and_then(|v| v.as_int()).unwrap())
+        .map(|s| {
+            s.attr("task.priority")
+                .and_then(semtrace_tests::collector::Value::as_int)
+                .unwrap()
+        })
         .collect();
     priorities.sort_unstable();
     assert_eq!(priorities, [-1, 3]);
-    assert!(
-        spans
-            .iter()
-            .all(|s| s.attr("task.type").and_then(|v| v.as_str()) == Some("compress"))
-    );
-    assert!(
-        spans
-            .iter()
-            .all(|s| s.resource_attr("service.name").and_then(|v| v.as_str()) == Some(service))
-    );
+    assert!(spans.iter().all(|s| {
+        s.attr("task.type")
+            .and_then(semtrace_tests::collector::Value::as_str)
+            == Some("compress")
+    }));
+    assert!(spans.iter().all(|s| {
+        s.resource_attr("service.name")
+            .and_then(semtrace_tests::collector::Value::as_str)
+            == Some(service)
+    }));
 }
 
 #[test]
