@@ -24,6 +24,8 @@ struct Received {
     spans: AtomicU64,
     /// Requests still to refuse (gRPC `UNAVAILABLE`, HTTP 503) before accepting.
     unavailable: AtomicU64,
+    /// The `user-agent` of the last request.
+    agent: std::sync::Mutex<String>,
 }
 
 impl Received {
@@ -54,6 +56,9 @@ impl TraceService for Grpc {
         &self,
         request: tonic::Request<ExportTraceServiceRequest>,
     ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+        if let Some(agent) = request.metadata().get("user-agent") {
+            *self.0.agent.lock().unwrap() = agent.to_str().unwrap_or_default().to_owned();
+        }
         let refuse = self
             .0
             .unavailable
@@ -85,29 +90,35 @@ fn serve(
     } else {
         let app = axum::Router::new().route(
             "/v1/traces",
-            axum::routing::post(move |body: axum::body::Bytes| {
-                let received = Arc::clone(&received);
-                async move {
-                    let refuse = received.unavailable.fetch_update(
-                        Ordering::Relaxed,
-                        Ordering::Relaxed,
-                        |n| n.checked_sub(1),
-                    );
-                    if refuse.is_ok() {
-                        return (
-                            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                            [("content-type", "text/plain")],
-                            b"starting up".to_vec(),
+            axum::routing::post(
+                move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                    let received = Arc::clone(&received);
+                    async move {
+                        if let Some(agent) = headers.get("user-agent") {
+                            *received.agent.lock().unwrap() =
+                                agent.to_str().unwrap_or_default().to_owned();
+                        }
+                        let refuse = received.unavailable.fetch_update(
+                            Ordering::Relaxed,
+                            Ordering::Relaxed,
+                            |n| n.checked_sub(1),
                         );
+                        if refuse.is_ok() {
+                            return (
+                                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                                [("content-type", "text/plain")],
+                                b"starting up".to_vec(),
+                            );
+                        }
+                        let request = ExportTraceServiceRequest::decode(body).unwrap();
+                        (
+                            axum::http::StatusCode::OK,
+                            [("content-type", "application/x-protobuf")],
+                            received.answer(&request).encode_to_vec(),
+                        )
                     }
-                    let request = ExportTraceServiceRequest::decode(body).unwrap();
-                    (
-                        axum::http::StatusCode::OK,
-                        [("content-type", "application/x-protobuf")],
-                        received.answer(&request).encode_to_vec(),
-                    )
-                }
-            }),
+                },
+            ),
         );
         runtime.spawn(async move { axum::serve(listener, app).await });
     }
@@ -150,6 +161,8 @@ fn run(protocol: Protocol, unavailable: u64) {
     let spans = received.spans.load(Ordering::Relaxed);
     assert!(requests >= 1);
     assert_eq!(received.unavailable.load(Ordering::Relaxed), 0);
+    let agent = received.agent.lock().unwrap().clone();
+    assert!(agent.starts_with("semtrace/"), "user-agent {agent:?}");
     assert_eq!(spans, 100, "every span reached the collector, once");
     assert_eq!(stats.started, 100);
     assert_eq!(stats.dropped_by.rejected, requests, "{stats:?}");

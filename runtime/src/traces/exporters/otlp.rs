@@ -74,6 +74,9 @@ pub(crate) fn exporter_error(o: &OtlpSettings, e: impl std::fmt::Display) -> Ini
     }
 }
 
+/// What the collector sees as the sender.
+const USER_AGENT: &str = concat!("semtrace/", env!("CARGO_PKG_VERSION"));
+
 /// Retries after the first attempt, as `opentelemetry-otlp`'s recommended policy.
 const MAX_RETRIES: u32 = 3;
 const FIRST_DELAY: Duration = Duration::from_millis(100);
@@ -187,6 +190,8 @@ mod grpc {
         /// Connects lazily: a dead collector never blocks start-up.
         pub(super) fn new(o: &OtlpSettings, resource: &Resource) -> Result<Self, InitError> {
             let endpoint = Endpoint::from_shared(o.endpoint.clone())
+                .map_err(|e| super::exporter_error(o, e))?
+                .user_agent(super::USER_AGENT)
                 .map_err(|e| super::exporter_error(o, e))?
                 .timeout(o.timeout);
             #[cfg(feature = "tls")]
@@ -426,6 +431,7 @@ mod http {
         pub(super) fn new(o: &OtlpSettings, resource: &Resource) -> Result<Self, InitError> {
             let url = reqwest::Url::parse(&o.endpoint).map_err(|e| super::exporter_error(o, e))?;
             let client = reqwest::Client::builder()
+                .user_agent(super::USER_AGENT)
                 .timeout(o.timeout)
                 .build()
                 .map_err(|e| super::exporter_error(o, e))?;
