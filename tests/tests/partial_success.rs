@@ -57,7 +57,10 @@ impl TraceService for Grpc {
         request: tonic::Request<ExportTraceServiceRequest>,
     ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
         if let Some(agent) = request.metadata().get("user-agent") {
-            *self.0.agent.lock().unwrap() = agent.to_str().unwrap_or_default().to_owned();
+            agent
+                .to_str()
+                .unwrap_or_default()
+                .clone_into(&mut self.0.agent.lock().unwrap());
         }
         let refuse = self
             .0
