@@ -98,8 +98,10 @@ fn serve(
                     let received = Arc::clone(&received);
                     async move {
                         if let Some(agent) = headers.get("user-agent") {
-                            *received.agent.lock().unwrap() =
-                                agent.to_str().unwrap_or_default().to_owned();
+                            agent
+                                .to_str()
+                                .unwrap_or_default()
+                                .clone_into(&mut received.agent.lock().unwrap());
                         }
                         let refuse = received.unavailable.fetch_update(
                             Ordering::Relaxed,
