@@ -27,8 +27,8 @@
 //! buffer, and full buffers go to one bounded queue (`max_queue_size` spans). When
 //! the queue is full, whole traces are shed, counted in [`SpanStats`], and reported
 //! on stderr at most every ten seconds; the application never blocks. A background
-//! thread batches, converts and sends through the `opentelemetry-otlp` exporters
-//! (gRPC or HTTP/protobuf, with their retries), with several exports in flight, and
+//! thread builds OTLP requests from the batches and sends them over gRPC or
+//! HTTP/protobuf (retrying as OTLP says), with several exports in flight, and
 //! holds failed batches (within the queue bound) while the collector is down.
 //! [`Guard::stats`] and [`Guard::shutdown`] account for every span.
 //!
