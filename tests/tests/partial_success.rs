@@ -26,6 +26,8 @@ struct Received {
     unavailable: AtomicU64,
     /// The `user-agent` of the last request.
     agent: std::sync::Mutex<String>,
+    /// Answer HTTP requests with 5 MiB of junk instead of a response message.
+    junk: bool,
 }
 
 impl Received {
@@ -116,10 +118,15 @@ fn serve(
                             );
                         }
                         let request = ExportTraceServiceRequest::decode(body).unwrap();
+                        let answer = received.answer(&request).encode_to_vec();
                         (
                             axum::http::StatusCode::OK,
                             [("content-type", "application/x-protobuf")],
-                            received.answer(&request).encode_to_vec(),
+                            if received.junk {
+                                vec![0xff; 5 << 20]
+                            } else {
+                                answer
+                            },
                         )
                     }
                 },
@@ -131,37 +138,13 @@ fn serve(
 }
 
 fn run(protocol: Protocol, unavailable: u64) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
     let received = Arc::new(Received {
         unavailable: AtomicU64::new(unavailable),
         ..Received::default()
     });
-    let address = serve(&runtime, protocol, Arc::clone(&received));
-    let (dispatch, guard) = semtrace::Telemetry::builder("partial-success")
-        .env_lookup(|_| None)
-        .console(false)
-        .otlp_endpoint(format!("http://{address}"))
-        .otlp_protocol(protocol)
-        .build()
-        .unwrap();
-    tracing::dispatcher::with_default(&dispatch, || {
-        for i in 0..50 {
-            let root = tracing::info_span!("request", i);
-            let _in = root.enter();
-            tracing::info_span!("child").in_scope(|| {});
-        }
-    });
-    let stats = match guard.shutdown() {
-        Ok(stats) => panic!("rejected spans must make shutdown report a loss: {stats:?}"),
-        Err(e) => {
-            assert!(e.to_string().contains("rejected by the collector"), "{e}");
-            e.stats()
-        }
-    };
+    let (stats, error, received) = export(protocol, received);
+    let error = error.expect("rejected spans make shutdown report a loss");
+    assert!(error.contains("rejected by the collector"), "{error}");
     let requests = received.requests.load(Ordering::Relaxed);
     let spans = received.spans.load(Ordering::Relaxed);
     assert!(requests >= 1);
@@ -177,7 +160,42 @@ fn run(protocol: Protocol, unavailable: u64) {
         stats.started,
         stats.sampled_out + stats.exported + stats.dropped
     );
+}
+
+/// Exports 50 traces of two spans to a fake collector.
+/// The final account, the shutdown error if any, and what the collector received.
+fn export(
+    protocol: Protocol,
+    received: Arc<Received>,
+) -> (semtrace::SpanStats, Option<String>, Arc<Received>) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let address = serve(&runtime, protocol, Arc::clone(&received));
+    let (dispatch, guard) = semtrace::Telemetry::builder("partial-success")
+        .env_lookup(|_| None)
+        .console(false)
+        .otlp_endpoint(format!("http://{address}"))
+        .otlp_protocol(protocol)
+        // Spans only: the fake collectors take no metrics.
+        .config(semtrace::Config::from_toml("[metrics]\nenabled = false\n").unwrap())
+        .build()
+        .unwrap();
+    tracing::dispatcher::with_default(&dispatch, || {
+        for i in 0..50 {
+            let root = tracing::info_span!("request", i);
+            let _in = root.enter();
+            tracing::info_span!("child").in_scope(|| {});
+        }
+    });
+    let (stats, error) = match guard.shutdown() {
+        Ok(stats) => (stats, None),
+        Err(e) => (e.stats(), Some(e.to_string())),
+    };
     runtime.shutdown_timeout(Duration::from_secs(1));
+    (stats, error, received)
 }
 
 #[test]
@@ -200,4 +218,18 @@ fn spans_an_http_collector_rejects_are_dropped_not_exported() {
 #[test]
 fn an_http_collector_starting_up_gets_the_spans_after_a_retry() {
     run(Protocol::HttpProtobuf, 2);
+}
+
+/// A success whose body is not a response message rejected nothing. Here it is
+/// 5 MiB of junk, more than the exporter reads of a body: the export still ends.
+#[test]
+fn an_http_answer_that_is_not_a_response_rejects_nothing() {
+    let received = Arc::new(Received {
+        junk: true,
+        ..Received::default()
+    });
+    let (stats, error, _) = export(Protocol::HttpProtobuf, received);
+    assert_eq!(error, None);
+    assert_eq!(stats.exported, 100, "{stats:?}");
+    assert_eq!(stats.dropped, 0, "{stats:?}");
 }

@@ -506,14 +506,30 @@ mod http {
         let status = response.status();
         if status.is_success() {
             // A success whose body cannot be read or decoded rejected nothing.
-            let body = response.bytes().await.unwrap_or_default();
-            return Ok(ExportTraceServiceResponse::decode(body)
+            let body = read_capped(response).await;
+            return Ok(ExportTraceServiceResponse::decode(body.as_slice())
                 .map_or(0, |r| super::rejected(r.partial_success)));
         }
         let retry = retry_after(status.as_u16(), response.headers().get(RETRY_AFTER));
-        let text = response.text().await.unwrap_or_default();
-        let text: String = text.chars().take(200).collect();
+        let body = read_capped(response).await;
+        let text: String = String::from_utf8_lossy(&body).chars().take(200).collect();
         Err((format!("{status}: {text}"), retry))
+    }
+
+    /// The most of a response body read: an answer is a few bytes, and a collector
+    /// that sends more does not make the exporter buffer it.
+    const MAX_BODY: usize = 4 << 20;
+
+    /// The response's body, up to [`MAX_BODY`] bytes (what fits of it).
+    async fn read_capped(mut response: reqwest::Response) -> Vec<u8> {
+        let mut body = Vec::new();
+        while let Ok(Some(chunk)) = response.chunk().await {
+            if body.len() + chunk.len() > MAX_BODY {
+                break;
+            }
+            body.extend_from_slice(&chunk);
+        }
+        body
     }
 
     /// What a failed request allows.
