@@ -12,11 +12,20 @@ use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData, ResourceMe
 use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader};
 use semtrace::{Config, ErrorType};
 
-fn run<R>(toml: &str, f: impl FnOnce() -> R) -> (R, Vec<ResourceMetrics>, semtrace::SpanStats) {
+/// An in-memory metric exporter and a reader that exports only when shut down.
+fn in_memory() -> (
+    InMemoryMetricExporter,
+    PeriodicReader<InMemoryMetricExporter>,
+) {
     let exporter = InMemoryMetricExporter::default();
     let reader = PeriodicReader::builder(exporter.clone())
         .with_interval(Duration::from_secs(3600))
         .build();
+    (exporter, reader)
+}
+
+fn run<R>(toml: &str, f: impl FnOnce() -> R) -> (R, Vec<ResourceMetrics>, semtrace::SpanStats) {
+    let (exporter, reader) = in_memory();
     let (dispatch, guard) = semtrace::Telemetry::builder("metrics-test")
         .env_lookup(|_| None)
         .console(false)
@@ -460,10 +469,7 @@ fn a_span_lasts_exactly_what_its_metric_records() {
     }
 
     let spans = TestExporter::default();
-    let exporter = InMemoryMetricExporter::default();
-    let reader = PeriodicReader::builder(exporter.clone())
-        .with_interval(Duration::from_secs(3600))
-        .build();
+    let (exporter, reader) = in_memory();
     let (dispatch, guard) = semtrace::Telemetry::builder("metrics-test")
         .env_lookup(|_| None)
         .console(false)

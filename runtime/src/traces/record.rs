@@ -562,17 +562,27 @@ impl Batch {
         }));
     }
 
-    /// The attributes of one span, as OpenTelemetry key-values.
-    pub(crate) fn key_values(&self, span: &Finished) -> Vec<KeyValue> {
+    /// The attributes of one span, and the arrays its [`Val::Array`]s index.
+    pub(crate) fn attrs_of<'a>(
+        &'a self,
+        span: &'a Finished,
+    ) -> (&'a [(&'static str, Val)], &'a [opentelemetry::Array]) {
         let (start, len) = (span.attrs.0 as usize, span.attrs.1 as usize);
         let arrays = span
             .extra
             .as_ref()
             .map(|e| e.arrays.as_slice())
             .unwrap_or_default();
-        self.attrs
-            .get(start..start + len)
-            .unwrap_or_default()
+        (
+            self.attrs.get(start..start + len).unwrap_or_default(),
+            arrays,
+        )
+    }
+
+    /// The attributes of one span, as OpenTelemetry key-values.
+    pub(crate) fn key_values(&self, span: &Finished) -> Vec<KeyValue> {
+        let (attrs, arrays) = self.attrs_of(span);
+        attrs
             .iter()
             .map(|(k, v)| {
                 let value: opentelemetry::Value = match *v {

@@ -139,6 +139,36 @@ where
     }
 }
 
+/// An exporter's client, until the exporter shuts down.
+struct Slot<T>(std::sync::Mutex<Option<T>>);
+
+impl<T: Clone> Slot<T> {
+    fn new(client: T) -> Self {
+        Self(std::sync::Mutex::new(Some(client)))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<T>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The client; an error once shut down.
+    fn get(&self) -> Result<T, opentelemetry_sdk::error::OTelSdkError> {
+        self.lock()
+            .clone()
+            .ok_or(opentelemetry_sdk::error::OTelSdkError::AlreadyShutdown)
+    }
+
+    /// Shuts down: later exports fail.
+    fn close(&self) -> opentelemetry_sdk::error::OTelSdkResult {
+        self.lock()
+            .take()
+            .map(drop)
+            .ok_or(opentelemetry_sdk::error::OTelSdkError::AlreadyShutdown)
+    }
+}
+
 /// The spans a partial success rejected.
 fn rejected(
     partial: Option<opentelemetry_proto::tonic::collector::trace::v1::ExportTracePartialSuccess>,
@@ -151,7 +181,7 @@ mod grpc {
     //! OTLP/gRPC: `TraceService/Export` through tonic's client, with a codec that
     //! encodes a shared request.
 
-    use std::sync::{Arc, Mutex};
+    use std::sync::Arc;
     use std::time::Duration;
 
     use http::uri::PathAndQuery;
@@ -173,14 +203,13 @@ mod grpc {
     use tonic_types::StatusExt as _;
 
     use super::super::{ExportFuture, Exporter};
-    use super::Retry;
+    use super::{Retry, Slot};
     use crate::config::{Compression, OtlpSettings};
     use crate::error::InitError;
     use crate::traces::record::Batch;
 
     pub(super) struct Grpc {
-        /// `None` once shut down.
-        client: Mutex<Option<Client<Channel>>>,
+        client: Slot<Client<Channel>>,
         metadata: MetadataMap,
         timeout: Duration,
         resource: ResourceAttributesWithSchema,
@@ -207,7 +236,7 @@ mod grpc {
                 client = client.send_compressed(CompressionEncoding::Gzip);
             }
             Ok(Self {
-                client: Mutex::new(Some(client)),
+                client: Slot::new(client),
                 metadata: super::grpc_metadata(o)?,
                 timeout: o.timeout,
                 resource: resource.into(),
@@ -215,18 +244,12 @@ mod grpc {
         }
 
         fn send(&self, request: ExportTraceServiceRequest) -> ExportFuture {
-            let client = self
-                .client
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .clone();
+            let client = self.client.get();
             let metadata = self.metadata.clone();
             let timeout = self.timeout;
             let request = Arc::new(request);
             Box::pin(async move {
-                let Some(client) = client else {
-                    return Err(OTelSdkError::AlreadyShutdown);
-                };
+                let client = client?;
                 super::with_retries(timeout, || {
                     let mut client = client.clone();
                     let mut call = tonic::Request::new(Arc::clone(&request));
@@ -278,15 +301,7 @@ mod grpc {
         }
 
         fn shutdown(&self, _timeout: Duration) -> OTelSdkResult {
-            match self
-                .client
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .take()
-            {
-                Some(_) => Ok(()),
-                None => Err(OTelSdkError::AlreadyShutdown),
-            }
+            self.client.close()
         }
     }
 
@@ -395,7 +410,6 @@ mod http {
     //! OTLP/HTTP with protobuf bodies, through reqwest.
 
     use std::io::Write as _;
-    use std::sync::Mutex;
     use std::time::{Duration, SystemTime};
 
     use bytes::Bytes;
@@ -412,14 +426,13 @@ mod http {
     use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 
     use super::super::{ExportFuture, Exporter};
-    use super::Retry;
+    use super::{Retry, Slot};
     use crate::config::{Compression, OtlpSettings};
     use crate::error::InitError;
     use crate::traces::record::Batch;
 
     pub(super) struct Http {
-        /// `None` once shut down.
-        client: Mutex<Option<reqwest::Client>>,
+        client: Slot<reqwest::Client>,
         url: reqwest::Url,
         headers: HeaderMap,
         gzip: bool,
@@ -445,7 +458,7 @@ mod http {
                 headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
             }
             Ok(Self {
-                client: Mutex::new(Some(client)),
+                client: Slot::new(client),
                 url,
                 headers,
                 gzip,
@@ -455,17 +468,11 @@ mod http {
         }
 
         fn send(&self, request: &ExportTraceServiceRequest) -> ExportFuture {
-            let client = self
-                .client
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .clone();
+            let client = self.client.get();
             let body = body(request, self.gzip);
             let (url, headers, timeout) = (self.url.clone(), self.headers.clone(), self.timeout);
             Box::pin(async move {
-                let Some(client) = client else {
-                    return Err(OTelSdkError::AlreadyShutdown);
-                };
+                let client = client?;
                 let body = body.map_err(|e| {
                     OTelSdkError::InternalFailure(format!("OTLP/HTTP: compressing failed: {e}"))
                 })?;
@@ -567,15 +574,7 @@ mod http {
         }
 
         fn shutdown(&self, _timeout: Duration) -> OTelSdkResult {
-            match self
-                .client
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .take()
-            {
-                Some(_) => Ok(()),
-                None => Err(OTelSdkError::AlreadyShutdown),
-            }
+            self.client.close()
         }
     }
 

@@ -106,16 +106,8 @@ fn one(batch: &Batch, s: &Finished) -> Span {
 }
 
 fn attributes(batch: &Batch, s: &Finished) -> Vec<KeyValue> {
-    let (start, len) = (s.attrs.0 as usize, s.attrs.1 as usize);
-    let arrays = s
-        .extra
-        .as_ref()
-        .map(|e| e.arrays.as_slice())
-        .unwrap_or_default();
-    batch
-        .attrs
-        .get(start..start + len)
-        .unwrap_or_default()
+    let (attrs, arrays) = batch.attrs_of(s);
+    attrs
         .iter()
         .map(|&(key, value)| {
             let value = match value {
