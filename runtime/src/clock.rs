@@ -76,7 +76,7 @@ thread_local! {
 /// Wall-clock time now, to the nanosecond, from the counter.
 #[inline]
 pub(crate) fn now() -> SystemTime {
-    SystemTime::UNIX_EPOCH + Duration::from_nanos(now_nanos())
+    time_of(0)
 }
 
 /// [`now`] in nanoseconds since the Unix epoch.
@@ -85,27 +85,31 @@ pub(crate) fn now_nanos() -> u64 {
     wall_nanos(ticks().raw())
 }
 
+/// The wall-clock time of the counter reading `raw` taken on this thread, or of
+/// the counter now when `raw` is 0 (no reading).
+#[inline]
+fn time_of(raw: u64) -> SystemTime {
+    let raw = if raw == 0 { ticks().raw() } else { raw };
+    SystemTime::UNIX_EPOCH + Duration::from_nanos(wall_nanos(raw))
+}
+
 /// The wall-clock time of the counter reading `raw`, taken on this thread.
 #[inline]
 fn wall_nanos(raw: u64) -> u64 {
     let ticks = ticks();
     ANCHOR
         .try_with(|anchor| {
-            let (at, nanos) = anchor.get();
-            if at != 0 && raw >= at && raw - at < ticks.per_second {
-                nanos + ticks.clock.delta_as_nanos(at, raw)
-            } else if at != 0 && raw < at && at - raw < ticks.per_second {
-                // An offered reading taken just before the anchor's.
-                nanos.saturating_sub(ticks.clock.delta_as_nanos(raw, at))
-            } else {
-                // No anchor yet, or one a second old: anchor at a fresh reading.
-                let (at, nanos) = (ticks.raw(), system_nanos());
+            let (mut at, mut nanos) = anchor.get();
+            // No anchor yet, or one a second old (an offered reading may also be
+            // a little older than the anchor): anchor at a fresh reading.
+            if at == 0 || raw.abs_diff(at) >= ticks.per_second {
+                (at, nanos) = (ticks.raw(), system_nanos());
                 anchor.set((at, nanos));
-                if raw >= at {
-                    nanos + ticks.clock.delta_as_nanos(at, raw)
-                } else {
-                    nanos.saturating_sub(ticks.clock.delta_as_nanos(raw, at))
-                }
+            }
+            if raw >= at {
+                nanos + ticks.clock.delta_as_nanos(at, raw)
+            } else {
+                nanos.saturating_sub(ticks.clock.delta_as_nanos(raw, at))
             }
         })
         // The thread is ending: no anchor left.
@@ -145,9 +149,7 @@ pub(crate) fn offer_end(id: u64, raw: u64) {
 /// A span's start: the offered reading, or the counter now.
 #[inline]
 pub(crate) fn span_start() -> SystemTime {
-    let offered = START.try_with(|s| s.replace(0)).unwrap_or(0);
-    let raw = if offered == 0 { ticks().raw() } else { offered };
-    SystemTime::UNIX_EPOCH + Duration::from_nanos(wall_nanos(raw))
+    time_of(START.try_with(|s| s.replace(0)).unwrap_or(0))
 }
 
 /// Takes the end offered for span `id`, closing now: an [`End`] to read later.
@@ -167,8 +169,7 @@ impl End {
     /// The offered reading's wall-clock time, or now.
     #[inline]
     pub(crate) fn time(self) -> SystemTime {
-        let raw = if self.0 == 0 { ticks().raw() } else { self.0 };
-        SystemTime::UNIX_EPOCH + Duration::from_nanos(wall_nanos(raw))
+        time_of(self.0)
     }
 }
 
@@ -214,6 +215,8 @@ mod tests {
         let t = ticks();
         let start = t.raw();
         offer_start(start);
+        // Made later than the reading: it starts at the reading all the same.
+        std::thread::sleep(Duration::from_millis(5));
         let at = span_start();
         // Taken once: the next span reads the counter.
         assert!(span_start() >= at);
@@ -227,8 +230,11 @@ mod tests {
         offer_end(7, end);
         let stop = take_end(7).time();
         assert!(other > stop, "{other:?} <= {stop:?}");
+        // Both ends are the offered readings: 10 ms apart, not the 5 ms between
+        // the calls that took them.
         let between = stop.duration_since(at).unwrap();
         let measured = Duration::from_secs_f64(t.seconds(start, end));
+        assert!(measured >= Duration::from_millis(10), "{measured:?}");
         let gap = between.abs_diff(measured);
         assert!(
             gap < Duration::from_micros(5),
