@@ -79,12 +79,6 @@ pub(crate) fn now() -> SystemTime {
     time_of(0)
 }
 
-/// [`now`] in nanoseconds since the Unix epoch.
-#[inline]
-pub(crate) fn now_nanos() -> u64 {
-    wall_nanos(ticks().raw())
-}
-
 /// The wall-clock time of the counter reading `raw` taken on this thread, or of
 /// the counter now when `raw` is 0 (no reading).
 #[inline]
@@ -182,6 +176,11 @@ fn system_nanos() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`now`] in nanoseconds since the Unix epoch.
+    fn now_nanos() -> u64 {
+        wall_nanos(ticks().raw())
+    }
 
     #[test]
     fn timestamps_follow_the_system_clock() {
