@@ -56,13 +56,13 @@ impl Ticks {
         self.clock.raw()
     }
 
-    /// Seconds from `start` to `end` (0 when a read on another core came out of order).
+    /// Seconds in `elapsed` ticks, read as signed (a wrapped difference is 0).
     #[inline]
-    pub(crate) fn seconds(&self, start: u64, end: u64) -> f64 {
+    pub(crate) fn seconds_of(&self, elapsed: u64) -> f64 {
         // Signed, so the conversion is one instruction; a call is far shorter than
         // 2^63 ticks.
         #[allow(clippy::cast_possible_wrap, clippy::cast_precision_loss)]
-        let ticks = (end.wrapping_sub(start) as i64).max(0) as f64;
+        let ticks = (elapsed as i64).max(0) as f64;
         ticks * self.seconds_per_tick
     }
 }
@@ -232,7 +232,7 @@ mod tests {
         // Both ends are the offered readings: 10 ms apart, not the 5 ms between
         // the calls that took them.
         let between = stop.duration_since(at).unwrap();
-        let measured = Duration::from_secs_f64(t.seconds(start, end));
+        let measured = Duration::from_secs_f64(t.seconds_of(end.wrapping_sub(start)));
         assert!(measured >= Duration::from_millis(10), "{measured:?}");
         let gap = between.abs_diff(measured);
         assert!(
@@ -249,10 +249,10 @@ mod tests {
         let t = ticks();
         let start = t.raw();
         std::thread::sleep(Duration::from_millis(20));
-        let took = t.seconds(start, t.raw());
+        let took = t.seconds_of(t.raw().wrapping_sub(start));
         assert!((0.019..5.0).contains(&took), "{took}");
         assert!(
-            t.seconds(t.raw(), start) == 0.0,
+            t.seconds_of(start.wrapping_sub(t.raw())) == 0.0,
             "out of order reads give 0"
         );
     }

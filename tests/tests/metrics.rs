@@ -453,6 +453,62 @@ fn calls_on_many_threads_are_all_counted() {
     assert_eq!(points[0].count, 1);
 }
 
+#[test]
+fn each_collection_has_what_live_threads_buffered() {
+    // Calls record into their thread's buffer and the recorder's drain thread or
+    // the next collection records them into the SDK. Here more calls than a thread
+    // buffers (8192), on threads still alive at the collection, and a flush in the
+    // middle: each collection has every call made before it, once.
+    let (exporter, reader) = in_memory();
+    let (dispatch, guard) = semtrace::Telemetry::builder("metrics-buffered")
+        .env_lookup(|_| None)
+        .console(false)
+        .metric_reader(reader)
+        .build()
+        .unwrap();
+    let count = |status: i64| {
+        let all = exporter.get_finished_metrics().unwrap();
+        let (_, _, points) = histogram(&all, "http.server.request.duration");
+        points
+            .iter()
+            .find(|p| p.attrs.get("http.response.status_code") == Some(&Value::I64(status)))
+            .map_or(0, |p| p.count)
+    };
+    let (made, made_rx) = std::sync::mpsc::channel();
+    let (go_on, go_on_rx) = std::sync::mpsc::channel::<()>();
+    let worker = {
+        let dispatch = dispatch.clone();
+        std::thread::spawn(move || {
+            tracing::dispatcher::with_default(&dispatch, || {
+                for _ in 0..20_000 {
+                    get_user(200);
+                }
+                made.send(()).unwrap();
+                // Alive while the first collection runs.
+                go_on_rx.recv().unwrap();
+                for _ in 0..5 {
+                    get_user(200);
+                }
+            });
+        })
+    };
+    made_rx.recv().unwrap();
+    tracing::dispatcher::with_default(&dispatch, || {
+        for _ in 0..300 {
+            get_user(404);
+        }
+    });
+    assert!(guard.flush(Duration::from_secs(10)));
+    assert_eq!(count(200), 20_000);
+    assert_eq!(count(404), 300);
+    go_on.send(()).unwrap();
+    worker.join().unwrap();
+    tracing::dispatcher::with_default(&dispatch, || get_user(404));
+    guard.shutdown().unwrap();
+    assert_eq!(count(200), 20_005);
+    assert_eq!(count(404), 301);
+}
+
 /// The metric's timer and the span share their two clock readings: the span's
 /// duration is the recorded value, and the readings reach no other span.
 #[test]

@@ -6,6 +6,7 @@
 //!
 //! - [`site`]: what generated code writes and calls (a `static` per call site, a
 //!   timer), and the per-site instruments with bound attribute sets.
+//! - `buffer`: each thread's ring of measurements not yet recorded into them.
 //! - `export`: the OTLP metric exporter on a runtime of its own, read periodically.
 //! - `prometheus`: the text endpoint (feature `prometheus`).
 //!
@@ -24,6 +25,7 @@ use crate::config::{MetricsExporter, Settings};
 use crate::control::Control;
 use crate::error::{InitError, ShutdownFailure};
 
+mod buffer;
 #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 mod export;
 #[cfg(feature = "prometheus")]
@@ -133,7 +135,7 @@ pub(crate) fn build(
     let provider = builder.build();
     let meter = provider.meter(SCOPE);
     Ok(Some(Metrics {
-        sites: Arc::new(Sites::new(meter)),
+        sites: Sites::new(meter),
         provider,
         runtime,
         #[cfg(feature = "prometheus")]
@@ -244,6 +246,7 @@ impl crate::guard::Part for Metrics {
         if let Err(e) = self.provider.shutdown_with_timeout(timeout) {
             failures.push(ShutdownFailure::Metrics(e.to_string()));
         }
+        self.sites.stop();
         if let Some(runtime) = self.runtime.take() {
             runtime.shutdown_background();
         }

@@ -6,18 +6,22 @@
 //! The hot path: two reads of the TSC clock (`quanta`), which the span's own
 //! timestamps reuse (see `clock`), the recorder of the span's
 //! subscriber (or the current dispatcher's), an indexed slot (no map, no lock), the
-//! bound attribute set of the outcome, and the SDK's bound record (no attribute
-//! hashing). Nothing allocates unless the call failed with
-//! an error type known only at run time, or a call site sees more outcomes than it
-//! has bound slots.
+//! bound attribute set of the outcome, and one word into the thread's ring (see
+//! `buffer`); the recorder's drain thread, or the next collection, scales it and
+//! makes the SDK's bound record (no attribute hashing) off the call's thread.
+//! Nothing allocates unless the call failed with an error type known only at run
+//! time, or a call site sees more outcomes than it has bound slots (those, and calls
+//! on sites past the first 4096, record into the SDK directly).
 
 use std::borrow::Cow;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::{BoundHistogram, Histogram, Meter};
 use semtrace_semconv::keys;
+
+use super::buffer::{Pushed, Ring};
 
 /// A value known at compile time.
 #[derive(Debug, Clone, Copy)]
@@ -235,6 +239,7 @@ const SLOTS: usize = 4096;
 /// A call site's instrument in one recorder.
 struct SiteState {
     histogram: Histogram<f64>,
+    time_unit: TimeUnit,
     base: Vec<KeyValue>,
     /// The outcome with nothing to add (the call succeeded, no status code): the
     /// common case, found without comparing keys.
@@ -255,6 +260,7 @@ impl SiteState {
         }
         Self {
             histogram: builder.build(),
+            time_unit: site.time_unit,
             base: site
                 .attributes
                 .iter()
@@ -265,25 +271,55 @@ impl SiteState {
         }
     }
 
+    /// The bound instrument for `outcome` (0: the plain one, 1.. the others),
+    /// binding it on first use; `None` when it has no slot (recorded unbound).
     #[inline]
-    fn record(&self, value: f64, outcome: &MetricOutcome) {
+    fn slot(&self, outcome: &MetricOutcome) -> Option<u64> {
         if outcome.is_plain() {
-            self.plain
-                .get_or_init(|| self.histogram.bind(&self.base))
-                .record(value);
-            return;
+            self.plain.get_or_init(|| self.histogram.bind(&self.base));
+            return Some(0);
         }
-        if let Some(key) = outcome.key() {
-            for slot in &self.bound {
-                let (k, bound) =
-                    slot.get_or_init(|| (key, self.histogram.bind(&self.attrs(outcome))));
-                if *k == key {
-                    bound.record(value);
-                    return;
-                }
+        let key = outcome.key()?;
+        for (i, slot) in (1..).zip(&self.bound) {
+            let (k, _) = slot.get_or_init(|| (key, self.histogram.bind(&self.attrs(outcome))));
+            if *k == key {
+                return Some(i);
             }
         }
-        self.histogram.record(value, &self.attrs(outcome));
+        None
+    }
+
+    /// A call's duration of `elapsed` clock ticks in the site's unit.
+    #[inline]
+    fn value(&self, elapsed: u64) -> f64 {
+        let seconds = crate::clock::ticks().seconds_of(elapsed);
+        match self.time_unit {
+            TimeUnit::Seconds => seconds,
+            TimeUnit::Millis => seconds * 1e3,
+        }
+    }
+
+    /// Records `elapsed` ticks into bound instrument `slot`, bound by
+    /// [`slot`](Self::slot).
+    #[inline]
+    fn record_bound(&self, slot: u64, elapsed: u64) {
+        let value = self.value(elapsed);
+        let bound = match slot {
+            0 => self.plain.get(),
+            i => usize::try_from(i - 1)
+                .ok()
+                .and_then(|i| self.bound.get(i))
+                .and_then(OnceLock::get)
+                .map(|(_, bound)| bound),
+        };
+        if let Some(bound) = bound {
+            bound.record(value);
+        }
+    }
+
+    fn record_unbound(&self, elapsed: u64, outcome: &MetricOutcome) {
+        self.histogram
+            .record(self.value(elapsed), &self.attrs(outcome));
     }
 
     fn attrs(&self, outcome: &MetricOutcome) -> Vec<KeyValue> {
@@ -299,11 +335,20 @@ pub(crate) const DURATION_BOUNDARIES: [f64; 14] = [
     0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
 ];
 
-/// The call sites' instruments of one meter.
+/// The call sites' instruments of one meter, and the threads' buffers of
+/// measurements not yet recorded into them (see `buffer`).
 pub(crate) struct Sites {
+    /// Tells this recorder's buffers from other recorders' on a thread.
+    id: u64,
     meter: Meter,
     slots: Box<[OnceLock<SiteState>]>,
     more: Mutex<std::collections::HashMap<usize, Arc<SiteState>>>,
+    /// Every thread's ring; locked by whoever drains (one reader at a time).
+    rings: Mutex<Vec<Arc<Ring>>>,
+    /// The thread that drains the rings between collections.
+    drainer: OnceLock<std::thread::Thread>,
+    /// Set when the meter provider shut down: the drain thread ends.
+    stopped: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Sites {
@@ -319,25 +364,80 @@ static RECORDERS: AtomicUsize = AtomicUsize::new(0);
 impl Drop for Sites {
     fn drop(&mut self) {
         RECORDERS.fetch_sub(1, Ordering::Relaxed);
+        // Its drain thread ends when it wakes and finds the recorder gone.
+        if let Some(drainer) = self.drainer.get() {
+            drainer.unpark();
+        }
     }
 }
 
+/// A measurement in a ring is one word: the site's slot, the bound instrument's
+/// (0 for the plain one, then the others), and the call's clock ticks.
+const BOUND_BITS: u32 = 4;
+const TICK_BITS: u32 = 48;
+const _: () = assert!(BOUND < (1 << BOUND_BITS));
+const _: () = assert!(SLOTS <= 1 << (64 - TICK_BITS - BOUND_BITS));
+
+/// The drain thread's longest sleep; busy writers wake it sooner, and every
+/// collection drains first anyway.
+const DRAIN_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
 impl Sites {
-    pub(crate) fn new(meter: Meter) -> Self {
+    /// A recorder for `meter`'s instruments, with its drain thread; every
+    /// collection of the meter's readers first records what the threads buffered.
+    pub(crate) fn new(meter: Meter) -> Arc<Self> {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         RECORDERS.fetch_add(1, Ordering::Relaxed);
-        Self {
+        let sites = Arc::new(Self {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             meter,
             slots: (0..SLOTS).map(|_| OnceLock::new()).collect(),
             more: Mutex::default(),
+            rings: Mutex::default(),
+            drainer: OnceLock::new(),
+            stopped: std::sync::atomic::AtomicBool::new(false),
+        });
+        // An instrument that observes nothing: its callback runs before each
+        // collection reads the instruments, so buffered measurements are in it.
+        let weak = Arc::downgrade(&sites);
+        sites
+            .meter
+            .u64_observable_gauge("semtrace.metrics.buffered")
+            .with_callback(move |_| {
+                if let Some(sites) = weak.upgrade() {
+                    sites.drain();
+                }
+            })
+            .build();
+        let weak = Arc::downgrade(&sites);
+        let spawned = std::thread::Builder::new()
+            .name("semtrace-metrics-drain".to_owned())
+            .spawn(move || {
+                loop {
+                    std::thread::park_timeout(DRAIN_EVERY);
+                    let Some(sites) = weak.upgrade() else { return };
+                    if sites.stopped.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    sites.drain();
+                }
+            });
+        if let Ok(handle) = spawned {
+            let _ = sites.drainer.set(handle.thread().clone());
         }
+        // Without a drain thread, collections still drain; full rings record directly.
+        sites
     }
 
     #[inline]
-    pub(crate) fn record(&self, site: &MetricSite, value: f64, outcome: &MetricOutcome) {
+    pub(crate) fn record(&self, site: &MetricSite, elapsed: u64, outcome: &MetricOutcome) {
         let i = site.index();
         if let Some(slot) = self.slots.get(i) {
-            slot.get_or_init(|| SiteState::new(&self.meter, site))
-                .record(value, outcome);
+            let state = slot.get_or_init(|| SiteState::new(&self.meter, site));
+            match state.slot(outcome) {
+                Some(bound) => self.buffer(state, i, bound, elapsed),
+                None => state.record_unbound(elapsed, outcome),
+            }
         } else {
             let state = Arc::clone(
                 self.more
@@ -346,8 +446,85 @@ impl Sites {
                     .entry(i)
                     .or_insert_with(|| Arc::new(SiteState::new(&self.meter, site))),
             );
-            state.record(value, outcome);
+            match state.slot(outcome) {
+                Some(bound) => state.record_bound(bound, elapsed),
+                None => state.record_unbound(elapsed, outcome),
+            }
         }
+    }
+
+    /// Buffers a measurement of bound instrument `bound` of site slot `site`.
+    #[inline]
+    fn buffer(&self, state: &SiteState, site: usize, bound: u64, elapsed: u64) {
+        if elapsed >= 1 << TICK_BITS {
+            // Days long, or a reading out of order: no room in a word.
+            return state.record_bound(bound, elapsed);
+        }
+        let entry = ((((site as u64) << BOUND_BITS) | bound) << TICK_BITS) | elapsed;
+        let pushed = super::buffer::with_ring(
+            self.id,
+            || {
+                let ring = Arc::new(Ring::default());
+                self.rings
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(Arc::clone(&ring));
+                ring
+            },
+            |ring| ring.push(entry),
+        );
+        match pushed {
+            Some(Pushed::Yes) => {}
+            Some(Pushed::Wake) => {
+                if let Some(drainer) = self.drainer.get() {
+                    drainer.unpark();
+                }
+            }
+            Some(Pushed::Full) | None => state.record_bound(bound, elapsed),
+        }
+    }
+
+    /// Ends the drain thread, once the meter provider has shut down (its last
+    /// collection drained the rings).
+    pub(crate) fn stop(&self) {
+        self.stopped.store(true, Ordering::Relaxed);
+        if let Some(drainer) = self.drainer.get() {
+            drainer.unpark();
+        }
+    }
+
+    /// Records every buffered measurement into its instrument, and forgets the rings
+    /// of threads that ended.
+    ///
+    /// Returns how many measurements it recorded.
+    pub(crate) fn drain(&self) -> usize {
+        let mut rings = self.rings.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut record = |entry: u64| {
+            let key = entry >> TICK_BITS;
+            let site = usize::try_from(key >> BOUND_BITS).unwrap_or(usize::MAX);
+            if let Some(state) = self.slots.get(site).and_then(OnceLock::get) {
+                state.record_bound(
+                    key & ((1 << BOUND_BITS) - 1),
+                    entry & ((1 << TICK_BITS) - 1),
+                );
+            }
+        };
+        let mut drained = 0;
+        for ring in rings.iter() {
+            drained += ring.drain(&mut record);
+        }
+        // A ring only this list holds belongs to a thread that ended (or moved on to
+        // other recorders): it gets no more entries, so after a last drain it goes.
+        rings.retain(|ring| {
+            if Arc::strong_count(ring) > 1 {
+                return true;
+            }
+            // Its writer's last entries happened before it let go of the ring.
+            std::sync::atomic::fence(Ordering::Acquire);
+            drained += ring.drain(&mut record);
+            false
+        });
+        drained
     }
 }
 
@@ -416,14 +593,10 @@ impl MetricTimer {
             // The span closes next, at this reading.
             crate::clock::offer_end(id.into_u64(), end);
         }
-        let seconds = ticks.seconds(self.start, end);
-        let value = match self.site.time_unit {
-            TimeUnit::Seconds => seconds,
-            TimeUnit::Millis => seconds * 1e3,
-        };
+        let elapsed = end.wrapping_sub(self.start);
         let record = |dispatch: &tracing::Dispatch| {
             if let Some(sites) = super::sites_of(dispatch) {
-                sites.record(self.site, value, outcome);
+                sites.record(self.site, elapsed, outcome);
             }
         };
         // An enabled span holds its subscriber: no lookup of the current one.
