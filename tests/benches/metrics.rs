@@ -10,6 +10,8 @@
 //! - `http, 3 outcomes`: an HTTP handler alternating status codes;
 //! - `span off: …`: the same three with the span below the level, so the metric's
 //!   own cost is not lost in the noise of a full span's (±80 ns run to run here);
+//! - `added by the metric, interleaved`: the difference alone, timed in alternating
+//!   blocks of 1000 calls with and without the metric;
 //! - `…, process CPU`: the process's CPU time per call instead of the calling
 //!   thread's time, so the drain thread's share (the SDK's record, made off the
 //!   call's thread) is counted too;
@@ -131,6 +133,36 @@ fn bench(c: &mut Criterion) {
         });
         group.bench_function("span off: with metric, process CPU", |b| {
             b.iter_custom(|iters| process_cpu(iters, quiet_with_metric));
+        });
+        // The difference alone, measured in alternating blocks of calls with and
+        // without the metric, so the machine's drift between two benchmarks (tens
+        // of ns for a full span here) does not end up in it.
+        let added = |iters: u64,
+                     with: fn(u64) -> Result<u64, String>,
+                     without: fn(u64) -> Result<u64, String>| {
+            let (mut on, mut off) = (Duration::ZERO, Duration::ZERO);
+            let mut left = iters;
+            while left > 0 {
+                let n = left.min(1000);
+                let start = Instant::now();
+                for _ in 0..n {
+                    let _ = black_box(without(black_box(7)));
+                }
+                off += start.elapsed();
+                let start = Instant::now();
+                for _ in 0..n {
+                    let _ = black_box(with(black_box(7)));
+                }
+                on += start.elapsed();
+                left -= n;
+            }
+            on.saturating_sub(off)
+        };
+        group.bench_function("added by the metric, interleaved", |b| {
+            b.iter_custom(|iters| added(iters, with_metric, without_metric));
+        });
+        group.bench_function("span off: added by the metric, interleaved", |b| {
+            b.iter_custom(|iters| added(iters, quiet_with_metric, quiet_without_metric));
         });
         group.bench_function("parts: two std clock reads", |b| {
             b.iter(|| black_box(Instant::now()).elapsed());
