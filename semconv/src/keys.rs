@@ -15,6 +15,12 @@ pub const ERROR_TYPE: &str = "error.type";
 pub const HTTP_RESPONSE_STATUS_CODE: &str = "http.response.status_code";
 /// Recorded from an RPC's status (the gRPC code's name).
 pub const RPC_RESPONSE_STATUS_CODE: &str = "rpc.response.status_code";
+/// The full URL of an HTTP client call.
+pub const URL_FULL: &str = "url.full";
+/// Found in an HTTP client call's `url.full` when not given.
+pub const SERVER_ADDRESS: &str = "server.address";
+/// Found in an HTTP client call's `url.full` when not given.
+pub const SERVER_PORT: &str = "server.port";
 /// A database's status code, for `record!`.
 pub const DB_RESPONSE_STATUS_CODE: &str = "db.response.status_code";
 /// Rows a query returned, for `record!`.

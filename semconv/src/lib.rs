@@ -12,6 +12,7 @@
 //!   semtrace's own (`task.duration`, the `semtrace.*` pipeline counters).
 //! - [`Registry`] merges tables and answers lookups and "did you mean" suggestions;
 //!   [`suggest`] is the same for any list of words (options, config keys and values).
+//! - [`url`] finds `server.address` / `server.port` in a `url.full`.
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 #![forbid(unsafe_code)]
 
@@ -25,6 +26,7 @@ mod registry;
 pub mod spans;
 pub mod sql;
 pub mod suggest;
+pub mod url;
 
 pub use model::{
     AttrType, Attribute, Deprecation, DeprecationReason, EnumMember, Stability, ValueType,

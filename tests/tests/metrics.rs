@@ -453,6 +453,144 @@ fn calls_on_many_threads_are_all_counted() {
     assert_eq!(points[0].count, 1);
 }
 
+// A client's `server.address` and `server.port` come from its `url` when not given:
+// a string per call, a `Display` value per call, or a literal at compile time.
+#[semtrace::traced_http(client, method = "GET", url = url)]
+fn fetch(url: &str) -> u16 {
+    200
+}
+
+struct Uri(&'static str);
+impl std::fmt::Display for Uri {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+#[semtrace::traced_http(client, method = "PUT", url = %uri)]
+fn put(uri: Uri) -> Result<u16, std::io::Error> {
+    // The body still owns the argument the URL was read from.
+    let Uri(_) = uri;
+    Ok(204)
+}
+
+#[semtrace::traced_http(client, method = "POST", url = "http://10.0.0.7:8080/hook")]
+fn hook() -> u16 {
+    202
+}
+
+#[semtrace::traced_http(client, method = "GET", url = url, server.address = "gateway.internal")]
+fn via_gateway(url: String) -> u16 {
+    drop(url);
+    200
+}
+
+#[test]
+fn client_servers_come_from_their_urls() {
+    use semtrace_tests::exporter::TestExporter;
+
+    let spans = TestExporter::default();
+    let (exporter, reader) = in_memory();
+    let (dispatch, guard) = semtrace::Telemetry::builder("metrics-servers")
+        .env_lookup(|_| None)
+        .console(false)
+        .span_exporter(spans.clone())
+        .metric_reader(reader)
+        .build()
+        .unwrap();
+    tracing::dispatcher::with_default(&dispatch, || {
+        fetch("https://api.example.com/v1/items?page=2");
+        fetch("https://api.example.com/v1/items?page=3");
+        fetch("http://user:secret@[2001:db8::1]:8443/x");
+        fetch("not a url");
+        let _ = put(Uri("http://store.example:9000/blob/1"));
+        hook();
+        via_gateway("https://api.example.com/".to_owned());
+    });
+    guard.shutdown().unwrap();
+    let all = exporter.get_finished_metrics().unwrap();
+    let (_, _, points) = histogram(&all, "http.client.request.duration");
+    let point = |method: &str, server: Option<(&str, i64)>, status: i64| {
+        let mut expected = attrs(&[
+            ("http.request.method", Value::from(method.to_owned())),
+            ("http.response.status_code", Value::I64(status)),
+        ]);
+        if let Some((address, port)) = server {
+            expected.insert("server.address".into(), Value::from(address.to_owned()));
+            expected.insert("server.port".into(), Value::I64(port));
+        }
+        points
+            .iter()
+            .find(|p| p.attrs == expected)
+            .map_or(0, |p| p.count)
+    };
+    assert_eq!(
+        point("GET", Some(("api.example.com", 443)), 200),
+        2,
+        "{points:?}"
+    );
+    assert_eq!(
+        point("GET", Some(("2001:db8::1", 8443)), 200),
+        1,
+        "{points:?}"
+    );
+    assert_eq!(point("GET", None, 200), 1, "{points:?}");
+    assert_eq!(
+        point("PUT", Some(("store.example", 9000)), 204),
+        1,
+        "{points:?}"
+    );
+    assert_eq!(
+        point("POST", Some(("10.0.0.7", 8080)), 202),
+        1,
+        "{points:?}"
+    );
+    // Given, so nothing is read from the URL; the port is not guessed.
+    let given = attrs(&[
+        ("http.request.method", Value::from("GET")),
+        ("http.response.status_code", Value::I64(200)),
+        ("server.address", Value::from("gateway.internal")),
+    ]);
+    assert!(
+        points.iter().any(|p| p.attrs == given && p.count == 1),
+        "{points:?}"
+    );
+    assert_eq!(points.len(), 6, "{points:?}");
+
+    // The spans carry them too.
+    let ended = spans.spans();
+    let server_of = |url: &str| {
+        let span = ended
+            .iter()
+            .find(|s| {
+                s.attributes
+                    .iter()
+                    .any(|kv| kv.key.as_str() == "url.full" && kv.value.as_str() == url)
+            })
+            .unwrap_or_else(|| panic!("no span for {url}"));
+        let get = |key: &str| {
+            span.attributes
+                .iter()
+                .find(|kv| kv.key.as_str() == key)
+                .map(|kv| kv.value.clone())
+        };
+        (get("server.address"), get("server.port"))
+    };
+    assert_eq!(
+        server_of("https://api.example.com/v1/items?page=2"),
+        (Some(Value::from("api.example.com")), Some(Value::I64(443)))
+    );
+    assert_eq!(
+        server_of("http://store.example:9000/blob/1"),
+        (Some(Value::from("store.example")), Some(Value::I64(9000)))
+    );
+    assert_eq!(
+        server_of("http://10.0.0.7:8080/hook"),
+        (Some(Value::from("10.0.0.7")), Some(Value::I64(8080)))
+    );
+    assert_eq!(server_of("not a url"), (None, None));
+}
+
 #[test]
 fn each_collection_has_what_live_threads_buffered() {
     // Calls record into their thread's buffer and the recorder's drain thread or

@@ -27,6 +27,19 @@ fn fetch(url: &str) -> u16 {
     u16::try_from(url.len()).unwrap_or(0)
 }
 
+#[semtrace::traced_http(client, method = "POST", url = url)]
+fn post(url: String) -> Result<u16, String> {
+    if url.is_empty() {
+        return Err(url);
+    }
+    Ok(201)
+}
+
+#[semtrace::traced_http(client, method = "DELETE", url = "https://api.example.com/items/1")]
+fn delete() -> u16 {
+    204
+}
+
 #[semtrace::traced_db(system = "postgresql", operation = "SELECT", collection = %table, query = sql)]
 fn query(table: &str, sql: &str) -> Result<usize, std::fmt::Error> {
     Ok(table.len() + sql.len())
@@ -133,6 +146,8 @@ fn instrumented_functions_still_behave() {
     assert_eq!(generic(7, 80, 0.5, "localhost"), 7);
     drop(get_task(1));
     assert_eq!(fetch("abc"), 3);
+    assert_eq!(post("https://api.example.com/items".to_owned()), Ok(201));
+    assert_eq!(delete(), 204);
     assert_eq!(query("t", "SELECT 1"), Ok(9));
     assert_eq!(dynamic_name("SELECT"), 6);
     assert_eq!(summarized("SELECT 1"), 8);

@@ -31,6 +31,7 @@ const RESERVED: &[(&str, &str)] = &[
 ];
 
 /// How a checked field's value is recorded.
+#[derive(Clone)]
 pub(crate) enum FieldRecord {
     /// Declared empty, recorded later.
     Empty,
@@ -47,6 +48,7 @@ pub(crate) enum FieldRecord {
 }
 
 /// A field that passed its checks.
+#[derive(Clone)]
 pub(crate) struct Field {
     pub(crate) key: String,
     /// The user's tokens that named the field, for warnings.
@@ -59,6 +61,14 @@ pub(crate) struct Field {
 }
 
 impl Field {
+    /// A field semtrace gives a literal value (found in another field's literal).
+    pub(crate) fn given(key: &str, literal: Expr) -> Self {
+        Self {
+            record: FieldRecord::Literal(literal),
+            ..Self::empty(key)
+        }
+    }
+
     /// A field declared empty, for `record!` or the outcome to fill.
     pub(crate) fn empty(key: &str) -> Self {
         Self {

@@ -36,6 +36,8 @@ pub(crate) struct Spec {
     pub(crate) query: Option<domain::db::query::RuntimeQuery>,
     /// The metric each call records.
     pub(crate) metric: Option<metric::MetricSpec>,
+    /// An HTTP client's server comes from its `url` per call.
+    pub(crate) server_from_url: bool,
 }
 
 /// Checks a macro's arguments; `fn_name` is the default span name.
@@ -83,6 +85,7 @@ pub(crate) fn check(
         links: opts.get(LINKS).and_then(|g| g.value()).cloned(),
         query: plan.query,
         metric,
+        server_from_url: plan.server_from_url,
     }
 }
 

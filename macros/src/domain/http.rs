@@ -6,8 +6,10 @@ use semtrace_semconv::spans::SpanKind;
 use syn::Ident;
 
 use super::{Context, Domain, Opt, Outcome, Plan, Side, SpanName, Takes, field, lit_str};
-use crate::check::Field;
+use syn::spanned::Spanned as _;
+
 use crate::check::options::Options;
+use crate::check::{Field, FieldRecord};
 use crate::ctxt::Ctxt;
 
 const CLIENT: &str = "client";
@@ -68,6 +70,50 @@ impl Domain for Http {
         plan.outcome = Outcome::Http(side);
         plan.filled = &[keys::HTTP_RESPONSE_STATUS_CODE];
         plan
+    }
+
+    /// A client's `server.address` and `server.port` come from its `url` unless
+    /// given: at compile time from a literal, else per call.
+    fn fields(&self, _cx: &Ctxt, _opts: &Options<'_>, fields: &mut Vec<Field>, plan: &mut Plan) {
+        if plan.side != Some(Side::Client)
+            || field(fields, keys::SERVER_ADDRESS).is_some()
+            || field(fields, keys::SERVER_PORT).is_some()
+        {
+            return;
+        }
+        let Some(url) = field(fields, keys::URL_FULL) else {
+            return;
+        };
+        let derived = match &url.record {
+            FieldRecord::Literal(expr) => {
+                let Some((host, port)) = lit_str(url)
+                    .as_deref()
+                    .and_then(semtrace_semconv::url::server)
+                    .map(|(h, p)| (h.to_owned(), p))
+                else {
+                    return;
+                };
+                let span = expr.span();
+                let host = syn::LitStr::new(&host, span);
+                let mut derived =
+                    vec![Field::given(keys::SERVER_ADDRESS, syn::parse_quote!(#host))];
+                if let Some(port) = port {
+                    let port = syn::LitInt::new(&port.to_string(), span);
+                    derived.push(Field::given(keys::SERVER_PORT, syn::parse_quote!(#port)));
+                }
+                derived
+            }
+            FieldRecord::Display(_) | FieldRecord::Checked { .. } => {
+                plan.server_from_url = true;
+                vec![
+                    Field::empty(keys::SERVER_ADDRESS),
+                    Field::empty(keys::SERVER_PORT),
+                ]
+            }
+            // `?url` is its `Debug` form: not a URL to read.
+            FieldRecord::Debug(_) | FieldRecord::Empty => return,
+        };
+        fields.extend(derived);
     }
 
     fn span_name(&self, fields: &[Field], plan: &Plan, _fn_name: &Ident) -> SpanName {

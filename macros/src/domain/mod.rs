@@ -147,6 +147,9 @@ pub(crate) struct Plan {
     /// The registry metric (a duration histogram) each call records, with the
     /// option that chose it when one did (`metric = "…"` on `#[traced]`).
     pub(crate) metric: Option<(String, Option<Expr>)>,
+    /// An HTTP client's `server.address` / `server.port` come from its `url`, known
+    /// only per call.
+    pub(crate) server_from_url: bool,
 }
 
 impl Plan {
@@ -169,6 +172,7 @@ impl Plan {
             fields: Vec::new(),
             query: None,
             metric: None,
+            server_from_url: false,
         }
     }
 }

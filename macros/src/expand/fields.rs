@@ -3,7 +3,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use semtrace_semconv::ValueType;
+use semtrace_semconv::{ValueType, keys};
 use syn::Expr;
 use syn::spanned::Spanned as _;
 
@@ -110,6 +110,11 @@ pub(crate) fn prelude(fields: &[Field]) -> (Prelude, Vec<Recorded>) {
 /// values of that type, and a function that demands it of its argument.
 /// With `query`, the value is handed on as `&dyn QueryText` for `db_query`.
 pub(super) fn check_items(i: usize, key: &str, ty: ValueType, query: bool) -> TokenStream {
+    check_items_with(i, key, ty, query, false)
+}
+
+/// [`check_items`], with a method giving a string value's text when `text`.
+fn check_items_with(i: usize, key: &str, ty: ValueType, query: bool, text: bool) -> TokenStream {
     let marker = match ty {
         _ if query => quote!(QueryText),
         ValueType::String => quote!(StrValue),
@@ -177,10 +182,24 @@ pub(super) fn check_items(i: usize, key: &str, ty: ValueType, query: bool) -> To
         }
         _ => (quote!(&Self), quote!(&T), quote!(self), unsized_ok),
     };
+    let (text_decl, text_impl) = if text {
+        (
+            quote!(fn __semtrace_text(&self) -> #PRIVATE::Option<&str>;),
+            quote! {
+                #[inline]
+                fn __semtrace_text(&self) -> #PRIVATE::Option<&str> {
+                    #PRIVATE::StrValue::text(self)
+                }
+            },
+        )
+    } else {
+        (TokenStream::new(), TokenStream::new())
+    };
     quote! {
         #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
         trait #trait_name {
             fn __semtrace_value(&self) -> #trait_out;
+            #text_decl
         }
         #[diagnostic::do_not_recommend]
         impl<T: #PRIVATE::#marker #unsized_ok> #trait_name for T {
@@ -188,6 +207,7 @@ pub(super) fn check_items(i: usize, key: &str, ty: ValueType, query: bool) -> To
             fn __semtrace_value(&self) -> #trait_out {
                 #convert
             }
+            #text_impl
         }
         #[inline]
         fn #fn_name<T: #trait_name #unsized_ok>(value: &T) -> #fn_out {
@@ -207,4 +227,57 @@ fn int_literal(expr: &Expr) -> Option<TokenStream> {
     let widened = syn::LitInt::new(&format!("{}i64", int.base10_digits()), int.span());
     let sign: TokenStream = sign.parse().ok()?;
     Some(quote!(#sign #widened))
+}
+
+/// An HTTP client's `url` known only per call: evaluated once, before the span,
+/// into `__semtrace_url` (the span's value) and `__semtrace_server` (its
+/// `server.address` and `server.port`, found when `wanted`); the fields then read
+/// those. Returns the statement, and the items it needs.
+pub(super) fn server_from_url(
+    fields: &mut [Field],
+    wanted: &TokenStream,
+) -> (TokenStream, TokenStream) {
+    let mut items = TokenStream::new();
+    let mut binding = TokenStream::new();
+    for (i, f) in fields.iter_mut().enumerate() {
+        match f.key.as_str() {
+            keys::URL_FULL => {
+                binding = match &f.record {
+                    FieldRecord::Display(e) => quote_spanned! {e.span()=>
+                        let (__semtrace_url, __semtrace_server) =
+                            #PRIVATE::url_server_display(&(#e), #wanted);
+                    },
+                    FieldRecord::Checked { expr, ty } if *ty == ValueType::String => {
+                        // The field's own check, which also gives the text: one
+                        // generic call, so a wrong type gets the field's one error.
+                        items.extend(check_items_with(i, &f.key, *ty, false, true));
+                        let trait_name = format_ident!("__SemtraceCheck{}", i);
+                        let url_fn = format_ident!("__semtrace_url_{}", i);
+                        items.extend(quote! {
+                            #[inline]
+                            fn #url_fn<T: #trait_name + ?::core::marker::Sized>(
+                                value: &T,
+                                wanted: bool,
+                            ) -> (&T, #PRIVATE::Server) {
+                                (value, #PRIVATE::Server::of_text(value.__semtrace_text(), wanted))
+                            }
+                        });
+                        quote_spanned! {expr.span()=>
+                            let (__semtrace_url, __semtrace_server) = #url_fn(&(#expr), #wanted);
+                        }
+                    }
+                    _ => return (TokenStream::new(), TokenStream::new()),
+                };
+                f.record = FieldRecord::Literal(syn::parse_quote!(__semtrace_url));
+            }
+            keys::SERVER_ADDRESS => {
+                f.record = FieldRecord::Literal(syn::parse_quote!(__semtrace_server.address()));
+            }
+            keys::SERVER_PORT => {
+                f.record = FieldRecord::Literal(syn::parse_quote!(__semtrace_server.port()));
+            }
+            _ => {}
+        }
+    }
+    (binding, items)
 }

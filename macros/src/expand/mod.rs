@@ -26,7 +26,21 @@ use shapes::{boxed_async_block, contains_impl, diverges, future_return};
 /// The instrumented function.
 #[allow(clippy::too_many_lines)] // one template per function shape, side by side
 pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenStream {
-    let (prelude, _) = prelude(&spec.fields);
+    let level = &spec.level;
+    // An HTTP client's server, from its `url`, when the span or the metric records it.
+    let mut fields = spec.fields.clone();
+    let (server_binding, server_items) = if spec.server_from_url {
+        let enabled = quote!(#PRIVATE::tracing::level_enabled!(#PRIVATE::Level::#level));
+        let wanted = if spec.metric.is_some() {
+            quote!((__semtrace_timer.timing() || #enabled))
+        } else {
+            enabled
+        };
+        fields::server_from_url(&mut fields, &wanted)
+    } else {
+        (TokenStream::new(), TokenStream::new())
+    };
+    let (prelude, _) = prelude(&fields);
     let Prelude {
         mut items,
         deprecations,
@@ -34,7 +48,7 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
         arrays,
     } = prelude;
     items.extend(track);
-    let level = &spec.level;
+    items.extend(server_items);
     let otel_name = keys::OTEL_NAME;
     let (static_name, dynamic_name) = match &spec.name {
         SpanName::Static(n) => (n.clone(), None),
@@ -150,11 +164,14 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
                 Outcome::Errors => quote!(#PRIVATE::MetricOutcome::of(#error)),
                 Outcome::Http(side) => {
                     let server = side == Side::Server;
+                    let with_server = spec
+                        .server_from_url
+                        .then(|| quote!(.with_server(__semtrace_server)));
                     quote!(#PRIVATE::MetricOutcome::http(
                         #error,
                         (&&#PRIVATE::Outcome(__semtrace_out)).__semtrace_http_code(),
                         #server,
-                    ))
+                    )#with_server)
                 }
                 Outcome::Rpc(side) => {
                     let server = side == Side::Server;
@@ -193,6 +210,7 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
         #imports
         #deprecations
         #start_timer
+        #server_binding
         #make_span
         #span_made
         #arrays

@@ -114,6 +114,8 @@ pub struct MetricOutcome {
     pub rpc_status: Option<&'static str>,
     /// `error.type`, when the call failed.
     pub error_type: Option<Cow<'static, str>>,
+    /// `server.address` and `server.port` of a client call, from its URL.
+    pub server: crate::__private::Server,
 }
 
 impl MetricOutcome {
@@ -132,13 +134,21 @@ impl MetricOutcome {
         let failed = status.is_some_and(|c| if server { c >= 500 } else { c >= 400 });
         Self {
             http_status: status,
-            rpc_status: None,
             error_type: if failed {
                 status.map(status_text)
             } else {
                 error
             },
+            ..Self::default()
         }
+    }
+
+    /// The server a client call went to, found in its URL.
+    #[inline]
+    #[must_use]
+    pub fn with_server(mut self, server: crate::__private::Server) -> Self {
+        self.server = server;
+        self
     }
 
     /// A gRPC call: the code's name, and as `error.type` when it is an error per the
@@ -149,20 +159,24 @@ impl MetricOutcome {
         };
         let name = grpc_name(code);
         Self {
-            http_status: None,
             rpc_status: name,
             error_type: if crate::__private::grpc_is_error(code, server) {
                 name.map(Cow::Borrowed).or(error)
             } else {
                 None
             },
+            ..Self::default()
         }
     }
 
     /// Nothing to add to the call site's attributes.
     #[inline]
     fn is_plain(&self) -> bool {
-        self.http_status.is_none() && self.rpc_status.is_none() && self.error_type.is_none()
+        self.http_status.is_none()
+            && self.rpc_status.is_none()
+            && self.error_type.is_none()
+            && self.server.address.is_none()
+            && self.server.port.is_none()
     }
 
     #[inline]
@@ -173,10 +187,18 @@ impl MetricOutcome {
             // Known only at run time: recorded without a bound slot.
             Some(Cow::Owned(_)) => return None,
         };
+        let address = match &self.server.address {
+            None => None,
+            Some(Cow::Borrowed(s)) => Some(*s),
+            // Past the interned hosts: recorded without a bound slot.
+            Some(Cow::Owned(_)) => return None,
+        };
         Some(Key {
             http_status: self.http_status,
             rpc_status: self.rpc_status,
             error,
+            address,
+            port: self.server.port,
         })
     }
 
@@ -194,6 +216,14 @@ impl MetricOutcome {
             Some(Cow::Borrowed(s)) => attrs.push(KeyValue::new(keys::ERROR_TYPE, *s)),
             Some(Cow::Owned(s)) => attrs.push(KeyValue::new(keys::ERROR_TYPE, s.clone())),
             None => {}
+        }
+        match &self.server.address {
+            Some(Cow::Borrowed(s)) => attrs.push(KeyValue::new(keys::SERVER_ADDRESS, *s)),
+            Some(Cow::Owned(s)) => attrs.push(KeyValue::new(keys::SERVER_ADDRESS, s.clone())),
+            None => {}
+        }
+        if let Some(port) = self.server.port {
+            attrs.push(KeyValue::new(keys::SERVER_PORT, i64::from(port)));
         }
     }
 }
@@ -228,6 +258,8 @@ struct Key {
     http_status: Option<u16>,
     rpc_status: Option<&'static str>,
     error: Option<&'static str>,
+    address: Option<&'static str>,
+    port: Option<u16>,
 }
 
 /// Bound attribute sets per call site: the outcomes a handler commonly sees (a few
@@ -323,7 +355,7 @@ impl SiteState {
     }
 
     fn attrs(&self, outcome: &MetricOutcome) -> Vec<KeyValue> {
-        let mut attrs = Vec::with_capacity(self.base.len() + 3);
+        let mut attrs = Vec::with_capacity(self.base.len() + 5);
         attrs.extend(self.base.iter().cloned());
         outcome.push(&mut attrs);
         attrs
@@ -564,6 +596,13 @@ impl MetricTimer {
             start,
             done: false,
         }
+    }
+
+    /// Whether the call is timed (some recorder exists): generated code finds a
+    /// client's server in its URL only when something records it.
+    #[inline]
+    pub fn timing(&self) -> bool {
+        self.start != NOT_TIMED
     }
 
     /// The call's span is made: its start is no longer offered to spans made later.

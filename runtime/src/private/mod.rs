@@ -6,6 +6,7 @@ mod context;
 mod outcome;
 mod query;
 mod record;
+mod server;
 mod traced;
 mod values;
 
@@ -24,6 +25,7 @@ pub use outcome::{
 };
 pub use query::{DisplayQuery, QueryText, db_query};
 pub use record::{record, record_array};
+pub use server::{Server, url_server_display};
 pub use traced::{FnOutput, Never, Traced, call_once, run};
 pub use values::{
     AnyValue, ArrayValue, BoolArray, BoolValue, DoubleArray, DoubleValue, IntArray, IntValue,

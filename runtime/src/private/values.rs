@@ -8,7 +8,10 @@
 use tracing::field::Value;
 
 /// Values recorded as an OpenTelemetry `string`.
-pub trait StrValue: Value {}
+pub trait StrValue: Value {
+    /// The text, for the values semtrace reads itself (a client's `url.full`).
+    fn text(&self) -> Option<&str>;
+}
 /// Values recorded as an OpenTelemetry `int`.
 ///
 /// tracing-opentelemetry keeps only `i64` as an int (other integer types reach it as
@@ -27,9 +30,36 @@ pub trait AnyValue: Value {}
 
 impl<T: Value + ?Sized> AnyValue for T {}
 
-impl StrValue for str {}
-impl StrValue for String {}
-impl StrValue for Box<str> {}
+impl StrValue for str {
+    fn text(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+impl StrValue for String {
+    fn text(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+impl StrValue for Box<str> {
+    fn text(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+impl<T: StrValue + ?Sized> StrValue for &T {
+    fn text(&self) -> Option<&str> {
+        (**self).text()
+    }
+}
+impl<T: StrValue + ?Sized> StrValue for &mut T {
+    fn text(&self) -> Option<&str> {
+        (**self).text()
+    }
+}
+impl<T: StrValue> StrValue for Option<T> {
+    fn text(&self) -> Option<&str> {
+        self.as_ref().and_then(StrValue::text)
+    }
+}
 
 macro_rules! impl_marker {
     ($trait:ident: $($ty:ty),*) => { $(impl $trait for $ty {})* };
@@ -96,7 +126,7 @@ macro_rules! impl_wrappers {
         impl<T: $trait> $trait for Option<T> {}
     )*};
 }
-impl_wrappers!(StrValue, DoubleValue, BoolValue);
+impl_wrappers!(DoubleValue, BoolValue);
 
 /// Sequences (`[T]`, `[T; N]`, `Vec<T>`, and references to them) for array attributes.
 pub trait Items {
