@@ -591,6 +591,79 @@ fn client_servers_come_from_their_urls() {
     assert_eq!(server_of("not a url"), (None, None));
 }
 
+// Metric attributes known only per call: `%value`, a checked string, a checked int.
+#[semtrace::traced_db(
+    system = "postgresql",
+    operation = "SELECT",
+    collection = %table,
+    namespace = tenant,
+    server.address = "db.internal",
+    server.port = port
+)]
+fn select_from(table: &str, tenant: String, port: u16) -> Result<u64, String> {
+    if tenant.is_empty() {
+        return Err(format!("no tenant for {table}"));
+    }
+    Ok(u64::from(port))
+}
+
+#[semtrace::traced_task(task.type = %kind)]
+fn job(kind: &'static str) {
+    let _ = kind;
+}
+
+#[test]
+fn per_call_values_become_metric_attributes() {
+    let ((), all, _) = run("", || {
+        for _ in 0..3 {
+            let _ = select_from("users", "eu".to_owned(), 5432);
+        }
+        let _ = select_from("orders", "eu".to_owned(), 5432);
+        let _ = select_from("orders", "us".to_owned(), 5433);
+        let _ = select_from("orders", String::new(), 5433);
+        job("import");
+        job("export");
+        job("import");
+    });
+    let (_, _, db) = histogram(&all, "db.client.operation.duration");
+    let count = |collection: &str, namespace: Option<&str>, port: i64, error: bool| {
+        let mut expected = attrs(&[
+            ("db.system.name", Value::from("postgresql")),
+            ("db.operation.name", Value::from("SELECT")),
+            ("db.collection.name", Value::from(collection.to_owned())),
+            ("server.address", Value::from("db.internal")),
+            ("server.port", Value::I64(port)),
+        ]);
+        if let Some(namespace) = namespace {
+            expected.insert("db.namespace".into(), Value::from(namespace.to_owned()));
+        }
+        if error {
+            expected.insert("error.type".into(), Value::from("alloc::string::String"));
+        }
+        db.iter()
+            .find(|p| p.attrs == expected)
+            .map_or(0, |p| p.count)
+    };
+    assert_eq!(count("users", Some("eu"), 5432, false), 3, "{db:?}");
+    assert_eq!(count("orders", Some("eu"), 5432, false), 1, "{db:?}");
+    assert_eq!(count("orders", Some("us"), 5433, false), 1, "{db:?}");
+    assert_eq!(count("orders", Some(""), 5433, true), 1, "{db:?}");
+    assert_eq!(db.len(), 4, "{db:?}");
+
+    let (_, _, tasks) = histogram(&all, "task.duration");
+    let kind = |k: &str| {
+        tasks
+            .iter()
+            .find(|p| p.attrs == attrs(&[("task.type", Value::from(k.to_owned()))]))
+            .map_or(0, |p| p.count)
+    };
+    assert_eq!(
+        (kind("import"), kind("export"), tasks.len()),
+        (2, 1, 2),
+        "{tasks:?}"
+    );
+}
+
 #[test]
 fn each_collection_has_what_live_threads_buffered() {
     // Calls record into their thread's buffer and the recorder's drain thread or

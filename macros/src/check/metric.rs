@@ -2,9 +2,9 @@
 //! metric `#[traced(metric = "…")]` names, checked like a field (an unknown name is
 //! an error with "did you mean"); and its attributes known at compile time.
 
-use semtrace_semconv::Registry;
 use semtrace_semconv::metrics::Instrument;
 use semtrace_semconv::spans::Requirement;
+use semtrace_semconv::{Registry, ValueType};
 
 use super::{Field, FieldRecord};
 use crate::check::options::Options;
@@ -20,6 +20,9 @@ pub(crate) struct MetricSpec {
     pub(crate) brief: &'static str,
     /// Attributes of the metric given as literals: `(key, literal)`.
     pub(crate) attributes: Vec<(String, syn::Expr)>,
+    /// Attributes of the metric known only per call (`%value`, a checked string or
+    /// int): their keys.
+    pub(crate) dynamic: Vec<String>,
 }
 
 pub(crate) fn check(
@@ -80,12 +83,13 @@ pub(crate) fn check(
             return None;
         }
     }
-    let attributes = fields
-        .iter()
-        .filter(|f| {
+    let recorded = || {
+        fields.iter().filter(|f| {
             def.requirement(&f.key)
                 .is_some_and(|r| r != Requirement::OptIn)
         })
+    };
+    let attributes = recorded()
         .filter_map(|f| match &f.record {
             FieldRecord::Literal(e) if parse::literal(e).is_some() => {
                 Some((f.key.clone(), e.clone()))
@@ -93,11 +97,20 @@ pub(crate) fn check(
             _ => None,
         })
         .collect();
+    let dynamic = recorded()
+        .filter(|f| match &f.record {
+            FieldRecord::Display(_) => true,
+            FieldRecord::Checked { ty, .. } => matches!(ty, ValueType::String | ValueType::Int),
+            _ => false,
+        })
+        .map(|f| f.key.clone())
+        .collect();
     Some(MetricSpec {
         name: def.name,
         unit: def.unit,
         millis,
         brief: def.brief,
         attributes,
+        dynamic,
     })
 }

@@ -281,3 +281,69 @@ pub(super) fn server_from_url(
     }
     (binding, items)
 }
+
+/// A metric's attributes known only per call: each field evaluated once, before the
+/// span, into `__semtrace_dyn_N` (the span's value) and `__semtrace_metric_N` (the
+/// metric's, when the call is timed). Returns the statements, the items they need,
+/// and the `(key, value)` pairs for the timer.
+pub(super) fn metric_fields(
+    fields: &mut [Field],
+    keys: &[String],
+) -> (TokenStream, TokenStream, Vec<TokenStream>) {
+    let mut items = TokenStream::new();
+    let mut bindings = TokenStream::new();
+    let mut pairs = Vec::new();
+    let timed = quote!(__semtrace_timer.timing());
+    for (i, f) in fields.iter_mut().enumerate() {
+        if !keys.contains(&f.key) {
+            continue;
+        }
+        let value = format_ident!("__semtrace_dyn_{}", i);
+        let metric = format_ident!("__semtrace_metric_{}", i);
+        let binding = match &f.record {
+            FieldRecord::Display(e) => quote_spanned! {e.span()=>
+                let (#value, #metric) = #PRIVATE::metric_display(&(#e), #timed);
+            },
+            FieldRecord::Checked {
+                expr,
+                ty: ty @ ValueType::String,
+            } => {
+                // The field's own check, which also gives the text: one generic
+                // call, so a wrong type gets the field's one error.
+                items.extend(check_items_with(i, &f.key, *ty, false, true));
+                let trait_name = format_ident!("__SemtraceCheck{}", i);
+                let text_fn = format_ident!("__semtrace_text_{}", i);
+                items.extend(quote! {
+                    #[inline]
+                    fn #text_fn<T: #trait_name + ?::core::marker::Sized>(
+                        value: &T,
+                        timed: bool,
+                    ) -> (&T, #PRIVATE::MetricValue) {
+                        (value, #PRIVATE::MetricValue::text(value.__semtrace_text(), timed))
+                    }
+                });
+                quote_spanned! {expr.span()=>
+                    let (#value, #metric) = #text_fn(&(#expr), #timed);
+                }
+            }
+            FieldRecord::Checked {
+                expr,
+                ty: ty @ ValueType::Int,
+            } => {
+                items.extend(check_items(i, &f.key, *ty, false));
+                let check_fn = format_ident!("__semtrace_check_{}", i);
+                let checked = quote_spanned!(expr.span()=> #check_fn(&(#expr)));
+                quote! {
+                    let #value = #checked;
+                    let #metric = #PRIVATE::MetricValue::int(#value, #timed);
+                }
+            }
+            _ => continue,
+        };
+        bindings.extend(binding);
+        f.record = FieldRecord::Literal(syn::parse_quote!(#value));
+        let key = &f.key;
+        pairs.push(quote!((#key, #metric)));
+    }
+    (bindings, items, pairs)
+}

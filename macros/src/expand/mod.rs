@@ -40,6 +40,10 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
     } else {
         (TokenStream::new(), TokenStream::new())
     };
+    let (metric_bindings, metric_items, metric_pairs) = match &spec.metric {
+        Some(m) if !m.dynamic.is_empty() => fields::metric_fields(&mut fields, &m.dynamic),
+        _ => (TokenStream::new(), TokenStream::new(), Vec::new()),
+    };
     let (prelude, _) = prelude(&fields);
     let Prelude {
         mut items,
@@ -49,6 +53,7 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
     } = prelude;
     items.extend(track);
     items.extend(server_items);
+    items.extend(metric_items);
     let otel_name = keys::OTEL_NAME;
     let (static_name, dynamic_name) = match &spec.name {
         SpanName::Static(n) => (n.clone(), None),
@@ -164,14 +169,11 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
                 Outcome::Errors => quote!(#PRIVATE::MetricOutcome::of(#error)),
                 Outcome::Http(side) => {
                     let server = side == Side::Server;
-                    let with_server = spec
-                        .server_from_url
-                        .then(|| quote!(.with_server(__semtrace_server)));
                     quote!(#PRIVATE::MetricOutcome::http(
                         #error,
                         (&&#PRIVATE::Outcome(__semtrace_out)).__semtrace_http_code(),
                         #server,
-                    )#with_server)
+                    ))
                 }
                 Outcome::Rpc(side) => {
                     let server = side == Side::Server;
@@ -182,11 +184,34 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
                     ))
                 }
             };
+            // Attributes known only per call: the fields' and the URL's server.
+            let finish = if metric_pairs.is_empty() && !spec.server_from_url {
+                quote!(__semtrace_timer.finish(__semtrace_span, &#outcome);)
+            } else {
+                let (server, server_pairs) = if spec.server_from_url {
+                    (
+                        Some(
+                            quote!(let [__semtrace_address, __semtrace_port] = __semtrace_server.metric();),
+                        ),
+                        Some(quote!(__semtrace_address, __semtrace_port,)),
+                    )
+                } else {
+                    (None, None)
+                };
+                quote! {
+                    #server
+                    __semtrace_timer.finish_with(
+                        __semtrace_span,
+                        &#outcome,
+                        &[#server_pairs #(#metric_pairs),*],
+                    );
+                }
+            };
             (
                 quote! {
                     // A closure, so the outcome's early `return` still reaches the metric.
                     (|| { #record_outcome })();
-                    __semtrace_timer.finish(__semtrace_span, &#outcome);
+                    #finish
                 },
                 Some(quote!(move)),
             )
@@ -211,6 +236,7 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
         #deprecations
         #start_timer
         #server_binding
+        #metric_bindings
         #make_span
         #span_made
         #arrays

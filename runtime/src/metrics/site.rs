@@ -22,6 +22,7 @@ use opentelemetry::metrics::{BoundHistogram, Histogram, Meter};
 use semtrace_semconv::keys;
 
 use super::buffer::{Pushed, Ring};
+use crate::__private::MetricValue;
 
 /// A value known at compile time.
 #[derive(Debug, Clone, Copy)]
@@ -114,8 +115,6 @@ pub struct MetricOutcome {
     pub rpc_status: Option<&'static str>,
     /// `error.type`, when the call failed.
     pub error_type: Option<Cow<'static, str>>,
-    /// `server.address` and `server.port` of a client call, from its URL.
-    pub server: crate::__private::Server,
 }
 
 impl MetricOutcome {
@@ -143,14 +142,6 @@ impl MetricOutcome {
         }
     }
 
-    /// The server a client call went to, found in its URL.
-    #[inline]
-    #[must_use]
-    pub fn with_server(mut self, server: crate::__private::Server) -> Self {
-        self.server = server;
-        self
-    }
-
     /// A gRPC call: the code's name, and as `error.type` when it is an error per the
     /// gRPC rules of the side.
     pub fn rpc(error: Option<Cow<'static, str>>, code: Option<i32>, server: bool) -> Self {
@@ -172,11 +163,7 @@ impl MetricOutcome {
     /// Nothing to add to the call site's attributes.
     #[inline]
     fn is_plain(&self) -> bool {
-        self.http_status.is_none()
-            && self.rpc_status.is_none()
-            && self.error_type.is_none()
-            && self.server.address.is_none()
-            && self.server.port.is_none()
+        self.http_status.is_none() && self.rpc_status.is_none() && self.error_type.is_none()
     }
 
     #[inline]
@@ -187,18 +174,10 @@ impl MetricOutcome {
             // Known only at run time: recorded without a bound slot.
             Some(Cow::Owned(_)) => return None,
         };
-        let address = match &self.server.address {
-            None => None,
-            Some(Cow::Borrowed(s)) => Some(*s),
-            // Past the interned hosts: recorded without a bound slot.
-            Some(Cow::Owned(_)) => return None,
-        };
         Some(Key {
             http_status: self.http_status,
             rpc_status: self.rpc_status,
             error,
-            address,
-            port: self.server.port,
         })
     }
 
@@ -216,14 +195,6 @@ impl MetricOutcome {
             Some(Cow::Borrowed(s)) => attrs.push(KeyValue::new(keys::ERROR_TYPE, *s)),
             Some(Cow::Owned(s)) => attrs.push(KeyValue::new(keys::ERROR_TYPE, s.clone())),
             None => {}
-        }
-        match &self.server.address {
-            Some(Cow::Borrowed(s)) => attrs.push(KeyValue::new(keys::SERVER_ADDRESS, *s)),
-            Some(Cow::Owned(s)) => attrs.push(KeyValue::new(keys::SERVER_ADDRESS, s.clone())),
-            None => {}
-        }
-        if let Some(port) = self.server.port {
-            attrs.push(KeyValue::new(keys::SERVER_PORT, i64::from(port)));
         }
     }
 }
@@ -258,8 +229,52 @@ struct Key {
     http_status: Option<u16>,
     rpc_status: Option<&'static str>,
     error: Option<&'static str>,
-    address: Option<&'static str>,
-    port: Option<u16>,
+}
+
+/// What tells one bound attribute set from another: the outcome's part, and the
+/// per-call attributes with a value.
+type BoundKey = (Key, Box<[(&'static str, DynKey)]>);
+
+/// Per-call attributes (see `__private::dynamic`): their keys and values.
+pub(crate) type Dynamic<'a> = &'a [(&'static str, MetricValue)];
+
+/// A per-call attribute as a bound set's key holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DynKey {
+    Str(&'static str),
+    Int(i64),
+}
+
+/// The per-call attributes with a value, as keys; `None` when one is text known
+/// only at run time past the interned ones (recorded without a bound slot).
+fn dyn_keys(dynamic: Dynamic<'_>) -> Option<Box<[(&'static str, DynKey)]>> {
+    dynamic
+        .iter()
+        .filter_map(|(k, v)| match v {
+            MetricValue::None => None,
+            MetricValue::Str(Cow::Borrowed(s)) => Some(Some((*k, DynKey::Str(s)))),
+            MetricValue::Str(Cow::Owned(_)) => Some(None),
+            MetricValue::Int(i) => Some(Some((*k, DynKey::Int(*i)))),
+        })
+        .collect()
+}
+
+/// Whether `dynamic`'s values are the bound set's `keys`.
+#[inline]
+fn same_dyn(keys: &[(&'static str, DynKey)], dynamic: Dynamic<'_>) -> bool {
+    let mut keys = keys.iter();
+    for (k, v) in dynamic {
+        let value = match v {
+            MetricValue::None => continue,
+            MetricValue::Str(Cow::Borrowed(s)) => DynKey::Str(s),
+            MetricValue::Str(Cow::Owned(_)) => return false,
+            MetricValue::Int(i) => DynKey::Int(*i),
+        };
+        if keys.next() != Some(&(*k, value)) {
+            return false;
+        }
+    }
+    keys.next().is_none()
 }
 
 /// Bound attribute sets per call site: the outcomes a handler commonly sees (a few
@@ -276,7 +291,7 @@ struct SiteState {
     /// The outcome with nothing to add (the call succeeded, no status code): the
     /// common case, found without comparing keys.
     plain: OnceLock<BoundHistogram<f64>>,
-    bound: [OnceLock<(Key, BoundHistogram<f64>)>; BOUND],
+    bound: [OnceLock<(BoundKey, BoundHistogram<f64>)>; BOUND],
 }
 
 impl SiteState {
@@ -306,15 +321,21 @@ impl SiteState {
     /// The bound instrument for `outcome` (0: the plain one, 1.. the others),
     /// binding it on first use; `None` when it has no slot (recorded unbound).
     #[inline]
-    fn slot(&self, outcome: &MetricOutcome) -> Option<u64> {
-        if outcome.is_plain() {
+    fn slot(&self, outcome: &MetricOutcome, dynamic: Dynamic<'_>) -> Option<u64> {
+        let plain_dyn = dynamic.iter().all(|(_, v)| *v == MetricValue::None);
+        if outcome.is_plain() && plain_dyn {
             self.plain.get_or_init(|| self.histogram.bind(&self.base));
             return Some(0);
         }
         let key = outcome.key()?;
         for (i, slot) in (1..).zip(&self.bound) {
-            let (k, _) = slot.get_or_init(|| (key, self.histogram.bind(&self.attrs(outcome))));
-            if *k == key {
+            let ((k, dyn_k), _) = slot.get_or_init(|| {
+                (
+                    (key, dyn_keys(dynamic).unwrap_or_default()),
+                    self.histogram.bind(&self.attrs(outcome, dynamic)),
+                )
+            });
+            if *k == key && (plain_dyn && dyn_k.is_empty() || same_dyn(dyn_k, dynamic)) {
                 return Some(i);
             }
         }
@@ -349,15 +370,23 @@ impl SiteState {
         }
     }
 
-    fn record_unbound(&self, elapsed: u64, outcome: &MetricOutcome) {
+    fn record_unbound(&self, elapsed: u64, outcome: &MetricOutcome, dynamic: Dynamic<'_>) {
         self.histogram
-            .record(self.value(elapsed), &self.attrs(outcome));
+            .record(self.value(elapsed), &self.attrs(outcome, dynamic));
     }
 
-    fn attrs(&self, outcome: &MetricOutcome) -> Vec<KeyValue> {
-        let mut attrs = Vec::with_capacity(self.base.len() + 5);
+    fn attrs(&self, outcome: &MetricOutcome, dynamic: Dynamic<'_>) -> Vec<KeyValue> {
+        let mut attrs = Vec::with_capacity(self.base.len() + 3 + dynamic.len());
         attrs.extend(self.base.iter().cloned());
         outcome.push(&mut attrs);
+        for (key, value) in dynamic {
+            match value {
+                MetricValue::None => {}
+                MetricValue::Str(Cow::Borrowed(s)) => attrs.push(KeyValue::new(*key, *s)),
+                MetricValue::Str(Cow::Owned(s)) => attrs.push(KeyValue::new(*key, s.clone())),
+                MetricValue::Int(i) => attrs.push(KeyValue::new(*key, *i)),
+            }
+        }
         attrs
     }
 }
@@ -462,13 +491,19 @@ impl Sites {
     }
 
     #[inline]
-    pub(crate) fn record(&self, site: &MetricSite, elapsed: u64, outcome: &MetricOutcome) {
+    pub(crate) fn record(
+        &self,
+        site: &MetricSite,
+        elapsed: u64,
+        outcome: &MetricOutcome,
+        dynamic: Dynamic<'_>,
+    ) {
         let i = site.index();
         if let Some(slot) = self.slots.get(i) {
             let state = slot.get_or_init(|| SiteState::new(&self.meter, site));
-            match state.slot(outcome) {
+            match state.slot(outcome, dynamic) {
                 Some(bound) => self.buffer(state, i, bound, elapsed),
-                None => state.record_unbound(elapsed, outcome),
+                None => state.record_unbound(elapsed, outcome, dynamic),
             }
         } else {
             let state = Arc::clone(
@@ -478,9 +513,9 @@ impl Sites {
                     .entry(i)
                     .or_insert_with(|| Arc::new(SiteState::new(&self.meter, site))),
             );
-            match state.slot(outcome) {
+            match state.slot(outcome, dynamic) {
                 Some(bound) => state.record_bound(bound, elapsed),
-                None => state.record_unbound(elapsed, outcome),
+                None => state.record_unbound(elapsed, outcome, dynamic),
             }
         }
     }
@@ -616,13 +651,24 @@ impl MetricTimer {
     /// Records the call with its outcome through the recorder of `span`'s
     /// subscriber, or of the current dispatcher when the span is disabled.
     #[inline]
-    pub fn finish(mut self, span: &tracing::Span, outcome: &MetricOutcome) {
+    pub fn finish(self, span: &tracing::Span, outcome: &MetricOutcome) {
+        self.finish_with(span, outcome, &[]);
+    }
+
+    /// [`finish`](Self::finish) with attributes known only per call.
+    #[inline]
+    pub fn finish_with(
+        mut self,
+        span: &tracing::Span,
+        outcome: &MetricOutcome,
+        dynamic: &[(&'static str, MetricValue)],
+    ) {
         self.done = true;
-        self.record(Some(span), outcome);
+        self.record(Some(span), outcome, dynamic);
     }
 
     #[inline]
-    fn record(&self, span: Option<&tracing::Span>, outcome: &MetricOutcome) {
+    fn record(&self, span: Option<&tracing::Span>, outcome: &MetricOutcome, dynamic: Dynamic<'_>) {
         if self.start == NOT_TIMED {
             return;
         }
@@ -635,7 +681,7 @@ impl MetricTimer {
         let elapsed = end.wrapping_sub(self.start);
         let record = |dispatch: &tracing::Dispatch| {
             if let Some(sites) = super::sites_of(dispatch) {
-                sites.record(self.site, elapsed, outcome);
+                sites.record(self.site, elapsed, outcome, dynamic);
             }
         };
         // An enabled span holds its subscriber: no lookup of the current one.
@@ -651,7 +697,7 @@ impl MetricTimer {
 impl Drop for MetricTimer {
     fn drop(&mut self) {
         if !self.done && std::thread::panicking() {
-            self.record(None, &MetricOutcome::of(Some(Cow::Borrowed("panic"))));
+            self.record(None, &MetricOutcome::of(Some(Cow::Borrowed("panic"))), &[]);
         }
     }
 }

@@ -3,6 +3,7 @@
 //! need no other dependency and no `use`.
 
 mod context;
+mod dynamic;
 mod outcome;
 mod query;
 mod record;
@@ -19,6 +20,7 @@ pub use tracing::{Level, Span, field::Empty};
 pub use crate::metrics::site::{MetricOutcome, MetricSite, MetricTimer, StaticValue, TimeUnit};
 pub use crate::propagation::{Carrier, Link};
 pub use context::{CarrierArg, ParentScope, Received, inject, link, link_received, remote_parent};
+pub use dynamic::{MetricValue, metric_display};
 pub use outcome::{
     ErrCode, ErrDebug, ErrDisplay, ErrNone, HttpStatus, Outcome, RpcCode, RpcNone, RpcSome,
     RpcStatus, StatusNone, StatusSome, grpc_code_name, grpc_is_error,
