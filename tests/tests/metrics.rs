@@ -664,6 +664,40 @@ fn per_call_values_become_metric_attributes() {
     );
 }
 
+#[semtrace::traced_db(system = "postgresql", query = sql)]
+fn run_query(sql: &str) -> u64 {
+    sql.len() as u64
+}
+
+#[test]
+fn a_run_time_query_gives_the_metric_its_summary_sampled_or_not() {
+    let queries = || {
+        for _ in 0..3 {
+            run_query("SELECT * FROM users WHERE id = 1");
+        }
+        run_query("SELECT name FROM users WHERE id = 2");
+        run_query("UPDATE orders SET paid = true WHERE id = 3");
+    };
+    for toml in ["", SAMPLING_OFF] {
+        let ((), all, _) = run(toml, queries);
+        let (_, _, db) = histogram(&all, "db.client.operation.duration");
+        let count = |summary: &str| {
+            let expected = attrs(&[
+                ("db.system.name", Value::from("postgresql")),
+                ("db.query.summary", Value::from(summary.to_owned())),
+            ]);
+            db.iter()
+                .find(|p| p.attrs == expected)
+                .map_or(0, |p| p.count)
+        };
+        assert_eq!(
+            (count("SELECT users"), count("UPDATE orders"), db.len()),
+            (4, 1, 2),
+            "sampling {toml:?}: {db:?}"
+        );
+    }
+}
+
 #[test]
 fn each_collection_has_what_live_threads_buffered() {
     // Calls record into their thread's buffer and the recorder's drain thread or

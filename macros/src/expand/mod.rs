@@ -70,6 +70,21 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
         .as_ref()
         .filter(|q| q.name)
         .map(|_| quote!(#otel_name = #PRIVATE::Empty,));
+    // A run-time query's summary is also the metric's `db.query.summary`, unless
+    // the annotation gives that attribute itself.
+    let summary_pair = spec.query.as_ref().and_then(|_| {
+        let m = spec.metric.as_ref()?;
+        let key = keys::DB_QUERY_SUMMARY;
+        let given =
+            m.attributes.iter().any(|(k, _)| k == key) || m.dynamic.iter().any(|k| k == key);
+        (!given).then(|| quote!((#key, __semtrace_query_summary)))
+    });
+    let timed = if summary_pair.is_some() {
+        quote!(__semtrace_timer.timing())
+    } else {
+        quote!(false)
+    };
+    let metric_pairs: Vec<TokenStream> = metric_pairs.into_iter().chain(summary_pair).collect();
     let db_query = spec.query.as_ref().map(|q| {
         let dialect = format_ident!("{}", q.dialect.variant_name());
         let (sanitize, name) = (q.sanitize, q.name);
@@ -87,12 +102,13 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
             }
         };
         quote! {
-            #PRIVATE::db_query(
+            let __semtrace_query_summary = #PRIVATE::db_query(
                 &__semtrace_span,
                 #PRIVATE::Dialect::#dialect,
                 #arg,
                 #sanitize,
                 #name,
+                #timed,
             );
         }
     });
