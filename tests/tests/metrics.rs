@@ -38,6 +38,25 @@ fn run<R>(toml: &str, f: impl FnOnce() -> R) -> (R, Vec<ResourceMetrics>, semtra
     (out, exporter.get_finished_metrics().unwrap(), stats)
 }
 
+/// A pipeline whose spans go to a test exporter and metrics to an in-memory one.
+fn spans_and_metrics() -> (
+    semtrace_tests::exporter::TestExporter,
+    InMemoryMetricExporter,
+    tracing::Dispatch,
+    semtrace::Guard,
+) {
+    let spans = semtrace_tests::exporter::TestExporter::default();
+    let (exporter, reader) = in_memory();
+    let (dispatch, guard) = semtrace::Telemetry::builder("metrics-test")
+        .env_lookup(|_| None)
+        .console(false)
+        .span_exporter(spans.clone())
+        .metric_reader(reader)
+        .build()
+        .unwrap();
+    (spans, exporter, dispatch, guard)
+}
+
 /// One histogram data point: its attributes (typed) and count.
 #[derive(Debug, Clone, PartialEq)]
 struct Point {
@@ -487,17 +506,7 @@ fn via_gateway(url: String) -> u16 {
 
 #[test]
 fn client_servers_come_from_their_urls() {
-    use semtrace_tests::exporter::TestExporter;
-
-    let spans = TestExporter::default();
-    let (exporter, reader) = in_memory();
-    let (dispatch, guard) = semtrace::Telemetry::builder("metrics-servers")
-        .env_lookup(|_| None)
-        .console(false)
-        .span_exporter(spans.clone())
-        .metric_reader(reader)
-        .build()
-        .unwrap();
+    let (spans, exporter, dispatch, guard) = spans_and_metrics();
     tracing::dispatcher::with_default(&dispatch, || {
         fetch("https://api.example.com/v1/items?page=2");
         fetch("https://api.example.com/v1/items?page=3");
@@ -758,8 +767,6 @@ fn each_collection_has_what_live_threads_buffered() {
 /// duration is the recorded value, and the readings reach no other span.
 #[test]
 fn a_span_lasts_exactly_what_its_metric_records() {
-    use semtrace_tests::exporter::TestExporter;
-
     #[semtrace::traced_task(task.type = "timed")]
     fn timed() {
         std::thread::sleep(Duration::from_millis(3));
@@ -769,15 +776,7 @@ fn a_span_lasts_exactly_what_its_metric_records() {
         tokio::time::sleep(Duration::from_millis(3)).await;
     }
 
-    let spans = TestExporter::default();
-    let (exporter, reader) = in_memory();
-    let (dispatch, guard) = semtrace::Telemetry::builder("metrics-test")
-        .env_lookup(|_| None)
-        .console(false)
-        .span_exporter(spans.clone())
-        .metric_reader(reader)
-        .build()
-        .unwrap();
+    let (spans, exporter, dispatch, guard) = spans_and_metrics();
     tracing::dispatcher::with_default(&dispatch, || {
         timed();
         // Made and closed after the call: starts and ends at readings of its own.

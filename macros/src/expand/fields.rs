@@ -247,23 +247,14 @@ pub(super) fn server_from_url(
                         let (__semtrace_url, __semtrace_server) =
                             #PRIVATE::url_server_display(&(#e), #wanted);
                     },
-                    FieldRecord::Checked { expr, ty } if *ty == ValueType::String => {
-                        // The field's own check, which also gives the text: one
-                        // generic call, so a wrong type gets the field's one error.
-                        items.extend(check_items_with(i, &f.key, *ty, false, true));
-                        let trait_name = format_ident!("__SemtraceCheck{}", i);
-                        let url_fn = format_ident!("__semtrace_url_{}", i);
-                        items.extend(quote! {
-                            #[inline]
-                            fn #url_fn<T: #trait_name + ?::core::marker::Sized>(
-                                value: &T,
-                                wanted: bool,
-                            ) -> (&T, #PRIVATE::Server) {
-                                (value, #PRIVATE::Server::of_text(value.__semtrace_text(), wanted))
-                            }
-                        });
+                    FieldRecord::Checked {
+                        expr,
+                        ty: ValueType::String,
+                    } => {
+                        let text_fn = text_check(&mut items, i, &f.key);
                         quote_spanned! {expr.span()=>
-                            let (__semtrace_url, __semtrace_server) = #url_fn(&(#expr), #wanted);
+                            let (__semtrace_url, __semtrace_text) = #text_fn(&(#expr));
+                            let __semtrace_server = #PRIVATE::Server::of_text(__semtrace_text, #wanted);
                         }
                     }
                     _ => return (TokenStream::new(), TokenStream::new()),
@@ -306,24 +297,12 @@ pub(super) fn metric_fields(
             },
             FieldRecord::Checked {
                 expr,
-                ty: ty @ ValueType::String,
+                ty: ValueType::String,
             } => {
-                // The field's own check, which also gives the text: one generic
-                // call, so a wrong type gets the field's one error.
-                items.extend(check_items_with(i, &f.key, *ty, false, true));
-                let trait_name = format_ident!("__SemtraceCheck{}", i);
-                let text_fn = format_ident!("__semtrace_text_{}", i);
-                items.extend(quote! {
-                    #[inline]
-                    fn #text_fn<T: #trait_name + ?::core::marker::Sized>(
-                        value: &T,
-                        timed: bool,
-                    ) -> (&T, #PRIVATE::MetricValue) {
-                        (value, #PRIVATE::MetricValue::text(value.__semtrace_text(), timed))
-                    }
-                });
+                let text_fn = text_check(&mut items, i, &f.key);
                 quote_spanned! {expr.span()=>
-                    let (#value, #metric) = #text_fn(&(#expr), #timed);
+                    let (#value, __semtrace_text) = #text_fn(&(#expr));
+                    let #metric = #PRIVATE::MetricValue::text(__semtrace_text, #timed);
                 }
             }
             FieldRecord::Checked {
@@ -346,4 +325,23 @@ pub(super) fn metric_fields(
         pairs.push(quote!((#key, #metric)));
     }
     (bindings, items, pairs)
+}
+
+/// The checks of a string field whose text generated code also reads: the field's
+/// own local trait, with a method giving the text, and `__semtrace_text_N(&value)`
+/// returning the value and its text. One generic call, so a value of the wrong type
+/// gets the field's one error.
+fn text_check(items: &mut TokenStream, i: usize, key: &str) -> proc_macro2::Ident {
+    items.extend(check_items_with(i, key, ValueType::String, false, true));
+    let trait_name = format_ident!("__SemtraceCheck{}", i);
+    let text_fn = format_ident!("__semtrace_text_{}", i);
+    items.extend(quote! {
+        #[inline]
+        fn #text_fn<T: #trait_name + ?::core::marker::Sized>(
+            value: &T,
+        ) -> (&T, #PRIVATE::Option<&str>) {
+            (value, value.__semtrace_text())
+        }
+    });
+    text_fn
 }
