@@ -200,11 +200,18 @@ impl Metrics {
         counter("semtrace.spans.exported", |s| s.exported);
         let d = def("semtrace.spans.dropped");
         let c = control.clone();
+        let sites = Arc::downgrade(&self.sites);
         meter
             .u64_observable_counter(d.name)
             .with_unit(d.unit)
             .with_description(d.brief)
             .with_callback(move |o| {
+                // The SDK runs every callback before it reads any instrument: the
+                // calls the threads buffered are recorded into the histograms first,
+                // so a collection has every call made before it.
+                if let Some(sites) = sites.upgrade() {
+                    sites.drain();
+                }
                 let by = c.stats().dropped_by;
                 for (reason, n) in [
                     ("queue_full", by.queue_full),

@@ -444,8 +444,9 @@ const _: () = assert!(SLOTS <= 1 << (64 - TICK_BITS - BOUND_BITS));
 const DRAIN_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl Sites {
-    /// A recorder for `meter`'s instruments, with its drain thread; every
-    /// collection of the meter's readers first records what the threads buffered.
+    /// A recorder for `meter`'s instruments, with its drain thread. Collections
+    /// drain too: the callback of `semtrace.spans.dropped` does it first (see
+    /// `Metrics::observe_pipeline`).
     pub(crate) fn new(meter: Meter) -> Arc<Self> {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         RECORDERS.fetch_add(1, Ordering::Relaxed);
@@ -458,18 +459,6 @@ impl Sites {
             drainer: OnceLock::new(),
             stopped: std::sync::atomic::AtomicBool::new(false),
         });
-        // An instrument that observes nothing: its callback runs before each
-        // collection reads the instruments, so buffered measurements are in it.
-        let weak = Arc::downgrade(&sites);
-        sites
-            .meter
-            .u64_observable_gauge("semtrace.metrics.buffered")
-            .with_callback(move |_| {
-                if let Some(sites) = weak.upgrade() {
-                    sites.drain();
-                }
-            })
-            .build();
         let weak = Arc::downgrade(&sites);
         let spawned = std::thread::Builder::new()
             .name("semtrace-metrics-drain".to_owned())
