@@ -621,6 +621,12 @@ fn job(kind: &'static str) {
     let _ = kind;
 }
 
+#[semtrace::traced_task(task.type = %kind)]
+async fn job_later(kind: String) {
+    tokio::task::yield_now().await;
+    drop(kind);
+}
+
 #[test]
 fn per_call_values_become_metric_attributes() {
     let ((), all, _) = run("", || {
@@ -632,7 +638,10 @@ fn per_call_values_become_metric_attributes() {
         let _ = select_from("orders", String::new(), 5433);
         job("import");
         job("export");
-        job("import");
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(job_later("import".to_owned()));
     });
     let (_, _, db) = histogram(&all, "db.client.operation.duration");
     let count = |collection: &str, namespace: Option<&str>, port: i64, error: bool| {

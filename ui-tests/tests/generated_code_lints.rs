@@ -40,6 +40,19 @@ fn delete() -> u16 {
     204
 }
 
+#[semtrace::traced_http(client, method = "GET", url = %url)]
+async fn fetch_later(url: String, table: &str) -> Result<u16, String> {
+    if url.is_empty() {
+        return Err(table.to_owned());
+    }
+    Ok(200)
+}
+
+#[semtrace::traced_db(system = "postgresql", operation = "SELECT", collection = table, namespace = %tenant)]
+async fn select_later(table: String, tenant: u32) -> usize {
+    table.len() + usize::try_from(tenant).unwrap_or(0)
+}
+
 #[semtrace::traced_db(system = "postgresql", operation = "SELECT", collection = %table, query = sql)]
 fn query(table: &str, sql: &str) -> Result<usize, std::fmt::Error> {
     Ok(table.len() + sql.len())
@@ -148,6 +161,8 @@ fn instrumented_functions_still_behave() {
     assert_eq!(fetch("abc"), 3);
     assert_eq!(post("https://api.example.com/items".to_owned()), Ok(201));
     assert_eq!(delete(), 204);
+    drop(fetch_later(String::new(), "t"));
+    drop(select_later("t".to_owned(), 1));
     assert_eq!(query("t", "SELECT 1"), Ok(9));
     assert_eq!(dynamic_name("SELECT"), 6);
     assert_eq!(summarized("SELECT 1"), 8);
