@@ -245,16 +245,23 @@ enum DynKey {
     Int(i64),
 }
 
-/// The per-call attributes with a value, as keys; `None` when one is text known
-/// only at run time past the interned ones (recorded without a bound slot).
-fn dyn_keys(dynamic: Dynamic<'_>) -> Option<Box<[(&'static str, DynKey)]>> {
+/// Whether a per-call value is text past the interned ones: it has no
+/// `&'static str` to key a bound set with, so the call records without one.
+fn unbindable(dynamic: Dynamic<'_>) -> bool {
+    dynamic
+        .iter()
+        .any(|(_, v)| matches!(v, MetricValue::Str(Cow::Owned(_))))
+}
+
+/// The per-call attributes with a value, as a bound set's key holds them (none of
+/// them [`unbindable`]).
+fn dyn_keys(dynamic: Dynamic<'_>) -> Box<[(&'static str, DynKey)]> {
     dynamic
         .iter()
         .filter_map(|(k, v)| match v {
-            MetricValue::None => None,
-            MetricValue::Str(Cow::Borrowed(s)) => Some(Some((*k, DynKey::Str(s)))),
-            MetricValue::Str(Cow::Owned(_)) => Some(None),
-            MetricValue::Int(i) => Some(Some((*k, DynKey::Int(*i)))),
+            MetricValue::Str(Cow::Borrowed(s)) => Some((*k, DynKey::Str(s))),
+            MetricValue::Int(i) => Some((*k, DynKey::Int(*i))),
+            MetricValue::None | MetricValue::Str(Cow::Owned(_)) => None,
         })
         .collect()
 }
@@ -322,20 +329,22 @@ impl SiteState {
     /// binding it on first use; `None` when it has no slot (recorded unbound).
     #[inline]
     fn slot(&self, outcome: &MetricOutcome, dynamic: Dynamic<'_>) -> Option<u64> {
-        let plain_dyn = dynamic.iter().all(|(_, v)| *v == MetricValue::None);
-        if outcome.is_plain() && plain_dyn {
+        if outcome.is_plain() && dynamic.iter().all(|(_, v)| *v == MetricValue::None) {
             self.plain.get_or_init(|| self.histogram.bind(&self.base));
             return Some(0);
         }
         let key = outcome.key()?;
+        if unbindable(dynamic) {
+            return None;
+        }
         for (i, slot) in (1..).zip(&self.bound) {
             let ((k, dyn_k), _) = slot.get_or_init(|| {
                 (
-                    (key, dyn_keys(dynamic).unwrap_or_default()),
+                    (key, dyn_keys(dynamic)),
                     self.histogram.bind(&self.attrs(outcome, dynamic)),
                 )
             });
-            if *k == key && (plain_dyn && dyn_k.is_empty() || same_dyn(dyn_k, dynamic)) {
+            if *k == key && same_dyn(dyn_k, dynamic) {
                 return Some(i);
             }
         }
@@ -688,5 +697,48 @@ impl Drop for MetricTimer {
         if !self.done && std::thread::panicking() {
             self.record(None, &MetricOutcome::of(Some(Cow::Borrowed("panic"))), &[]);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static SITE: MetricSite = MetricSite::new(
+        "task.duration",
+        "s",
+        TimeUnit::Seconds,
+        "test",
+        &[("task.type", StaticValue::Str("t"))],
+    );
+
+    #[test]
+    fn per_call_values_choose_their_bound_set_and_owned_text_gets_none() {
+        use opentelemetry::metrics::MeterProvider as _;
+        let provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder().build();
+        let state = SiteState::new(&provider.meter("test"), &SITE);
+        let plain = MetricOutcome::default();
+        let str_value = |s: &'static str| [("db.namespace", MetricValue::Str(Cow::Borrowed(s)))];
+        let owned = [("db.namespace", MetricValue::Str(Cow::Owned("past".into())))];
+        let none = [("db.namespace", MetricValue::None)];
+
+        assert_eq!(state.slot(&plain, &[]), Some(0));
+        assert_eq!(
+            state.slot(&plain, &none),
+            Some(0),
+            "no value: the plain set"
+        );
+        // Text past the interned values has no static key: no bound set, before or
+        // after other sets took their slots.
+        assert_eq!(state.slot(&plain, &owned), None);
+        assert_eq!(state.slot(&plain, &str_value("eu")), Some(1));
+        assert_eq!(state.slot(&plain, &str_value("us")), Some(2));
+        assert_eq!(state.slot(&plain, &str_value("eu")), Some(1));
+        assert_eq!(state.slot(&plain, &owned), None);
+        let port = [("server.port", MetricValue::Int(5432))];
+        assert_eq!(state.slot(&plain, &port), Some(3));
+        let error = MetricOutcome::of(Some(Cow::Borrowed("timeout")));
+        assert_eq!(state.slot(&error, &str_value("eu")), Some(4));
+        assert_eq!(state.slot(&error, &[]), Some(5));
     }
 }
