@@ -508,6 +508,13 @@ impl Batch {
         }
     }
 
+    /// Empties the batch, keeping its capacity.
+    pub(crate) fn clear(&mut self) {
+        self.spans.clear();
+        self.attrs.clear();
+        self.text.clear();
+    }
+
     fn text_offset(&self) -> u32 {
         u32::try_from(self.text.len()).unwrap_or(u32::MAX)
     }

@@ -277,6 +277,7 @@ impl Loop {
                     shared.rejected.fetch_add(rejected, Ordering::Relaxed);
                 }
                 self.queue.release(done.len);
+                self.queue.recycle(done.batch.batch);
                 *failing = None;
             }
             Err(e) => {
@@ -296,6 +297,7 @@ impl Loop {
                         .export_failed
                         .fetch_add(done.len as u64, Ordering::Relaxed);
                     self.queue.release(done.len);
+                    self.queue.recycle(batch.batch);
                 }
             }
         }
