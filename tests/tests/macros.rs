@@ -681,3 +681,54 @@ fn template_keys_match_by_prefix_and_may_be_strings() {
         array("abc")
     );
 }
+
+/// Counts, per new span, the values a layer is given and the fields declared.
+#[derive(Clone, Default)]
+struct ValueCounter(std::sync::Arc<std::sync::Mutex<Vec<(usize, usize)>>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for ValueCounter {
+    fn on_new_span(
+        &self,
+        attrs: &tracing::span::Attributes<'_>,
+        _: &tracing::span::Id,
+        _: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        struct Count(usize);
+        impl tracing::field::Visit for Count {
+            fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn fmt::Debug) {
+                self.0 += 1;
+            }
+        }
+        let mut count = Count(0);
+        attrs.record(&mut count);
+        let declared = attrs.metadata().fields().len();
+        self.0.lock().unwrap().push((count.0, declared));
+    }
+}
+
+#[test]
+fn layers_are_given_only_the_fields_that_start_with_a_value() {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let counter = ValueCounter::default();
+    let subscriber = tracing_subscriber::registry().with(counter.clone());
+    tracing::subscriber::with_default(subscriber, || {
+        assert!(compute(0, 3, "w-1").is_err());
+    });
+    let seen = counter.0.lock().unwrap().clone();
+    // The five annotated fields; status, error type and the task's other
+    // attributes are declared for later, without a value to visit.
+    let [(values, declared)] = seen[..] else {
+        panic!("one span expected: {seen:?}")
+    };
+    assert_eq!(values, 5);
+    assert!(declared > values, "{declared} fields declared");
+    // And the ones set later are still recorded.
+    let cap = Capture::start();
+    assert!(compute(0, 3, "w-1").is_err());
+    let span = cap.span("compute");
+    assert_eq!(span.status, Status::error("row 7 is locked"));
+    assert_eq!(
+        attr(&span, "error.type"),
+        string(std::any::type_name::<StoreError>())
+    );
+}

@@ -16,8 +16,9 @@ pub(crate) struct Prelude {
     pub(crate) items: TokenStream,
     /// Statements that warn about deprecated fields at the user's tokens.
     pub(crate) deprecations: TokenStream,
-    /// `key = value` pairs for `tracing::span!`.
-    pub(crate) span_fields: Vec<TokenStream>,
+    /// The span's fields in order: a key and its value, or `None` for a field
+    /// declared for later (recorded by the outcome, `record!` or an array).
+    pub(crate) span_fields: Vec<(String, Option<TokenStream>)>,
     /// Statements that set array fields once `__semtrace_span` exists.
     pub(crate) arrays: Option<TokenStream>,
 }
@@ -76,7 +77,7 @@ pub(crate) fn prelude(fields: &[Field]) -> (Prelude, Vec<Recorded>) {
 
                 if ty.is_array() {
                     // tracing fields cannot hold arrays: declare the field, set it after.
-                    span_fields.push(quote!(#key = #PRIVATE::Empty));
+                    span_fields.push((key.clone(), None));
                     arrays.extend(quote! {
                         #PRIVATE::record_array(&__semtrace_span, #key, #checked);
                     });
@@ -86,7 +87,8 @@ pub(crate) fn prelude(fields: &[Field]) -> (Prelude, Vec<Recorded>) {
                 checked
             }
         };
-        span_fields.push(quote!(#key = #value));
+        let declared = !matches!(field.record, FieldRecord::Empty);
+        span_fields.push((key.clone(), declared.then(|| value.clone())));
         values.push(Recorded::Scalar(value));
     }
     (

@@ -23,6 +23,47 @@ mod shapes;
 use fields::{Prelude, check_items, prelude};
 use shapes::{boxed_async_block, contains_impl, diverges, future_return};
 
+/// The span's creation: `tracing::span!`'s steps (a callsite, its interest, the
+/// subscriber's say), with a value only for the fields that start with one, so no
+/// layer visits a dozen `Empty` values per span.
+fn span_call(
+    name: &str,
+    level: &syn::Ident,
+    declared: &[(String, Option<TokenStream>)],
+) -> TokenStream {
+    let keys = declared.iter().map(|(k, _)| k);
+    let values = declared.iter().map(|(_, v)| {
+        v.as_ref().map_or_else(
+            || quote!(#PRIVATE::Option::None),
+            |v| quote!(#PRIVATE::Option::Some(&(#v) as &dyn #PRIVATE::tracing::Value)),
+        )
+    });
+    quote! {{
+        static __SEMTRACE_CALLSITE: #PRIVATE::tracing::callsite::DefaultCallsite = {
+            static __SEMTRACE_META: #PRIVATE::tracing::Metadata<'static> =
+                #PRIVATE::tracing::Metadata::new(
+                    #name,
+                    #PRIVATE::module_path!(),
+                    #PRIVATE::Level::#level,
+                    #PRIVATE::Option::Some(#PRIVATE::file!()),
+                    #PRIVATE::Option::Some(#PRIVATE::line!()),
+                    #PRIVATE::Option::Some(#PRIVATE::module_path!()),
+                    #PRIVATE::tracing::field::FieldSet::new(
+                        &[#(#keys),*],
+                        #PRIVATE::tracing::callsite::Identifier(&__SEMTRACE_CALLSITE),
+                    ),
+                    #PRIVATE::tracing::metadata::Kind::SPAN,
+                );
+            #PRIVATE::tracing::callsite::DefaultCallsite::new(&__SEMTRACE_META)
+        };
+        if #PRIVATE::span_enabled(&__SEMTRACE_CALLSITE, #PRIVATE::Level::#level) {
+            #PRIVATE::new_span(&__SEMTRACE_CALLSITE, &[#(#values),*])
+        } else {
+            #PRIVATE::disabled_span(&__SEMTRACE_CALLSITE)
+        }
+    }}
+}
+
 /// The instrumented function.
 #[allow(clippy::too_many_lines)] // one template per function shape, side by side
 pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenStream {
@@ -54,22 +95,22 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
     items.extend(track);
     items.extend(server_items);
     items.extend(metric_items);
-    let otel_name = keys::OTEL_NAME;
-    let (static_name, dynamic_name) = match &spec.name {
-        SpanName::Static(n) => (n.clone(), None),
+    // The span's fields in order, each with its value or `None` (set later).
+    let mut declared: Vec<(String, Option<TokenStream>)> = Vec::new();
+    let static_name = match &spec.name {
+        SpanName::Static(n) => n.clone(),
         SpanName::Dynamic { fallback, format } => {
-            (fallback.clone(), Some(quote!(#otel_name = #format,)))
+            declared.push((keys::OTEL_NAME.to_owned(), Some(format.clone())));
+            fallback.clone()
         }
     };
-    let kind = spec.kind.map(|k| {
-        let otel_kind = keys::OTEL_KIND;
-        quote!(#otel_kind = #k,)
-    });
-    let query_name = spec
-        .query
-        .as_ref()
-        .filter(|q| q.name)
-        .map(|_| quote!(#otel_name = #PRIVATE::Empty,));
+    if spec.query.as_ref().is_some_and(|q| q.name) {
+        declared.push((keys::OTEL_NAME.to_owned(), None));
+    }
+    if let Some(k) = spec.kind {
+        declared.push((keys::OTEL_KIND.to_owned(), Some(quote!(#k))));
+    }
+    declared.extend(span_fields);
     // A run-time query's summary is also the metric's `db.query.summary`, unless
     // the annotation gives that attribute itself.
     let summary_pair = spec.query.as_ref().and_then(|_| {
@@ -112,17 +153,7 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
             );
         }
     });
-    let span_call = quote! {
-        #PRIVATE::tracing::span!(
-            target: #PRIVATE::module_path!(),
-            #PRIVATE::Level::#level,
-            #static_name,
-            #dynamic_name
-            #query_name
-            #kind
-            #(#span_fields),*
-        )
-    };
+    let span_call = span_call(&static_name, level, &declared);
     let wiring = context::wire(&spec.context, spec.links.as_ref());
     items.extend(wiring.items);
     let after_span = wiring.after;

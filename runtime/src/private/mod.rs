@@ -8,10 +8,11 @@ mod outcome;
 mod query;
 mod record;
 mod server;
+mod span;
 mod traced;
 mod values;
 
-pub use core::{format_args, module_path, option::Option};
+pub use core::{file, format_args, line, module_path, option::Option};
 pub use semtrace_semconv::sql::Dialect;
 pub use std::boxed::Box;
 pub use tracing;
@@ -28,6 +29,7 @@ pub use outcome::{
 pub use query::{DisplayQuery, QueryText, db_query};
 pub use record::{record, record_array};
 pub use server::{Server, url_server_display};
+pub use span::{disabled_span, new_span, span_enabled};
 pub use traced::{FnOutput, Never, Traced, call_once, run};
 pub use values::{
     AnyValue, ArrayValue, BoolArray, BoolValue, DoubleArray, DoubleValue, IntArray, IntValue,
