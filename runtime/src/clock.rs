@@ -83,8 +83,7 @@ pub(crate) fn now() -> SystemTime {
 /// the counter now when `raw` is 0 (no reading).
 #[inline]
 fn time_of(raw: u64) -> SystemTime {
-    let raw = if raw == 0 { ticks().raw() } else { raw };
-    SystemTime::UNIX_EPOCH + Duration::from_nanos(wall_nanos(raw))
+    time_at(nanos_of(raw))
 }
 
 /// The wall-clock time of the counter reading `raw`, taken on this thread.
@@ -140,10 +139,30 @@ pub(crate) fn offer_end(id: u64, raw: u64) {
     let _ = END.try_with(|e| e.set((id, raw)));
 }
 
-/// A span's start: the offered reading, or the counter now.
+/// A span's start in nanoseconds since the Unix epoch: the offered reading, or the
+/// counter now. Spans keep plain nanoseconds (what OTLP sends): no `SystemTime`
+/// arithmetic on the application thread.
 #[inline]
-pub(crate) fn span_start() -> SystemTime {
-    time_of(START.try_with(|s| s.replace(0)).unwrap_or(0))
+pub(crate) fn span_start() -> u64 {
+    nanos_of(START.try_with(|s| s.replace(0)).unwrap_or(0))
+}
+
+/// The wall-clock nanoseconds of the counter reading `raw` taken on this thread,
+/// or of the counter now when `raw` is 0.
+#[inline]
+fn nanos_of(raw: u64) -> u64 {
+    wall_nanos(if raw == 0 { ticks().raw() } else { raw })
+}
+
+/// Wall-clock time now, in Unix nanoseconds.
+#[inline]
+pub(crate) fn now_nanos() -> u64 {
+    nanos_of(0)
+}
+
+/// Unix nanoseconds as a `SystemTime`.
+pub(crate) fn time_at(nanos: u64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_nanos(nanos)
 }
 
 /// Takes the end offered for span `id`, closing now: an [`End`] to read later.
@@ -160,10 +179,10 @@ pub(crate) fn take_end(id: u64) -> End {
 pub(crate) struct End(u64);
 
 impl End {
-    /// The offered reading's wall-clock time, or now.
+    /// The offered reading's wall-clock time, or now, in Unix nanoseconds.
     #[inline]
-    pub(crate) fn time(self) -> SystemTime {
-        time_of(self.0)
+    pub(crate) fn nanos(self) -> u64 {
+        nanos_of(self.0)
     }
 }
 
@@ -216,18 +235,18 @@ mod tests {
         offer_start(start);
         // Made later than the reading: it starts at the reading all the same.
         std::thread::sleep(Duration::from_millis(5));
-        let at = span_start();
+        let at = time_at(span_start());
         // Taken once: the next span reads the counter.
-        assert!(span_start() >= at);
+        assert!(time_at(span_start()) >= at);
         assert_eq!(START.with(Cell::get), 0);
         std::thread::sleep(Duration::from_millis(5));
         let end = t.raw();
         offer_end(7, end);
         // Another span's close takes the offer without using it.
-        let other = take_end(8).time();
+        let other = time_at(take_end(8).nanos());
         assert_eq!(END.with(Cell::get), (0, 0));
         offer_end(7, end);
-        let stop = take_end(7).time();
+        let stop = time_at(take_end(7).nanos());
         assert!(other > stop, "{other:?} <= {stop:?}");
         // Both ends are the offered readings: 10 ms apart, not the 5 ms between
         // the calls that took them.
@@ -241,7 +260,7 @@ mod tests {
         );
         offer_start(start);
         withdraw_start();
-        assert!(span_start() > stop);
+        assert!(time_at(span_start()) > stop);
     }
 
     #[test]

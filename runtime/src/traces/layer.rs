@@ -11,7 +11,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use opentelemetry::KeyValue;
 use opentelemetry::trace::{Event, Link, SpanContext, SpanId, TraceFlags, TraceId};
@@ -107,7 +107,7 @@ fn thread_id() -> i64 {
 }
 
 impl PipelineLayer {
-    fn new_data(&self, attrs: &span::Attributes<'_>, start: SystemTime) -> Box<Live> {
+    fn new_data(&self, attrs: &span::Attributes<'_>, start: u64) -> Box<Live> {
         let meta = attrs.metadata();
         let mut data = Live::boxed(meta.name(), start);
         attrs.record(&mut NewSpanVisitor(&mut data));
@@ -351,7 +351,7 @@ where
         }
         let Some(mut live) = record.data else { return };
         // Never before the start: see `clock` on re-anchoring.
-        let end = offered_end.time().max(live.start);
+        let end = offered_end.nanos().max(live.start);
         let mut children = None;
         let (mut held, mut shed) = (0, false);
         if let Some(extra) = live.extra.as_deref_mut() {
@@ -513,9 +513,7 @@ fn tail_keeps(tail: &TailSettings, root: &Ended, children: Option<&Batch>) -> bo
         return true;
     }
     tail.keep_slower_than.is_some_and(|bound| {
-        root.end
-            .duration_since(root.live.start)
-            .is_ok_and(|took| took >= bound)
+        u128::from(root.end.saturating_sub(root.live.start)) >= bound.as_nanos()
     })
 }
 

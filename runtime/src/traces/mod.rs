@@ -274,7 +274,7 @@ pub(crate) fn set_remote_parent(span: &tracing::Span, remote: layer::RemoteConte
             match (keep && layer.export, record.data.is_some()) {
                 (true, false) => {
                     let meta = span.metadata().map_or("span", |m| m.name());
-                    record.data = Some(record::Live::boxed(meta, crate::clock::now()));
+                    record.data = Some(record::Live::boxed(meta, crate::clock::now_nanos()));
                     stats::LocalCounters::sub(counter, 1);
                 }
                 (false, true) => {

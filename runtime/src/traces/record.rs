@@ -5,7 +5,6 @@
 //! and only the exporter thread builds OpenTelemetry's own types from them.
 
 use std::fmt::{self, Write as _};
-use std::time::SystemTime;
 
 use opentelemetry::trace::{Event, Link, SpanKind, TraceState};
 use opentelemetry::{Key, KeyValue};
@@ -152,7 +151,8 @@ pub(crate) struct Timing {
 pub(crate) struct Live {
     pub(crate) name: Name,
     pub(crate) kind: SpanKind,
-    pub(crate) start: SystemTime,
+    /// Unix nanoseconds.
+    pub(crate) start: u64,
     pub(crate) code: Code,
     pub(crate) description: Option<Text>,
     pub(crate) attrs: SmallVec<[(&'static str, Val); 6]>,
@@ -191,7 +191,7 @@ const SPARES: usize = 16;
 
 impl Live {
     /// A span's data in a spare buffer of this thread, or a new one.
-    pub(crate) fn boxed(name: &'static str, start: SystemTime) -> Box<Self> {
+    pub(crate) fn boxed(name: &'static str, start: u64) -> Box<Self> {
         let spare = SPARE
             .try_with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.pop()))
             .ok()
@@ -223,7 +223,7 @@ impl Live {
         });
     }
 
-    pub(crate) fn new(name: &'static str, start: SystemTime) -> Self {
+    pub(crate) fn new(name: &'static str, start: u64) -> Self {
         Self {
             name: Name::Static(name),
             kind: SpanKind::Internal,
@@ -473,8 +473,9 @@ pub(crate) struct Finished {
     pub(crate) parent_remote: bool,
     pub(crate) name: Name,
     pub(crate) kind: SpanKind,
-    pub(crate) start: SystemTime,
-    pub(crate) end: SystemTime,
+    /// Unix nanoseconds.
+    pub(crate) start: u64,
+    pub(crate) end: u64,
     pub(crate) code: Code,
     pub(crate) description: Option<Text>,
     pub(crate) attrs: (u32, u32),
@@ -621,7 +622,8 @@ pub(crate) struct Ended {
     pub(crate) ids: Ids,
     pub(crate) parent: u64,
     pub(crate) parent_remote: bool,
-    pub(crate) end: SystemTime,
+    /// Unix nanoseconds.
+    pub(crate) end: u64,
     pub(crate) live: Box<Live>,
 }
 

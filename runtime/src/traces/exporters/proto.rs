@@ -69,8 +69,8 @@ fn one(batch: &Batch, s: &Finished) -> Span {
             Name::Text(t) => text(t),
         },
         kind: span::SpanKind::from(s.kind.clone()) as i32,
-        start_time_unix_nano: nanos(s.start),
-        end_time_unix_nano: nanos(s.end),
+        start_time_unix_nano: s.start,
+        end_time_unix_nano: s.end,
         attributes: attributes(batch, s),
         dropped_attributes_count: 0,
         events: extra
@@ -154,7 +154,8 @@ mod tests {
 
     /// Spans with every kind of content, as the layer records them.
     fn batch() -> Batch {
-        let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let start: u64 = 1_700_000_000_000_000_000;
+        let at = crate::clock::time_at(start);
         let mut batch = Batch::default();
         // A plain child of a local parent.
         let mut live = Live::new("SELECT shop.users", start);
@@ -171,7 +172,7 @@ mod tests {
             },
             parent: 0x00f0_67aa_0ba9_02b7,
             parent_remote: false,
-            end: start + Duration::from_micros(1500),
+            end: start + 1_500_000,
             live: Box::new(live),
         });
         // A failed server root under a remote parent, with a name given at run
@@ -189,7 +190,7 @@ mod tests {
             .push(opentelemetry::Array::String(vec!["a".into(), "b".into()]));
         extra.events.push(Event::new(
             "exception",
-            start + Duration::from_micros(10),
+            at + Duration::from_micros(10),
             vec![opentelemetry::KeyValue::new("exception.message", "reset")],
             0,
         ));
@@ -209,7 +210,7 @@ mod tests {
             },
             parent: 0x1111_2222_3333_4444,
             parent_remote: true,
-            end: start + Duration::from_millis(2),
+            end: start + 2_000_000,
             live: Box::new(live),
         });
         batch
