@@ -160,12 +160,30 @@ fn discard(c: &mut Criterion) {
         .span_exporter(DiscardExporter)
         .build()
         .expect("semtrace pipeline");
+    // tracing-opentelemetry and the SDK's batch processor, exporting to the same
+    // discarding exporter: the baseline without a network or a collector, whose
+    // queue seldom fills (exporting to rotel flat out, the SDK drops most spans
+    // early, which makes its per-call cost swing with how full its queue is).
+    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+        .with_batch_exporter(DiscardExporter)
+        .build();
+    let baseline = tracing::Dispatch::new(
+        tracing_subscriber::registry()
+            .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("bench"))),
+    );
     {
         let mut g = c.benchmark_group("discard_thread_cpu");
         tracing::dispatcher::with_default(&discard, || {
             g.bench_function("semtrace", |b| {
                 b.iter_custom(|iters| {
                     cpu_time(iters, || semtrace_call(black_box(7), black_box(2)))
+                });
+            });
+            g.bench_function("instrument_tracing_opentelemetry", |b| {
+                tracing::dispatcher::with_default(&baseline, || {
+                    b.iter_custom(|iters| {
+                        cpu_time(iters, || instrument_call(black_box(7), black_box(2)))
+                    });
                 });
             });
             // The same call as a child in a trace of 1000 spans: it waits in its
@@ -191,6 +209,8 @@ fn discard(c: &mut Criterion) {
         Ok(stats) => eprintln!("semtrace pipeline, discarding: {stats:?}"),
         Err(e) => eprintln!("semtrace pipeline, discarding: {e}"),
     }
+    let flushed = provider.shutdown_with_timeout(Duration::from_secs(10));
+    eprintln!("tracing-opentelemetry, discarding: shutdown {flushed:?}");
 }
 
 fn export(c: &mut Criterion) {
