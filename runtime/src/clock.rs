@@ -76,14 +76,7 @@ thread_local! {
 /// Wall-clock time now, to the nanosecond, from the counter.
 #[inline]
 pub(crate) fn now() -> SystemTime {
-    time_of(0)
-}
-
-/// The wall-clock time of the counter reading `raw` taken on this thread, or of
-/// the counter now when `raw` is 0 (no reading).
-#[inline]
-fn time_of(raw: u64) -> SystemTime {
-    time_at(nanos_of(raw))
+    time_at(now_nanos())
 }
 
 /// The wall-clock time of the counter reading `raw`, taken on this thread.

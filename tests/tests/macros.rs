@@ -682,9 +682,11 @@ fn template_keys_match_by_prefix_and_may_be_strings() {
     );
 }
 
-/// Counts, per new span, the values a layer is given and the fields declared.
+/// Per new span: the fields its value set holds a value for (an `Empty` value
+/// counts: a layer is handed it), the values a visitor receives, and the fields
+/// declared.
 #[derive(Clone, Default)]
-struct ValueCounter(std::sync::Arc<std::sync::Mutex<Vec<(usize, usize)>>>);
+struct ValueCounter(std::sync::Arc<std::sync::Mutex<Vec<(usize, usize, usize)>>>);
 
 impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for ValueCounter {
     fn on_new_span(
@@ -699,10 +701,11 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for ValueCounter {
                 self.0 += 1;
             }
         }
-        let mut count = Count(0);
-        attrs.record(&mut count);
-        let declared = attrs.metadata().fields().len();
-        self.0.lock().unwrap().push((count.0, declared));
+        let fields = attrs.metadata().fields();
+        let held = fields.iter().filter(|f| attrs.contains(f)).count();
+        let mut visited = Count(0);
+        attrs.record(&mut visited);
+        self.0.lock().unwrap().push((held, visited.0, fields.len()));
     }
 }
 
@@ -715,13 +718,15 @@ fn layers_are_given_only_the_fields_that_start_with_a_value() {
         assert!(compute(0, 3, "w-1").is_err());
     });
     let seen = counter.0.lock().unwrap().clone();
-    // The five annotated fields; status, error type and the task's other
-    // attributes are declared for later, without a value to visit.
-    let [(values, declared)] = seen[..] else {
+    // The five annotated fields. Status, error type and the task's other
+    // attributes are declared for later with no value at all: through
+    // `tracing::span!` each was an `Empty` value the layer was handed.
+    let [(held, visited, declared)] = seen[..] else {
         panic!("one span expected: {seen:?}")
     };
-    assert_eq!(values, 5);
-    assert!(declared > values, "{declared} fields declared");
+    assert_eq!(held, 5, "{declared} fields declared");
+    assert_eq!(visited, 5);
+    assert!(declared > held, "{declared} fields declared");
     // And the ones set later are still recorded.
     let cap = Capture::start();
     assert!(compute(0, 3, "w-1").is_err());

@@ -344,9 +344,9 @@ impl Queue {
 
     /// Keeps an exported (or dropped) batch's memory for a thread's next batch.
     pub(crate) fn recycle(&self, mut batch: Batch) {
-        let per_span = self.batch_size.max(batch.len());
-        if batch.text.capacity() > per_span.saturating_mul(SPARE_TEXT_PER_SPAN)
-            || batch.attrs.capacity() > per_span.saturating_mul(SPARE_ATTRS_PER_SPAN)
+        let spans = self.batch_size;
+        if batch.text.capacity() > spans.saturating_mul(SPARE_TEXT_PER_SPAN)
+            || batch.attrs.capacity() > spans.saturating_mul(SPARE_ATTRS_PER_SPAN)
             || lock(&self.spare).len() >= SPARE_BATCHES
         {
             return;
