@@ -1,0 +1,149 @@
+//! Instructions one annotated call costs the calling thread, for callgrind to count
+//! (`scripts/instructions` builds this, runs it under callgrind and prints the
+//! counts per call). Instruction counts repeat exactly from run to run whatever
+//! else the machine does, so they show a change of a few percent that the timed
+//! benchmarks (`benches/pipeline.rs`) cannot tell from noise on a shared machine.
+//! They are not time: a cache miss counts as one instruction.
+//!
+//! Each `run_*` function makes `CALLS` calls on this thread. The queues are sized
+//! so that nothing is shed, so each run counts the path of a span that is kept.
+//! Run directly, it only makes its calls (and lists no tests for the test runner).
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+
+use opentelemetry::trace::TracerProvider as _;
+use tracing_subscriber::layer::SubscriberExt as _;
+
+use semtrace_tests::failure::Failure;
+
+/// Calls per measured run: enough that a run's fixed costs vanish in the division.
+const CALLS: u64 = 20_000;
+
+#[inline(never)]
+fn bare(id: u64, priority: i64) -> Result<u64, Failure> {
+    if id == 0 {
+        Err(Failure)
+    } else {
+        Ok(id + priority.unsigned_abs())
+    }
+}
+
+#[semtrace::traced_task(task.id = %id, task.type = "compute", task.priority = priority, metrics = false)]
+fn semtrace_call(id: u64, priority: i64) -> Result<u64, Failure> {
+    bare(id, priority)
+}
+
+#[tracing::instrument(
+    skip_all,
+    fields(task.id = %id, task.r#type = "compute", task.priority = priority),
+    err
+)]
+fn instrument_call(id: u64, priority: i64) -> Result<u64, Failure> {
+    bare(id, priority)
+}
+
+#[derive(Debug)]
+struct DiscardExporter;
+
+impl opentelemetry_sdk::trace::SpanExporter for DiscardExporter {
+    async fn export(
+        &self,
+        batch: Vec<opentelemetry_sdk::trace::SpanData>,
+    ) -> opentelemetry_sdk::error::OTelSdkResult {
+        black_box(batch);
+        Ok(())
+    }
+}
+
+#[inline(never)]
+fn run_semtrace_export(calls: u64) {
+    for _ in 0..calls {
+        let _ = black_box(semtrace_call(black_box(7), black_box(2)));
+    }
+}
+
+#[inline(never)]
+fn run_semtrace_registry_only(calls: u64) {
+    // Not the same body as `run_semtrace_export`, which the compiler would fold
+    // into one symbol.
+    for _ in 0..black_box(calls) {
+        let _ = black_box(semtrace_call(black_box(7), black_box(2)));
+    }
+}
+
+#[inline(never)]
+fn run_instrument_tracing_opentelemetry(calls: u64) {
+    for _ in 0..calls {
+        let _ = black_box(instrument_call(black_box(7), black_box(2)));
+    }
+}
+
+fn warm<R>(mut call: impl FnMut() -> R) {
+    for _ in 0..1000 {
+        black_box(call());
+    }
+}
+
+fn main() {
+    // The test runner asks a bench binary for its tests; there are none.
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    // One variant per process (callgrind counts one function per run): `export`,
+    // `registry` or `baseline`; all three without an argument.
+    let only = std::env::args().nth(1);
+    let wanted = |name: &str| only.as_deref().is_none_or(|o| o == name);
+    let room = usize::try_from(4 * CALLS).unwrap_or(usize::MAX);
+
+    if wanted("export") {
+        let (semtrace, guard) = semtrace::Telemetry::builder("instructions")
+            .env_lookup(|_| None)
+            .console(false)
+            .max_queue_size(room)
+            .span_exporter(DiscardExporter)
+            .build()
+            .expect("semtrace pipeline");
+        tracing::dispatcher::with_default(&semtrace, || {
+            // Warm (outside the counted function): the thread's buffers, the
+            // callsite's interest, the clock's calibration.
+            warm(|| semtrace_call(black_box(7), black_box(2)));
+            run_semtrace_export(CALLS);
+        });
+        let stats = guard.shutdown().expect("shutdown");
+        assert_eq!(stats.dropped, 0, "{stats:?}");
+    }
+
+    if wanted("registry") {
+        let registry = tracing::Dispatch::new(
+            tracing_subscriber::registry().with(tracing::level_filters::LevelFilter::TRACE),
+        );
+        tracing::dispatcher::with_default(&registry, || {
+            warm(|| semtrace_call(black_box(7), black_box(2)));
+            run_semtrace_registry_only(CALLS);
+        });
+    }
+
+    if wanted("baseline") {
+        let processor = opentelemetry_sdk::trace::BatchSpanProcessor::builder(DiscardExporter)
+            .with_batch_config(
+                opentelemetry_sdk::trace::BatchConfigBuilder::default()
+                    .with_max_queue_size(room)
+                    .build(),
+            )
+            .build();
+        let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+            .with_span_processor(processor)
+            .build();
+        let baseline = tracing::Dispatch::new(
+            tracing_subscriber::registry()
+                .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("instructions"))),
+        );
+        tracing::dispatcher::with_default(&baseline, || {
+            warm(|| instrument_call(black_box(7), black_box(2)));
+            run_instrument_tracing_opentelemetry(CALLS);
+        });
+        provider.shutdown().expect("shutdown");
+    }
+    println!("calls per run: {CALLS} (after 1000 to warm up)");
+}
