@@ -682,11 +682,24 @@ fn template_keys_match_by_prefix_and_may_be_strings() {
     );
 }
 
-/// Per new span: the fields its value set holds a value for (an `Empty` value
-/// counts: a layer is handed it), the values a visitor receives, and the fields
-/// declared.
+/// What a layer is given for one new span.
+#[derive(Clone, Debug)]
+struct Seen {
+    /// Fields the value set holds a value for (an `Empty` value counts: a layer
+    /// is handed it).
+    held: usize,
+    /// Values a visitor receives.
+    visited: usize,
+    /// Entries the value set walks (its length).
+    walked: usize,
+    /// Fields declared.
+    declared: usize,
+    /// The first `held` fields declared.
+    first: Vec<String>,
+}
+
 #[derive(Clone, Default)]
-struct ValueCounter(std::sync::Arc<std::sync::Mutex<Vec<(usize, usize, usize)>>>);
+struct ValueCounter(std::sync::Arc<std::sync::Mutex<Vec<Seen>>>);
 
 impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for ValueCounter {
     fn on_new_span(
@@ -705,7 +718,17 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for ValueCounter {
         let held = fields.iter().filter(|f| attrs.contains(f)).count();
         let mut visited = Count(0);
         attrs.record(&mut visited);
-        self.0.lock().unwrap().push((held, visited.0, fields.len()));
+        self.0.lock().unwrap().push(Seen {
+            held,
+            visited: visited.0,
+            walked: attrs.values().len(),
+            declared: fields.len(),
+            first: fields
+                .iter()
+                .take(held)
+                .map(|f| f.name().to_owned())
+                .collect(),
+        });
     }
 }
 
@@ -721,12 +744,34 @@ fn layers_are_given_only_the_fields_that_start_with_a_value() {
     // The five annotated fields. Status, error type and the task's other
     // attributes are declared for later with no value at all: through
     // `tracing::span!` each was an `Empty` value the layer was handed.
-    let [(held, visited, declared)] = seen[..] else {
+    let [
+        Seen {
+            held,
+            visited,
+            walked,
+            declared,
+            ref first,
+        },
+    ] = seen[..]
+    else {
         panic!("one span expected: {seen:?}")
     };
     assert_eq!(held, 5, "{declared} fields declared");
     assert_eq!(visited, 5);
     assert!(declared > held, "{declared} fields declared");
+    // The value set holds those five alone (with every declared field in it, a
+    // visit walked past each), and they come first, in the order written.
+    assert_eq!(walked, 5, "{declared} fields declared");
+    assert_eq!(
+        first[..],
+        [
+            "task.id",
+            "task.type",
+            "task.priority",
+            "task.attempt",
+            "worker.id"
+        ],
+    );
     // And the ones set later are still recorded.
     let cap = Capture::start();
     assert!(compute(0, 3, "w-1").is_err());

@@ -25,19 +25,21 @@ use shapes::{boxed_async_block, contains_impl, diverges, future_return};
 
 /// The span's creation: `tracing::span!`'s steps (a callsite, its interest, the
 /// subscriber's say), with a value only for the fields that start with one, so no
-/// layer visits a dozen `Empty` values per span.
+/// layer visits a dozen `Empty` values per span. Those fields come first in the
+/// callsite's field set (in their written order), so the value set names them by
+/// position and holds nothing else: a layer's visit walks three entries, not the
+/// dozen a `#[traced_task]` declares.
 fn span_call(
     name: &str,
     level: &syn::Ident,
     declared: &[(String, Option<TokenStream>)],
 ) -> TokenStream {
-    let keys = declared.iter().map(|(k, _)| k);
-    let values = declared.iter().map(|(_, v)| {
-        v.as_ref().map_or_else(
-            || quote!(#PRIVATE::Option::None),
-            |v| quote!(#PRIVATE::Option::Some(&(#v) as &dyn #PRIVATE::tracing::Value)),
-        )
-    });
+    let (starting, later): (Vec<_>, Vec<_>) = declared.iter().partition(|(_, v)| v.is_some());
+    let keys = starting.iter().chain(&later).map(|(k, _)| k);
+    let values = starting
+        .iter()
+        .filter_map(|(_, v)| v.as_ref())
+        .map(|v| quote!(&(#v) as &dyn #PRIVATE::tracing::Value));
     quote! {{
         static __SEMTRACE_CALLSITE: #PRIVATE::tracing::callsite::DefaultCallsite = {
             static __SEMTRACE_META: #PRIVATE::tracing::Metadata<'static> =
@@ -57,7 +59,7 @@ fn span_call(
             #PRIVATE::tracing::callsite::DefaultCallsite::new(&__SEMTRACE_META)
         };
         if #PRIVATE::span_enabled(&__SEMTRACE_CALLSITE, #PRIVATE::Level::#level) {
-            #PRIVATE::new_span(&__SEMTRACE_CALLSITE, &[#(#values),*])
+            #PRIVATE::new_span(&__SEMTRACE_CALLSITE, [#(#values),*])
         } else {
             #PRIVATE::disabled_span(&__SEMTRACE_CALLSITE)
         }
