@@ -88,9 +88,9 @@ impl Drop for RemoteParent {
 fn take_pending() -> Option<RemoteContext> {
     PENDING
         .try_with(|p| {
-            // Skip the borrow when nothing is pending: the common case.
             let mut p = p.borrow_mut();
-            p.take()
+            // Nothing pending is the common case: no copy of an empty context.
+            if p.is_none() { None } else { p.take() }
         })
         .ok()
         .flatten()
@@ -107,6 +107,7 @@ fn thread_id() -> i64 {
 }
 
 impl PipelineLayer {
+    #[allow(clippy::unnecessary_box_returns)] // a thread's spare: see `Live::boxed`
     fn new_data(&self, attrs: &span::Attributes<'_>, start: u64) -> Box<Live> {
         let meta = attrs.metadata();
         let mut data = Live::boxed(meta.name(), start);
@@ -383,6 +384,7 @@ where
             // A local root: its trace goes to the queue whole.
             if shed {
                 queue.with_local(|local| queue.shed_open(local, 0, 1));
+                ended.discard();
                 return;
             }
             if record.provisional {
@@ -398,6 +400,7 @@ where
                     queue.with_local(|local| {
                         LocalCounters::add(&local.counters.sampled_out, n as u64);
                     });
+                    ended.discard();
                     return;
                 }
             }

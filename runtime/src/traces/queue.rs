@@ -230,7 +230,18 @@ impl Queue {
     /// [`submit`](Self::submit) for a trace of one span (the common case), without a
     /// batch of its own.
     pub(crate) fn submit_one(&self, buffer: &ThreadBuffer, span: Ended) -> bool {
-        self.admit(buffer, 1, 0, |out| out.push(span))
+        let mut span = Some(span);
+        let admitted = self.admit(buffer, 1, 0, |out| {
+            if let Some(span) = span.take() {
+                out.push(span);
+            }
+        });
+        // Not admitted (queue full, or shut down): its buffers still serve the
+        // thread's next span, so shedding under overload allocates nothing either.
+        if let Some(span) = span {
+            span.discard();
+        }
+        admitted
     }
 
     /// Takes room for one span that ended while its local root is open (it waits in
@@ -506,6 +517,32 @@ mod tests {
             queue.recycle(Batch::with_capacity(8));
         }
         assert_eq!(lock(&queue.spare).len(), SPARE_BATCHES);
+    }
+
+    #[test]
+    fn a_span_shed_for_a_full_queue_gives_its_buffers_back() {
+        let queue = Queue::new(4, 4);
+        queue.with_local(|local| {
+            for _ in 0..4 {
+                assert!(queue.submit_one(local, span("v")));
+            }
+            let mut live = Live::boxed("span", 1);
+            live.set_str("key", "shed");
+            let buffer: *const Live = &raw const *live;
+            let shed = Ended {
+                ids: Ids { trace: 2, span: 2 },
+                parent: 0,
+                parent_remote: false,
+                end: 2,
+                live,
+            };
+            assert!(!queue.submit_one(local, shed), "the queue holds 4 spans");
+            assert_eq!(local.counters.queue_full.load(Ordering::Relaxed), 1);
+            // The thread's next span starts in the shed span's buffers, emptied.
+            let next = Live::boxed("next", 3);
+            assert_eq!(&raw const *next, buffer, "the buffers were freed");
+            assert!(next.attrs.is_empty() && next.text.is_empty());
+        });
     }
 
     #[test]

@@ -8,7 +8,6 @@ use std::fmt::{self, Write as _};
 
 use opentelemetry::trace::{Event, Link, SpanKind, TraceState};
 use opentelemetry::{Key, KeyValue};
-use smallvec::SmallVec;
 use tracing::field::{Field, Visit};
 
 /// The ids of a span, as W3C trace context carries them.
@@ -57,7 +56,7 @@ pub(crate) struct RemoteState {
     pub(crate) baggage: BaggageEntries,
 }
 
-/// A range of a text buffer.
+/// A range of a span's text (in a [`Batch`], from the span's [`Finished::text`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Text {
     start: u32,
@@ -65,13 +64,6 @@ pub(crate) struct Text {
 }
 
 impl Text {
-    fn shifted(self, by: u32) -> Self {
-        Self {
-            start: self.start + by,
-            len: self.len,
-        }
-    }
-
     /// The text in `text`: validated here, on the exporter thread, not when the
     /// application thread copies it (only whole `str`s are ever written).
     pub(crate) fn of(self, text: &[u8]) -> &str {
@@ -91,15 +83,6 @@ pub(crate) enum Val {
     Str(Text),
     /// Index into the span's [`Extra::arrays`].
     Array(u32),
-}
-
-impl Val {
-    fn shifted(self, by: u32) -> Self {
-        match self {
-            Self::Str(t) => Self::Str(t.shifted(by)),
-            other => other,
-        }
-    }
 }
 
 /// The span's name: the callsite's, or one given at run time (`otel.name`).
@@ -155,15 +138,18 @@ pub(crate) struct Live {
     pub(crate) start: u64,
     pub(crate) code: Code,
     pub(crate) description: Option<Text>,
-    pub(crate) attrs: SmallVec<[(&'static str, Val); 6]>,
-    /// UTF-8 text of string values, inline up to a typical id and a word or two.
+    /// Vectors, not inline arrays: the box is reused for the thread's next span
+    /// (see [`Live::boxed`]), so they keep their capacity and a warm thread
+    /// allocates nothing here.
+    pub(crate) attrs: Vec<(&'static str, Val)>,
+    /// UTF-8 text of string values.
     pub(crate) text: TextBuf,
     pub(crate) extra: Option<Box<Extra>>,
 }
 
 /// Bytes written only as whole UTF-8 strings.
 #[derive(Debug, Default)]
-pub(crate) struct TextBuf(SmallVec<[u8; 64]>);
+pub(crate) struct TextBuf(Vec<u8>);
 
 impl fmt::Write for TextBuf {
     fn write_str(&mut self, s: &str) -> fmt::Result {
@@ -175,6 +161,11 @@ impl fmt::Write for TextBuf {
 impl TextBuf {
     fn len(&self) -> usize {
         self.0.len()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
@@ -188,6 +179,11 @@ thread_local! {
 
 /// Spare buffers a thread keeps (a few kilobytes).
 const SPARES: usize = 16;
+/// A spare keeps its vectors up to these capacities; a span that grew them
+/// further (a long string, many attributes) gives its buffer back to the
+/// allocator instead.
+const SPARE_TEXT: usize = 1024;
+const SPARE_ATTRS: usize = 32;
 
 impl Live {
     /// A span's data in a spare buffer of this thread, or a new one.
@@ -208,6 +204,9 @@ impl Live {
 
     /// Empties `live` and keeps it for this thread's next span.
     fn recycle(mut live: Box<Self>) {
+        if live.text.0.capacity() > SPARE_TEXT || live.attrs.capacity() > SPARE_ATTRS {
+            return;
+        }
         live.kind = SpanKind::Internal;
         live.code = Code::Unset;
         live.description = None;
@@ -230,7 +229,7 @@ impl Live {
             start,
             code: Code::Unset,
             description: None,
-            attrs: SmallVec::new(),
+            attrs: Vec::new(),
             text: TextBuf::default(),
             extra: None,
         }
@@ -297,11 +296,15 @@ impl Live {
         self.set(key, Val::Array(index));
     }
 
-    /// The `otel.*` fields set name, kind and status instead of attributes.
+    /// The `otel.*` fields set name, kind and status instead of attributes. The
+    /// test is inlined: most fields are not `otel.*`, and skip the call.
+    #[inline]
     fn special(&mut self, name: &str, value: &dyn fmt::Debug, as_str: Option<&str>) -> bool {
-        if !name.starts_with("otel.") {
-            return false;
-        }
+        name.starts_with("otel.") && self.special_otel(name, value, as_str)
+    }
+
+    #[inline(never)]
+    fn special_otel(&mut self, name: &str, value: &dyn fmt::Debug, as_str: Option<&str>) -> bool {
         match name {
             "otel.name" => {
                 let text = match as_str {
@@ -478,6 +481,10 @@ pub(crate) struct Finished {
     pub(crate) end: u64,
     pub(crate) code: Code,
     pub(crate) description: Option<Text>,
+    /// Where the span's text starts in the batch's: its [`Text`]s are relative to
+    /// it, so neither they nor its attributes are rewritten when spans move
+    /// between batches.
+    pub(crate) text: u32,
     pub(crate) attrs: (u32, u32),
     pub(crate) extra: Option<Box<Extra>>,
 }
@@ -529,24 +536,21 @@ impl Batch {
             end,
             mut live,
         } = ended;
-        let by = self.text_offset();
+        let text = self.text_offset();
         self.text.extend_from_slice(&live.text.0);
         let start = u32::try_from(self.attrs.len()).unwrap_or(u32::MAX);
-        self.attrs
-            .extend(live.attrs.iter().map(|(k, v)| (*k, v.shifted(by))));
+        self.attrs.extend_from_slice(&live.attrs);
         self.spans.push(Finished {
             ids,
             parent,
             parent_remote,
-            name: match live.name {
-                Name::Text(t) => Name::Text(t.shifted(by)),
-                n @ Name::Static(_) => n,
-            },
+            name: live.name,
             kind: live.kind.clone(),
             start: live.start,
             end,
             code: live.code,
-            description: live.description.map(|t| t.shifted(by)),
+            description: live.description,
+            text,
             attrs: (start, u32::try_from(live.attrs.len()).unwrap_or(0)),
             extra: live.extra.take(),
         });
@@ -555,19 +559,20 @@ impl Batch {
 
     /// Moves every span of `other` in.
     pub(crate) fn append(&mut self, other: Self) {
-        let by = self.text_offset();
+        let text_by = self.text_offset();
         let attrs_by = u32::try_from(self.attrs.len()).unwrap_or(u32::MAX);
         self.text.extend_from_slice(&other.text);
-        self.attrs
-            .extend(other.attrs.iter().map(|(k, v)| (*k, v.shifted(by))));
+        self.attrs.extend_from_slice(&other.attrs);
         self.spans.extend(other.spans.into_iter().map(|mut s| {
-            if let Name::Text(t) = s.name {
-                s.name = Name::Text(t.shifted(by));
-            }
-            s.description = s.description.map(|t| t.shifted(by));
+            s.text += text_by;
             s.attrs.0 += attrs_by;
             s
         }));
+    }
+
+    /// The text a span's [`Text`]s point into.
+    pub(crate) fn text_of(&self, span: &Finished) -> &[u8] {
+        self.text.get(span.text as usize..).unwrap_or_default()
     }
 
     /// The attributes of one span, and the arrays its [`Val::Array`]s index.
@@ -597,7 +602,7 @@ impl Batch {
                     Val::I64(i) => i.into(),
                     Val::F64(f) => f.into(),
                     Val::Bool(b) => b.into(),
-                    Val::Str(t) => t.of(&self.text).to_owned().into(),
+                    Val::Str(t) => t.of(self.text_of(span)).to_owned().into(),
                     Val::Array(i) => arrays
                         .get(i as usize)
                         .cloned()
@@ -611,7 +616,7 @@ impl Batch {
     pub(crate) fn name(&self, span: &Finished) -> std::borrow::Cow<'static, str> {
         match span.name {
             Name::Static(n) => n.into(),
-            Name::Text(t) => t.of(&self.text).to_owned().into(),
+            Name::Text(t) => t.of(self.text_of(span)).to_owned().into(),
         }
     }
 }
@@ -625,6 +630,13 @@ pub(crate) struct Ended {
     /// Unix nanoseconds.
     pub(crate) end: u64,
     pub(crate) live: Box<Live>,
+}
+
+impl Ended {
+    /// Drops the span, keeping its buffers for the thread's next one.
+    pub(crate) fn discard(self) {
+        Live::recycle(self.live);
+    }
 }
 
 /// Records an event's fields: `message` becomes the event name, the rest attributes.

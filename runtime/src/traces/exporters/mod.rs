@@ -167,7 +167,7 @@ fn one(batch: &Batch, span: &Finished, scope: &InstrumentationScope) -> SpanData
         Code::Ok => Status::Ok,
         Code::Error => Status::error(
             span.description
-                .map(|t| t.of(&batch.text).to_owned())
+                .map(|t| t.of(batch.text_of(span)).to_owned())
                 .unwrap_or_default(),
         ),
     };

@@ -50,7 +50,7 @@ pub(crate) fn request(
 
 fn one(batch: &Batch, s: &Finished) -> Span {
     let extra = s.extra.as_deref();
-    let text = |t: crate::traces::record::Text| t.of(&batch.text).to_owned();
+    let text = |t: crate::traces::record::Text| t.of(batch.text_of(s)).to_owned();
     Span {
         trace_id: s.ids.trace.to_be_bytes().to_vec(),
         span_id: s.ids.span.to_be_bytes().to_vec(),
@@ -114,7 +114,7 @@ fn attributes(batch: &Batch, s: &Finished) -> Vec<KeyValue> {
                 Val::I64(i) => any_value::Value::IntValue(i),
                 Val::F64(f) => any_value::Value::DoubleValue(f),
                 Val::Bool(b) => any_value::Value::BoolValue(b),
-                Val::Str(t) => any_value::Value::StringValue(t.of(&batch.text).to_owned()),
+                Val::Str(t) => any_value::Value::StringValue(t.of(batch.text_of(s)).to_owned()),
                 Val::Array(i) => match arrays.get(i as usize) {
                     Some(array) => {
                         return KeyValue {
