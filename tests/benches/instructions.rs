@@ -15,46 +15,10 @@ use std::hint::black_box;
 use opentelemetry::trace::TracerProvider as _;
 use tracing_subscriber::layer::SubscriberExt as _;
 
-use semtrace_tests::failure::Failure;
+use semtrace_tests::calls::{DiscardExporter, instrument_call, semtrace_call};
 
 /// Calls per measured run: enough that a run's fixed costs vanish in the division.
 const CALLS: u64 = 20_000;
-
-#[inline(never)]
-fn bare(id: u64, priority: i64) -> Result<u64, Failure> {
-    if id == 0 {
-        Err(Failure)
-    } else {
-        Ok(id + priority.unsigned_abs())
-    }
-}
-
-#[semtrace::traced_task(task.id = %id, task.type = "compute", task.priority = priority, metrics = false)]
-fn semtrace_call(id: u64, priority: i64) -> Result<u64, Failure> {
-    bare(id, priority)
-}
-
-#[tracing::instrument(
-    skip_all,
-    fields(task.id = %id, task.r#type = "compute", task.priority = priority),
-    err
-)]
-fn instrument_call(id: u64, priority: i64) -> Result<u64, Failure> {
-    bare(id, priority)
-}
-
-#[derive(Debug)]
-struct DiscardExporter;
-
-impl opentelemetry_sdk::trace::SpanExporter for DiscardExporter {
-    async fn export(
-        &self,
-        batch: Vec<opentelemetry_sdk::trace::SpanData>,
-    ) -> opentelemetry_sdk::error::OTelSdkResult {
-        black_box(batch);
-        Ok(())
-    }
-}
 
 #[inline(never)]
 fn run_semtrace_export(calls: u64) {

@@ -11,33 +11,12 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use semtrace::{Config, SamplingMode};
+use semtrace_tests::calls::{DiscardExporter, bare};
 use semtrace_tests::failure::Failure;
-
-#[inline(never)]
-fn bare(id: u64, priority: i64) -> Result<u64, Failure> {
-    if id == 0 {
-        Err(Failure)
-    } else {
-        Ok(id + priority.unsigned_abs())
-    }
-}
 
 #[semtrace::traced_task(task.id = %id, task.type = "compute", task.priority = priority)]
 fn annotated(id: u64, priority: i64) -> Result<u64, Failure> {
     bare(id, priority)
-}
-
-#[derive(Debug)]
-struct DiscardExporter;
-
-impl opentelemetry_sdk::trace::SpanExporter for DiscardExporter {
-    async fn export(
-        &self,
-        batch: Vec<opentelemetry_sdk::trace::SpanData>,
-    ) -> opentelemetry_sdk::error::OTelSdkResult {
-        black_box(batch);
-        Ok(())
-    }
 }
 
 fn pipeline(mode: SamplingMode, ratio: f64, rules: usize) -> (tracing::Dispatch, semtrace::Guard) {

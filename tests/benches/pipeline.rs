@@ -17,54 +17,20 @@ use semtrace_tests::collector::Collector;
 use tracing::level_filters::LevelFilter;
 use tracing_subscriber::layer::SubscriberExt as _;
 
+use semtrace_tests::calls::{DiscardExporter, bare, instrument_call, semtrace_call};
 use semtrace_tests::failure::Failure;
 
-#[inline(never)]
-fn bare(id: u64, priority: i64) -> Result<u64, Failure> {
-    if id == 0 {
-        Err(Failure)
-    } else {
-        Ok(id + priority.unsigned_abs())
-    }
-}
-
-// The span alone, as `#[instrument]` makes it; the call's metric (issue 8) is
-// measured in `benches/metrics.rs`, and shown here once as `semtrace_with_metric`.
-#[semtrace::traced_task(task.id = %id, task.type = "compute", task.priority = priority, metrics = false)]
-fn semtrace_call(id: u64, priority: i64) -> Result<u64, Failure> {
-    bare(id, priority)
-}
-
+// `semtrace_call` is the span alone, as `#[instrument]` makes it; the call's metric
+// (issue 8) is measured in `benches/metrics.rs`, and shown here once with this one
+// as `semtrace_with_metric`.
 #[semtrace::traced_task(task.id = %id, task.type = "compute", task.priority = priority)]
 fn semtrace_call_with_metric(id: u64, priority: i64) -> Result<u64, Failure> {
-    bare(id, priority)
-}
-
-#[tracing::instrument(
-    skip_all,
-    fields(task.id = %id, task.r#type = "compute", task.priority = priority),
-    err
-)]
-fn instrument_call(id: u64, priority: i64) -> Result<u64, Failure> {
     bare(id, priority)
 }
 
 #[fastrace::trace]
 fn fastrace_call(id: u64, priority: i64) -> Result<u64, Failure> {
     bare(id, priority)
-}
-
-#[derive(Debug)]
-struct DiscardExporter;
-
-impl opentelemetry_sdk::trace::SpanExporter for DiscardExporter {
-    async fn export(
-        &self,
-        batch: Vec<opentelemetry_sdk::trace::SpanData>,
-    ) -> opentelemetry_sdk::error::OTelSdkResult {
-        black_box(batch);
-        Ok(())
-    }
 }
 
 /// Counts and drops what fastrace reports, to show its spans were recorded.

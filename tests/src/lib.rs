@@ -4,6 +4,7 @@ pub mod collector;
 
 pub use collector::Collector;
 pub mod buffer;
+pub mod calls;
 pub mod capture;
 pub mod exporter;
 pub mod failure;
