@@ -782,3 +782,28 @@ fn layers_are_given_only_the_fields_that_start_with_a_value() {
         string(std::any::type_name::<StoreError>())
     );
 }
+
+#[semtrace::traced_task(task.id = %id, worker.id = %worker)]
+fn integers(id: i64, worker: u128) {
+    tracing::info!("inside");
+}
+
+/// `%arg` of an integer argument is written digit by digit, not through
+/// `core::fmt`: the text is still its `Display` text, for exporters and consoles.
+#[test]
+fn integer_arguments_recorded_with_display_keep_their_text() {
+    let cap = Capture::start();
+    integers(-42, u128::MAX);
+    let span = cap.span("integers");
+    assert_eq!(attr(&span, "task.id"), string("-42"));
+    assert_eq!(attr(&span, "worker.id"), string(&u128::MAX.to_string()));
+
+    let out = semtrace_tests::buffer::Buffer::default();
+    let console = tracing_subscriber::fmt()
+        .with_writer(out.clone())
+        .with_ansi(false)
+        .finish();
+    tracing::subscriber::with_default(console, || integers(7, 0));
+    let text = out.text();
+    assert!(text.contains("integers{task.id=7 worker.id=0}"), "{text}");
+}

@@ -30,8 +30,10 @@ pub(crate) enum Recorded {
 }
 
 /// Builds the checks and the field list. `record_fields` are the fields' value
-/// expressions in order, for `record!`.
-pub(crate) fn prelude(fields: &[Field]) -> (Prelude, Vec<Recorded>) {
+/// expressions in order, for `record!`. `int_args` are the function's arguments of
+/// a primitive integer type, by name: `%arg` of one is written by
+/// `__private::IntText`.
+pub(crate) fn prelude(fields: &[Field], int_args: &[syn::Ident]) -> (Prelude, Vec<Recorded>) {
     let mut items = TokenStream::new();
     let mut deprecations = TokenStream::new();
     let mut arrays = TokenStream::new();
@@ -64,9 +66,15 @@ pub(crate) fn prelude(fields: &[Field]) -> (Prelude, Vec<Recorded>) {
             FieldRecord::Empty => quote!(#PRIVATE::Empty),
             FieldRecord::Literal(e) => int_literal(e).unwrap_or_else(|| quote!(#e)),
             // Borrowed, as tracing's own `%`/`?` do: the body may still use the value.
-            FieldRecord::Display(e) => {
-                quote!(#PRIVATE::tracing::field::display(&(#e)))
-            }
+            FieldRecord::Display(e) => match e {
+                // An integer argument, by value (it is `Copy`): its digits.
+                Expr::Path(p)
+                    if p.qself.is_none() && int_args.iter().any(|a| p.path.is_ident(a)) =>
+                {
+                    quote!(#PRIVATE::tracing::field::display(#PRIVATE::IntText(#e)))
+                }
+                _ => quote!(#PRIVATE::tracing::field::display(&(#e))),
+            },
             FieldRecord::Debug(e) => quote!(#PRIVATE::tracing::field::debug(&(#e))),
             FieldRecord::Checked { expr, ty } => {
                 let check = check_items(i, key, *ty, false);

@@ -66,6 +66,33 @@ fn span_call(
     }}
 }
 
+/// The function's arguments declared with a primitive integer type (`id: u64`),
+/// bound by a plain name: the span reads them before the body runs, so the name
+/// is the argument.
+fn int_args(sig: &syn::Signature) -> Vec<syn::Ident> {
+    const INTEGERS: [&str; 12] = [
+        "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+    ];
+    sig.inputs
+        .iter()
+        .filter_map(|arg| match arg {
+            syn::FnArg::Typed(t) => Some(t),
+            syn::FnArg::Receiver(_) => None,
+        })
+        .filter_map(|t| match (&*t.pat, &*t.ty) {
+            (syn::Pat::Ident(p), syn::Type::Path(ty))
+                if p.by_ref.is_none()
+                    && p.subpat.is_none()
+                    && ty.qself.is_none()
+                    && INTEGERS.iter().any(|i| ty.path.is_ident(i)) =>
+            {
+                Some(p.ident.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// The instrumented function.
 #[allow(clippy::too_many_lines)] // one template per function shape, side by side
 pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenStream {
@@ -87,7 +114,7 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
         Some(m) if !m.dynamic.is_empty() => fields::metric_fields(&mut fields, &m.dynamic),
         _ => (TokenStream::new(), TokenStream::new(), Vec::new()),
     };
-    let (prelude, _) = prelude(&fields);
+    let (prelude, _) = prelude(&fields, &int_args(&func.sig));
     let Prelude {
         mut items,
         deprecations,

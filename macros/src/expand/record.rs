@@ -10,7 +10,8 @@ use crate::private::PRIVATE;
 
 /// The block `record!` expands to.
 pub(crate) fn expand_record(fields: &[Field], track: &TokenStream) -> TokenStream {
-    let (prelude, values) = prelude(fields);
+    // Inside the body an argument's name may be shadowed: no argument types here.
+    let (prelude, values) = prelude(fields, &[]);
     let Prelude {
         items,
         deprecations,

@@ -32,6 +32,6 @@ pub use server::{Server, url_server_display};
 pub use span::{disabled_span, new_span, span_enabled};
 pub use traced::{FnOutput, Never, Traced, call_once, run};
 pub use values::{
-    AnyValue, ArrayValue, BoolArray, BoolValue, DoubleArray, DoubleValue, IntArray, IntValue,
-    StrArray, StrValue,
+    AnyValue, ArrayValue, BoolArray, BoolValue, DoubleArray, DoubleValue, IntArray, IntText,
+    IntValue, StrArray, StrValue,
 };

@@ -230,3 +230,16 @@ where
         Element::array(self.items())
     }
 }
+
+/// An integer argument recorded with `%` (`task.id = %id` where `id: u64`): the
+/// same text as its `Display`, written without `core::fmt`'s integer formatting
+/// and padding, which were a twentieth of an exported span's instructions. Only
+/// formatted when a layer visits the value.
+#[derive(Clone, Copy)]
+pub struct IntText<I>(pub I);
+
+impl<I: itoa::Integer + Copy> std::fmt::Display for IntText<I> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(itoa::Buffer::new().format(self.0))
+    }
+}
