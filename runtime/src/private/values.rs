@@ -233,8 +233,8 @@ where
 
 /// An integer argument recorded with `%` (`task.id = %id` where `id: u64`): the
 /// same text as its `Display`, written without `core::fmt`'s integer formatting
-/// and padding, which were a twentieth of an exported span's instructions. Only
-/// formatted when a layer visits the value.
+/// and padding (about 110 of an exported span's ~3400 instructions; itoa's digits
+/// cut the span's count by 2.3%). Only formatted when a layer visits the value.
 #[derive(Clone, Copy)]
 pub struct IntText<I>(pub I);
 

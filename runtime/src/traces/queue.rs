@@ -474,7 +474,11 @@ mod tests {
     use crate::traces::record::{Ids, Live};
 
     fn span(text: &str) -> Ended {
-        let mut live = Box::new(Live::new("span", 1));
+        ended(Box::new(Live::new("span", 1)), text)
+    }
+
+    /// `live`, ended, with one string attribute.
+    fn ended(mut live: Box<Live>, text: &str) -> Ended {
         live.set_str("key", text);
         Ended {
             ids: Ids { trace: 1, span: 1 },
@@ -526,16 +530,9 @@ mod tests {
             for _ in 0..4 {
                 assert!(queue.submit_one(local, span("v")));
             }
-            let mut live = Live::boxed("span", 1);
-            live.set_str("key", "shed");
+            let live = Live::boxed("span", 1);
             let buffer: *const Live = &raw const *live;
-            let shed = Ended {
-                ids: Ids { trace: 2, span: 2 },
-                parent: 0,
-                parent_remote: false,
-                end: 2,
-                live,
-            };
+            let shed = ended(live, "shed");
             assert!(!queue.submit_one(local, shed), "the queue holds 4 spans");
             assert_eq!(local.counters.queue_full.load(Ordering::Relaxed), 1);
             // The thread's next span starts in the shed span's buffers, emptied.
