@@ -344,16 +344,17 @@ impl TelemetryBuilder {
             Some(Arc::clone(&pipeline.sampler.gate)),
         );
         // The pipeline alone: its filter is the subscriber's (no per-layer filter
-        // bookkeeping per span). Beside console or file output, each filters its own.
+        // bookkeeping per span), and its spans live in semtrace's own store, not in
+        // the registry's extensions. Beside console or file output, each filters its
+        // own, over the registry their layers need.
         let alone = !(cfg!(feature = "console") && settings.console.is_some()
             || cfg!(feature = "file") && settings.file.is_some());
-        let (mut layers, gate): (Vec<BoxedLayer>, _) = if alone {
-            (vec![pipeline.layer.boxed()], Some(traces_filter.clone()))
+        let mut layers: Vec<BoxedLayer> = Vec::new();
+        let (own, gate) = if alone {
+            (Some(pipeline.layer), Some(traces_filter.clone()))
         } else {
-            (
-                vec![pipeline.layer.with_filter(traces_filter.clone()).boxed()],
-                None,
-            )
+            layers.push(pipeline.layer.with_filter(traces_filter.clone()).boxed());
+            (None, None)
         };
         let mut levels = Levels {
             console: None,
@@ -426,8 +427,10 @@ impl TelemetryBuilder {
         }
 
         let top = crate::top::Top { sites, gate };
-        let subscriber = tracing_subscriber::registry().with(layers).with(top);
-        let dispatch = Dispatch::new(subscriber);
+        let dispatch = match own {
+            Some(layer) => Dispatch::new(crate::traces::spans::Spans::new(layer).with(top)),
+            None => Dispatch::new(tracing_subscriber::registry().with(layers).with(top)),
+        };
         guard.control().set_dispatch(&dispatch);
         Ok((dispatch, guard))
     }

@@ -138,13 +138,111 @@ impl PipelineLayer {
     }
 }
 
+/// Where the pipeline finds other spans' records while it works on one: a parent
+/// when a span starts, a local root when a child ends. The registry's extensions
+/// (beside console or file output) or semtrace's own span store (see `spans.rs`).
+pub(crate) trait Records {
+    /// Runs `f` on the record of span `id`, if the span is open and has one.
+    fn with_record<R>(&self, id: &span::Id, f: impl FnOnce(&mut SpanRecord) -> R) -> Option<R>;
+}
+
+impl<S> Records for Context<'_, S>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn with_record<R>(&self, id: &span::Id, f: impl FnOnce(&mut SpanRecord) -> R) -> Option<R> {
+        let span = self.span(id)?;
+        let mut ext = span.extensions_mut();
+        ext.get_mut::<SpanRecord>().map(f)
+    }
+}
+
+/// What a new span takes from its local parent.
+pub(crate) struct ParentView {
+    ids: Ids,
+    sampled: bool,
+    provisional: bool,
+    /// The trace's local root: the parent's root, or the parent itself.
+    root: span::Id,
+}
+
+impl ParentView {
+    pub(crate) fn of(parent_id: &span::Id, record: &SpanRecord) -> Self {
+        Self {
+            ids: record.ids,
+            sampled: record.sampled,
+            provisional: record.provisional,
+            root: record.root.clone().unwrap_or_else(|| parent_id.clone()),
+        }
+    }
+}
+
 impl<S> Layer<S> for PipelineLayer
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    #[allow(clippy::too_many_lines)] // one decision, read top to bottom
     fn on_new_span(&self, attrs: &span::Attributes<'_>, id: &span::Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
+        let parent = span.parent().and_then(|p| {
+            let ext = p.extensions();
+            ext.get::<SpanRecord>().map(|r| ParentView::of(&p.id(), r))
+        });
+        let record = self.open(attrs, parent);
+        span.extensions_mut().insert(record);
+    }
+
+    fn on_record(&self, id: &span::Id, values: &span::Record<'_>, ctx: Context<'_, S>) {
+        ctx.with_record(id, |record| Self::record(record, values));
+    }
+
+    fn on_follows_from(&self, id: &span::Id, follows: &span::Id, ctx: Context<'_, S>) {
+        if let Some(context) = ctx.with_record(follows, |r| r.span_context()) {
+            ctx.with_record(id, |record| Self::follows(record, context));
+        }
+    }
+
+    fn on_event(&self, event: &tracing::Event<'_>, ctx: Context<'_, S>) {
+        if let Some(span) = ctx.event_span(event)
+            && let Some(record) = span.extensions_mut().get_mut::<SpanRecord>()
+        {
+            Self::event(record, event);
+        }
+    }
+
+    fn on_enter(&self, id: &span::Id, ctx: Context<'_, S>) {
+        if self.extras.timing {
+            ctx.with_record(id, Self::entered);
+        }
+    }
+
+    fn on_exit(&self, id: &span::Id, ctx: Context<'_, S>) {
+        if self.extras.timing {
+            ctx.with_record(id, Self::exited);
+        }
+    }
+
+    fn on_close(&self, id: span::Id, ctx: Context<'_, S>) {
+        // Taken first, whatever happens next: an offer never outlives this close.
+        let offered_end = crate::clock::take_end(id.into_u64());
+        let Some(span) = ctx.span(&id) else { return };
+        let Some(record) = span.extensions_mut().remove::<SpanRecord>() else {
+            return;
+        };
+        let name = span.metadata().name();
+        drop(span);
+        self.close(record, name, offered_end, &ctx);
+    }
+}
+
+impl PipelineLayer {
+    /// A new span's record: its ids (from a remote parent waiting on this thread,
+    /// its local parent, or new ones), the sampler's decision, and its fields when
+    /// it is recorded.
+    pub(crate) fn open(
+        &self,
+        attrs: &span::Attributes<'_>,
+        parent: Option<ParentView>,
+    ) -> SpanRecord {
         let mut remote = None;
         let (trace, parent, parent_remote, decided, root, parent_provisional) =
             if let Some(cx) = take_pending() {
@@ -160,24 +258,14 @@ where
                 );
                 remote = Some(Box::new(cx.state));
                 out
-            } else if let Some((ids, sampled, provisional, root)) = span.parent().and_then(|p| {
-                let ext = p.extensions();
-                ext.get::<SpanRecord>().map(|r| {
-                    (
-                        r.ids,
-                        r.sampled,
-                        r.provisional,
-                        r.root.clone().unwrap_or_else(|| p.id()),
-                    )
-                })
-            }) {
+            } else if let Some(p) = parent {
                 (
-                    ids.trace,
-                    ids.span,
+                    p.ids.trace,
+                    p.ids.span,
                     false,
-                    Parent::Local { sampled },
-                    Some(root),
-                    provisional,
+                    Parent::Local { sampled: p.sampled },
+                    Some(p.root),
+                    p.provisional,
                 )
             } else {
                 (super::ids::trace_id(), 0, false, Parent::None, None, false)
@@ -231,7 +319,7 @@ where
                 LocalCounters::add(counter, 1);
             }
         });
-        span.extensions_mut().insert(SpanRecord {
+        SpanRecord {
             ids: Ids {
                 trace,
                 span: super::ids::span_id(),
@@ -244,41 +332,26 @@ where
             root,
             data,
             remote,
-        });
+        }
     }
 
-    fn on_record(&self, id: &span::Id, values: &span::Record<'_>, ctx: Context<'_, S>) {
-        let Some(span) = ctx.span(id) else { return };
-        let mut ext = span.extensions_mut();
-        if let Some(data) = ext.get_mut::<SpanRecord>().and_then(|r| r.data.as_mut()) {
+    /// Fields recorded after the start (`record!`, `Span::record`).
+    pub(crate) fn record(record: &mut SpanRecord, values: &span::Record<'_>) {
+        if let Some(data) = record.data.as_mut() {
             values.record(&mut SpanVisitor(data));
         }
     }
 
-    fn on_follows_from(&self, id: &span::Id, follows: &span::Id, ctx: Context<'_, S>) {
-        let Some(other) = ctx.span(follows) else {
-            return;
-        };
-        let Some(context) = other
-            .extensions()
-            .get::<SpanRecord>()
-            .map(SpanRecord::span_context)
-        else {
-            return;
-        };
-        let Some(span) = ctx.span(id) else { return };
-        let mut ext = span.extensions_mut();
-        if let Some(data) = ext.get_mut::<SpanRecord>().and_then(|r| r.data.as_mut()) {
+    /// A link (`follows_from`) to the span with `context`.
+    pub(crate) fn follows(record: &mut SpanRecord, context: SpanContext) {
+        if let Some(data) = record.data.as_mut() {
             data.extra().links.push(Link::with_context(context));
         }
     }
 
-    fn on_event(&self, event: &tracing::Event<'_>, ctx: Context<'_, S>) {
-        let Some(span) = ctx.event_span(event) else {
-            return;
-        };
-        let mut ext = span.extensions_mut();
-        let Some(data) = ext.get_mut::<SpanRecord>().and_then(|r| r.data.as_mut()) else {
+    /// A log event inside a recorded span becomes one of its events.
+    pub(crate) fn event(record: &mut SpanRecord, event: &tracing::Event<'_>) {
+        let Some(data) = record.data.as_mut() else {
             return;
         };
         let mut visitor = EventVisitor::default();
@@ -307,13 +380,9 @@ where
         data.extra().events.push(event);
     }
 
-    fn on_enter(&self, id: &span::Id, ctx: Context<'_, S>) {
-        if !self.extras.timing {
-            return;
-        }
-        let Some(span) = ctx.span(id) else { return };
-        let mut ext = span.extensions_mut();
-        if let Some(t) = timing(ext.get_mut::<SpanRecord>()) {
+    /// Busy/idle timing (opt-in): the span is entered.
+    pub(crate) fn entered(record: &mut SpanRecord) {
+        if let Some(t) = timing(Some(record)) {
             let now = Instant::now();
             if t.entered == 0 {
                 t.idle_ns += nanos(now - t.last);
@@ -323,13 +392,9 @@ where
         }
     }
 
-    fn on_exit(&self, id: &span::Id, ctx: Context<'_, S>) {
-        if !self.extras.timing {
-            return;
-        }
-        let Some(span) = ctx.span(id) else { return };
-        let mut ext = span.extensions_mut();
-        if let Some(t) = timing(ext.get_mut::<SpanRecord>()) {
+    /// Busy/idle timing (opt-in): the span is exited.
+    pub(crate) fn exited(record: &mut SpanRecord) {
+        if let Some(t) = timing(Some(record)) {
             t.entered = t.entered.saturating_sub(1);
             if t.entered == 0 {
                 let now = Instant::now();
@@ -339,16 +404,18 @@ where
         }
     }
 
-    fn on_close(&self, id: span::Id, ctx: Context<'_, S>) {
+    /// The span ended: a local root hands its trace to the queue, a child joins
+    /// its root's trace (found through `records`).
+    pub(crate) fn close(
+        &self,
+        record: SpanRecord,
+        name: &'static str,
+        offered_end: crate::clock::End,
+        records: &impl Records,
+    ) {
         let queue = &self.queue;
-        // Taken first, whatever happens next: an offer never outlives this close.
-        let offered_end = crate::clock::take_end(id.into_u64());
-        let Some(span) = ctx.span(&id) else { return };
-        let Some(record) = span.extensions_mut().remove::<SpanRecord>() else {
-            return;
-        };
         if record.root.is_none() && record.started_ns != 0 {
-            self.record_latency(span.metadata().name(), record.started_ns);
+            self.record_latency(name, record.started_ns);
         }
         let Some(mut live) = record.data else { return };
         // Never before the start: see `clock` on re-anchoring.
@@ -415,78 +482,73 @@ where
             }
             return;
         };
-        drop(span);
-        self.join_root(&ctx, &root_id, ended, record.provisional);
+        self.join_root(records, &root_id, ended, record.provisional);
     }
-}
 
-impl PipelineLayer {
     /// A child span ended: it joins its local root's trace, which hands over a part
     /// when it grows past a batch.
-    fn join_root<S>(
+    fn join_root(
         &self,
-        ctx: &Context<'_, S>,
+        records: &impl Records,
         root_id: &span::Id,
         ended: Ended,
         provisional: bool,
-    ) where
-        S: Subscriber + for<'a> LookupSpan<'a>,
-    {
+    ) {
         let queue = &self.queue;
-        let root = ctx.span(root_id);
-        let mut ext = root.as_ref().map(|r| r.extensions_mut());
-        let Some(root_data) = ext
-            .as_mut()
-            .and_then(|ext| ext.get_mut::<SpanRecord>())
-            .and_then(|r| r.data.as_mut())
-        else {
-            drop(ext);
-            if provisional {
-                // Its root already decided (or was never held): nothing to keep it for.
-                self.sampler.release_tail(1);
-                queue.with_local(|local| LocalCounters::add(&local.counters.sampled_out, 1));
-            } else {
-                queue.with_local(|local| queue.submit_one(local, ended));
+        let mut ended = Some(ended);
+        let joined = records.with_record(root_id, |root| {
+            let Some(root_data) = root.data.as_mut() else {
+                return false;
+            };
+            let Some(mut ended) = ended.take() else {
+                return false;
+            };
+            if let Some(state) = root_data.extra.as_ref().and_then(|e| e.trace_state.clone()) {
+                ended.live.extra().trace_state = Some(state);
             }
+            let batch_size = queue.batch_size();
+            let extra = root_data.extra();
+            if extra.shed {
+                queue.with_local(|local| queue.shed_open(local, 0, 1));
+                return true;
+            }
+            // A trace held for its decision (tail sampling) is bounded by the tail
+            // buffer; a sampled one takes room in the queue for each span it holds.
+            if !provisional && !queue.with_local(|local| queue.hold(local)) {
+                // No room: shed the whole trace now, its held spans and this one.
+                let held = std::mem::take(&mut extra.held);
+                let waiting = extra.children.take().map_or(0, |c| c.len());
+                extra.shed = true;
+                queue.with_local(|local| {
+                    queue.shed_open(local, held, waiting.saturating_sub(held) + 1);
+                });
+                return true;
+            }
+            if !provisional {
+                extra.held += 1;
+            }
+            let trace = extra
+                .children
+                .get_or_insert_with(|| Batch::with_capacity(4));
+            trace.push(ended);
+            // A held trace is decided whole when its root ends.
+            if !provisional && trace.len() >= batch_size {
+                let part = std::mem::take(trace);
+                let held = std::mem::take(&mut extra.held);
+                queue.with_local(|local| queue.submit(local, part, held));
+            }
+            true
+        });
+        if joined == Some(true) {
             return;
-        };
-        let mut ended = ended;
-        if let Some(state) = root_data.extra.as_ref().and_then(|e| e.trace_state.clone()) {
-            ended.live.extra().trace_state = Some(state);
         }
-        let batch_size = queue.batch_size();
-        let extra = root_data.extra();
-        if extra.shed {
-            drop(ext);
-            queue.with_local(|local| queue.shed_open(local, 0, 1));
-            return;
-        }
-        // A trace held for its decision (tail sampling) is bounded by the tail
-        // buffer; a sampled one takes room in the queue for each span it holds.
-        if !provisional && !queue.with_local(|local| queue.hold(local)) {
-            // No room: shed the whole trace now, its held spans and this one.
-            let held = std::mem::take(&mut extra.held);
-            let waiting = extra.children.take().map_or(0, |c| c.len());
-            extra.shed = true;
-            drop(ext);
-            queue.with_local(|local| {
-                queue.shed_open(local, held, waiting.saturating_sub(held) + 1);
-            });
-            return;
-        }
-        if !provisional {
-            extra.held += 1;
-        }
-        let trace = extra
-            .children
-            .get_or_insert_with(|| Batch::with_capacity(4));
-        trace.push(ended);
-        // A held trace is decided whole when its root ends.
-        if !provisional && trace.len() >= batch_size {
-            let part = std::mem::take(trace);
-            let held = std::mem::take(&mut extra.held);
-            drop(ext);
-            queue.with_local(|local| queue.submit(local, part, held));
+        // Its root already ended, or records nothing.
+        if provisional {
+            // Its root already decided (or was never held): nothing to keep it for.
+            self.sampler.release_tail(1);
+            queue.with_local(|local| LocalCounters::add(&local.counters.sampled_out, 1));
+        } else if let Some(ended) = ended {
+            queue.with_local(|local| queue.submit_one(local, ended));
         }
     }
 }

@@ -25,6 +25,7 @@ pub(crate) mod layer;
 pub(crate) mod queue;
 pub(crate) mod record;
 pub(crate) mod sampler;
+pub(crate) mod spans;
 pub(crate) mod stats;
 pub(crate) mod worker;
 
@@ -156,20 +157,51 @@ fn exporter(
     }
 }
 
+/// Where a dispatcher keeps the pipeline's records: semtrace's own span store, or
+/// the registry's extensions (beside console or file output).
+enum Store<'a> {
+    Own(&'a spans::Spans),
+    Registry(&'a tracing_subscriber::Registry),
+}
+
+impl layer::Records for Store<'_> {
+    fn with_record<R>(
+        &self,
+        id: &tracing::span::Id,
+        f: impl FnOnce(&mut record::SpanRecord) -> R,
+    ) -> Option<R> {
+        use tracing_subscriber::registry::LookupSpan as _;
+        match self {
+            Store::Own(spans) => spans.with_record(id, f),
+            Store::Registry(registry) => {
+                let span = registry.span(id)?;
+                let mut ext = span.extensions_mut();
+                ext.get_mut::<record::SpanRecord>().map(f)
+            }
+        }
+    }
+}
+
+/// The pipeline's records and layer in semtrace's subscriber; `None` in another.
+fn store(dispatch: &tracing::Dispatch) -> Option<(Store<'_>, &PipelineLayer)> {
+    if let Some(spans) = dispatch.downcast_ref::<spans::Spans>() {
+        return Some((Store::Own(spans), spans.layer()));
+    }
+    let registry = dispatch.downcast_ref::<tracing_subscriber::Registry>()?;
+    let layer = dispatch.downcast_ref::<PipelineLayer>()?;
+    Some((Store::Registry(registry), layer))
+}
+
 /// Looks up the pipeline's record of `span` in the subscriber it was created with
-/// (semtrace's registry), and runs `f` on it and on its layer.
+/// (semtrace's), and runs `f` on it and on its layer.
 pub(crate) fn with_record<R>(
     span: &tracing::Span,
     f: impl FnOnce(&mut record::SpanRecord, &PipelineLayer) -> R,
 ) -> Option<R> {
-    use tracing_subscriber::registry::LookupSpan as _;
+    use layer::Records as _;
     span.with_subscriber(|(id, dispatch)| {
-        let registry = dispatch.downcast_ref::<tracing_subscriber::Registry>()?;
-        let layer = dispatch.downcast_ref::<PipelineLayer>()?;
-        let span = registry.span(id)?;
-        let mut ext = span.extensions_mut();
-        let record = ext.get_mut::<record::SpanRecord>()?;
-        Some(f(record, layer))
+        let (records, layer) = store(dispatch)?;
+        records.with_record(id, |record| f(record, layer))
     })
     .flatten()
 }
@@ -177,7 +209,7 @@ pub(crate) fn with_record<R>(
 /// Whether semtrace records `span`'s data for export (sampled, with an exporter).
 /// A span of another subscriber counts as recorded, so its fields are not lost.
 pub(crate) fn is_recorded(span: &tracing::Span) -> bool {
-    span.with_subscriber(|(_, dispatch)| dispatch.downcast_ref::<PipelineLayer>().is_none())
+    span.with_subscriber(|(_, dispatch)| store(dispatch).is_none())
         .unwrap_or(false)
         || with_record(span, |record, _| record.data.is_some()).unwrap_or(false)
 }
@@ -187,33 +219,33 @@ pub(crate) fn is_recorded(span: &tracing::Span) -> bool {
 pub(crate) fn span_context(
     span: &tracing::Span,
 ) -> Option<(opentelemetry::trace::SpanContext, record::BaggageEntries)> {
-    use tracing_subscriber::registry::LookupSpan as _;
+    use layer::Records as _;
     span.with_subscriber(|(id, dispatch)| {
-        let registry = dispatch.downcast_ref::<tracing_subscriber::Registry>()?;
-        let span = registry.span(id)?;
-        let ext = span.extensions();
-        let record = ext.get::<record::SpanRecord>()?;
-        let mut context = record.span_context();
-        let mut baggage = record
-            .remote
-            .as_ref()
-            .map(|r| r.baggage.clone())
-            .unwrap_or_default();
-        if let Some(root_id) = &record.root
-            && let Some(root) = registry.span(root_id)
-            && let Some(remote) = root
-                .extensions()
-                .get::<record::SpanRecord>()
-                .and_then(|r| r.remote.as_deref())
+        let (records, _) = store(dispatch)?;
+        let (mut context, mut baggage, root) = records.with_record(id, |record| {
+            let context = record.span_context();
+            let baggage = record
+                .remote
+                .as_ref()
+                .map(|r| r.baggage.clone())
+                .unwrap_or_default();
+            (context, baggage, record.root.clone())
+        })?;
+        if let Some(root_id) = &root
+            && let Some(Some((trace_state, root_baggage))) = records.with_record(root_id, |r| {
+                r.remote
+                    .as_deref()
+                    .map(|remote| (remote.trace_state.clone(), remote.baggage.clone()))
+            })
         {
             context = opentelemetry::trace::SpanContext::new(
                 context.trace_id(),
                 context.span_id(),
                 context.trace_flags(),
                 false,
-                remote.trace_state.clone(),
+                trace_state,
             );
-            baggage.clone_from(&remote.baggage);
+            baggage = root_baggage;
         }
         Some((context, baggage))
     })

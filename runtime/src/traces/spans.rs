@@ -1,0 +1,299 @@
+//! semtrace's own span store: the subscriber under [`crate::top::Top`] when the
+//! pipeline is the only output (no console, no file).
+//!
+//! tracing-subscriber's registry keeps, per span, a slot with a map of extensions:
+//! the pipeline's record went into it boxed, behind a type-keyed hash map, and came
+//! out again at the close (an allocation, a hash insert and a remove per span), and
+//! every hook looked the span up once more. Here the record lives inline in the
+//! span's slot, and each hook does one lookup.
+//!
+//! It keeps the registry's semantics where a program can see them: span ids are
+//! slab keys plus one (a stale id finds nothing: generations differ); a span holds
+//! a reference to its parent, so a parent ends after its children; a thread's
+//! current span is the innermost span it entered, not counting re-entries. Unlike
+//! the registry, entering a span takes no reference of its own: `tracing`'s API
+//! keeps a span's handle alive while it is entered (`Entered` borrows it,
+//! `EnteredSpan` owns it), so that reference only cost two more lookups per span.
+//! Beside console or file output the registry stays: their layers need its
+//! extensions.
+
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering, fence};
+use std::sync::{Mutex, PoisonError};
+
+use sharded_slab::{Clear, Pool};
+use tracing::span;
+use tracing::subscriber::Interest;
+use tracing::{Event, Metadata, Subscriber};
+use tracing_core::span::Current;
+
+use super::layer::{ParentView, PipelineLayer, Records};
+use super::record::SpanRecord;
+
+/// One open span (a pool's slot: reused in place, its parts reset on close).
+#[derive(Default)]
+struct Slot {
+    meta: Option<&'static Metadata<'static>>,
+    /// Held open (one reference) while this span lives.
+    parent: Option<span::Id>,
+    /// Handles, clones, and open children.
+    refs: AtomicUsize,
+    /// Taken when the span closes.
+    record: Mutex<Option<SpanRecord>>,
+}
+
+/// The subscriber.
+pub(crate) struct Spans {
+    slots: Pool<Slot>,
+    layer: PipelineLayer,
+    /// Tells this store's entries apart on a thread's stack, which all stores of a
+    /// thread share (tests run several subscribers on one thread, one inside
+    /// another).
+    store: u64,
+}
+
+impl std::fmt::Debug for Spans {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Spans")
+            .field("layer", &self.layer)
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An entered span on a thread's stack.
+#[derive(Clone, Copy)]
+struct Entered {
+    store: u64,
+    id: u64,
+    /// Already entered below: not the current span again (as in the registry).
+    duplicate: bool,
+}
+
+thread_local! {
+    /// The spans entered on this thread, innermost last.
+    static STACK: RefCell<Vec<Entered>> = const { RefCell::new(Vec::new()) };
+}
+
+fn key(id: &span::Id) -> usize {
+    usize::try_from(id.into_u64() - 1).unwrap_or(usize::MAX)
+}
+
+impl Spans {
+    pub(crate) fn new(layer: PipelineLayer) -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        Self {
+            slots: Pool::new(),
+            layer,
+            store: NEXT.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+
+    pub(crate) fn layer(&self) -> &PipelineLayer {
+        &self.layer
+    }
+
+    /// The innermost span this thread entered, of this store.
+    fn current_id(&self) -> Option<span::Id> {
+        STACK
+            .try_with(|stack| {
+                stack
+                    .borrow()
+                    .iter()
+                    .rev()
+                    .find(|e| e.store == self.store && !e.duplicate)
+                    .map(|e| span::Id::from_u64(e.id))
+            })
+            .ok()
+            .flatten()
+    }
+
+    /// Ends one reference through the dispatcher this store is installed in, so
+    /// the layers above it see the close (as the registry does); directly when
+    /// another dispatcher is the current one.
+    fn release(&self, id: &span::Id) {
+        tracing::dispatcher::get_default(|dispatch| {
+            if dispatch
+                .downcast_ref::<Self>()
+                .is_some_and(|s| std::ptr::eq(s, self))
+            {
+                dispatch.try_close(id.clone());
+            } else {
+                self.try_close(id.clone());
+            }
+        });
+    }
+}
+
+impl Clear for Slot {
+    fn clear(&mut self) {
+        self.meta = None;
+        self.parent = None;
+        *self
+            .record
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner) = None;
+    }
+}
+
+impl Records for Spans {
+    fn with_record<R>(&self, id: &span::Id, f: impl FnOnce(&mut SpanRecord) -> R) -> Option<R> {
+        let slot = self.slots.get(key(id))?;
+        let mut record = slot.record.lock().unwrap_or_else(PoisonError::into_inner);
+        record.as_mut().map(f)
+    }
+}
+
+impl Subscriber for Spans {
+    fn register_callsite(&self, _: &'static Metadata<'static>) -> Interest {
+        Interest::always()
+    }
+
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+
+    fn new_span(&self, attrs: &span::Attributes<'_>) -> span::Id {
+        let parent = if attrs.is_root() {
+            None
+        } else if attrs.is_contextual() {
+            self.current_id()
+        } else {
+            attrs.parent().cloned()
+        };
+        // The parent stays open while this span lives; one that already ended
+        // (a stale id) is no parent.
+        let mut view = None;
+        let parent = parent.filter(|p| {
+            let Some(slot) = self.slots.get(key(p)) else {
+                return false;
+            };
+            slot.refs.fetch_add(1, Ordering::Relaxed);
+            let record = slot.record.lock().unwrap_or_else(PoisonError::into_inner);
+            view = record.as_ref().map(|r| ParentView::of(p, r));
+            true
+        });
+        let record = self.layer.open(attrs, view);
+        let Some(key) = self.slots.create_with(|slot| {
+            slot.meta = Some(attrs.metadata());
+            slot.parent = parent;
+            *slot.refs.get_mut() = 1;
+            *slot
+                .record
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner) = Some(record);
+        }) else {
+            // The slab's bound (threads × pages) is far beyond any real program;
+            // tracing-subscriber's registry panics the same way.
+            panic!("semtrace: no room for another open span");
+        };
+        span::Id::from_u64(key as u64 + 1)
+    }
+
+    fn record(&self, id: &span::Id, values: &span::Record<'_>) {
+        self.with_record(id, |record| PipelineLayer::record(record, values));
+    }
+
+    fn record_follows_from(&self, id: &span::Id, follows: &span::Id) {
+        if let Some(context) = self.with_record(follows, |r| r.span_context()) {
+            self.with_record(id, |record| PipelineLayer::follows(record, context));
+        }
+    }
+
+    fn event(&self, event: &Event<'_>) {
+        let span = if event.is_root() {
+            None
+        } else if event.is_contextual() {
+            self.current_id()
+        } else {
+            event.parent().cloned()
+        };
+        if let Some(span) = span {
+            self.with_record(&span, |record| PipelineLayer::event(record, event));
+        }
+    }
+
+    fn enter(&self, id: &span::Id) {
+        let raw = id.into_u64();
+        let _ = STACK.try_with(|stack| {
+            let mut stack = stack.borrow_mut();
+            let duplicate = stack.iter().any(|e| e.store == self.store && e.id == raw);
+            stack.push(Entered {
+                store: self.store,
+                id: raw,
+                duplicate,
+            });
+        });
+        if self.layer.extras.timing {
+            self.with_record(id, PipelineLayer::entered);
+        }
+    }
+
+    fn exit(&self, id: &span::Id) {
+        if self.layer.extras.timing {
+            self.with_record(id, PipelineLayer::exited);
+        }
+        let raw = id.into_u64();
+        let _ = STACK.try_with(|stack| {
+            let mut stack = stack.borrow_mut();
+            // Spans end in the order they were entered, nearly always.
+            if stack
+                .last()
+                .is_some_and(|e| e.store == self.store && e.id == raw)
+            {
+                stack.pop();
+            } else if let Some(at) = stack
+                .iter()
+                .rposition(|e| e.store == self.store && e.id == raw)
+            {
+                stack.remove(at);
+            }
+        });
+    }
+
+    fn current_span(&self) -> Current {
+        self.current_id()
+            .and_then(|id| {
+                let meta = self.slots.get(key(&id))?.meta?;
+                Some(Current::new(id, meta))
+            })
+            .unwrap_or_else(Current::none)
+    }
+
+    fn clone_span(&self, id: &span::Id) -> span::Id {
+        if let Some(slot) = self.slots.get(key(id)) {
+            slot.refs.fetch_add(1, Ordering::Relaxed);
+        }
+        id.clone()
+    }
+
+    fn try_close(&self, id: span::Id) -> bool {
+        let key = key(&id);
+        let Some(slot) = self.slots.get(key) else {
+            return false;
+        };
+        if slot.refs.fetch_sub(1, Ordering::Release) != 1 {
+            return false;
+        }
+        // The end a metric's timer offered for this span, when it closes now.
+        let offered_end = crate::clock::take_end(id.into_u64());
+        // Every other reference's writes happened before this close.
+        fence(Ordering::Acquire);
+        let record = slot
+            .record
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let (meta, parent) = (slot.meta, slot.parent.clone());
+        drop(slot);
+        if let Some(record) = record {
+            let name = meta.map_or("", |m| m.name());
+            self.layer.close(record, name, offered_end, self);
+        }
+        self.slots.clear(key);
+        if let Some(parent) = parent {
+            self.release(&parent);
+        }
+        true
+    }
+}
