@@ -24,6 +24,7 @@ use std::time::{Duration, SystemTime};
 pub(crate) struct Ticks {
     clock: quanta::Clock,
     seconds_per_tick: f64,
+    nanos_per_tick: f64,
     /// Ticks in one second: how old a thread's anchor may grow.
     per_second: u64,
 }
@@ -44,6 +45,7 @@ pub(crate) fn ticks() -> &'static Ticks {
         Ticks {
             clock,
             seconds_per_tick: nanos_per_tick / 1e9,
+            nanos_per_tick,
             per_second: per_second.max(1),
         }
     })
@@ -83,6 +85,29 @@ pub(crate) fn now() -> SystemTime {
 #[inline]
 fn wall_nanos(raw: u64) -> u64 {
     let ticks = ticks();
+    // The common case: a reading after this thread's anchor, within its second.
+    if let Ok((at, nanos)) = ANCHOR.try_with(Cell::get)
+        && at != 0
+        && raw >= at
+        && raw - at < ticks.per_second
+    {
+        // Below 2^53 ticks, so exact as a float; the product is below 10^10 ns.
+        #[allow(
+            clippy::cast_precision_loss,
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss
+        )]
+        let elapsed = ((raw - at) as f64 * ticks.nanos_per_tick) as u64;
+        return nanos + elapsed;
+    }
+    reanchored_nanos(ticks, raw)
+}
+
+/// [`wall_nanos`] off its common case: a first or stale anchor, or a reading
+/// offered from before the anchor.
+#[cold]
+#[inline(never)]
+fn reanchored_nanos(ticks: &Ticks, raw: u64) -> u64 {
     ANCHOR
         .try_with(|anchor| {
             let (mut at, mut nanos) = anchor.get();

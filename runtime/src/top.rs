@@ -49,30 +49,35 @@ impl<S: tracing::Subscriber> Layer<S> for Top {
             .map_or(Some(Level::OFF), <LevelFilter as Filter<S>>::max_level_hint)
     }
 
+    #[inline]
     fn on_new_span(&self, attrs: &span::Attributes<'_>, id: &span::Id, cx: Context<'_, S>) {
         if let Some(g) = &self.gate {
             <LevelFilter as Filter<S>>::on_new_span(g, attrs, id, cx);
         }
     }
 
+    #[inline]
     fn on_record(&self, id: &span::Id, values: &span::Record<'_>, cx: Context<'_, S>) {
         if let Some(g) = &self.gate {
             <LevelFilter as Filter<S>>::on_record(g, id, values, cx);
         }
     }
 
+    #[inline]
     fn on_enter(&self, id: &span::Id, cx: Context<'_, S>) {
         if let Some(g) = &self.gate {
             <LevelFilter as Filter<S>>::on_enter(g, id, cx);
         }
     }
 
+    #[inline]
     fn on_exit(&self, id: &span::Id, cx: Context<'_, S>) {
         if let Some(g) = &self.gate {
             <LevelFilter as Filter<S>>::on_exit(g, id, cx);
         }
     }
 
+    #[inline]
     fn on_close(&self, id: span::Id, cx: Context<'_, S>) {
         if let Some(g) = &self.gate {
             <LevelFilter as Filter<S>>::on_close(g, id, cx);

@@ -211,30 +211,35 @@ impl<S> Filter<S> for LevelFilter {
         }
     }
 
+    #[inline]
     fn on_new_span(&self, attrs: &span::Attributes<'_>, id: &span::Id, cx: Context<'_, S>) {
         if let Some(f) = self.fast().is_none().then(|| self.complex()).flatten() {
             <EnvFilter as Filter<S>>::on_new_span(&f, attrs, id, cx);
         }
     }
 
+    #[inline]
     fn on_record(&self, id: &span::Id, values: &span::Record<'_>, cx: Context<'_, S>) {
         if let Some(f) = self.fast().is_none().then(|| self.complex()).flatten() {
             <EnvFilter as Filter<S>>::on_record(&f, id, values, cx);
         }
     }
 
+    #[inline]
     fn on_enter(&self, id: &span::Id, cx: Context<'_, S>) {
         if let Some(f) = self.fast().is_none().then(|| self.complex()).flatten() {
             <EnvFilter as Filter<S>>::on_enter(&f, id, cx);
         }
     }
 
+    #[inline]
     fn on_exit(&self, id: &span::Id, cx: Context<'_, S>) {
         if let Some(f) = self.fast().is_none().then(|| self.complex()).flatten() {
             <EnvFilter as Filter<S>>::on_exit(&f, id, cx);
         }
     }
 
+    #[inline]
     fn on_close(&self, id: span::Id, cx: Context<'_, S>) {
         if let Some(f) = self.fast().is_none().then(|| self.complex()).flatten() {
             <EnvFilter as Filter<S>>::on_close(&f, id, cx);
