@@ -32,6 +32,13 @@
 //! holds failed batches (within the queue bound) while the collector is down.
 //! [`Guard::stats`] and [`Guard::shutdown`] account for every span.
 //!
+//! When the pipeline is the only output (no console, no file), the subscriber
+//! [`build`](TelemetryBuilder::build) makes is semtrace's own span store rather than
+//! tracing-subscriber's registry: each span's record sits inline in its slot, so a
+//! span costs no extension allocation or map lookups. It follows the registry's
+//! rules for parents and the current span. Beside console or file output the
+//! registry stays, since their layers keep their state in its extensions.
+//!
 //! Only conventional attributes are exported by default; `code.*`, `thread.*` and
 //! busy/idle timing are opt-in (`[traces]` in [`config`]).
 //!

@@ -1,10 +1,12 @@
-//! semtrace's own span pipeline: a `tracing` layer that turns closed spans into
-//! OpenTelemetry span data directly, per-thread buffers feeding one bounded queue,
-//! and a background exporter (see the crate docs for the picture).
+//! semtrace's own span pipeline: a `tracing` layer (or, when it is the only output,
+//! semtrace's own span store) that turns closed spans into OpenTelemetry span data
+//! directly, per-thread buffers feeding one bounded queue, and a background exporter
+//! (see the crate docs for the picture).
 //!
 //! | piece | file |
 //! |-------|------|
 //! | the layer: ids, sampling, typed attributes, events, links | `layer.rs` |
+//! | the subscriber when the pipeline is the only output: spans' records inline | `spans.rs` |
 //! | what is kept per span | `record.rs` |
 //! | sampling at a trace's start: mode, ratio, rules, latency triggers, tail holding | `sampler.rs` |
 //! | p99 windows per span name for latency-triggered sampling | `adaptive.rs` |
