@@ -371,3 +371,24 @@ fn a_parent_set_after_the_span_started_brings_its_trace_state() {
         );
     }
 }
+
+#[test]
+fn spans_of_a_trace_whose_root_never_ends_are_counted_once_as_unfinished() {
+    let exporter = TestExporter::default();
+    let (dispatch, guard) = builder(&exporter).build().unwrap();
+    tracing::dispatcher::with_default(&dispatch, || {
+        let root = tracing::info_span!("root");
+        // Ended, and held by its root for the trace, which never ends.
+        root.in_scope(|| tracing::info_span!("child").in_scope(|| {}));
+        std::mem::forget(root);
+        tracing::info_span!("whole").in_scope(|| {});
+    });
+    // Nothing was lost by the pipeline: the program left the trace open.
+    let stats = guard.shutdown().unwrap();
+    assert_balanced(stats);
+    assert_eq!(stats.started, 3, "{stats:?}");
+    assert_eq!(stats.exported, 1, "{stats:?}");
+    assert_eq!(stats.dropped_by.unfinished, 2, "{stats:?}");
+    assert_eq!(stats.dropped_by.shutdown, 0, "{stats:?}");
+    assert_eq!(exporter.names(), ["whole"]);
+}

@@ -286,7 +286,7 @@ impl Queue {
     }
 
     /// Spans held by open local roots, over every thread.
-    fn held(&self) -> usize {
+    pub(crate) fn held(&self) -> usize {
         // The threads' counters are read one after another: a span handed over
         // between two reads can make the sum briefly negative.
         #[allow(clippy::cast_possible_wrap)]

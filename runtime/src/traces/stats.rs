@@ -47,7 +47,8 @@ pub struct DropReasons {
     /// (`rejected_spans`), counted but not retried, as the protocol says.
     pub rejected: u64,
     /// Started but never ended before shutdown (e.g. a span of a `-> !` loop on
-    /// another thread). Only set in the final account.
+    /// another thread), or ended in a trace whose local root never did (a trace is
+    /// exported whole or not at all). Only set in the final account.
     pub unfinished: u64,
 }
 

@@ -327,10 +327,12 @@ impl Loop {
             in_flight.set.abort_all();
         }
         // Whatever is still here was neither exported nor failed: lost at shutdown.
-        // Every such span still holds its room in the queue, so the room counts them.
+        // Every such span still holds its room in the queue, so the room counts them;
+        // except spans that ended in a trace whose local root is still open: they
+        // hold room too, but the account has them as unfinished, with their root.
         while self.queue.pop().is_some() {}
         self.queue.collect();
-        let abandoned = self.queue.fill();
+        let abandoned = self.queue.fill().saturating_sub(self.queue.held());
         if abandoned > 0 {
             self.queue
                 .shared
