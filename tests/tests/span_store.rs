@@ -33,30 +33,33 @@ fn shape(spans: &[SpanData]) -> Shape {
         .collect()
 }
 
-/// Runs `program` under semtrace's own store and under the registry (console on);
-/// asserts both export the same shape, with every span accounted for, and
-/// returns it with the own store's spans.
-fn both(program: impl Fn(&Dispatch)) -> (Shape, Vec<SpanData>) {
-    let run = |console: bool| {
-        let exporter = TestExporter::default();
-        let mut builder = semtrace::Telemetry::builder("span-store-test")
-            .env_lookup(|_| None)
-            .otlp_level("trace")
-            .span_exporter(exporter.clone());
-        builder = if console {
-            builder.console_writer(Buffer::default())
-        } else {
-            builder.console(false)
-        };
-        let (dispatch, guard) = builder.build().unwrap();
-        tracing::dispatcher::with_default(&dispatch, || program(&dispatch));
-        let stats = guard.shutdown().unwrap();
-        assert_balanced(stats);
-        assert_eq!(stats.exported, exporter.spans().len() as u64, "{stats:?}");
-        exporter.spans()
+/// Runs `program` under semtrace's own store (no console) or the registry
+/// (console on); asserts every span is accounted for and exported, and returns
+/// what was exported.
+fn run(console: bool, program: impl Fn(&Dispatch)) -> Vec<SpanData> {
+    let exporter = TestExporter::default();
+    let mut builder = semtrace::Telemetry::builder("span-store-test")
+        .env_lookup(|_| None)
+        .otlp_level("trace")
+        .span_exporter(exporter.clone());
+    builder = if console {
+        builder.console_writer(Buffer::default())
+    } else {
+        builder.console(false)
     };
-    let own = run(false);
-    let registry = run(true);
+    let (dispatch, guard) = builder.build().unwrap();
+    tracing::dispatcher::with_default(&dispatch, || program(&dispatch));
+    let stats = guard.shutdown().unwrap();
+    assert_balanced(stats);
+    assert_eq!(stats.exported, exporter.spans().len() as u64, "{stats:?}");
+    exporter.spans()
+}
+
+/// Runs `program` under semtrace's own store and under the registry; asserts both
+/// export the same shape, and returns it with the own store's spans.
+fn both(program: impl Fn(&Dispatch)) -> (Shape, Vec<SpanData>) {
+    let own = run(false, &program);
+    let registry = run(true, &program);
     assert_eq!(shape(&own), shape(&registry));
     (shape(&own), own)
 }
@@ -116,6 +119,29 @@ fn a_parent_whose_handle_is_dropped_first_ends_after_its_children() {
     let end = |name: &str| spans.iter().find(|s| s.name == name).unwrap().end_time;
     assert!(end("parent") >= end("child"));
     assert!(end("child") >= end("grandchild"));
+}
+
+#[test]
+fn a_chain_of_parents_ends_with_its_last_child_on_a_thread_without_a_dispatcher() {
+    // The own store only: tracing-subscriber's registry ends a parent through the
+    // thread's default dispatcher, and on a thread without one it never does (the
+    // trace stays open; semtrace counts it as unfinished at shutdown).
+    let spans = run(false, |_| {
+        let grandparent = info_span!("grandparent");
+        let parent = info_span!(parent: &grandparent, "parent");
+        let child = info_span!(parent: &parent, "child");
+        drop((grandparent, parent));
+        // The last handle ends on a thread where no dispatcher is the default: the
+        // child, its parent and its grandparent all end there, in that order.
+        std::thread::spawn(move || drop(child)).join().unwrap();
+    });
+    let want: Shape = [
+        row("grandparent", None),
+        row("parent", Some("grandparent")),
+        row("child", Some("parent")),
+    ]
+    .into();
+    assert_eq!(shape(&spans), want);
 }
 
 #[test]

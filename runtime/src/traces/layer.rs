@@ -496,21 +496,17 @@ impl PipelineLayer {
     ) {
         let queue = &self.queue;
         let mut ended = Some(ended);
+        // Decided under the root's lock; the queue is told after it is released.
         let joined = records.with_record(root_id, |root| {
-            let Some(root_data) = root.data.as_mut() else {
-                return false;
-            };
-            let Some(mut ended) = ended.take() else {
-                return false;
-            };
+            let root_data = root.data.as_mut()?;
+            let mut ended = ended.take()?;
             if let Some(state) = root_data.extra.as_ref().and_then(|e| e.trace_state.clone()) {
                 ended.live.extra().trace_state = Some(state);
             }
-            let batch_size = queue.batch_size();
             let extra = root_data.extra();
             if extra.shed {
-                queue.with_local(|local| queue.shed_open(local, 0, 1));
-                return true;
+                ended.discard();
+                return Some(Joined::Shed { held: 0, more: 1 });
             }
             // A trace held for its decision (tail sampling) is bounded by the tail
             // buffer; a sampled one takes room in the queue for each span it holds.
@@ -519,10 +515,11 @@ impl PipelineLayer {
                 let held = std::mem::take(&mut extra.held);
                 let waiting = extra.children.take().map_or(0, |c| c.len());
                 extra.shed = true;
-                queue.with_local(|local| {
-                    queue.shed_open(local, held, waiting.saturating_sub(held) + 1);
+                ended.discard();
+                return Some(Joined::Shed {
+                    held,
+                    more: waiting.saturating_sub(held) + 1,
                 });
-                return true;
             }
             if !provisional {
                 extra.held += 1;
@@ -532,27 +529,45 @@ impl PipelineLayer {
                 .get_or_insert_with(|| Batch::with_capacity(4));
             trace.push(ended);
             // A held trace is decided whole when its root ends.
-            if !provisional && trace.len() >= batch_size {
+            if !provisional && trace.len() >= queue.batch_size() {
                 let part = std::mem::take(trace);
                 let held = std::mem::take(&mut extra.held);
+                return Some(Joined::Part { part, held });
+            }
+            Some(Joined::Waiting)
+        });
+        match joined.flatten() {
+            Some(Joined::Waiting) => {}
+            Some(Joined::Shed { held, more }) => {
+                queue.with_local(|local| queue.shed_open(local, held, more));
+            }
+            Some(Joined::Part { part, held }) => {
                 queue.with_local(|local| queue.submit(local, part, held));
             }
-            true
-        });
-        if joined == Some(true) {
-            return;
-        }
-        // Its root already ended, or records nothing.
-        if provisional {
-            // Its root already decided (or was never held): nothing to keep it for.
-            self.sampler.release_tail(1);
-            queue.with_local(|local| LocalCounters::add(&local.counters.sampled_out, 1));
-        } else if let Some(ended) = ended {
-            queue.with_local(|local| queue.submit_one(local, ended));
+            // Its root already ended, or records nothing.
+            None if provisional => {
+                // Its root already decided (or was never held): nothing to keep it for.
+                self.sampler.release_tail(1);
+                queue.with_local(|local| LocalCounters::add(&local.counters.sampled_out, 1));
+            }
+            None => {
+                if let Some(ended) = ended {
+                    queue.with_local(|local| queue.submit_one(local, ended));
+                }
+            }
         }
     }
 }
 
+/// What a child that ended did to its local root's trace.
+enum Joined {
+    /// It waits in the root.
+    Waiting,
+    /// The trace is shed: `held` spans give their room back, `held + more` count.
+    Shed { held: usize, more: usize },
+    /// The trace grew past a batch: this part goes to the queue now.
+    Part { part: Batch, held: usize },
+}
 impl PipelineLayer {
     /// Feeds a local root's duration to latency-triggered sampling.
     fn record_latency(&self, name: &'static str, started_ns: u64) {

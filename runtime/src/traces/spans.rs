@@ -14,17 +14,21 @@
 //! the registry, entering a span takes no reference of its own: `tracing`'s API
 //! keeps a span's handle alive while it is entered (`Entered` borrows it,
 //! `EnteredSpan` owns it), so that reference only cost two more lookups per span.
+//! (A program that forgets an `Entered` guard and then drops the span leaves a
+//! stale entry on its thread: later spans there start new traces, where the
+//! registry would keep the span open forever as their parent.)
 //! Beside console or file output the registry stays: their layers need its
 //! extensions.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering, fence};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use sharded_slab::{Clear, Pool};
+use tracing::dispatcher::WeakDispatch;
 use tracing::span;
 use tracing::subscriber::Interest;
-use tracing::{Event, Metadata, Subscriber};
+use tracing::{Dispatch, Event, Metadata, Subscriber};
 use tracing_core::span::Current;
 
 use super::layer::{ParentView, PipelineLayer, Records};
@@ -50,6 +54,8 @@ pub(crate) struct Spans {
     /// thread share (tests run several subscribers on one thread, one inside
     /// another).
     store: u64,
+    /// The dispatcher this store is installed in (weak: it owns the store).
+    dispatch: OnceLock<WeakDispatch>,
 }
 
 impl std::fmt::Debug for Spans {
@@ -86,6 +92,7 @@ impl Spans {
             slots: Pool::new(),
             layer,
             store: NEXT.fetch_add(1, Ordering::Relaxed),
+            dispatch: OnceLock::new(),
         }
     }
 
@@ -108,20 +115,19 @@ impl Spans {
             .flatten()
     }
 
-    /// Ends one reference through the dispatcher this store is installed in, so
-    /// the layers above it see the close (as the registry does); directly when
-    /// another dispatcher is the current one.
+    /// Ends one reference (a child's on its parent) through the dispatcher this
+    /// store is installed in, so the layers above it see the close, whichever
+    /// dispatcher is the current one and however deep the chain of parents that
+    /// end with it; directly when there is none (a store used on its own).
     fn release(&self, id: &span::Id) {
-        tracing::dispatcher::get_default(|dispatch| {
-            if dispatch
-                .downcast_ref::<Self>()
-                .is_some_and(|s| std::ptr::eq(s, self))
-            {
+        match self.dispatch.get().and_then(WeakDispatch::upgrade) {
+            Some(dispatch) => {
                 dispatch.try_close(id.clone());
-            } else {
+            }
+            None => {
                 self.try_close(id.clone());
             }
-        });
+        }
     }
 }
 
@@ -145,6 +151,10 @@ impl Records for Spans {
 }
 
 impl Subscriber for Spans {
+    fn on_register_dispatch(&self, dispatch: &Dispatch) {
+        let _ = self.dispatch.set(dispatch.downgrade());
+    }
+
     fn register_callsite(&self, _: &'static Metadata<'static>) -> Interest {
         Interest::always()
     }
