@@ -115,6 +115,23 @@ impl Spans {
             .flatten()
     }
 
+    /// The span a new span or an event belongs to: none, the current one, or the
+    /// one it names.
+    fn parent_of(
+        &self,
+        root: bool,
+        contextual: bool,
+        explicit: Option<&span::Id>,
+    ) -> Option<span::Id> {
+        if root {
+            None
+        } else if contextual {
+            self.current_id()
+        } else {
+            explicit.cloned()
+        }
+    }
+
     /// Ends one reference (a child's on its parent) through the dispatcher this
     /// store is installed in, so the layers above it see the close, whichever
     /// dispatcher is the current one and however deep the chain of parents that
@@ -164,13 +181,7 @@ impl Subscriber for Spans {
     }
 
     fn new_span(&self, attrs: &span::Attributes<'_>) -> span::Id {
-        let parent = if attrs.is_root() {
-            None
-        } else if attrs.is_contextual() {
-            self.current_id()
-        } else {
-            attrs.parent().cloned()
-        };
+        let parent = self.parent_of(attrs.is_root(), attrs.is_contextual(), attrs.parent());
         // The parent stays open while this span lives; one that already ended
         // (a stale id) is no parent.
         let mut view = None;
@@ -211,14 +222,7 @@ impl Subscriber for Spans {
     }
 
     fn event(&self, event: &Event<'_>) {
-        let span = if event.is_root() {
-            None
-        } else if event.is_contextual() {
-            self.current_id()
-        } else {
-            event.parent().cloned()
-        };
-        if let Some(span) = span {
+        if let Some(span) = self.parent_of(event.is_root(), event.is_contextual(), event.parent()) {
             self.with_record(&span, |record| PipelineLayer::event(record, event));
         }
     }
