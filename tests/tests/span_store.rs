@@ -240,19 +240,29 @@ fn two_subscribers_on_one_thread_keep_their_own_current_span() {
     };
     let (outer, outer_guard) = build(&outer_exporter);
     let (inner, inner_guard) = build(&inner_exporter);
+    // Each store's first span on this thread gets the same slot key, so `outer`'s
+    // id also names `other` in the inner store: read untagged, the stack would make
+    // `other` the parent of `inner`.
+    let other = tracing::dispatcher::with_default(&inner, || info_span!("other"));
     tracing::dispatcher::with_default(&outer, || {
-        let _outer = info_span!("outer").entered();
+        let outer_span = info_span!("outer");
+        assert_eq!(outer_span.id(), other.id());
+        let _outer = outer_span.entered();
         tracing::dispatcher::with_default(&inner, || {
             // `outer` is this thread's current span in the other subscriber only.
             info_span!("inner").in_scope(|| {});
         });
         info_span!("outer_child").in_scope(|| {});
     });
+    drop(other);
     outer_guard.shutdown().unwrap();
     inner_guard.shutdown().unwrap();
     assert_eq!(
         shape(&outer_exporter.spans()),
         [row("outer", None), row("outer_child", Some("outer"))].into()
     );
-    assert_eq!(shape(&inner_exporter.spans()), [row("inner", None)].into());
+    assert_eq!(
+        shape(&inner_exporter.spans()),
+        [row("other", None), row("inner", None)].into()
+    );
 }
