@@ -2,9 +2,6 @@
 
 use std::fmt;
 use std::path::PathBuf;
-use std::time::Duration;
-
-use crate::traces::{DropReasons, SpanStats};
 
 /// Why [`init`](crate::init) or [`TelemetryBuilder::init`](crate::TelemetryBuilder::init)
 /// failed. Every message names the setting (a config key such as `otlp.endpoint`, an
@@ -126,69 +123,4 @@ impl InitError {
             allowed: allowed.into(),
         }
     }
-}
-
-/// What went wrong while [`Guard::shutdown`](crate::Guard::shutdown) flushed and stopped
-/// the outputs. Telemetry is stopped either way; this only reports what may be lost.
-#[derive(Debug, thiserror::Error)]
-#[error("telemetry shutdown incomplete: {}", join(.failures))]
-pub struct ShutdownError {
-    failures: Vec<ShutdownFailure>,
-    stats: SpanStats,
-}
-
-fn join(failures: &[ShutdownFailure]) -> String {
-    failures
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-impl ShutdownError {
-    pub(crate) fn new(failures: Vec<ShutdownFailure>, stats: SpanStats) -> Option<Self> {
-        (!failures.is_empty()).then_some(Self { failures, stats })
-    }
-
-    /// Each output that failed, in shutdown order.
-    pub fn failures(&self) -> &[ShutdownFailure] {
-        &self.failures
-    }
-
-    /// The final account of every span, as [`Guard::shutdown`](crate::Guard::shutdown)
-    /// returns it on success.
-    pub fn stats(&self) -> SpanStats {
-        self.stats
-    }
-}
-
-/// One output that did not shut down cleanly.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ShutdownFailure {
-    /// The exporter did not finish within the shutdown timeout.
-    #[error("span export did not finish within {0:?}")]
-    Timeout(Duration),
-    /// Some export calls failed (e.g. the collector is unreachable).
-    #[error("{failed} span export(s) failed, last error: {last_error}")]
-    Export {
-        /// How many export calls failed since start.
-        failed: usize,
-        /// The last exporter error.
-        last_error: String,
-    },
-    /// The exporter reported an error while stopping.
-    #[error("exporter shutdown failed: {0}")]
-    Provider(String),
-    /// The metrics' last export or shutdown failed.
-    #[error("metrics shutdown failed: {0}")]
-    Metrics(String),
-    /// Spans were lost; [`ShutdownError::stats`] has the whole account.
-    #[error("{spans} span(s) dropped ({} queue full, {} export failed, {} rejected by the collector, {} still queued at shutdown)", reasons.queue_full, reasons.export_failed, reasons.rejected, reasons.shutdown)]
-    Dropped {
-        /// Spans lost, excluding spans that never ended.
-        spans: u64,
-        /// Why.
-        reasons: DropReasons,
-    },
 }

@@ -4,30 +4,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::control::Control;
-use crate::error::{ShutdownError, ShutdownFailure};
-use crate::traces::SpanStats;
+use crate::shutdown::{Shutdown, ShutdownError, ShutdownFailure};
 use crate::traces::queue::Queue;
-
-/// Something the guard stops at the end, in the order it was added.
-pub(crate) trait Part: Send {
-    /// Flushes and stops, by `deadline`; reports what failed.
-    fn shutdown(&mut self, deadline: Instant) -> Vec<ShutdownFailure>;
-}
-
-impl Part for crate::traces::worker::Worker {
-    fn shutdown(&mut self, deadline: Instant) -> Vec<ShutdownFailure> {
-        crate::traces::worker::Worker::shutdown(self, deadline)
-    }
-}
-
-#[cfg(feature = "file")]
-impl Part for tracing_appender::non_blocking::WorkerGuard {
-    fn shutdown(&mut self, _deadline: Instant) -> Vec<ShutdownFailure> {
-        // Dropping the worker guard (after this) waits, bounded by tracing-appender,
-        // for the writer thread to drain its queue.
-        Vec::new()
-    }
-}
+use crate::traces::stats::SpanStats;
 
 /// Keeps the outputs alive; dropping it (or calling [`shutdown`](Self::shutdown))
 /// exports every span ended before, then stops the outputs.
@@ -44,7 +23,7 @@ pub struct Guard {
     pub(crate) metrics_address: Option<std::net::SocketAddr>,
     metrics: Option<opentelemetry_sdk::metrics::SdkMeterProvider>,
     queue: Arc<Queue>,
-    parts: Vec<Box<dyn Part>>,
+    parts: Vec<Box<dyn Shutdown>>,
     done: bool,
 }
 
@@ -72,17 +51,16 @@ impl Guard {
         }
     }
 
-    pub(crate) fn push(&mut self, part: impl Part + 'static) {
-        self.parts.push(Box::new(part));
-    }
-
-    pub(crate) fn push_boxed(&mut self, part: Box<dyn Part>) {
+    pub(crate) fn push(&mut self, part: Box<dyn Shutdown>) {
         self.parts.push(part);
     }
 
-    pub(crate) fn push_metrics(&mut self, metrics: crate::metrics::Metrics) {
-        self.metrics = Some(metrics.provider.clone());
-        self.parts.push(Box::new(metrics));
+    /// The meter provider [`flush`](Self::flush) flushes; stopping it is a part's job.
+    pub(crate) fn set_meter_provider(
+        &mut self,
+        provider: opentelemetry_sdk::metrics::SdkMeterProvider,
+    ) {
+        self.metrics = Some(provider);
     }
 
     /// The handle for changing sampling and levels while the program runs, and for

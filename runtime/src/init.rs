@@ -12,10 +12,12 @@ use crate::config::{
     self, Ansi, Compression, Config, ConsoleFormat, FileFormat, Overrides, Protocol, Rotation,
     Sampler, Settings, TracesExporter,
 };
-use crate::control::levels::LevelFilter;
+use crate::control::levels::{BoxedLayer, LevelFilter};
 use crate::control::{Control, Levels};
 use crate::error::InitError;
 use crate::guard::Guard;
+use crate::outer::OuterLayer;
+use crate::shutdown::Shutdown;
 use crate::traces::sampler::Clock;
 
 /// Sets up telemetry from the environment (and the file named by `SEMTRACE_CONFIG`)
@@ -45,21 +47,6 @@ impl Telemetry {
     pub fn builder(name: impl Into<String>) -> TelemetryBuilder {
         TelemetryBuilder::default().service_name(name)
     }
-}
-
-pub(crate) type BoxedLayer =
-    Box<dyn tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync>;
-
-/// `layer` behind a replaceable filter of `directives` (already checked during
-/// resolution), returned with the filter's handle.
-#[cfg(any(feature = "console", feature = "file"))]
-pub(crate) fn filtered<L>(layer: L, directives: &str) -> (BoxedLayer, LevelFilter)
-where
-    L: tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync,
-{
-    use tracing_subscriber::Layer as _;
-    let filter = LevelFilter::new(directives, None);
-    (layer.with_filter(filter.clone()).boxed(), filter)
 }
 
 type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
@@ -361,7 +348,7 @@ impl TelemetryBuilder {
             file: None,
             traces: traces_filter,
         };
-        let mut parts: Vec<Box<dyn crate::guard::Part>> = Vec::new();
+        let mut parts: Vec<Box<dyn Shutdown>> = Vec::new();
 
         #[cfg(feature = "console")]
         if let Some(console) = &settings.console {
@@ -393,18 +380,19 @@ impl TelemetryBuilder {
         );
         let mut guard = Guard::new(settings.shutdown_timeout, pipeline.queue, control.clone());
         if let Some(worker) = pipeline.worker {
-            guard.push(worker);
+            guard.push(Box::new(worker));
         }
         for part in parts {
-            guard.push_boxed(part);
+            guard.push(part);
         }
         if let Some(admin) = &settings.admin {
-            let (listener, address) = crate::control::start_admin(admin, control.clone())?;
-            guard.push_boxed(listener);
+            let (listener, address) = start_admin(admin, control.clone())?;
+            guard.push(listener);
             guard.admin_address = Some(address);
         }
         if let Some(metrics) = metrics {
-            crate::metrics::start(metrics, &settings, &control, &mut guard)?;
+            let started = crate::metrics::start(metrics, &settings, &readings_of(&control))?;
+            attach_metrics(started, &control, &mut guard);
         }
         if let Some(path) = config_path {
             let (env, overrides) = (self.env.clone(), self.overrides.clone());
@@ -422,14 +410,14 @@ impl TelemetryBuilder {
                 Box::new(read),
                 Box::new(reresolve),
             ) {
-                guard.push(watcher);
+                guard.push(Box::new(watcher));
             }
         }
 
-        let top = crate::top::Top { sites, gate };
+        let outer = OuterLayer { sites, gate };
         let dispatch = match own {
-            Some(layer) => Dispatch::new(crate::traces::spans::Spans::new(layer).with(top)),
-            None => Dispatch::new(tracing_subscriber::registry().with(layers).with(top)),
+            Some(layer) => Dispatch::new(crate::traces::spans::Spans::new(layer).with(outer)),
+            None => Dispatch::new(tracing_subscriber::registry().with(layers).with(outer)),
         };
         guard.control().set_dispatch(&dispatch);
         Ok((dispatch, guard))
@@ -442,4 +430,48 @@ impl TelemetryBuilder {
             .map_err(|_| InitError::AlreadyInitialized)?;
         Ok(guard)
     }
+}
+
+/// Hands started metrics to their users: the guard stops and flushes them, the
+/// control serves their Prometheus text.
+fn attach_metrics(started: crate::metrics::Started, control: &Control, guard: &mut Guard) {
+    #[cfg(feature = "prometheus")]
+    if let Some(text) = started.prometheus {
+        control.set_prometheus(text);
+    }
+    #[cfg(not(feature = "prometheus"))]
+    let _ = control;
+    guard.metrics_address = started.address;
+    guard.set_meter_provider(started.provider);
+    for part in started.parts {
+        guard.push(part);
+    }
+}
+
+/// Starts the standalone admin listener; returns it and the address it listens on.
+#[cfg(feature = "admin")]
+fn start_admin(
+    settings: &crate::config::AdminSettings,
+    control: Control,
+) -> Result<(Box<dyn Shutdown>, std::net::SocketAddr), InitError> {
+    let listener = crate::control::admin::start(settings, control)?;
+    let address = listener.address;
+    Ok((Box::new(listener), address))
+}
+
+/// The admin listener needs the `admin` feature.
+#[cfg(not(feature = "admin"))]
+fn start_admin(
+    settings: &crate::config::AdminSettings,
+    _control: Control,
+) -> Result<(Box<dyn Shutdown>, std::net::SocketAddr), InitError> {
+    Err(InitError::FeatureDisabled {
+        what: format!("the admin listener on `{}`", settings.listen),
+        feature: "admin",
+    })
+}
+
+/// The control as what semtrace's own counters read.
+fn readings_of(control: &Control) -> Arc<dyn crate::metrics::PipelineReadings> {
+    Arc::new(control.clone())
 }

@@ -79,18 +79,20 @@ mod clock;
 pub mod config;
 pub mod control;
 mod error;
+mod grpc;
 mod guard;
 mod init;
 #[cfg(any(feature = "admin", feature = "prometheus"))]
 mod listener;
 mod metrics;
+mod outer;
 #[cfg(any(feature = "console", feature = "file"))]
 mod outputs;
 pub mod propagation;
 mod resource;
+mod shutdown;
 #[cfg(feature = "testing")]
 pub mod testing;
-mod top;
 mod traces;
 
 /// The settings types, under their earlier path; [`config`] is their home now.
@@ -107,7 +109,8 @@ pub use control::Control;
 /// The run-time control's HTTP endpoints (feature `admin`).
 #[cfg(feature = "admin")]
 pub use control::admin;
-pub use error::{InitError, ShutdownError, ShutdownFailure};
+pub use error::InitError;
 pub use guard::Guard;
 pub use init::{Telemetry, TelemetryBuilder, init};
+pub use shutdown::{ShutdownError, ShutdownFailure};
 pub use traces::{DropReasons, SpanStats};

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::error::ShutdownFailure;
+use crate::shutdown::{Shutdown, ShutdownFailure};
 
 /// A running listener; the guard stops it.
 pub(crate) struct Listener {
@@ -12,7 +12,7 @@ pub(crate) struct Listener {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-impl crate::guard::Part for Listener {
+impl Shutdown for Listener {
     fn shutdown(&mut self, deadline: Instant) -> Vec<ShutdownFailure> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());

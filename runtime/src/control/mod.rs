@@ -35,9 +35,11 @@ use serde::Serialize;
 use crate::config::{
     AdaptiveSettings, SamplingMode, SamplingSettings, Settings, TailSettings, check_ratio,
 };
-use crate::traces::SpanStats;
+use crate::traces::adaptive::AdaptivePolicy;
 use crate::traces::queue::Queue;
-use crate::traces::sampler::{AdaptivePolicy, Origin, Rule, Sampler, from_nanos};
+use crate::traces::ratio::nanos;
+use crate::traces::sampler::{Origin, Rule, Sampler, from_nanos};
+use crate::traces::stats::SpanStats;
 
 #[cfg(feature = "admin")]
 pub mod admin;
@@ -226,10 +228,6 @@ pub struct Status {
 /// RFC 3339 in UTC, to the second.
 fn rfc3339(nanos: u64) -> String {
     humantime::format_rfc3339_seconds(from_nanos(nanos)).to_string()
-}
-
-fn nanos(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 #[allow(clippy::cast_precision_loss)] // display values
@@ -655,27 +653,18 @@ impl Control {
     }
 }
 
-/// Starts the standalone admin listener; returns it and the address it listens on.
-#[cfg(feature = "admin")]
-pub(crate) fn start_admin(
-    settings: &crate::config::AdminSettings,
-    control: Control,
-) -> Result<(Box<dyn crate::guard::Part>, std::net::SocketAddr), crate::InitError> {
-    let listener = admin::start(settings, control)?;
-    let address = listener.address;
-    Ok((Box::new(listener), address))
-}
+impl crate::metrics::PipelineReadings for Control {
+    fn stats(&self) -> SpanStats {
+        Control::stats(self)
+    }
 
-/// The admin listener needs the `admin` feature.
-#[cfg(not(feature = "admin"))]
-pub(crate) fn start_admin(
-    settings: &crate::config::AdminSettings,
-    _control: Control,
-) -> Result<(Box<dyn crate::guard::Part>, std::net::SocketAddr), crate::InitError> {
-    Err(crate::InitError::FeatureDisabled {
-        what: format!("the admin listener on `{}`", settings.listen),
-        feature: "admin",
-    })
+    fn queue_fill(&self) -> (usize, usize) {
+        Control::queue_fill(self)
+    }
+
+    fn active_rules(&self) -> usize {
+        self.rules().len()
+    }
 }
 
 fn rule_info(rule: &Rule) -> RuleInfo {

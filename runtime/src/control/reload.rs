@@ -17,7 +17,8 @@ use notify::Watcher as _;
 
 use super::Control;
 use crate::config::{Config, Settings};
-use crate::error::{InitError, ShutdownFailure};
+use crate::error::InitError;
+use crate::shutdown::{Shutdown, ShutdownFailure};
 
 /// How long the file must be quiet before it is read.
 pub(crate) const DEBOUNCE: Duration = Duration::from_millis(200);
@@ -37,7 +38,7 @@ pub(crate) struct Reloader {
     _watcher: notify::RecommendedWatcher,
 }
 
-impl crate::guard::Part for Reloader {
+impl Shutdown for Reloader {
     fn shutdown(&mut self, _deadline: Instant) -> Vec<ShutdownFailure> {
         let _ = self.stop.send(Message::Stop);
         if let Some(thread) = self.thread.take() {

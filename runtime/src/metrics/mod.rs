@@ -4,9 +4,11 @@
 //! sampling decided and whatever the span's level; and semtrace's own pipeline
 //! counters (`semtrace.*`) are observed from [`SpanStats`](crate::SpanStats).
 //!
-//! - [`site`]: what generated code writes and calls (a `static` per call site, a
-//!   timer), and the per-site instruments with bound attribute sets.
-//! - `buffer`: each thread's ring of measurements not yet recorded into them.
+//! - [`site`]: the `static` generated code writes per call site; [`timer`]: what it
+//!   starts before the body and finishes with the [`outcome`]; [`value`]: per-call
+//!   attribute values.
+//! - [`recorder`]: the per-site instruments with bound attribute sets, fed by
+//!   `buffer`, each thread's ring of measurements not yet recorded into them.
 //! - `export`: the OTLP metric exporter on a runtime of its own, read periodically.
 //! - `prometheus`: the text endpoint (feature `prometheus`).
 //!
@@ -22,26 +24,25 @@ use opentelemetry::metrics::MeterProvider as _;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 
 use crate::config::{MetricsExporter, Settings};
-use crate::control::Control;
-use crate::error::{InitError, ShutdownFailure};
+use crate::error::InitError;
+use crate::shutdown::{Shutdown, ShutdownFailure};
+use crate::traces::stats::SpanStats;
 
 mod buffer;
 #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 mod export;
+pub(crate) mod outcome;
 #[cfg(feature = "prometheus")]
 pub(crate) mod prometheus;
+pub(crate) mod recorder;
 pub(crate) mod site;
+pub(crate) mod timer;
+pub(crate) mod value;
 
-pub(crate) use site::Sites;
+use recorder::Sites;
 
 /// The instrumentation scope of every metric semtrace records.
 const SCOPE: &str = "semtrace";
-
-/// The call sites' recorder of the dispatcher `dispatch`, if it is semtrace's.
-#[inline]
-pub(crate) fn sites_of(dispatch: &tracing::Dispatch) -> Option<&Sites> {
-    dispatch.downcast_ref::<crate::top::Top>()?.sites.as_deref()
-}
 
 /// The meter provider and its readers; the guard flushes and stops them.
 pub(crate) struct Metrics {
@@ -143,19 +144,43 @@ pub(crate) fn build(
     }))
 }
 
-/// Starts observing the pipeline, serves the Prometheus text when asked to, and
-/// hands the provider to the guard.
-#[cfg_attr(not(feature = "prometheus"), allow(clippy::unnecessary_wraps))]
+/// What semtrace's own counters (`semtrace.*`) read: the owner of the pipeline
+/// (the run-time control) hands this in, so metrics hold no other part.
+pub(crate) trait PipelineReadings: Send + Sync + 'static {
+    /// The span counts so far.
+    fn stats(&self) -> SpanStats;
+    /// Spans queued for export, and the queue's capacity.
+    fn queue_fill(&self) -> (usize, usize);
+    /// Sampling rules in force.
+    fn active_rules(&self) -> usize;
+}
+
+/// Metrics once started: what the guard stops (in this order), the provider it
+/// flushes, and the Prometheus text and its own listener's address, when served.
+pub(crate) struct Started {
+    pub(crate) parts: Vec<Box<dyn Shutdown>>,
+    pub(crate) provider: SdkMeterProvider,
+    pub(crate) address: Option<std::net::SocketAddr>,
+    #[cfg(feature = "prometheus")]
+    pub(crate) prometheus: Option<Arc<prometheus::Text>>,
+}
+
+/// Starts observing the pipeline through `readings` and serves the Prometheus text
+/// when asked to; returns the parts for the guard.
+#[cfg_attr(
+    not(feature = "prometheus"),
+    allow(clippy::unnecessary_wraps, unused_mut)
+)]
 pub(crate) fn start(
     metrics: Metrics,
     settings: &Settings,
-    control: &Control,
-    guard: &mut crate::Guard,
-) -> Result<(), InitError> {
-    metrics.observe_pipeline(control);
+    readings: &Arc<dyn PipelineReadings>,
+) -> Result<Started, InitError> {
+    metrics.observe_pipeline(readings);
+    let mut parts: Vec<Box<dyn Shutdown>> = Vec::new();
+    let mut address = None;
     #[cfg(feature = "prometheus")]
     if let Some(text) = &metrics.prometheus {
-        control.set_prometheus(Arc::clone(text));
         // Its own listener when asked for, or when there is no admin listener to
         // serve `/metrics` on (then the exporter's conventional port).
         let listen = settings.metrics.prometheus_listen.or_else(|| {
@@ -166,40 +191,49 @@ pub(crate) fn start(
         });
         if let Some(listen) = listen {
             let listener = prometheus::serve(listen, Arc::clone(text))?;
-            guard.metrics_address = Some(listener.address);
-            guard.push(listener);
+            address = Some(listener.address);
+            parts.push(Box::new(listener));
         }
     }
     #[cfg(not(feature = "prometheus"))]
     let _ = settings;
-    guard.push_metrics(metrics);
-    Ok(())
+    let provider = metrics.provider.clone();
+    #[cfg(feature = "prometheus")]
+    let prometheus = metrics.prometheus.clone();
+    parts.push(Box::new(metrics));
+    Ok(Started {
+        parts,
+        provider,
+        address,
+        #[cfg(feature = "prometheus")]
+        prometheus,
+    })
 }
 
 impl Metrics {
     /// Observes semtrace's own counters (`semtrace.*`, defined in semtrace's
     /// registry) from the pipeline's statistics and the control's rules.
-    pub(crate) fn observe_pipeline(&self, control: &Control) {
+    fn observe_pipeline(&self, readings: &Arc<dyn PipelineReadings>) {
         use semtrace_semconv::metrics::builtin;
         let meter = self.provider.meter(SCOPE);
         let def = |name: &str| {
             builtin(name).unwrap_or_else(|| panic!("`{name}` is in semtrace's registry"))
         };
-        let counter = |name: &'static str, pick: fn(&crate::SpanStats) -> u64| {
+        let counter = |name: &'static str, pick: fn(&SpanStats) -> u64| {
             let d = def(name);
-            let control = control.clone();
+            let readings = Arc::clone(readings);
             meter
                 .u64_observable_counter(d.name)
                 .with_unit(d.unit)
                 .with_description(d.brief)
-                .with_callback(move |o| o.observe(pick(&control.stats()), &[]))
+                .with_callback(move |o| o.observe(pick(&readings.stats()), &[]))
                 .build();
         };
         counter("semtrace.spans.started", |s| s.started);
         counter("semtrace.spans.sampled_out", |s| s.sampled_out);
         counter("semtrace.spans.exported", |s| s.exported);
         let d = def("semtrace.spans.dropped");
-        let c = control.clone();
+        let c = Arc::clone(readings);
         let sites = Arc::downgrade(&self.sites);
         meter
             .u64_observable_counter(d.name)
@@ -225,25 +259,28 @@ impl Metrics {
                 }
             })
             .build();
-        let gauge = |name: &'static str, pick: fn(&Control) -> usize| {
+        let gauge = |name: &'static str, pick: fn(&dyn PipelineReadings) -> usize| {
             let d = def(name);
-            let control = control.clone();
+            let readings = Arc::clone(readings);
             meter
                 .i64_observable_up_down_counter(d.name)
                 .with_unit(d.unit)
                 .with_description(d.brief)
                 .with_callback(move |o| {
-                    o.observe(i64::try_from(pick(&control)).unwrap_or(i64::MAX), &[]);
+                    o.observe(i64::try_from(pick(&*readings)).unwrap_or(i64::MAX), &[]);
                 })
                 .build();
         };
         gauge("semtrace.queue.size", |c| c.queue_fill().0);
         gauge("semtrace.queue.capacity", |c| c.queue_fill().1);
-        gauge("semtrace.sampling.rules.active", |c| c.rules().len());
+        gauge(
+            "semtrace.sampling.rules.active",
+            PipelineReadings::active_rules,
+        );
     }
 }
 
-impl crate::guard::Part for Metrics {
+impl Shutdown for Metrics {
     fn shutdown(&mut self, deadline: Instant) -> Vec<ShutdownFailure> {
         let timeout = deadline
             .saturating_duration_since(Instant::now())

@@ -1,8 +1,18 @@
 //! Rolling log files.
 
-use super::fmt_layer;
+use super::format::fmt_layer;
 use crate::config::{ConsoleFormat, FileFormat, FileSettings, Rotation};
-use crate::init::BoxedLayer;
+use crate::control::levels::BoxedLayer;
+use crate::shutdown::{Shutdown, ShutdownFailure};
+use std::time::Instant;
+
+impl Shutdown for tracing_appender::non_blocking::WorkerGuard {
+    fn shutdown(&mut self, _deadline: Instant) -> Vec<ShutdownFailure> {
+        // Dropping the worker guard (after this) waits, bounded by tracing-appender,
+        // for the writer thread to drain its queue.
+        Vec::new()
+    }
+}
 
 /// Rolling file output through a non-blocking writer whose guard flushes it.
 pub(crate) fn file_layer(

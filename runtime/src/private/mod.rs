@@ -18,13 +18,17 @@ pub use std::boxed::Box;
 pub use tracing;
 pub use tracing::{Level, Span, field::Empty};
 
-pub use crate::metrics::site::{MetricOutcome, MetricSite, MetricTimer, StaticValue, TimeUnit};
+pub use crate::grpc::{code_name as grpc_code_name, is_error as grpc_is_error};
+pub use crate::metrics::outcome::MetricOutcome;
+pub use crate::metrics::site::{MetricSite, StaticValue, TimeUnit};
+pub use crate::metrics::timer::MetricTimer;
+pub use crate::metrics::value::MetricValue;
 pub use crate::propagation::{Carrier, Link};
 pub use context::{CarrierArg, ParentScope, Received, inject, link, link_received, remote_parent};
-pub use dynamic::{MetricValue, metric_display};
+pub use dynamic::metric_display;
 pub use outcome::{
     ErrCode, ErrDebug, ErrDisplay, ErrNone, HttpStatus, Outcome, RpcCode, RpcNone, RpcSome,
-    RpcStatus, StatusNone, StatusSome, grpc_code_name, grpc_is_error,
+    RpcStatus, StatusNone, StatusSome,
 };
 pub use query::{DisplayQuery, QueryText, db_query};
 pub use record::{record, record_array};

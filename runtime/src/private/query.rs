@@ -9,7 +9,7 @@ use semtrace_semconv::keys;
 use semtrace_semconv::sql::{Dialect, sanitize_and_summarize};
 use tracing::Span;
 
-use super::MetricValue;
+use crate::metrics::value::MetricValue;
 
 /// What `query = …` accepts at run time: text, or `%value` for any `Display`.
 #[diagnostic::on_unimplemented(

@@ -38,7 +38,7 @@ impl Server {
     fn parse(url: &str) -> Self {
         match semtrace_semconv::url::server(url) {
             Some((host, port)) => Self {
-                address: Some(super::dynamic::intern(host)),
+                address: Some(crate::metrics::value::intern(host)),
                 port,
             },
             None => Self::default(),
@@ -59,20 +59,22 @@ impl Server {
 
     /// `server.address` and `server.port` for the call's metric.
     #[inline]
-    pub fn metric(&self) -> [(&'static str, super::MetricValue); 2] {
+    pub fn metric(&self) -> [(&'static str, crate::metrics::value::MetricValue); 2] {
         use semtrace_semconv::keys;
         [
             (
                 keys::SERVER_ADDRESS,
-                self.address
-                    .clone()
-                    .map_or(super::MetricValue::None, super::MetricValue::Str),
+                self.address.clone().map_or(
+                    crate::metrics::value::MetricValue::None,
+                    crate::metrics::value::MetricValue::Str,
+                ),
             ),
             (
                 keys::SERVER_PORT,
-                self.port.map_or(super::MetricValue::None, |p| {
-                    super::MetricValue::Int(i64::from(p))
-                }),
+                self.port
+                    .map_or(crate::metrics::value::MetricValue::None, |p| {
+                        crate::metrics::value::MetricValue::Int(i64::from(p))
+                    }),
             ),
         ]
     }

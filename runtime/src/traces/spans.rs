@@ -1,4 +1,4 @@
-//! semtrace's own span store: the subscriber under [`crate::top::Top`] when the
+//! semtrace's own span store: the subscriber under [`crate::outer::OuterLayer`] when the
 //! pipeline is the only output (no console, no file).
 //!
 //! tracing-subscriber's registry keeps, per span, a slot with a map of extensions:

@@ -13,7 +13,7 @@ use tokio::task::{JoinError, JoinSet};
 
 use super::exporters::Exporter;
 use super::queue::{Pending, Queue};
-use crate::error::ShutdownFailure;
+use crate::shutdown::{Shutdown, ShutdownFailure};
 
 /// How the worker paces itself.
 #[derive(Debug, Clone, Copy)]
@@ -77,10 +77,12 @@ impl Worker {
             done: Some(done),
         }
     }
+}
 
+impl Shutdown for Worker {
     /// Stops admitting spans, exports what is queued until `deadline`, and counts
     /// what is left as dropped at shutdown.
-    pub(crate) fn shutdown(&mut self, deadline: Instant) -> Vec<ShutdownFailure> {
+    fn shutdown(&mut self, deadline: Instant) -> Vec<ShutdownFailure> {
         let mut failures = Vec::new();
         let Some(done) = self.done.take() else {
             return failures;

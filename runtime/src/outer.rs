@@ -1,4 +1,4 @@
-//! The outermost layer of semtrace's subscriber. It holds the metrics recorder where
+//! The outermost layer of semtrace's subscriber ([`OuterLayer`]). It holds the metrics recorder where
 //! a downcast finds it in two type comparisons (instead of walking every layer and
 //! filter), and, when the pipeline is the only output, the pipeline's level filter
 //! as the subscriber's own.
@@ -15,10 +15,16 @@ use tracing_subscriber::Layer;
 use tracing_subscriber::layer::{Context, Filter};
 
 use crate::control::levels::LevelFilter;
-use crate::metrics::Sites;
+use crate::metrics::recorder::Sites;
+
+/// The call sites' recorder of the dispatcher `dispatch`, if it is semtrace's.
+#[inline]
+pub(crate) fn sites_of(dispatch: &tracing::Dispatch) -> Option<&Sites> {
+    dispatch.downcast_ref::<OuterLayer>()?.sites.as_deref()
+}
 
 #[derive(Debug, Clone)]
-pub(crate) struct Top {
+pub(crate) struct OuterLayer {
     pub(crate) sites: Option<Arc<Sites>>,
     /// The pipeline's filter when it is the only output. Per-layer filtering costs
     /// every span three registry lookups (on enter, exit and close, to read which
@@ -26,7 +32,7 @@ pub(crate) struct Top {
     pub(crate) gate: Option<LevelFilter>,
 }
 
-impl<S: tracing::Subscriber> Layer<S> for Top {
+impl<S: tracing::Subscriber> Layer<S> for OuterLayer {
     fn register_callsite(&self, meta: &'static Metadata<'static>) -> Interest {
         self.gate.as_ref().map_or_else(Interest::always, |g| {
             <LevelFilter as Filter<S>>::callsite_enabled(g, meta)

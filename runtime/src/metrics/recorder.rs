@@ -1,0 +1,425 @@
+//! The recorder: each call site's instrument in one meter, with bound attribute sets,
+//! and the threads' buffers of measurements not yet recorded into them (see
+//! `buffer`). The recorder's drain thread, or the next collection, scales the
+//! buffered ticks and makes the SDK's bound record (no attribute hashing) off the
+//! call's thread. Nothing allocates unless the call failed with an error type known
+//! only at run time, or a call site sees more outcomes than it has bound slots
+//! (those, and calls on sites past the first 4096, record into the SDK directly).
+
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use opentelemetry::KeyValue;
+use opentelemetry::metrics::{BoundHistogram, Histogram, Meter};
+
+use super::buffer::{Pushed, Ring};
+use super::outcome::{Key, MetricOutcome};
+use super::site::{MetricSite, TimeUnit};
+use super::value::MetricValue;
+
+/// What tells one bound attribute set from another: the outcome's part, and the
+/// per-call attributes with a value.
+type BoundKey = (Key, Box<[(&'static str, DynKey)]>);
+
+/// Per-call attributes (see `__private::dynamic`): their keys and values.
+pub(crate) type Dynamic<'a> = &'a [(&'static str, MetricValue)];
+
+/// A per-call attribute as a bound set's key holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DynKey {
+    Str(&'static str),
+    Int(i64),
+}
+
+/// Whether a per-call value is text past the interned ones: it has no
+/// `&'static str` to key a bound set with, so the call records without one.
+fn unbindable(dynamic: Dynamic<'_>) -> bool {
+    dynamic
+        .iter()
+        .any(|(_, v)| matches!(v, MetricValue::Str(Cow::Owned(_))))
+}
+
+/// The per-call attributes with a value, as a bound set's key holds them (none of
+/// them [`unbindable`]).
+fn dyn_keys(dynamic: Dynamic<'_>) -> Box<[(&'static str, DynKey)]> {
+    dynamic
+        .iter()
+        .filter_map(|(k, v)| match v {
+            MetricValue::Str(Cow::Borrowed(s)) => Some((*k, DynKey::Str(s))),
+            MetricValue::Int(i) => Some((*k, DynKey::Int(*i))),
+            MetricValue::None | MetricValue::Str(Cow::Owned(_)) => None,
+        })
+        .collect()
+}
+
+/// Whether `dynamic`'s values are the bound set's `keys`.
+#[inline]
+fn same_dyn(keys: &[(&'static str, DynKey)], dynamic: Dynamic<'_>) -> bool {
+    let mut keys = keys.iter();
+    for (k, v) in dynamic {
+        let value = match v {
+            MetricValue::None => continue,
+            MetricValue::Str(Cow::Borrowed(s)) => DynKey::Str(s),
+            MetricValue::Str(Cow::Owned(_)) => return false,
+            MetricValue::Int(i) => DynKey::Int(*i),
+        };
+        if keys.next() != Some(&(*k, value)) {
+            return false;
+        }
+    }
+    keys.next().is_none()
+}
+
+/// Bound attribute sets per call site: the outcomes a handler commonly sees (a few
+/// status codes, an error type or two).
+const BOUND: usize = 8;
+/// Call sites with a slot of their own in each recorder; more share a locked map.
+const SLOTS: usize = 4096;
+
+/// A call site's instrument in one recorder.
+struct SiteState {
+    histogram: Histogram<f64>,
+    time_unit: TimeUnit,
+    base: Vec<KeyValue>,
+    /// The outcome with nothing to add (the call succeeded, no status code): the
+    /// common case, found without comparing keys.
+    plain: OnceLock<BoundHistogram<f64>>,
+    bound: [OnceLock<(BoundKey, BoundHistogram<f64>)>; BOUND],
+}
+
+impl SiteState {
+    fn new(meter: &Meter, site: &MetricSite) -> Self {
+        let mut builder = meter
+            .f64_histogram(site.name)
+            .with_unit(site.unit)
+            .with_description(site.description);
+        if matches!(site.unit, "s" | "ms") {
+            let scale = if site.unit == "ms" { 1000.0 } else { 1.0 };
+            builder =
+                builder.with_boundaries(DURATION_BOUNDARIES.iter().map(|b| b * scale).collect());
+        }
+        Self {
+            histogram: builder.build(),
+            time_unit: site.time_unit,
+            base: site
+                .attributes
+                .iter()
+                .map(|(k, v)| v.key_value(k))
+                .collect(),
+            plain: OnceLock::new(),
+            bound: Default::default(),
+        }
+    }
+
+    /// The bound instrument for `outcome` (0: the plain one, 1.. the others),
+    /// binding it on first use; `None` when it has no slot (recorded unbound).
+    #[inline]
+    fn slot(&self, outcome: &MetricOutcome, dynamic: Dynamic<'_>) -> Option<u64> {
+        if outcome.is_plain() && dynamic.iter().all(|(_, v)| *v == MetricValue::None) {
+            self.plain.get_or_init(|| self.histogram.bind(&self.base));
+            return Some(0);
+        }
+        let key = outcome.key()?;
+        if unbindable(dynamic) {
+            return None;
+        }
+        for (i, slot) in (1..).zip(&self.bound) {
+            let ((k, dyn_k), _) = slot.get_or_init(|| {
+                (
+                    (key, dyn_keys(dynamic)),
+                    self.histogram.bind(&self.attrs(outcome, dynamic)),
+                )
+            });
+            if *k == key && same_dyn(dyn_k, dynamic) {
+                return Some(i);
+            }
+        }
+        None
+    }
+
+    /// A call's duration of `elapsed` clock ticks in the site's unit.
+    #[inline]
+    fn value(&self, elapsed: u64) -> f64 {
+        let seconds = crate::clock::ticks().seconds_of(elapsed);
+        match self.time_unit {
+            TimeUnit::Seconds => seconds,
+            TimeUnit::Millis => seconds * 1e3,
+        }
+    }
+
+    /// Records `elapsed` ticks into bound instrument `slot`, bound by
+    /// [`slot`](Self::slot).
+    #[inline]
+    fn record_bound(&self, slot: u64, elapsed: u64) {
+        let value = self.value(elapsed);
+        let bound = match slot {
+            0 => self.plain.get(),
+            i => usize::try_from(i - 1)
+                .ok()
+                .and_then(|i| self.bound.get(i))
+                .and_then(OnceLock::get)
+                .map(|(_, bound)| bound),
+        };
+        if let Some(bound) = bound {
+            bound.record(value);
+        }
+    }
+
+    fn record_unbound(&self, elapsed: u64, outcome: &MetricOutcome, dynamic: Dynamic<'_>) {
+        self.histogram
+            .record(self.value(elapsed), &self.attrs(outcome, dynamic));
+    }
+
+    fn attrs(&self, outcome: &MetricOutcome, dynamic: Dynamic<'_>) -> Vec<KeyValue> {
+        let mut attrs = Vec::with_capacity(self.base.len() + 3 + dynamic.len());
+        attrs.extend(self.base.iter().cloned());
+        outcome.push(&mut attrs);
+        for (key, value) in dynamic {
+            match value {
+                MetricValue::None => {}
+                MetricValue::Str(Cow::Borrowed(s)) => attrs.push(KeyValue::new(*key, *s)),
+                MetricValue::Str(Cow::Owned(s)) => attrs.push(KeyValue::new(*key, s.clone())),
+                MetricValue::Int(i) => attrs.push(KeyValue::new(*key, *i)),
+            }
+        }
+        attrs
+    }
+}
+
+/// The boundaries the HTTP and database conventions advise for durations in seconds.
+pub(crate) const DURATION_BOUNDARIES: [f64; 14] = [
+    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+];
+
+/// The call sites' instruments of one meter, and the threads' buffers of
+/// measurements not yet recorded into them (see `buffer`).
+pub(crate) struct Sites {
+    /// Tells this recorder's buffers from other recorders' on a thread.
+    id: u64,
+    meter: Meter,
+    slots: Box<[OnceLock<SiteState>]>,
+    more: Mutex<std::collections::HashMap<usize, Arc<SiteState>>>,
+    /// Every thread's ring; locked by whoever drains (one reader at a time).
+    rings: Mutex<Vec<Arc<Ring>>>,
+    /// The thread that drains the rings between collections.
+    drainer: OnceLock<std::thread::Thread>,
+    /// Set when the meter provider shut down: the drain thread ends.
+    stopped: std::sync::atomic::AtomicBool,
+}
+
+impl std::fmt::Debug for Sites {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sites").finish_non_exhaustive()
+    }
+}
+
+/// Recorders alive in this process. While there are none (metrics off), a timer
+/// reads no clock.
+pub(crate) static RECORDERS: AtomicUsize = AtomicUsize::new(0);
+
+impl Drop for Sites {
+    fn drop(&mut self) {
+        RECORDERS.fetch_sub(1, Ordering::Relaxed);
+        // Its drain thread ends when it wakes and finds the recorder gone.
+        if let Some(drainer) = self.drainer.get() {
+            drainer.unpark();
+        }
+    }
+}
+
+/// A measurement in a ring is one word: the site's slot, the bound instrument's
+/// (0 for the plain one, then the others), and the call's clock ticks.
+const BOUND_BITS: u32 = 4;
+const TICK_BITS: u32 = 48;
+const _: () = assert!(BOUND < (1 << BOUND_BITS));
+const _: () = assert!(SLOTS <= 1 << (64 - TICK_BITS - BOUND_BITS));
+
+/// The drain thread's longest sleep; busy writers wake it sooner, and every
+/// collection drains first anyway.
+const DRAIN_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl Sites {
+    /// A recorder for `meter`'s instruments, with its drain thread. Collections
+    /// drain too: the callback of `semtrace.spans.dropped` does it first (see
+    /// `Metrics::observe_pipeline`).
+    pub(crate) fn new(meter: Meter) -> Arc<Self> {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        RECORDERS.fetch_add(1, Ordering::Relaxed);
+        let sites = Arc::new(Self {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            meter,
+            slots: (0..SLOTS).map(|_| OnceLock::new()).collect(),
+            more: Mutex::default(),
+            rings: Mutex::default(),
+            drainer: OnceLock::new(),
+            stopped: std::sync::atomic::AtomicBool::new(false),
+        });
+        let weak = Arc::downgrade(&sites);
+        let spawned = std::thread::Builder::new()
+            .name("semtrace-metrics-drain".to_owned())
+            .spawn(move || {
+                loop {
+                    std::thread::park_timeout(DRAIN_EVERY);
+                    let Some(sites) = weak.upgrade() else { return };
+                    if sites.stopped.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    sites.drain();
+                }
+            });
+        if let Ok(handle) = spawned {
+            let _ = sites.drainer.set(handle.thread().clone());
+        }
+        // Without a drain thread, collections still drain; full rings record directly.
+        sites
+    }
+
+    #[inline]
+    pub(crate) fn record(
+        &self,
+        site: &MetricSite,
+        elapsed: u64,
+        outcome: &MetricOutcome,
+        dynamic: Dynamic<'_>,
+    ) {
+        let i = site.index();
+        if let Some(slot) = self.slots.get(i) {
+            let state = slot.get_or_init(|| SiteState::new(&self.meter, site));
+            match state.slot(outcome, dynamic) {
+                Some(bound) => self.buffer(state, i, bound, elapsed),
+                None => state.record_unbound(elapsed, outcome, dynamic),
+            }
+        } else {
+            let state = Arc::clone(
+                self.more
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .entry(i)
+                    .or_insert_with(|| Arc::new(SiteState::new(&self.meter, site))),
+            );
+            match state.slot(outcome, dynamic) {
+                Some(bound) => state.record_bound(bound, elapsed),
+                None => state.record_unbound(elapsed, outcome, dynamic),
+            }
+        }
+    }
+
+    /// Buffers a measurement of bound instrument `bound` of site slot `site`.
+    #[inline]
+    fn buffer(&self, state: &SiteState, site: usize, bound: u64, elapsed: u64) {
+        if elapsed >= 1 << TICK_BITS {
+            // Days long, or a reading out of order: no room in a word.
+            return state.record_bound(bound, elapsed);
+        }
+        let entry = ((((site as u64) << BOUND_BITS) | bound) << TICK_BITS) | elapsed;
+        let pushed = super::buffer::with_ring(
+            self.id,
+            || {
+                let ring = Arc::new(Ring::default());
+                self.rings
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(Arc::clone(&ring));
+                ring
+            },
+            |ring| ring.push(entry),
+        );
+        match pushed {
+            Some(Pushed::Yes) => {}
+            Some(Pushed::Wake) => {
+                if let Some(drainer) = self.drainer.get() {
+                    drainer.unpark();
+                }
+            }
+            Some(Pushed::Full) | None => state.record_bound(bound, elapsed),
+        }
+    }
+
+    /// Ends the drain thread, once the meter provider has shut down (its last
+    /// collection drained the rings).
+    pub(crate) fn stop(&self) {
+        self.stopped.store(true, Ordering::Relaxed);
+        if let Some(drainer) = self.drainer.get() {
+            drainer.unpark();
+        }
+    }
+
+    /// Records every buffered measurement into its instrument, and forgets the rings
+    /// of threads that ended.
+    ///
+    /// Returns how many measurements it recorded.
+    pub(crate) fn drain(&self) -> usize {
+        let mut rings = self.rings.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut record = |entry: u64| {
+            let key = entry >> TICK_BITS;
+            let site = usize::try_from(key >> BOUND_BITS).unwrap_or(usize::MAX);
+            if let Some(state) = self.slots.get(site).and_then(OnceLock::get) {
+                state.record_bound(
+                    key & ((1 << BOUND_BITS) - 1),
+                    entry & ((1 << TICK_BITS) - 1),
+                );
+            }
+        };
+        let mut drained = 0;
+        for ring in rings.iter() {
+            drained += ring.drain(&mut record);
+        }
+        // A ring only this list holds belongs to a thread that ended (or moved on to
+        // other recorders): it gets no more entries, so after a last drain it goes.
+        rings.retain(|ring| {
+            if Arc::strong_count(ring) > 1 {
+                return true;
+            }
+            // Its writer's last entries happened before it let go of the ring.
+            std::sync::atomic::fence(Ordering::Acquire);
+            drained += ring.drain(&mut record);
+            false
+        });
+        drained
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::site::StaticValue;
+
+    static SITE: MetricSite = MetricSite::new(
+        "task.duration",
+        "s",
+        TimeUnit::Seconds,
+        "test",
+        &[("task.type", StaticValue::Str("t"))],
+    );
+
+    #[test]
+    fn per_call_values_choose_their_bound_set_and_owned_text_gets_none() {
+        use opentelemetry::metrics::MeterProvider as _;
+        let provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder().build();
+        let state = SiteState::new(&provider.meter("test"), &SITE);
+        let plain = MetricOutcome::default();
+        let str_value = |s: &'static str| [("db.namespace", MetricValue::Str(Cow::Borrowed(s)))];
+        let owned = [("db.namespace", MetricValue::Str(Cow::Owned("past".into())))];
+        let none = [("db.namespace", MetricValue::None)];
+
+        assert_eq!(state.slot(&plain, &[]), Some(0));
+        assert_eq!(
+            state.slot(&plain, &none),
+            Some(0),
+            "no value: the plain set"
+        );
+        // Text past the interned values has no static key: no bound set, before or
+        // after other sets took their slots.
+        assert_eq!(state.slot(&plain, &owned), None);
+        assert_eq!(state.slot(&plain, &str_value("eu")), Some(1));
+        assert_eq!(state.slot(&plain, &str_value("us")), Some(2));
+        assert_eq!(state.slot(&plain, &str_value("eu")), Some(1));
+        assert_eq!(state.slot(&plain, &owned), None);
+        let port = [("server.port", MetricValue::Int(5432))];
+        assert_eq!(state.slot(&plain, &port), Some(3));
+        let error = MetricOutcome::of(Some(Cow::Borrowed("timeout")));
+        assert_eq!(state.slot(&error, &str_value("eu")), Some(4));
+        assert_eq!(state.slot(&error, &[]), Some(5));
+    }
+}
