@@ -15,6 +15,23 @@ use tracing::{Metadata, span};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::{Context, Filter};
 
+/// A layer over the registry, boxed: what console, file and (beside them) the
+/// pipeline are, each behind its own filter.
+pub(crate) type BoxedLayer =
+    Box<dyn tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync>;
+
+/// `layer` behind a replaceable filter of `directives` (already checked during
+/// resolution), returned with the filter's handle.
+#[cfg(any(feature = "console", feature = "file"))]
+pub(crate) fn filtered<L>(layer: L, directives: &str) -> (BoxedLayer, LevelFilter)
+where
+    L: tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync,
+{
+    use tracing_subscriber::Layer as _;
+    let filter = LevelFilter::new(directives, None);
+    (layer.with_filter(filter.clone()).boxed(), filter)
+}
+
 /// `fast` when the filter is an `EnvFilter` rather than a plain level.
 const COMPLEX: u8 = u8::MAX;
 

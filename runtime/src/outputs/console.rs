@@ -4,9 +4,9 @@ use std::io::IsTerminal as _;
 
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
 
-use super::fmt_layer;
+use super::format::fmt_layer;
 use crate::config::{Ansi, ConsoleSettings};
-use crate::init::BoxedLayer;
+use crate::control::levels::BoxedLayer;
 
 /// Console output; `writer` replaces stderr (and then colours are only on when asked).
 pub(crate) fn console_layer(
@@ -20,7 +20,10 @@ pub(crate) fn console_layer(
     };
     let writer = writer.unwrap_or_else(|| BoxMakeWriter::new(std::io::stderr));
     if settings.format == crate::config::ConsoleFormat::Tree {
-        return crate::init::filtered(super::tree::TreeLayer::new(writer, ansi), &settings.level);
+        return crate::control::levels::filtered(
+            super::tree::TreeLayer::new(writer, ansi),
+            &settings.level,
+        );
     }
     fmt_layer(settings.format, ansi, writer, &settings.level)
 }

@@ -11,7 +11,31 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::sampler::AdaptivePolicy;
+use crate::config::AdaptiveSettings;
+
+use super::ratio::{nanos, ratio_bound};
+
+/// Latency-triggered sampling settings, compiled.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AdaptivePolicy {
+    pub(crate) threshold_ns: u64,
+    pub(crate) window_ns: u64,
+    pub(crate) rate: f64,
+    pub(crate) bound: u64,
+    pub(crate) cooldown_ns: u64,
+}
+
+impl AdaptivePolicy {
+    pub(crate) fn new(a: &AdaptiveSettings) -> Self {
+        Self {
+            threshold_ns: nanos(a.latency_threshold),
+            window_ns: nanos(a.window).max(1),
+            rate: a.sample_rate,
+            bound: ratio_bound(a.sample_rate),
+            cooldown_ns: nanos(a.cooldown),
+        }
+    }
+}
 
 const SLOTS: u64 = 8;
 const BUCKETS: usize = 256;

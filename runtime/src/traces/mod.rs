@@ -25,6 +25,7 @@ pub(crate) mod exporters;
 pub(crate) mod ids;
 pub(crate) mod layer;
 pub(crate) mod queue;
+pub(crate) mod ratio;
 pub(crate) mod record;
 pub(crate) mod sampler;
 pub(crate) mod spans;

@@ -14,9 +14,10 @@ use std::time::{Duration, SystemTime};
 
 use tracing::field::{Field, Visit};
 
-use super::adaptive::Adaptive;
+use super::adaptive::{Adaptive, AdaptivePolicy};
+use super::ratio::{by_ratio, ratio_bound};
 use super::record::BaggageEntries;
-use crate::config::{AdaptiveSettings, SamplingMode, SamplingSettings, TailSettings};
+use crate::config::{SamplingMode, SamplingSettings, TailSettings};
 
 /// A parent's decision, when the span has a parent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,28 +137,6 @@ impl Rule {
     }
 }
 
-/// Latency-triggered sampling settings, compiled.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct AdaptivePolicy {
-    pub(crate) threshold_ns: u64,
-    pub(crate) window_ns: u64,
-    pub(crate) rate: f64,
-    pub(crate) bound: u64,
-    pub(crate) cooldown_ns: u64,
-}
-
-impl AdaptivePolicy {
-    pub(crate) fn new(a: &AdaptiveSettings) -> Self {
-        Self {
-            threshold_ns: nanos(a.latency_threshold),
-            window_ns: nanos(a.window).max(1),
-            rate: a.sample_rate,
-            bound: ratio_bound(a.sample_rate),
-            cooldown_ns: nanos(a.cooldown),
-        }
-    }
-}
-
 /// Everything the hot path decides with; replaced whole.
 #[derive(Debug, Clone)]
 pub(crate) struct Policy {
@@ -214,10 +193,6 @@ impl Policy {
             (SamplingMode::Ratio, _) => by_ratio(trace_id, self.bound),
         }
     }
-}
-
-fn nanos(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// The decision for a span starting now.
@@ -498,28 +473,6 @@ impl Visit for MatchVisitor<'_> {
             self.put(field, format!("{value:?}"));
         }
     }
-}
-
-/// As the OpenTelemetry SDKs do it: the trace id's low 64 bits, shifted right by
-/// one, below `ratio × 2^63`. The same trace id gets the same decision everywhere.
-pub(crate) fn ratio_bound(ratio: f64) -> u64 {
-    if ratio >= 1.0 {
-        return u64::MAX;
-    }
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        clippy::cast_precision_loss
-    )] // ratio is in [0, 1): the product fits
-    let bound = (ratio.max(0.0) * (1u64 << 63) as f64) as u64;
-    bound
-}
-
-#[inline]
-pub(crate) fn by_ratio(trace_id: u128, bound: u64) -> bool {
-    #[allow(clippy::cast_possible_truncation)] // the low half is wanted
-    let low = trace_id as u64;
-    bound == u64::MAX || (low >> 1) < bound
 }
 
 #[cfg(test)]
