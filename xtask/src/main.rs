@@ -5,6 +5,10 @@
 //!   (`semconv/registry/`), and writes `semconv/src/generated.rs`.
 //! - `cargo run -p xtask -- check` does the same in memory and fails when the committed
 //!   file differs. It skips (successfully) when the OpenTelemetry registry is absent.
+//! - `cargo run -p xtask -- cycles` fails when, in any crate of the workspace, a module
+//!   imports a module that imports it back, and lists those cycles (see [`cycles`]).
+
+mod cycles;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
@@ -25,7 +29,8 @@ const SEMTRACE_REGISTRY: &str = "semconv/registry";
 /// The generated table, relative to the workspace root.
 const OUTPUT: &str = "semconv/src/generated.rs";
 
-const USAGE: &str = "usage: cargo run -p xtask -- <generate|check> [--model DIR]";
+const USAGE: &str = "usage: cargo run -p xtask -- <generate|check> [--model DIR]
+       cargo run -p xtask -- cycles";
 
 fn main() -> ExitCode {
     match run() {
@@ -43,7 +48,7 @@ fn run() -> Result<ExitCode, String> {
     let mut model = PathBuf::from(DEFAULT_MODEL);
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--model" => model = args.next().ok_or(USAGE)?.into(),
+            "--model" if command != "cycles" => model = args.next().ok_or(USAGE)?.into(),
             _ => return Err(format!("unexpected argument `{arg}`\n{USAGE}")),
         }
     }
@@ -78,6 +83,7 @@ fn run() -> Result<ExitCode, String> {
                 Ok(ExitCode::FAILURE)
             }
         }
+        "cycles" => cycles::run(root),
         _ => Err(format!("unknown command `{command}`\n{USAGE}")),
     }
 }
