@@ -1,7 +1,7 @@
 //! The Zipkin exporter end to end: spans made by the macros go through semtrace's
 //! pipeline to a local HTTP receiver, and what it received validates against the
-//! official Zipkin v2 schema (`../shared/zipkin-api/zipkin2-api.yaml`, checked by
-//! Python's `jsonschema`, installed by `scripts/install-otel-python`). Also the
+//! official Zipkin v2 schema (`tests/data/zipkin-api/zipkin2-api.yaml`, vendored
+//! with its license; checked by Python's `jsonschema`, installed by `scripts/install-otel-python`). Also the
 //! Zipkin settings' precedence and errors.
 
 use std::collections::HashMap;
@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 const SCHEMA: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/zipkin-api/zipkin2-api.yaml"
+    "/data/zipkin-api/zipkin2-api.yaml"
 );
 
 /// Validates a JSON document (stdin) against `definitions.ListOfSpans` of the
@@ -52,8 +52,7 @@ fn python() -> String {
 fn validate(body: &[u8]) -> Result<(), String> {
     assert!(
         std::path::Path::new(SCHEMA).exists(),
-        "the official Zipkin schema is missing: expected `{SCHEMA}` \
-         (shared/zipkin-api/zipkin2-api.yaml beside the workspace)"
+        "the official Zipkin schema is missing: expected `{SCHEMA}`"
     );
     let mut child = Command::new(python())
         .args(["-c", VALIDATE, SCHEMA])
