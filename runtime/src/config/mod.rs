@@ -164,6 +164,7 @@ mod env;
 mod file;
 mod overrides;
 mod resolve;
+pub(crate) mod rules;
 mod values;
 
 pub(crate) use file::EnvLookup;
@@ -174,7 +175,7 @@ pub use file::{
     TracesConfig, ZipkinConfig,
 };
 pub(crate) use overrides::Overrides;
-pub(crate) use resolve::{RULE_DURATIONS, resolve};
+pub(crate) use resolve::resolve;
 pub(crate) use values::check_ratio;
 pub use values::{
     Ansi, Compression, ConsoleFormat, FileFormat, MetricsExporter, Protocol, Rotation, Sampler,

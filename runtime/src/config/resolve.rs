@@ -9,6 +9,7 @@ use super::env::Env;
 use super::file::{AdaptiveConfig, DurationValue, RuleConfig, TailConfig};
 use super::file::{Config, EnvLookup, Headers};
 use super::overrides::Overrides;
+use super::rules;
 use super::values::{
     Ansi, Compression, ConsoleFormat, FileFormat, MetricsExporter, Protocol, Rotation, Sampler,
     SamplingMode, TracesExporter, at_least_one, check_endpoint, check_exporters, check_filter,
@@ -611,9 +612,6 @@ const DEFAULT_TAIL_BUFFER: usize = 10_000;
 const DEFAULT_MAX_RULES: usize = 100;
 const DEFAULT_ADAPTIVE_WINDOW: Duration = Duration::from_secs(60);
 const DEFAULT_ADAPTIVE_COOLDOWN: Duration = Duration::from_secs(300);
-/// The shortest and longest an on-demand rule may last.
-pub(crate) const RULE_DURATIONS: (Duration, Duration) =
-    (Duration::from_secs(1), Duration::from_secs(24 * 3600));
 
 fn resolve_sampling(
     o: &Overrides,
@@ -690,15 +688,14 @@ fn resolve_sampling(
 }
 
 fn rule_settings(i: usize, rule: &RuleConfig) -> Result<RuleSettings, InitError> {
-    let key = |k: &str| file_key(&format!("sampling.rules[{i}].{k}"));
-    if rule.conditions.is_empty() {
-        return Err(InitError::invalid(
-            key("match"),
-            "{}",
-            "expected at least one condition, as in `match = { \"task.type\" = \"import\" }`",
-        ));
-    }
-    let mut conditions = std::collections::BTreeMap::new();
+    let invalid = |e: rules::RuleError| {
+        InitError::invalid(
+            file_key(&format!("sampling.rules[{i}].{}", e.field)),
+            e.value,
+            format!("expected {}", e.allowed),
+        )
+    };
+    let mut conditions = Vec::with_capacity(rule.conditions.len());
     for (name, value) in &rule.conditions {
         let text = match value {
             toml::Value::String(s) => s.clone(),
@@ -706,41 +703,28 @@ fn rule_settings(i: usize, rule: &RuleConfig) -> Result<RuleSettings, InitError>
             toml::Value::Float(x) => x.to_string(),
             toml::Value::Boolean(b) => b.to_string(),
             other => {
-                return Err(InitError::invalid(
-                    key(&format!("match.{name}")),
+                let field = format!("match.{name}");
+                return Err(invalid(rules::RuleError::new(
+                    field,
                     other,
-                    "expected a string, number or boolean",
-                ));
+                    rules::CONDITION_ALLOWED,
+                )));
             }
         };
-        conditions.insert(name.clone(), text);
+        conditions.push((name.clone(), text));
     }
-    let rate = check_ratio(rule.rate.unwrap_or(1.0), &key("rate"))?;
+    let rate = rule.rate.unwrap_or(1.0);
     let duration = match &rule.duration {
-        Some(d) => Some(check_rule_duration(
-            &key("duration"),
-            file_duration(&key("duration"), d)?,
-        )?),
+        Some(DurationValue::Millis(ms)) => Some(Duration::from_millis(*ms)),
+        Some(DurationValue::Text(text)) => Some(rules::duration_from_text(text).map_err(invalid)?),
         None => None,
     };
+    rules::check(&conditions, rate, duration).map_err(invalid)?;
     Ok(RuleSettings {
-        conditions,
+        conditions: conditions.into_iter().collect(),
         rate,
         duration,
     })
-}
-
-/// A rule's duration: between one second and a day.
-pub(crate) fn check_rule_duration(key: &str, d: Duration) -> Result<Duration, InitError> {
-    let (min, max) = RULE_DURATIONS;
-    if d < min || d > max {
-        return Err(InitError::invalid(
-            key,
-            humantime::format_duration(d),
-            "expected a duration from `1s` to `24h`",
-        ));
-    }
-    Ok(d)
 }
 
 fn adaptive_settings(c: &AdaptiveConfig) -> Result<AdaptiveSettings, InitError> {

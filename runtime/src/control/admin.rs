@@ -33,6 +33,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Control, ControlError};
 use crate::config::SamplingMode;
+use crate::config::rules;
 use crate::error::InitError;
 
 /// The admin routes, without authentication (mount them behind your own).
@@ -154,22 +155,30 @@ async fn rules(State(control): State<Control>) -> Response {
     Json(json!({ "rules": control.rules() })).into_response()
 }
 
+/// A rule's duration: text with units, or a number of seconds. Any JSON number or
+/// string is either a duration or an error naming the field.
 fn parse_duration(value: &Value) -> Result<Duration, ControlError> {
-    let allowed =
-        "a duration from `1s` to `24h`, e.g. `\"30s\"`, `\"10m\"`, `\"1h\"` (a number is seconds)";
-    let d = match value {
-        Value::String(s) => humantime::parse_duration(s.trim()).ok(),
-        Value::Number(n) => n
-            .as_f64()
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .map(Duration::from_secs_f64),
-        _ => None,
+    let checked = match value {
+        Value::String(s) => rules::duration_from_text(s),
+        Value::Number(n) => match n.as_f64() {
+            Some(seconds) => rules::duration_from_seconds(seconds),
+            None => Err(rules::RuleError::new(
+                "duration",
+                n,
+                rules::DURATION_ALLOWED,
+            )),
+        },
+        other => Err(rules::RuleError::new(
+            "duration",
+            other,
+            rules::DURATION_ALLOWED,
+        )),
     };
-    let (min, max) = crate::config::RULE_DURATIONS;
-    match d {
-        Some(d) if d >= min && d <= max => Ok(d),
-        _ => Err(ControlError::new("duration", value, allowed)),
-    }
+    checked.map_err(|mut e| {
+        // The value as the request spelled it.
+        e.value = value.to_string();
+        ControlError::from(e)
+    })
 }
 
 /// A rule request: conditions, rate, duration.
@@ -189,7 +198,7 @@ fn parse_rule(body: &Bytes) -> Result<RuleRequest, ControlError> {
                         return Err(ControlError::new(
                             format!("match.{k}"),
                             other,
-                            "a string, number or boolean",
+                            rules::CONDITION_ALLOWED,
                         ));
                     }
                 };
@@ -200,16 +209,16 @@ fn parse_rule(body: &Bytes) -> Result<RuleRequest, ControlError> {
             return Err(ControlError::new(
                 "match",
                 other.map_or_else(|| "(missing)".to_owned(), ToString::to_string),
-                "an object of at least one attribute name (or `span.name`) and its value, e.g. {\"task.type\": \"import\"}",
+                rules::MATCH_ALLOWED,
             ));
         }
     };
     let rate = match map.get("rate") {
         None => 1.0,
+        // The range is the rule check's (in `Control::add_rule`).
         Some(v) => v
             .as_f64()
-            .filter(|r| (0.0..=1.0).contains(r))
-            .ok_or_else(|| ControlError::new("rate", v, "a number from 0.0 to 1.0"))?,
+            .ok_or_else(|| ControlError::new("rate", v, rules::RATE_ALLOWED))?,
     };
     let duration = match map.get("duration") {
         Some(v) => parse_duration(v)?,
@@ -217,7 +226,7 @@ fn parse_rule(body: &Bytes) -> Result<RuleRequest, ControlError> {
             return Err(ControlError::new(
                 "duration",
                 "(missing)",
-                "a duration from `1s` to `24h`, e.g. `\"10m\"`: every rule ends by itself",
+                rules::DURATION_ALLOWED,
             ));
         }
     };

@@ -32,6 +32,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::config::rules;
 use crate::config::{
     AdaptiveSettings, SamplingMode, SamplingSettings, Settings, TailSettings, check_ratio,
 };
@@ -94,6 +95,12 @@ pub struct ControlError {
     pub value: String,
     /// What is allowed instead.
     pub allowed: String,
+}
+
+impl From<rules::RuleError> for ControlError {
+    fn from(e: rules::RuleError) -> Self {
+        Self::new(e.field, e.value, e.allowed)
+    }
 }
 
 impl ControlError {
@@ -350,31 +357,7 @@ impl Control {
             .into_iter()
             .map(|(k, v)| (k.into(), v.into()))
             .collect();
-        if conditions.is_empty() {
-            return Err(ControlError::new(
-                "match",
-                "{}",
-                "at least one condition, e.g. {\"task.type\": \"import\"} or {\"span.name\": \"checkout\"}",
-            ));
-        }
-        if let Some((k, _)) = conditions.iter().find(|(k, _)| k.trim().is_empty()) {
-            return Err(ControlError::new(
-                "match",
-                format!("{k:?}"),
-                "attribute names, `span.name`, or baggage keys",
-            ));
-        }
-        if !(0.0..=1.0).contains(&rate) {
-            return Err(ControlError::new("rate", rate, "a number from 0.0 to 1.0"));
-        }
-        let (min, max) = crate::config::RULE_DURATIONS;
-        if duration < min || duration > max {
-            return Err(ControlError::new(
-                "duration",
-                humantime::format_duration(duration),
-                "from `1s` to `24h`, e.g. `30s`, `10m`, `1h`",
-            ));
-        }
+        rules::check(&conditions, rate, Some(duration)).map_err(ControlError::from)?;
         let now = self.now();
         let max_rules = self.inner.max_rules.load(Ordering::Relaxed);
         let id = format!("r{}", self.inner.next_id.fetch_add(1, Ordering::Relaxed));
