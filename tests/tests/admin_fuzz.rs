@@ -117,7 +117,7 @@ fn mutate(rng: &mut Rng, body: &str) -> Vec<u8> {
         2 => {
             let at = rng.below(bytes.len() + 1);
             let junks: [&[u8]; 4] = [&[0xFF], &[0xC3, 0x28], &[0xED, 0xA0, 0x80], &[0]];
-            let junk: &[u8] = rng.pick(&junks);
+            let junk: &[u8] = rng.pick::<&[u8]>(&junks);
             bytes.splice(at..at, junk.iter().copied());
         }
         // A number or string replaced by an extreme value.
