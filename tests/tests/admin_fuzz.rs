@@ -134,7 +134,7 @@ fn mutate(rng: &mut Rng, body: &str) -> Vec<u8> {
                     .map_or(text.len(), |e| start + e);
                 let mut changed = text[..start].to_owned();
                 changed.push(' ');
-                changed.push_str(rng.pick(EXTREMES));
+                changed.push_str(rng.pick::<&str>(EXTREMES));
                 changed.push_str(&text[end..]);
                 bytes = changed.into_bytes();
             }
