@@ -282,7 +282,7 @@ impl TelemetryBuilder {
             return None;
         }
         self.config_file.clone().or_else(|| {
-            lookup(self.env.as_ref(), "SEMTRACE_CONFIG")
+            lookup(self.env.as_ref(), crate::config::var::SEMTRACE_CONFIG)
                 .filter(|p| !p.is_empty())
                 .map(PathBuf::from)
         })
@@ -298,13 +298,15 @@ impl TelemetryBuilder {
                 from_file = Config::from_file_with_env(path, env)?;
                 &from_file
             }
-            (None, None) => match env("SEMTRACE_CONFIG").filter(|p| !p.is_empty()) {
-                Some(path) => {
-                    from_file = Config::from_file_with_env(path.as_ref(), env)?;
-                    &from_file
+            (None, None) => {
+                match env(crate::config::var::SEMTRACE_CONFIG).filter(|p| !p.is_empty()) {
+                    Some(path) => {
+                        from_file = Config::from_file_with_env(path.as_ref(), env)?;
+                        &from_file
+                    }
+                    None => &Config::default(),
                 }
-                None => &Config::default(),
-            },
+            }
         };
         config::resolve(&self.overrides, env, config)
     }

@@ -17,3 +17,83 @@ impl<'a> Env<'a> {
             .map(|v| (format!("`{name}`"), v))
     }
 }
+
+/// Every environment variable semtrace reads, by the name the OpenTelemetry
+/// specification (`OTEL_*`), tracing (`RUST_LOG`) or semtrace (`SEMTRACE_*`) gives
+/// it: the one place a name is spelled.
+pub(crate) mod var {
+    /// The variable `OTEL_BSP_EXPORT_TIMEOUT`.
+    pub(crate) const OTEL_BSP_EXPORT_TIMEOUT: &str = "OTEL_BSP_EXPORT_TIMEOUT";
+    /// The variable `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`.
+    pub(crate) const OTEL_BSP_MAX_EXPORT_BATCH_SIZE: &str = "OTEL_BSP_MAX_EXPORT_BATCH_SIZE";
+    /// The variable `OTEL_BSP_MAX_QUEUE_SIZE`.
+    pub(crate) const OTEL_BSP_MAX_QUEUE_SIZE: &str = "OTEL_BSP_MAX_QUEUE_SIZE";
+    /// The variable `OTEL_BSP_SCHEDULE_DELAY`.
+    pub(crate) const OTEL_BSP_SCHEDULE_DELAY: &str = "OTEL_BSP_SCHEDULE_DELAY";
+    /// The variable `OTEL_EXPORTER_OTLP_COMPRESSION`.
+    pub(crate) const OTEL_EXPORTER_OTLP_COMPRESSION: &str = "OTEL_EXPORTER_OTLP_COMPRESSION";
+    /// The variable `OTEL_EXPORTER_OTLP_ENDPOINT`.
+    pub(crate) const OTEL_EXPORTER_OTLP_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_ENDPOINT";
+    /// The variable `OTEL_EXPORTER_OTLP_HEADERS`.
+    pub(crate) const OTEL_EXPORTER_OTLP_HEADERS: &str = "OTEL_EXPORTER_OTLP_HEADERS";
+    /// The variable `OTEL_EXPORTER_OTLP_METRICS_COMPRESSION`.
+    pub(crate) const OTEL_EXPORTER_OTLP_METRICS_COMPRESSION: &str =
+        "OTEL_EXPORTER_OTLP_METRICS_COMPRESSION";
+    /// The variable `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`.
+    pub(crate) const OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: &str =
+        "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT";
+    /// The variable `OTEL_EXPORTER_OTLP_METRICS_HEADERS`.
+    pub(crate) const OTEL_EXPORTER_OTLP_METRICS_HEADERS: &str =
+        "OTEL_EXPORTER_OTLP_METRICS_HEADERS";
+    /// The variable `OTEL_EXPORTER_OTLP_METRICS_PROTOCOL`.
+    pub(crate) const OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: &str =
+        "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL";
+    /// The variable `OTEL_EXPORTER_OTLP_METRICS_TIMEOUT`.
+    pub(crate) const OTEL_EXPORTER_OTLP_METRICS_TIMEOUT: &str =
+        "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT";
+    /// The variable `OTEL_EXPORTER_OTLP_PROTOCOL`.
+    pub(crate) const OTEL_EXPORTER_OTLP_PROTOCOL: &str = "OTEL_EXPORTER_OTLP_PROTOCOL";
+    /// The variable `OTEL_EXPORTER_OTLP_TIMEOUT`.
+    pub(crate) const OTEL_EXPORTER_OTLP_TIMEOUT: &str = "OTEL_EXPORTER_OTLP_TIMEOUT";
+    /// The variable `OTEL_EXPORTER_OTLP_TRACES_COMPRESSION`.
+    pub(crate) const OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: &str =
+        "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION";
+    /// The variable `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`.
+    pub(crate) const OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: &str =
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
+    /// The variable `OTEL_EXPORTER_OTLP_TRACES_HEADERS`.
+    pub(crate) const OTEL_EXPORTER_OTLP_TRACES_HEADERS: &str = "OTEL_EXPORTER_OTLP_TRACES_HEADERS";
+    /// The variable `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`.
+    pub(crate) const OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: &str =
+        "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL";
+    /// The variable `OTEL_EXPORTER_OTLP_TRACES_TIMEOUT`.
+    pub(crate) const OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: &str = "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT";
+    /// The variable `OTEL_EXPORTER_ZIPKIN_ENDPOINT`.
+    pub(crate) const OTEL_EXPORTER_ZIPKIN_ENDPOINT: &str = "OTEL_EXPORTER_ZIPKIN_ENDPOINT";
+    /// The variable `OTEL_EXPORTER_ZIPKIN_TIMEOUT`.
+    pub(crate) const OTEL_EXPORTER_ZIPKIN_TIMEOUT: &str = "OTEL_EXPORTER_ZIPKIN_TIMEOUT";
+    /// The variable `OTEL_METRICS_EXPORTER`.
+    pub(crate) const OTEL_METRICS_EXPORTER: &str = "OTEL_METRICS_EXPORTER";
+    /// The variable `OTEL_METRIC_EXPORT_INTERVAL`.
+    pub(crate) const OTEL_METRIC_EXPORT_INTERVAL: &str = "OTEL_METRIC_EXPORT_INTERVAL";
+    /// Resource attributes, `key=value` pairs separated by commas.
+    pub(crate) const OTEL_RESOURCE_ATTRIBUTES: &str = "OTEL_RESOURCE_ATTRIBUTES";
+    /// `true` turns export off.
+    pub(crate) const OTEL_SDK_DISABLED: &str = "OTEL_SDK_DISABLED";
+    /// `service.name`.
+    pub(crate) const OTEL_SERVICE_NAME: &str = "OTEL_SERVICE_NAME";
+    /// The variable `OTEL_TRACES_EXPORTER`.
+    pub(crate) const OTEL_TRACES_EXPORTER: &str = "OTEL_TRACES_EXPORTER";
+    /// The variable `OTEL_TRACES_SAMPLER`.
+    pub(crate) const OTEL_TRACES_SAMPLER: &str = "OTEL_TRACES_SAMPLER";
+    /// The variable `OTEL_TRACES_SAMPLER_ARG`.
+    pub(crate) const OTEL_TRACES_SAMPLER_ARG: &str = "OTEL_TRACES_SAMPLER_ARG";
+    /// The console filter, in `EnvFilter` syntax.
+    pub(crate) const RUST_LOG: &str = "RUST_LOG";
+    /// The variable `SEMTRACE_ADMIN_LISTEN`.
+    pub(crate) const SEMTRACE_ADMIN_LISTEN: &str = "SEMTRACE_ADMIN_LISTEN";
+    /// The variable `SEMTRACE_ADMIN_TOKEN`.
+    pub(crate) const SEMTRACE_ADMIN_TOKEN: &str = "SEMTRACE_ADMIN_TOKEN";
+    /// The config file to read.
+    pub(crate) const SEMTRACE_CONFIG: &str = "SEMTRACE_CONFIG";
+}

@@ -167,6 +167,7 @@ mod resolve;
 pub(crate) mod rules;
 mod values;
 
+pub(crate) use env::var;
 pub(crate) use file::EnvLookup;
 pub use file::{
     AdaptiveConfig, AdminConfig, BatchConfig, Config, ConsoleConfig, ConsoleExporterConfig,

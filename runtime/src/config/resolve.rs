@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::env::Env;
+use super::env::{Env, var};
 use super::file::{AdaptiveConfig, DurationValue, RuleConfig, TailConfig};
 use super::file::{Config, EnvLookup, Headers};
 use super::overrides::Overrides;
@@ -119,7 +119,7 @@ pub(crate) fn resolve(
     // Resource attributes merge per key: file < OTEL_RESOURCE_ATTRIBUTES < builder; a
     // `service.*` one stands between the environment and the file for its setting.
     let mut attributes = config.resource.clone();
-    if let Some((key, value)) = env.get("OTEL_RESOURCE_ATTRIBUTES") {
+    if let Some((key, value)) = env.get(var::OTEL_RESOURCE_ATTRIBUTES) {
         attributes.extend(parse_pairs(&key, &value, false)?);
     }
     attributes.extend(o.resource_attributes.clone());
@@ -133,7 +133,7 @@ pub(crate) fn resolve(
         };
     let s = &config.service;
     let service_name = pick(&env, "service_name", o.service_name.clone(), as_is)
-        .env("OTEL_SERVICE_NAME", text)
+        .env(var::OTEL_SERVICE_NAME, text)
         .found()?
         .map_or_else(
             || service("service.name", "service_name", &None, &s.name),
@@ -173,7 +173,7 @@ pub(crate) fn resolve(
         o.traces_exporters.clone(),
         check_exporters,
     )
-    .env("OTEL_TRACES_EXPORTER", exporter_list)
+    .env(var::OTEL_TRACES_EXPORTER, exporter_list)
     .file(
         "exporters.traces",
         config.exporters.traces.as_deref(),
@@ -260,7 +260,7 @@ fn resolve_console(
         o.console_level.clone(),
         checked_filter,
     )
-    .env("RUST_LOG", filter)
+    .env(var::RUST_LOG, filter)
     .file("console.level", c.level.as_deref(), filter)
     .or_else(|| "info".to_owned())?;
     let format = pick(env, "console_format", o.console_format, as_is)
@@ -363,7 +363,7 @@ fn resolve_otlp(
     }
     let c = &config.otlp;
     // The specification's kill switch wins over every source.
-    if let Some((key, v)) = env.get("OTEL_SDK_DISABLED")
+    if let Some((key, v)) = env.get(var::OTEL_SDK_DISABLED)
         && parse_bool(&key, &v)?
     {
         return Ok(None);
@@ -382,10 +382,10 @@ fn resolve_otlp(
         .clone()
         .map(|e| ("`TelemetryBuilder::otlp_endpoint`".to_owned(), e, true));
     let endpoint = pick(env, "otlp_endpoint", builder_endpoint, as_is)
-        .env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", |key, url| {
+        .env(var::OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, |key, url| {
             Ok((key.to_owned(), url.to_owned(), false))
         })
-        .env("OTEL_EXPORTER_OTLP_ENDPOINT", base)
+        .env(var::OTEL_EXPORTER_OTLP_ENDPOINT, base)
         .file("otlp.endpoint", c.endpoint.as_deref(), base)
         .found()?;
     let endpoint = match endpoint {
@@ -404,14 +404,14 @@ fn resolve_otlp(
 
     let signal = Signal {
         vars: [
-            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
-            "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
-            "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
+            var::OTEL_EXPORTER_OTLP_TRACES_PROTOCOL,
+            var::OTEL_EXPORTER_OTLP_TRACES_HEADERS,
+            var::OTEL_EXPORTER_OTLP_TRACES_COMPRESSION,
         ],
         timeout_vars: &[
-            "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
-            "OTEL_EXPORTER_OTLP_TIMEOUT",
-            "OTEL_BSP_EXPORT_TIMEOUT",
+            var::OTEL_EXPORTER_OTLP_TRACES_TIMEOUT,
+            var::OTEL_EXPORTER_OTLP_TIMEOUT,
+            var::OTEL_BSP_EXPORT_TIMEOUT,
         ],
         protocol_file: None,
         path: "/v1/traces",
@@ -447,7 +447,7 @@ fn transport(
     let (own_key, own_value) = signal.protocol_file.unwrap_or(("otlp.protocol", None));
     let protocol = pick(env, "otlp_protocol", o.otlp_protocol, as_is)
         .env(protocol_var, Protocol::parse_setting)
-        .env("OTEL_EXPORTER_OTLP_PROTOCOL", Protocol::parse_setting)
+        .env(var::OTEL_EXPORTER_OTLP_PROTOCOL, Protocol::parse_setting)
         .file(own_key, own_value, Protocol::parse_setting)
         .file(
             "otlp.protocol",
@@ -473,7 +473,10 @@ fn transport(
         .or(DEFAULT_EXPORT_TIMEOUT)?;
     let compression = pick(env, "otlp_compression", o.otlp_compression, as_is)
         .env(compression_var, Compression::parse_setting)
-        .env("OTEL_EXPORTER_OTLP_COMPRESSION", Compression::parse_setting)
+        .env(
+            var::OTEL_EXPORTER_OTLP_COMPRESSION,
+            Compression::parse_setting,
+        )
         .file(
             "otlp.compression",
             c.compression.as_deref(),
@@ -501,7 +504,7 @@ fn resolve_traces(
         .or_else(|| "info".to_owned())?;
     let (sampling, sampler) = resolve_sampling(o, env, config, warnings)?;
     let max_queue_size = pick(env, "max_queue_size", o.max_queue_size, at_least_one)
-        .env("OTEL_BSP_MAX_QUEUE_SIZE", parse_count)
+        .env(var::OTEL_BSP_MAX_QUEUE_SIZE, parse_count)
         .file(
             "otlp.batch.max_queue_size",
             batch.max_queue_size.as_ref(),
@@ -514,7 +517,7 @@ fn resolve_traces(
         o.max_export_batch_size,
         at_least_one,
     )
-    .env("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", parse_count)
+    .env(var::OTEL_BSP_MAX_EXPORT_BATCH_SIZE, parse_count)
     .file(
         "otlp.batch.max_export_batch_size",
         batch.max_export_batch_size.as_ref(),
@@ -523,7 +526,7 @@ fn resolve_traces(
     .or(DEFAULT_BATCH_SIZE)?
     .min(max_queue_size);
     let scheduled_delay = pick(env, "scheduled_delay", o.scheduled_delay, as_is)
-        .env("OTEL_BSP_SCHEDULE_DELAY", parse_millis)
+        .env(var::OTEL_BSP_SCHEDULE_DELAY, parse_millis)
         .file(
             "otlp.batch.scheduled_delay_ms",
             batch.scheduled_delay_ms.as_ref(),
@@ -631,8 +634,8 @@ fn resolve_sampling(
     let head = pick(env, "sampler", o.sampler.map(head_of), |key, h: Head| {
         check_ratio(h.1, key).map(|_| h)
     })
-    .env("OTEL_TRACES_SAMPLER", |key, kind| {
-        let ratio = match env.get("OTEL_TRACES_SAMPLER_ARG") {
+    .env(var::OTEL_TRACES_SAMPLER, |key, kind| {
+        let ratio = match env.get(var::OTEL_TRACES_SAMPLER_ARG) {
             Some((arg_key, arg)) => Some(arg.parse::<f64>().map_err(|_| {
                 InitError::invalid(&arg_key, &arg, "expected a ratio between 0.0 and 1.0")
             })?),
@@ -784,11 +787,11 @@ fn tail_settings(c: &TailConfig) -> Result<TailSettings, InitError> {
 fn resolve_admin(env: &Env<'_>, config: &Config) -> Result<Option<AdminSettings>, InitError> {
     let a = &config.admin;
     let listen = pick(env, "admin_listen", None, as_is)
-        .env("SEMTRACE_ADMIN_LISTEN", parse_listen)
+        .env(var::SEMTRACE_ADMIN_LISTEN, parse_listen)
         .file("admin.listen", a.listen.as_deref(), parse_listen)
         .found()?;
     let token = pick(env, "admin_token", None, as_is)
-        .env("SEMTRACE_ADMIN_TOKEN", text)
+        .env(var::SEMTRACE_ADMIN_TOKEN, text)
         .file("admin.token", a.token.as_deref(), text)
         .found()?
         .filter(|t| !t.is_empty());
@@ -841,7 +844,7 @@ fn resolve_metrics(
         .file("metrics.enabled", m.enabled.as_ref(), file_flag)
         .or(true)?;
     let interval = pick(env, "metrics_interval", o.metrics_interval, as_is)
-        .env("OTEL_METRIC_EXPORT_INTERVAL", parse_millis)
+        .env(var::OTEL_METRIC_EXPORT_INTERVAL, parse_millis)
         .file("metrics.interval", m.interval.as_ref(), file_duration)
         .or(DEFAULT_METRIC_INTERVAL)?;
     if interval.is_zero() {
@@ -867,7 +870,7 @@ fn resolve_metrics(
             metrics_exporter_list(key, &text.join(","))
         },
     )
-    .env("OTEL_METRICS_EXPORTER", metrics_exporter_list)
+    .env(var::OTEL_METRICS_EXPORTER, metrics_exporter_list)
     .file(
         "metrics.exporters",
         m.exporters.as_deref(),
@@ -908,7 +911,7 @@ fn resolve_metrics_otlp(
 ) -> Result<Option<OtlpSettings>, InitError> {
     let c = &config.otlp;
     let m = &config.metrics;
-    if let Some((key, v)) = env.get("OTEL_SDK_DISABLED")
+    if let Some((key, v)) = env.get(var::OTEL_SDK_DISABLED)
         && parse_bool(&key, &v)?
     {
         return Ok(None);
@@ -927,8 +930,8 @@ fn resolve_metrics_otlp(
         .clone()
         .map(|e| ("`TelemetryBuilder::otlp_endpoint`".to_owned(), e, true));
     let endpoint = pick(env, "otlp_endpoint", builder_endpoint, as_is)
-        .env("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", as_given)
-        .env("OTEL_EXPORTER_OTLP_ENDPOINT", base)
+        .env(var::OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, as_given)
+        .env(var::OTEL_EXPORTER_OTLP_ENDPOINT, base)
         .file("metrics.endpoint", m.endpoint.as_deref(), as_given)
         .file("otlp.endpoint", c.endpoint.as_deref(), base)
         .found()?;
@@ -942,13 +945,13 @@ fn resolve_metrics_otlp(
     }
     let signal = Signal {
         vars: [
-            "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL",
-            "OTEL_EXPORTER_OTLP_METRICS_HEADERS",
-            "OTEL_EXPORTER_OTLP_METRICS_COMPRESSION",
+            var::OTEL_EXPORTER_OTLP_METRICS_PROTOCOL,
+            var::OTEL_EXPORTER_OTLP_METRICS_HEADERS,
+            var::OTEL_EXPORTER_OTLP_METRICS_COMPRESSION,
         ],
         timeout_vars: &[
-            "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT",
-            "OTEL_EXPORTER_OTLP_TIMEOUT",
+            var::OTEL_EXPORTER_OTLP_METRICS_TIMEOUT,
+            var::OTEL_EXPORTER_OTLP_TIMEOUT,
         ],
         protocol_file: Some(("metrics.protocol", m.protocol.as_deref())),
         path: "/v1/metrics",
@@ -1001,7 +1004,7 @@ fn resolve_zipkin(
     let z = &config.exporters.zipkin;
     let checked = |key: &str, url: String| check_endpoint(key, &url).map(|()| url);
     let endpoint = pick(env, "zipkin_endpoint", o.zipkin_endpoint.clone(), checked)
-        .env("OTEL_EXPORTER_ZIPKIN_ENDPOINT", |key, url| {
+        .env(var::OTEL_EXPORTER_ZIPKIN_ENDPOINT, |key, url| {
             checked(key, url.to_owned())
         })
         .file(
@@ -1011,7 +1014,7 @@ fn resolve_zipkin(
         )
         .or_else(|| DEFAULT_ZIPKIN_ENDPOINT.to_owned())?;
     let timeout = pick(env, "zipkin_timeout", o.zipkin_timeout, as_is)
-        .env("OTEL_EXPORTER_ZIPKIN_TIMEOUT", parse_millis)
+        .env(var::OTEL_EXPORTER_ZIPKIN_TIMEOUT, parse_millis)
         .file(
             "exporters.zipkin.timeout_ms",
             z.timeout_ms.as_ref(),
@@ -1029,7 +1032,7 @@ fn resolve_headers(
     signal_var: &'static str,
 ) -> Result<Headers, InitError> {
     let mut headers = config.otlp.headers.0.clone();
-    for var in ["OTEL_EXPORTER_OTLP_HEADERS", signal_var] {
+    for var in [var::OTEL_EXPORTER_OTLP_HEADERS, signal_var] {
         if let Some((key, v)) = env.get(var) {
             headers.extend(parse_pairs(&key, &v, true)?);
         }

@@ -95,7 +95,9 @@ pub(crate) fn duration_from_text(text: &str) -> Result<Duration, RuleError> {
 }
 
 /// A duration given as a number of seconds, checked: any number, however large,
-/// small, negative or not finite, is either a duration or an error.
+/// small, negative or not finite, is either a duration or an error. (The admin
+/// endpoint's; the config file takes whole milliseconds.)
+#[cfg(any(feature = "admin", test))]
 pub(crate) fn duration_from_seconds(seconds: f64) -> Result<Duration, RuleError> {
     Duration::try_from_secs_f64(seconds)
         .map_err(|_| RuleError::new("duration", seconds, DURATION_ALLOWED))
