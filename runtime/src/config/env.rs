@@ -1,6 +1,6 @@
 //! Environment variables, read through an injectable lookup.
 
-use super::EnvLookup;
+use super::file::EnvLookup;
 
 /// Reads environment variables through the injected lookup, ignoring empty values.
 pub(super) struct Env<'a>(EnvLookup<'a>);
