@@ -7,13 +7,13 @@
 //! [`SPANS`] holds the span definitions of v1.44.0, their attributes resolved;
 //! [`METRICS`] the metric definitions, [`SEMTRACE_METRICS`] semtrace's own.
 
-use crate::Stability::{Development, ReleaseCandidate, Stable};
-use crate::ValueType as V;
-use crate::metrics::{Instrument, MetricDefinition};
-use crate::spans::Requirement::{ConditionallyRequired, OptIn, Recommended, Required};
-use crate::spans::SpanKind;
-use crate::spans::{SpanAttribute, SpanDefinition};
-use crate::{AttrType, Attribute, Deprecation, DeprecationReason, EnumMember, Stability};
+use crate::model::Requirement::{self, ConditionallyRequired, OptIn, Recommended, Required};
+use crate::model::Stability::{Development, ReleaseCandidate, Stable};
+use crate::model::ValueType as V;
+use crate::model::{
+    AttrType, Attribute, Deprecation, DeprecationReason, EnumMember, Instrument, MetricDefinition,
+    SpanAttribute, SpanDefinition, SpanKind, Stability,
+};
 
 /// The semantic-conventions version [`OTEL`] was generated from.
 pub const SEMCONV_VERSION: &str = "1.44.0";
@@ -4378,7 +4378,7 @@ pub static SPANS: &[SpanDefinition] = &[
     ] },
 ];
 
-const fn a(key: &'static str, requirement: crate::spans::Requirement) -> SpanAttribute {
+const fn a(key: &'static str, requirement: Requirement) -> SpanAttribute {
     SpanAttribute { key, requirement }
 }
 

@@ -13,10 +13,16 @@
 //! - [`Registry`] merges tables and answers lookups and "did you mean" suggestions;
 //!   [`suggest`] is the same for any list of words (options, config keys and values).
 //! - [`url`] finds `server.address` / `server.port` in a `url.full`.
+//!
+//! Modules depend one way: the definition types live in a leaf (`model`, re-exported
+//! here and from [`spans`] and [`metrics`]); [`generated`] and [`load`] use only it; the
+//! readers ([`spans`], [`metrics`], through the YAML groups they share) use those; and
+//! [`Registry`] sits on top.
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 #![forbid(unsafe_code)]
 
 pub mod generated;
+mod groups;
 pub mod keys;
 pub mod live;
 pub mod load;

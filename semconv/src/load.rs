@@ -40,7 +40,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_yaml_ng::Value;
 
-use crate::{
+use crate::model::{
     AttrType, Attribute, Deprecation, DeprecationReason, EnumMember, Stability, ValueType,
 };
 

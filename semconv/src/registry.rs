@@ -1,7 +1,6 @@
 //! Lookups over one or more sorted attribute tables.
 
-use crate::Attribute;
-use crate::metrics::MetricDefinition;
+use crate::model::{Attribute, MetricDefinition};
 
 /// The result of a successful lookup.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -332,13 +332,13 @@ fn render(version: &str, otel: &[Attribute], own: &[Attribute]) -> String {
 //! [`SPANS`] holds the span definitions of v{version}, their attributes resolved;
 //! [`METRICS`] the metric definitions, [`SEMTRACE_METRICS`] semtrace's own.
 
-use crate::Stability::{{Development, ReleaseCandidate, Stable}};
-use crate::ValueType as V;
-use crate::metrics::{{Instrument, MetricDefinition}};
-use crate::spans::Requirement::{{ConditionallyRequired, OptIn, Recommended, Required}};
-use crate::spans::SpanKind;
-use crate::spans::{{SpanAttribute, SpanDefinition}};
-use crate::{{AttrType, Attribute, Deprecation, DeprecationReason, EnumMember, Stability}};
+use crate::model::Requirement::{{self, ConditionallyRequired, OptIn, Recommended, Required}};
+use crate::model::Stability::{{Development, ReleaseCandidate, Stable}};
+use crate::model::ValueType as V;
+use crate::model::{{
+    AttrType, Attribute, Deprecation, DeprecationReason, EnumMember, Instrument, MetricDefinition,
+    SpanAttribute, SpanDefinition, SpanKind, Stability,
+}};
 
 /// The semantic-conventions version [`OTEL`] was generated from.
 pub const SEMCONV_VERSION: &str = {version:?};"
@@ -399,7 +399,7 @@ fn render_spans(w: &mut String, defs: &[SpanDefinition]) {
     let _ = writeln!(w, "];");
     w.push_str(
         "
-const fn a(key: &'static str, requirement: crate::spans::Requirement) -> SpanAttribute {
+const fn a(key: &'static str, requirement: Requirement) -> SpanAttribute {
     SpanAttribute { key, requirement }
 }
 ",
