@@ -7,6 +7,10 @@
 //! macro's domain while collecting every error (`check`, `domain`), then expand
 //! (`expand`). On any error the function is emitted unchanged next to the errors, so
 //! one mistake gives one error.
+//!
+//! Modules depend one way, downward: `model` (what options and fields are), `parse`,
+//! `ctxt`, `private` and `registry` are leaves; `domain` reads `model`; `check` reads
+//! `domain` and `model`; `expand` reads all of those; `pipeline` runs them in turn.
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 #![forbid(unsafe_code)]
 
@@ -14,6 +18,7 @@ mod check;
 mod ctxt;
 mod domain;
 mod expand;
+mod model;
 mod parse;
 mod pipeline;
 mod private;

@@ -3,13 +3,11 @@
 
 use std::fmt::Write as _;
 
-use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use semtrace_semconv::{AttrType, Attribute, DeprecationReason, Registry, ValueType, keys};
-use syn::Expr;
 
-use super::options::closest;
 use crate::ctxt::Ctxt;
+use crate::model::{Field, FieldRecord, closest};
 use crate::parse::{self as args, FieldArg, FieldValue, Sigil};
 
 /// Keys semtrace sets itself; users reach them through options instead.
@@ -29,57 +27,6 @@ const RESERVED: &[(&str, &str)] = &[
         "semtrace sets it from the function's result (implement `semtrace::ErrorType` to choose the value)",
     ),
 ];
-
-/// How a checked field's value is recorded.
-#[derive(Clone)]
-pub(crate) enum FieldRecord {
-    /// Declared empty, recorded later.
-    Empty,
-    /// A literal of the right type, recorded as it is.
-    Literal(Expr),
-    /// `%expr` / `?expr`: a string.
-    Display(Expr),
-    Debug(Expr),
-    /// An expression whose type is checked against the field's value type.
-    Checked {
-        expr: Expr,
-        ty: ValueType,
-    },
-}
-
-/// A field that passed its checks.
-#[derive(Clone)]
-pub(crate) struct Field {
-    pub(crate) key: String,
-    /// The user's tokens that named the field, for warnings.
-    pub(crate) key_tokens: TokenStream,
-    pub(crate) record: FieldRecord,
-    /// The deprecation message, for a deprecated field.
-    pub(crate) deprecated: Option<String>,
-    /// The option that set it, if one did.
-    pub(crate) option: Option<&'static str>,
-}
-
-impl Field {
-    /// A field semtrace gives a literal value (found in another field's literal).
-    pub(crate) fn given(key: &str, literal: Expr) -> Self {
-        Self {
-            record: FieldRecord::Literal(literal),
-            ..Self::empty(key)
-        }
-    }
-
-    /// A field declared empty, for `record!` or the outcome to fill.
-    pub(crate) fn empty(key: &str) -> Self {
-        Self {
-            key: key.to_owned(),
-            key_tokens: TokenStream::new(),
-            record: FieldRecord::Empty,
-            deprecated: None,
-            option: None,
-        }
-    }
-}
 
 /// Checks every field, and that none is given twice; keeps those that pass.
 pub(crate) fn check_all(

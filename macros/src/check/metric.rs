@@ -6,10 +6,9 @@ use semtrace_semconv::metrics::Instrument;
 use semtrace_semconv::spans::Requirement;
 use semtrace_semconv::{Registry, ValueType};
 
-use super::{Field, FieldRecord};
-use crate::check::options::Options;
 use crate::ctxt::Ctxt;
 use crate::domain::{METRICS, Plan};
+use crate::model::{Field, FieldRecord, Options};
 use crate::parse;
 
 /// What the expansion writes into the call site's `static`.

@@ -9,14 +9,15 @@ use syn::{Expr, Ident};
 
 use crate::ctxt::Ctxt;
 use crate::domain::{self, Context, Domain, LINKS, NAME, Outcome, Plan, SpanName};
+use crate::model::Field;
 use crate::parse::{Args, Fields};
 
 mod fields;
 pub(crate) mod metric;
-pub(crate) mod options;
+mod options;
 mod required;
 
-pub(crate) use fields::{Field, FieldRecord, article};
+pub(crate) use fields::article;
 
 /// tracing's limit on the fields of one callsite.
 const MAX_FIELDS: usize = 32;

@@ -6,77 +6,12 @@ use std::fmt::Write as _;
 
 use proc_macro2::Span;
 use semtrace_semconv::Registry;
-use syn::{Expr, Ident};
+use syn::Ident;
 
 use crate::ctxt::Ctxt;
-use crate::domain::{COMMON, Domain, LEVEL, Opt, Plan, Takes};
-use crate::parse::{self, Arg, Args, DottedKey, FieldArg, FieldValue, OptArg, Sigil};
-
-/// One option as given, its value already checked against what it takes.
-#[derive(Clone, Copy)]
-pub(crate) struct Given<'a> {
-    pub(crate) opt: &'static Opt,
-    arg: &'a OptArg,
-    /// Whether the value is what the option takes.
-    valid: bool,
-}
-
-impl<'a> Given<'a> {
-    /// The option's name as the user wrote it, for error spans.
-    pub(crate) fn name(&self) -> &'a Ident {
-        &self.arg.name
-    }
-
-    /// The value, when valid.
-    pub(crate) fn value(&self) -> Option<&'a Expr> {
-        self.arg.value.as_ref().filter(|_| self.valid)
-    }
-
-    /// The value as a string literal, when it is one.
-    pub(crate) fn literal(&self) -> Option<(String, &'a Expr)> {
-        let expr = self.value()?;
-        if !matches!(self.arg.sigil, Sigil::Value) {
-            return None;
-        }
-        parse::literal(expr)
-            .and_then(parse::Lit::str_value)
-            .map(|s| (s, expr))
-    }
-
-    /// The value of a `true` / `false` option.
-    pub(crate) fn bool(&self) -> Option<bool> {
-        match parse::literal(self.value()?)?.lit {
-            syn::Lit::Bool(b) => Some(b.value),
-            _ => None,
-        }
-    }
-
-    /// The value for the option's field, with its sigil.
-    fn field_value(&self) -> Option<FieldValue> {
-        Some(FieldValue {
-            sigil: self.arg.sigil.clone(),
-            expr: self.arg.value.clone()?,
-        })
-    }
-}
-
-/// The options given to one macro.
-pub(crate) struct Options<'a> {
-    registry: &'a Registry,
-    given: Vec<Given<'a>>,
-}
-
-impl<'a> Options<'a> {
-    /// The option `name`, when given.
-    pub(crate) fn get(&self, name: &str) -> Option<Given<'a>> {
-        self.given.iter().find(|g| g.opt.name == name).copied()
-    }
-
-    /// The registry the fields are checked against.
-    pub(crate) fn registry(&self) -> &'a Registry {
-        self.registry
-    }
-}
+use crate::domain::{COMMON, Domain, LEVEL, Plan};
+use crate::model::{Given, Opt, Options, Takes, closest, one_of, quoted};
+use crate::parse::{self, Arg, Args, DottedKey, FieldArg, OptArg, Sigil};
 
 /// Every option a domain takes: its own, then the common ones.
 pub(crate) fn all(domain: &dyn Domain) -> impl Iterator<Item = &'static Opt> {
@@ -106,11 +41,11 @@ pub(crate) fn collect<'a>(
                     continue;
                 }
                 let valid = value_fits(cx, opt, o);
-                given.push(Given { opt, arg: o, valid });
+                given.push(Given::new(opt, o, valid));
             }
         }
     }
-    (Options { registry, given }, fields)
+    (Options::new(registry, given), fields)
 }
 
 /// Whether the option's value is what it takes; reports it when not.
@@ -163,7 +98,7 @@ fn value_fits(cx: &Ctxt, opt: &Opt, arg: &OptArg) -> bool {
 
 /// Options given on the wrong side of a call.
 pub(crate) fn misplaced(cx: &Ctxt, opts: &Options<'_>, plan: &Plan) {
-    for g in &opts.given {
+    for g in opts.iter() {
         if let Some((side, why)) = g.opt.only
             && plan.side != Some(side)
         {
@@ -174,8 +109,7 @@ pub(crate) fn misplaced(cx: &Ctxt, opts: &Options<'_>, plan: &Plan) {
 
 /// The fields that options stand for, spanned on the options.
 pub(crate) fn fields(opts: &Options<'_>, plan: &Plan) -> Vec<(FieldArg, Option<&'static str>)> {
-    opts.given
-        .iter()
+    opts.iter()
         .filter(|g| g.opt.only.is_none_or(|(side, _)| plan.side == Some(side)))
         .filter_map(|g| {
             let key = g.opt.key?;
@@ -208,20 +142,6 @@ pub(crate) fn level(cx: &Ctxt, opts: &Options<'_>) -> Ident {
     }
 }
 
-/// `unknown {what} `given`; did you mean …? (expected one of …)`.
-pub(crate) fn one_of(what: &str, given: &str, allowed: &[&str]) -> String {
-    let mut msg = format!("unknown {what} `{given}`");
-    if let Some(best) = closest(given, allowed.iter().copied()) {
-        let _ = write!(msg, "; did you mean `{best}`?");
-    }
-    let _ = write!(
-        msg,
-        " (expected one of {})",
-        quoted(allowed.iter().copied())
-    );
-    msg
-}
-
 fn unknown_option(domain: &dyn Domain, given: &str) -> String {
     let names = || all(domain).map(|o| o.name);
     let mut msg = format!("unknown option `{given}` for `#[{}]`", domain.attr());
@@ -234,19 +154,4 @@ fn unknown_option(domain: &dyn Domain, given: &str) -> String {
         quoted(names())
     );
     msg
-}
-
-fn quoted<'a>(words: impl Iterator<Item = &'a str>) -> String {
-    words
-        .map(|w| format!("`{w}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The closest candidate above the suggestion threshold.
-pub(crate) fn closest<'a>(
-    given: &str,
-    candidates: impl Iterator<Item = &'a str>,
-) -> Option<&'a str> {
-    semtrace_semconv::suggest::closest(given, candidates)
 }

@@ -5,12 +5,11 @@ use semtrace_semconv::keys;
 use semtrace_semconv::spans::SpanKind;
 use syn::Ident;
 
-use super::{Context, Domain, Opt, Outcome, Plan, Side, SpanName, Takes, field, lit_str};
 use syn::spanned::Spanned as _;
 
-use crate::check::options::Options;
-use crate::check::{Field, FieldRecord};
+use super::{Context, Domain, Outcome, Plan, SpanName, field, lit_str};
 use crate::ctxt::Ctxt;
+use crate::model::{Field, FieldRecord, Opt, Options, Side, Takes};
 
 const CLIENT: &str = "client";
 const PARENT: &str = "parent";

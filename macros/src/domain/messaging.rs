@@ -5,10 +5,9 @@
 use semtrace_semconv::spans::SpanKind;
 use syn::Ident;
 
-use super::{Context, Domain, Opt, Plan, SpanName, Takes, field, joined_name, lit_str};
-use crate::check::Field;
-use crate::check::options::{Options, one_of};
+use super::{Context, Domain, Plan, SpanName, field, joined_name, lit_str};
 use crate::ctxt::Ctxt;
+use crate::model::{Field, Opt, Options, Takes, one_of};
 use crate::parse::{DottedKey, FieldArg, FieldValue, Sigil};
 
 const OPERATION: &str = "operation";

@@ -9,9 +9,8 @@ use quote::{ToTokens as _, quote};
 use semtrace_semconv::spans::SpanKind;
 use syn::{Expr, Ident};
 
-use crate::check::options::Options;
-use crate::check::{Field, FieldRecord};
 use crate::ctxt::Ctxt;
+use crate::model::{Field, FieldRecord, Opt, Options, Side, Takes};
 use crate::parse;
 use crate::private::PRIVATE;
 
@@ -21,72 +20,6 @@ pub(crate) mod messaging;
 pub(crate) mod rpc;
 pub(crate) mod task;
 pub(crate) mod traced;
-
-/// What an option takes.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Takes {
-    /// A bare word: `client`.
-    Flag,
-    /// A string literal: `level = "debug"`.
-    Str,
-    /// `true` or `false`.
-    Bool,
-    /// A value for the option's field, as a field takes it (`%`, `?`, any expression).
-    Field,
-    /// A string literal for the option's field: it names the span.
-    LiteralField,
-    /// An expression the expansion uses (`parent = headers`).
-    Expr,
-}
-
-/// The side of a call an option belongs to.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Side {
-    Server,
-    Client,
-}
-
-/// One option of a domain.
-pub(crate) struct Opt {
-    pub(crate) name: &'static str,
-    /// The field it stands for.
-    pub(crate) key: Option<&'static str>,
-    pub(crate) takes: Takes,
-    /// Only on this side, with the message for the other.
-    pub(crate) only: Option<(Side, &'static str)>,
-    /// An example value, for "needs …" messages.
-    pub(crate) example: &'static str,
-}
-
-impl Opt {
-    pub(crate) const fn new(name: &'static str, takes: Takes) -> Self {
-        Self {
-            name,
-            key: None,
-            takes,
-            only: None,
-            example: "",
-        }
-    }
-
-    pub(crate) const fn field(name: &'static str, key: &'static str, takes: Takes) -> Self {
-        Self {
-            key: Some(key),
-            ..Self::new(name, takes)
-        }
-    }
-
-    pub(crate) const fn example(self, example: &'static str) -> Self {
-        Self { example, ..self }
-    }
-
-    pub(crate) const fn only(self, side: Side, why: &'static str) -> Self {
-        Self {
-            only: Some((side, why)),
-            ..self
-        }
-    }
-}
 
 // Options every macro takes.
 pub(crate) const NAME: &str = "name";
@@ -239,104 +172,4 @@ pub(crate) fn joined_name(parts: &[&Field], fallback: String) -> SpanName {
 pub(crate) fn fn_name(ident: &Ident) -> String {
     use syn::ext::IdentExt as _;
     ident.unraw().to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    //! Every span definition a domain names against the registry table: it exists,
-    //! its kind is the domain's, and each attribute it requires is known to the table
-    //! and can be given (an option stands for it, the outcome fills it, or it is
-    //! known only per call and left to the user).
-
-    use semtrace_semconv::Registry;
-    use semtrace_semconv::spans::{self, SpanKind};
-
-    use super::{Domain, Plan};
-    use crate::check::options;
-    use crate::ctxt::Ctxt;
-    use crate::parse::Args;
-
-    /// Each domain with arguments that reach each of its definitions.
-    fn plans() -> Vec<(&'static str, Box<dyn Domain>, Plan)> {
-        let cases: Vec<(Box<dyn Domain>, &str)> = vec![
-            (Box::new(super::db::Db), "system = \"sqlite\""),
-            (Box::new(super::http::Http), "method = \"GET\""),
-            (Box::new(super::http::Http), "client, method = \"GET\""),
-            (Box::new(super::rpc::Rpc), "system = \"grpc\""),
-            (Box::new(super::rpc::Rpc), "client, system = \"grpc\""),
-            (
-                Box::new(super::messaging::Messaging),
-                "operation = \"send\"",
-            ),
-            (
-                Box::new(super::messaging::Messaging),
-                "operation = \"create\"",
-            ),
-            (
-                Box::new(super::messaging::Messaging),
-                "operation = \"receive\"",
-            ),
-            (
-                Box::new(super::messaging::Messaging),
-                "operation = \"process\"",
-            ),
-            (
-                Box::new(super::messaging::Messaging),
-                "operation = \"settle\"",
-            ),
-            (Box::new(super::traced::Traced), ""),
-            (Box::new(super::task::Task), ""),
-        ];
-        let registry = Box::leak(Box::new(Registry::builtin()));
-        cases
-            .into_iter()
-            .map(|(domain, args)| {
-                let args: &'static Args = Box::leak(Box::new(syn::parse_str(args).unwrap()));
-                let cx = Ctxt::new();
-                let (opts, _) = options::collect(&cx, registry, &*domain, args);
-                let plan = domain.plan(&cx, &opts);
-                cx.check().unwrap();
-                (domain.attr(), domain, plan)
-            })
-            .collect()
-    }
-
-    #[test]
-    fn every_definition_a_domain_names_is_in_the_table_and_can_be_satisfied() {
-        let registry = Registry::builtin();
-        let mut named = 0;
-        for (attr, domain, plan) in plans() {
-            let Some(id) = plan.definition else {
-                assert!(matches!(attr, "traced" | "traced_task"), "{attr}");
-                continue;
-            };
-            named += 1;
-            let def = spans::official(id).unwrap_or_else(|| panic!("{attr}: no `{id}`"));
-            // `receive` is a consumer span as the messaging macros have it; v1.44.0
-            // says client. Every other kind is the registry's.
-            if id == "messaging.receive.client" {
-                assert_eq!(plan.kind, SpanKind::Consumer);
-            } else {
-                assert_eq!(def.kinds, [plan.kind], "{attr}: {id}");
-            }
-            assert!(def.required().next().is_some(), "{id} requires nothing");
-            for key in def.required() {
-                assert!(
-                    registry.exact(key).is_some(),
-                    "{id}: `{key}` is not in the table"
-                );
-                let by_option = domain.options().iter().any(|o| o.key == Some(key));
-                let filled = plan.filled.contains(&key);
-                let per_call = plan.per_call.contains(&key);
-                assert!(
-                    by_option || filled || per_call,
-                    "{attr}: `{key}`, required by `{id}`, cannot be given"
-                );
-            }
-            for key in plan.filled.iter().chain(plan.per_call) {
-                assert!(def.requirement(key).is_some(), "{id} does not name `{key}`");
-            }
-        }
-        assert_eq!(named, 10);
-    }
 }

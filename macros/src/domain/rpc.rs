@@ -5,10 +5,9 @@ use semtrace_semconv::keys;
 use semtrace_semconv::spans::SpanKind;
 use syn::Ident;
 
-use super::{Context, Domain, Opt, Outcome, Plan, Side, SpanName, Takes, field, joined_name};
-use crate::check::Field;
-use crate::check::options::Options;
+use super::{Context, Domain, Outcome, Plan, SpanName, field, joined_name};
 use crate::ctxt::Ctxt;
+use crate::model::{Field, Opt, Options, Side, Takes};
 
 const CLIENT: &str = "client";
 const METHOD: &str = "method";

@@ -4,10 +4,9 @@
 use semtrace_semconv::spans::SpanKind;
 use syn::Ident;
 
-use super::{Domain, Opt, Plan, SpanName};
-use crate::check::Field;
-use crate::check::options::Options;
+use super::{Domain, Plan, SpanName};
 use crate::ctxt::Ctxt;
+use crate::model::{Field, Opt, Options};
 
 pub(crate) struct Task;
 

@@ -3,10 +3,9 @@
 use semtrace_semconv::spans::SpanKind;
 use syn::Ident;
 
-use super::{Domain, Opt, Plan, SpanName, Takes};
-use crate::check::Field;
-use crate::check::options::{Options, one_of};
+use super::{Domain, Plan, SpanName};
 use crate::ctxt::Ctxt;
+use crate::model::{Field, Opt, Options, Takes, one_of};
 
 const KIND: &str = "kind";
 const METRIC: &str = "metric";

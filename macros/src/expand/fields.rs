@@ -7,7 +7,8 @@ use semtrace_semconv::{ValueType, keys};
 use syn::Expr;
 use syn::spanned::Spanned as _;
 
-use crate::check::{Field, FieldRecord, article};
+use crate::check::article;
+use crate::model::{Field, FieldRecord};
 use crate::private::PRIVATE;
 
 /// Items and statements shared by every expansion: field checks, deprecation uses

@@ -12,7 +12,8 @@ use syn::{ItemFn, ReturnType, Type};
 
 use crate::check::Spec;
 use crate::domain::db::query::QueryValue;
-use crate::domain::{Outcome, Side, SpanName};
+use crate::domain::{Outcome, SpanName};
+use crate::model::Side;
 use crate::private::PRIVATE;
 
 mod context;

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::fields::{Prelude, Recorded, prelude};
-use crate::check::Field;
+use crate::model::Field;
 use crate::private::PRIVATE;
 
 /// The block `record!` expands to.

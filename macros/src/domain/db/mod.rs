@@ -5,10 +5,9 @@ use semtrace_semconv::keys;
 use semtrace_semconv::spans::SpanKind;
 use syn::Ident;
 
-use super::{Domain, Opt, Plan, SpanName, Takes, field, joined_name, lit_str};
-use crate::check::Field;
-use crate::check::options::Options;
+use super::{Domain, Plan, SpanName, field, joined_name, lit_str};
 use crate::ctxt::Ctxt;
+use crate::model::{Field, Opt, Options, Takes};
 
 pub(crate) mod query;
 

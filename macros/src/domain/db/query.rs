@@ -6,8 +6,8 @@ use proc_macro2::TokenStream;
 use semtrace_semconv::sql::{self, Dialect, PartKind};
 use syn::Expr;
 
-use crate::check::{Field, FieldRecord};
 use crate::ctxt::Ctxt;
+use crate::model::{Field, FieldRecord};
 use crate::parse as args;
 
 /// A query known only at run time.
