@@ -1,15 +1,16 @@
 //! `#[traced_http]`: a server span `{method} {route}` (`span.http.server`) or, with
 //! `client`, a client span `{method}` (`span.http.client`).
 
+use quote::quote;
 use semtrace_semconv::keys;
 use semtrace_semconv::spans::SpanKind;
 use syn::Ident;
-
 use syn::spanned::Spanned as _;
 
 use super::{Context, Domain, Outcome, Plan, SpanName, field, lit_str};
 use crate::ctxt::Ctxt;
 use crate::model::{Field, FieldRecord, Opt, Options, Side, Takes};
+use crate::private::PRIVATE;
 
 const CLIENT: &str = "client";
 const PARENT: &str = "parent";
@@ -66,7 +67,7 @@ impl Domain for Http {
             }
         };
         plan.side = Some(side);
-        plan.outcome = Outcome::Http(side);
+        plan.outcome = outcome(side);
         plan.filled = &[keys::HTTP_RESPONSE_STATUS_CODE];
         plan
     }
@@ -123,5 +124,23 @@ impl Domain for Http {
             (Some(Side::Server), Some(route)) => SpanName::Static(format!("{method} {route}")),
             _ => SpanName::Static(method),
         }
+    }
+}
+
+/// The returned status code is `http.response.status_code`, on the span and the
+/// metric; a server fails on 5xx, a client on 4xx and 5xx.
+fn outcome(side: Side) -> Outcome {
+    let server = side == Side::Server;
+    let error = super::error_type();
+    Outcome {
+        status: quote! {
+            (&&#PRIVATE::Outcome(__semtrace_out)).__semtrace_status(__semtrace_span, #server);
+        },
+        imports: quote!(StatusNone as _, StatusSome as _,),
+        metric: quote!(#PRIVATE::MetricOutcome::http(
+            #error,
+            (&&#PRIVATE::Outcome(__semtrace_out)).__semtrace_http_code(),
+            #server,
+        )),
     }
 }

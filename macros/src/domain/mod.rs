@@ -45,15 +45,39 @@ pub(crate) enum Context {
     LinkReceived(Expr),
 }
 
-/// What the outcome records beyond the error status.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Outcome {
-    /// Errors only.
-    Errors,
-    /// HTTP status codes (server: 5xx fail; client: 4xx and 5xx).
-    Http(Side),
-    /// RPC status codes (gRPC rules per side).
-    Rpc(Side),
+/// What the expansion records from the call's outcome beyond the error every span
+/// records. Domains build it ([`Outcome::errors`], or their own in their file, as
+/// `http.rs` and `rpc.rs` do), so the expansion knows no protocol's rules.
+///
+/// The tokens run where the expansion has bound `__semtrace_span` (the `&Span`) and
+/// `__semtrace_out` (a reference to the call's output).
+pub(crate) struct Outcome {
+    /// Statements before the error is recorded: the protocol's status on the span. A
+    /// `return` skips recording the error.
+    pub(crate) status: TokenStream,
+    /// The `__private` traits `status` calls, each as `Name as _,`, for the
+    /// expansion's `use` list.
+    pub(crate) imports: TokenStream,
+    /// The metric's outcome: a `MetricOutcome` expression.
+    pub(crate) metric: TokenStream,
+}
+
+impl Outcome {
+    /// Errors only: the span's error status and `error.type`, the metric's error type.
+    pub(crate) fn errors() -> Self {
+        let error = error_type();
+        Self {
+            status: TokenStream::new(),
+            imports: TokenStream::new(),
+            metric: quote!(#PRIVATE::MetricOutcome::of(#error)),
+        }
+    }
+}
+
+/// The output's error type (`None` when the call succeeded): what every metric
+/// outcome starts from.
+pub(crate) fn error_type() -> TokenStream {
+    quote!((&&&&#PRIVATE::Outcome(__semtrace_out)).__semtrace_error_type())
 }
 
 /// What a domain decided from its options.
@@ -98,7 +122,7 @@ impl Plan {
             kind,
             definition: None,
             context: Context::None,
-            outcome: Outcome::Errors,
+            outcome: Outcome::errors(),
             filled: &[],
             declared: Vec::new(),
             per_call: &[],

@@ -1,6 +1,7 @@
 //! `#[traced_rpc]`: a server span (`span.rpc.call.server`) or, with `client`, a client
 //! span (`span.rpc.call.client`), named after the fully qualified method.
 
+use quote::quote;
 use semtrace_semconv::keys;
 use semtrace_semconv::spans::SpanKind;
 use syn::Ident;
@@ -8,6 +9,7 @@ use syn::Ident;
 use super::{Context, Domain, Outcome, Plan, SpanName, field, joined_name};
 use crate::ctxt::Ctxt;
 use crate::model::{Field, Opt, Options, Side, Takes};
+use crate::private::PRIVATE;
 
 const CLIENT: &str = "client";
 const METHOD: &str = "method";
@@ -64,7 +66,7 @@ impl Domain for Rpc {
         let mut plan = Plan::new(kind).metric(metric);
         plan.side = Some(side);
         plan.definition = Some(definition);
-        plan.outcome = Outcome::Rpc(side);
+        plan.outcome = outcome(side);
         plan.filled = &[keys::RPC_RESPONSE_STATUS_CODE];
         if let Some(expr) = opts.get(context).and_then(|g| g.value()) {
             plan.context = match side {
@@ -84,6 +86,27 @@ impl Domain for Rpc {
             Some(f) => joined_name(&[f], fallback),
             None => SpanName::Static(fallback),
         }
+    }
+}
+
+/// A returned gRPC status is `rpc.response.status_code`, on the span and the metric;
+/// its code decides the error by the side's gRPC rules. When the status has decided,
+/// the generic error is not recorded on top.
+fn outcome(side: Side) -> Outcome {
+    let server = side == Side::Server;
+    let error = super::error_type();
+    Outcome {
+        status: quote! {
+            if (&&#PRIVATE::Outcome(__semtrace_out)).__semtrace_rpc(__semtrace_span, #server) {
+                return;
+            }
+        },
+        imports: quote!(RpcNone as _, RpcSome as _,),
+        metric: quote!(#PRIVATE::MetricOutcome::rpc(
+            #error,
+            (&&#PRIVATE::Outcome(__semtrace_out)).__semtrace_rpc_code(),
+            #server,
+        )),
     }
 }
 

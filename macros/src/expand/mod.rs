@@ -11,9 +11,8 @@ use syn::spanned::Spanned as _;
 use syn::{ItemFn, ReturnType, Type};
 
 use crate::check::Spec;
+use crate::domain::SpanName;
 use crate::domain::db::query::QueryValue;
-use crate::domain::{Outcome, SpanName};
-use crate::model::Side;
 use crate::private::PRIVATE;
 
 mod context;
@@ -202,29 +201,8 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
     } else {
         quote! { let __semtrace_span = #span_call; }
     };
-    let (status, status_import) = match spec.outcome {
-        Outcome::Errors => (None, None),
-        Outcome::Http(side) => {
-            let server = side == Side::Server;
-            (
-                Some(quote! {
-                    (&&#PRIVATE::Outcome(__semtrace_out)).__semtrace_status(__semtrace_span, #server);
-                }),
-                Some(quote!(StatusNone as _, StatusSome as _,)),
-            )
-        }
-        Outcome::Rpc(side) => {
-            let server = side == Side::Server;
-            (
-                Some(quote! {
-                    if (&&#PRIVATE::Outcome(__semtrace_out)).__semtrace_rpc(__semtrace_span, #server) {
-                        return;
-                    }
-                }),
-                Some(quote!(RpcNone as _, RpcSome as _,)),
-            )
-        }
-    };
+    // The domain's status rules (see `domain::Outcome`) and the traits they call.
+    let (status, status_import) = (&spec.outcome.status, &spec.outcome.imports);
     let imports = quote! {
         #[allow(unused_imports)]
         use #PRIVATE::{CarrierArg as _, ErrCode as _, ErrDebug as _, ErrDisplay as _, ErrNone as _, #status_import};
@@ -241,26 +219,7 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
         None => (record_outcome, None),
         Some(m) => {
             items.extend(metric_site(m));
-            let error = quote!((&&&&#PRIVATE::Outcome(__semtrace_out)).__semtrace_error_type());
-            let outcome = match spec.outcome {
-                Outcome::Errors => quote!(#PRIVATE::MetricOutcome::of(#error)),
-                Outcome::Http(side) => {
-                    let server = side == Side::Server;
-                    quote!(#PRIVATE::MetricOutcome::http(
-                        #error,
-                        (&&#PRIVATE::Outcome(__semtrace_out)).__semtrace_http_code(),
-                        #server,
-                    ))
-                }
-                Outcome::Rpc(side) => {
-                    let server = side == Side::Server;
-                    quote!(#PRIVATE::MetricOutcome::rpc(
-                        #error,
-                        (&&#PRIVATE::Outcome(__semtrace_out)).__semtrace_rpc_code(),
-                        #server,
-                    ))
-                }
-            };
+            let outcome = &spec.outcome.metric;
             // Attributes known only per call: the fields' and the URL's server.
             let finish = if metric_pairs.is_empty() && !spec.server_from_url {
                 quote!(__semtrace_timer.finish(__semtrace_span, &#outcome);)
