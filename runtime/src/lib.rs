@@ -74,6 +74,12 @@ pub use error_type::ErrorType;
 #[doc(hidden)]
 #[path = "private/mod.rs"]
 pub mod __private;
+// Generated code names `__private` by this name, which carries the crate's version:
+// the macros spell it from theirs (`macros/src/private.rs`), so a macros crate of
+// another version fails with "could not find `__private_X_Y_Z` in `semtrace`".
+// Rename it with the version in `[workspace.package]`.
+#[doc(hidden)]
+pub use __private as __private_0_1_0;
 mod clock;
 
 pub mod config;

@@ -1,8 +1,8 @@
 //! Turns a checked [`Spec`] and the user's function into the instrumented function.
 //!
-//! Generated code names only `::semtrace::__private::…` (through [`PRIVATE`]). Items
-//! it needs (value checks, deprecation markers, trait imports) come first in the
-//! body, so the user's crate sees no item after a statement.
+//! Generated code names only `::semtrace::__private_{version}::…` (through
+//! [`PRIVATE`]). Items it needs (value checks, deprecation markers, trait imports)
+//! come first in the body, so the user's crate sees no item after a statement.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
