@@ -168,7 +168,6 @@ pub(crate) mod rules;
 mod values;
 
 pub(crate) use env::var;
-pub(crate) use file::EnvLookup;
 pub use file::{
     AdaptiveConfig, AdminConfig, BatchConfig, Config, ConsoleConfig, ConsoleExporterConfig,
     DurationValue, ExportersConfig, FileConfig, Headers, MetricsConfig, OtlpConfig,
