@@ -183,12 +183,16 @@ async fn send(app: &axum::Router, method: &str, path: &str, body: Vec<u8>) -> St
     status
 }
 
-#[test]
-fn every_mutated_request_gets_a_2xx_or_4xx_answer() {
-    let exporter = TestExporter::default();
-    let (_dispatch, guard) = semtrace::Telemetry::builder("admin-fuzz")
+/// A pipeline (its subscriber and guard), the admin router of its control, and a
+/// runtime to send with.
+fn admin() -> (
+    (tracing::Dispatch, semtrace::Guard),
+    axum::Router,
+    tokio::runtime::Runtime,
+) {
+    let (dispatch, guard) = semtrace::Telemetry::builder("admin-fuzz")
         .env_lookup(|_| None)
-        .span_exporter(exporter)
+        .span_exporter(TestExporter::default())
         .console(false)
         .build()
         .unwrap();
@@ -196,6 +200,12 @@ fn every_mutated_request_gets_a_2xx_or_4xx_answer() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
+    ((dispatch, guard), app, runtime)
+}
+
+#[test]
+fn every_mutated_request_gets_a_2xx_or_4xx_answer() {
+    let ((_dispatch, guard), app, runtime) = admin();
     let mut rng = Rng(0x5EED_CAFE_F00D_0001);
     let mut answered = [0usize; 6];
     runtime.block_on(async {
@@ -235,17 +245,7 @@ fn every_mutated_request_gets_a_2xx_or_4xx_answer() {
 /// without overflow, and its relatives: each a 400 naming `duration`.
 #[test]
 fn huge_and_odd_numeric_durations_are_a_400_naming_the_field() {
-    let exporter = TestExporter::default();
-    let (_dispatch, guard) = semtrace::Telemetry::builder("admin-fuzz")
-        .env_lookup(|_| None)
-        .span_exporter(exporter)
-        .console(false)
-        .build()
-        .unwrap();
-    let app = router(guard.control());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
+    let (_pipeline, app, runtime) = admin();
     runtime.block_on(async {
         for duration in [
             "1e308",
