@@ -161,7 +161,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 mod env;
+mod expand;
 mod file;
+mod keys;
+mod load;
 mod overrides;
 mod resolve;
 pub(crate) mod rules;
