@@ -53,7 +53,13 @@ fn run() -> Result<ExitCode, String> {
         }
     }
     // Work from the workspace root so every path in messages is short and relative.
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+    // `cargo run` names the package's folder at run time: a binary built for one
+    // checkout (a shared target folder) still reads the checkout it is run in.
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(
+        || env!("CARGO_MANIFEST_DIR").into(),
+        std::path::PathBuf::from,
+    );
+    let root = manifest_dir
         .parent()
         .ok_or("xtask is not inside a workspace")?;
     std::env::set_current_dir(root).map_err(|e| format!("cannot enter the workspace root: {e}"))?;
