@@ -187,7 +187,7 @@ pub use values::{
 
 /// Everything semtrace will set up, after precedence was applied. Obtain it with
 /// [`TelemetryBuilder::resolve`](crate::TelemetryBuilder::resolve).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Settings {
     /// `service.name`.
@@ -224,7 +224,7 @@ pub struct Settings {
 }
 
 /// The automatic metrics (`[metrics]`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MetricsSettings {
     /// Whether annotated calls record their metrics at all.
@@ -336,7 +336,7 @@ pub struct TailSettings {
 }
 
 /// Resolved console settings.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ConsoleSettings {
     /// Filter in `EnvFilter` syntax.
@@ -348,7 +348,7 @@ pub struct ConsoleSettings {
 }
 
 /// Resolved file settings.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct FileSettings {
     /// Directory of the files.
@@ -366,7 +366,7 @@ pub struct FileSettings {
 }
 
 /// Resolved OTLP settings.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct OtlpSettings {
     /// The URL spans are sent to (for HTTP including `/v1/traces`).
@@ -392,7 +392,7 @@ pub struct ZipkinSettings {
 }
 
 /// Resolved settings of the span pipeline (they apply with any exporter).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TracesSettings {
     /// Filter in `EnvFilter` syntax for the spans the pipeline sees.

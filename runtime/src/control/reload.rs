@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use notify::Watcher as _;
 
 use super::Control;
-use crate::config::{Config, Settings};
+use crate::config::{Config, Sampler, SamplingSettings, Settings};
 use crate::error::InitError;
 use crate::shutdown::{Shutdown, ShutdownFailure};
 
@@ -185,88 +185,116 @@ impl State {
     }
 }
 
-/// The settings that changed and only apply at startup.
+/// The sections of the settings that changed in what only applies at startup:
+/// each section is compared whole, less what a reload applies (the levels and the
+/// sampling, see `Reloader::reload`), so a field added to a section is covered at
+/// once.
 pub(crate) fn needs_restart(old: &Settings, new: &Settings) -> Vec<&'static str> {
-    fn differs<T: std::fmt::Debug>(a: &T, b: &T) -> bool {
-        format!("{a:?}") != format!("{b:?}")
-    }
-    let mut keys = Vec::new();
-    let (o, n) = (old, new);
-    if (
-        &o.service_name,
-        &o.service_version,
-        &o.service_namespace,
-        &o.service_instance_id,
-        &o.deployment_environment,
-    ) != (
-        &n.service_name,
-        &n.service_version,
-        &n.service_namespace,
-        &n.service_instance_id,
-        &n.deployment_environment,
-    ) {
-        keys.push("service");
-    }
-    if o.resource_attributes != n.resource_attributes {
-        keys.push("resource");
-    }
-    let console = |s: &Settings| s.console.as_ref().map(|c| (c.format, c.ansi));
-    if console(o) != console(n) {
-        keys.push("console");
-    }
-    let file = |s: &Settings| {
-        s.file.as_ref().map(|f| {
-            (
-                f.dir.clone(),
-                f.prefix.clone(),
-                f.rotation,
-                f.max_files,
-                f.format,
-            )
-        })
+    let (o, n) = (startup_part(old), startup_part(new));
+    let service = |s: &Settings| {
+        (
+            s.service_name.clone(),
+            s.service_version.clone(),
+            s.service_namespace.clone(),
+            s.service_instance_id.clone(),
+            s.deployment_environment.clone(),
+        )
     };
-    if file(o) != file(n) {
-        keys.push("file");
+    [
+        ("service", service(&o) != service(&n)),
+        ("resource", o.resource_attributes != n.resource_attributes),
+        ("console", o.console != n.console),
+        ("file", o.file != n.file),
+        ("otlp", o.otlp != n.otlp),
+        ("traces", o.traces != n.traces),
+        ("exporters.zipkin", o.zipkin != n.zipkin),
+        ("admin", o.admin != n.admin),
+        ("metrics", o.metrics != n.metrics),
+        (
+            "shutdown_timeout_ms",
+            o.shutdown_timeout != n.shutdown_timeout,
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(section, changed)| changed.then_some(section))
+    .collect()
+}
+
+/// `settings` less what `Reloader::reload` applies while running: the filters of the
+/// console, the files and the pipeline, and the sampling settings; and less the
+/// warnings, which are not settings.
+fn startup_part(settings: &Settings) -> Settings {
+    let mut s = settings.clone();
+    if let Some(console) = &mut s.console {
+        console.level.clear();
     }
-    if differs(&o.otlp, &n.otlp) {
-        keys.push("otlp");
+    if let Some(file) = &mut s.file {
+        file.level.clear();
     }
-    let (ot, nt) = (&o.traces, &n.traces);
-    if ot.exporters != nt.exporters || ot.console_exporter_path != nt.console_exporter_path {
-        keys.push("exporters");
+    s.traces.level.clear();
+    // The sampler is the sampling settings' standard spelling.
+    s.traces.sampler = Sampler::AlwaysOn;
+    s.traces.sampling = SamplingSettings::default();
+    s.warnings.clear();
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Overrides, resolve};
+
+    fn settings(toml: &str) -> Settings {
+        let config = Config::parse(toml, "test", &|_| None).unwrap();
+        resolve(&Overrides::default(), &|_| None, &config).unwrap()
     }
-    if (
-        ot.max_queue_size,
-        ot.max_export_batch_size,
-        ot.scheduled_delay,
-    ) != (
-        nt.max_queue_size,
-        nt.max_export_batch_size,
-        nt.scheduled_delay,
-    ) {
-        keys.push("otlp.batch");
+
+    const BASE: &str = "[console]\nlevel = \"info\"\n[otlp]\nendpoint = \"http://127.0.0.1:4317\"\nheaders = { key = \"a\" }\n[metrics]\nexporters = [\"otlp\"]\n[sampling]\nratio = 0.5\n";
+
+    #[test]
+    fn what_a_reload_applies_needs_no_restart() {
+        let base = settings(BASE);
+        let reloadable = BASE
+            .replace("level = \"info\"", "level = \"debug\"")
+            .replace("ratio = 0.5", "ratio = 0.1\nmode = \"full\"\nmax_rules = 3");
+        assert_eq!(
+            needs_restart(&base, &settings(&reloadable)),
+            Vec::<&str>::new()
+        );
     }
-    if (
-        ot.max_concurrent_exports,
-        ot.code_attributes,
-        ot.thread_attributes,
-        ot.timing_attributes,
-    ) != (
-        nt.max_concurrent_exports,
-        nt.code_attributes,
-        nt.thread_attributes,
-        nt.timing_attributes,
-    ) {
-        keys.push("traces");
+
+    #[test]
+    fn every_section_compares_whole() {
+        let base = settings(BASE);
+        for (change, section) in [
+            // A header value (the metrics' export inherits the spans' headers).
+            (
+                BASE.replace("key = \"a\"", "key = \"b\""),
+                &["otlp", "metrics"][..],
+            ),
+            (
+                BASE.replace("[\"otlp\"]", "[\"otlp\"]\ninterval = \"5s\""),
+                &["metrics"],
+            ),
+            (
+                format!("{BASE}[traces]\ncode_attributes = true\n"),
+                &["traces"],
+            ),
+            (
+                format!("{BASE}[exporters]\ntraces = [\"otlp\", \"console\"]\n"),
+                &["traces"],
+            ),
+            (format!("[service]\nname = \"other\"\n{BASE}"), &["service"]),
+            (
+                format!("shutdown_timeout_ms = 10\n{BASE}"),
+                &["shutdown_timeout_ms"],
+            ),
+        ] {
+            assert_eq!(
+                needs_restart(&base, &settings(&change)),
+                section,
+                "{change}"
+            );
+        }
     }
-    if o.zipkin != n.zipkin {
-        keys.push("exporters.zipkin");
-    }
-    if o.admin != n.admin {
-        keys.push("admin");
-    }
-    if o.shutdown_timeout != n.shutdown_timeout {
-        keys.push("shutdown_timeout_ms");
-    }
-    keys
 }
