@@ -10,7 +10,7 @@ fn spans_file(dir: &Path) -> PathBuf {
     let (dispatch, guard) = semtrace::Telemetry::builder("check-cli")
         .env_lookup(|_| None)
         .console(false)
-        .traces_exporters([semtrace::settings::TracesExporter::Console])
+        .traces_exporters([semtrace::config::TracesExporter::Console])
         .console_exporter_path(&path)
         .build()
         .unwrap();

@@ -55,7 +55,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // OTEL_EXPORTER_OTLP_ENDPOINT is set. Dropping the guard at the end of main
     // flushes every span.
     let _telemetry = semtrace::TelemetryBuilder::default()
-        .console_format(semtrace::settings::ConsoleFormat::Tree)
+        .console_format(semtrace::config::ConsoleFormat::Tree)
         .init()?;
     tokio::runtime::Runtime::new()?.block_on(run())
 }

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use semtrace::settings::Protocol;
+use semtrace::config::Protocol;
 use semtrace_tests::collector::Collector;
 
 use semtrace_tests::failure::Failure;

@@ -101,13 +101,57 @@ mod shutdown;
 pub mod testing;
 mod traces;
 
-/// The settings types, under their earlier path; [`config`] is their home now.
+/// The settings types, under their earlier path; [`config`] is their home now, and
+/// each name here is a deprecated alias of the type there.
 pub mod settings {
-    pub use crate::config::{
-        Ansi, Compression, ConsoleFormat, ConsoleSettings, FileFormat, FileSettings,
-        MetricsExporter, MetricsSettings, OtlpSettings, Protocol, Rotation, Sampler, Settings,
-        TracesExporter, TracesSettings, ZipkinSettings,
-    };
+    /// Deprecated: [`config::Ansi`](crate::config::Ansi).
+    #[deprecated(since = "0.1.0", note = "use `semtrace::config::Ansi`")]
+    pub type Ansi = crate::config::Ansi;
+    /// Deprecated: [`config::Compression`](crate::config::Compression).
+    #[deprecated(since = "0.1.0", note = "use `semtrace::config::Compression`")]
+    pub type Compression = crate::config::Compression;
+    /// Deprecated: [`config::ConsoleFormat`](crate::config::ConsoleFormat).
+    #[deprecated(since = "0.1.0", note = "use `semtrace::config::ConsoleFormat`")]
+    pub type ConsoleFormat = crate::config::ConsoleFormat;
+    /// Deprecated: [`config::ConsoleSettings`](crate::config::ConsoleSettings).
+    #[deprecated(since = "0.1.0", note = "use `semtrace::config::ConsoleSettings`")]
+    pub type ConsoleSettings = crate::config::ConsoleSettings;
+    /// Deprecated: [`config::FileFormat`](crate::config::FileFormat).
+    #[deprecated(since = "0.1.0", note = "use `semtrace::config::FileFormat`")]
+    pub type FileFormat = crate::config::FileFormat;
+    /// Deprecated: [`config::FileSettings`](crate::config::FileSettings).
+    #[deprecated(since = "0.1.0", note = "use `semtrace::config::FileSettings`")]
+    pub type FileSettings = crate::config::FileSettings;
+    /// Deprecated: [`config::MetricsExporter`](crate::config::MetricsExporter).
+    #[deprecated(since = "0.1.0", note = "use `semtrace::config::MetricsExporter`")]
+    pub type MetricsExporter = crate::config::MetricsExporter;
+    /// Deprecated: [`config::MetricsSettings`](crate::config::MetricsSettings).
+    #[deprecated(since = "0.1.0", note = "use `semtrace::config::MetricsSettings`")]
+    pub type MetricsSettings = crate::config::MetricsSettings;
+    /// Deprecated: [`config::OtlpSettings`](crate::config::OtlpSettings).
+    #[deprecated(since = "0.1.0", note = "use `semtrace::config::OtlpSettings`")]
+    pub type OtlpSettings = crate::config::OtlpSettings;
+    /// Deprecated: [`config::Protocol`](crate::config::Protocol).
+    #[deprecated(since = "0.1.0", note = "use `semtrace::config::Protocol`")]
+    pub type Protocol = crate::config::Protocol;
+    /// Deprecated: [`config::Rotation`](crate::config::Rotation).
+    #[deprecated(since = "0.1.0", note = "use `semtrace::config::Rotation`")]
+    pub type Rotation = crate::config::Rotation;
+    /// Deprecated: [`config::Sampler`](crate::config::Sampler).
+    #[deprecated(since = "0.1.0", note = "use `semtrace::config::Sampler`")]
+    pub type Sampler = crate::config::Sampler;
+    /// Deprecated: [`config::Settings`](crate::config::Settings).
+    #[deprecated(since = "0.1.0", note = "use `semtrace::config::Settings`")]
+    pub type Settings = crate::config::Settings;
+    /// Deprecated: [`config::TracesExporter`](crate::config::TracesExporter).
+    #[deprecated(since = "0.1.0", note = "use `semtrace::config::TracesExporter`")]
+    pub type TracesExporter = crate::config::TracesExporter;
+    /// Deprecated: [`config::TracesSettings`](crate::config::TracesSettings).
+    #[deprecated(since = "0.1.0", note = "use `semtrace::config::TracesSettings`")]
+    pub type TracesSettings = crate::config::TracesSettings;
+    /// Deprecated: [`config::ZipkinSettings`](crate::config::ZipkinSettings).
+    #[deprecated(since = "0.1.0", note = "use `semtrace::config::ZipkinSettings`")]
+    pub type ZipkinSettings = crate::config::ZipkinSettings;
 }
 
 pub use config::{Config, SamplingMode, Settings};

@@ -193,7 +193,7 @@ fn export(c: &mut Criterion) {
         .env_lookup(|_| None)
         .console(false)
         .otlp_endpoint(&endpoint)
-        .otlp_protocol(semtrace::settings::Protocol::Grpc)
+        .otlp_protocol(semtrace::config::Protocol::Grpc)
         .build()
         .expect("semtrace pipeline");
     let runtime = tokio::runtime::Builder::new_multi_thread()

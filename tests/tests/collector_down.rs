@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use semtrace::settings::Protocol;
+use semtrace::config::Protocol;
 use semtrace::{ShutdownFailure, TelemetryBuilder};
 
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(2);

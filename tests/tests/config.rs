@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use semtrace::settings::{Compression, ConsoleFormat, Protocol, Rotation, Sampler};
+use semtrace::config::{Compression, ConsoleFormat, Protocol, Rotation, Sampler};
 use semtrace::{Config, InitError, Settings, TelemetryBuilder};
 
 fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
@@ -168,7 +168,7 @@ fn the_traces_section_sets_the_pipeline() {
 
 #[test]
 fn span_exporters_follow_otel_traces_exporter() {
-    use semtrace::settings::TracesExporter as E;
+    use semtrace::config::TracesExporter as E;
     // An endpoint alone means OTLP.
     let s = resolve("[otlp]\nendpoint = \"http://h:4317\"", &[]);
     assert_eq!(s.traces.exporters, [E::Otlp]);
@@ -644,7 +644,7 @@ fn bad_sampling_values_name_the_key_the_value_and_what_is_allowed() {
 
 #[test]
 fn metrics_follow_the_otlp_endpoint_unless_told_otherwise() {
-    use semtrace::settings::MetricsExporter;
+    use semtrace::config::MetricsExporter;
     // Nothing set: no exporter.
     let s = resolve("", &[]);
     assert!(s.metrics.exporters.is_empty());
@@ -735,4 +735,13 @@ fn bad_metrics_settings_name_the_key_the_value_and_what_is_allowed() {
     );
     let e = parse_err("[metrics]\nexporter = [\"otlp\"]\n");
     assert!(e.contains("exporters"), "{e}");
+}
+
+/// The settings types' earlier path still names the same types.
+#[test]
+#[allow(deprecated)]
+fn the_deprecated_settings_path_names_the_config_types() {
+    let protocol: semtrace::settings::Protocol = semtrace::config::Protocol::Grpc;
+    assert_eq!(protocol, semtrace::config::Protocol::Grpc);
+    let _: fn() -> semtrace::settings::Settings = || unreachable!();
 }

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use semtrace::Config;
-use semtrace::settings::Protocol;
+use semtrace::config::Protocol;
 use semtrace_tests::Collector;
 use semtrace_tests::collector::Value;
 

@@ -3,7 +3,7 @@
 
 mod e2e_support;
 
-use semtrace::settings::Protocol;
+use semtrace::config::Protocol;
 use semtrace_tests::Collector;
 
 #[test]

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use semtrace::settings::{Compression, Protocol};
+use semtrace::config::{Compression, Protocol};
 use semtrace_tests::Collector;
 
 #[semtrace::traced_task(task.type = "compress", task.priority = priority)]

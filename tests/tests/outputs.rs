@@ -5,7 +5,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use semtrace::TelemetryBuilder;
-use semtrace::settings::{ConsoleFormat, FileFormat, Rotation};
+use semtrace::config::{ConsoleFormat, FileFormat, Rotation};
 use semtrace_tests::buffer::Buffer;
 
 fn console(format: ConsoleFormat) -> (TelemetryBuilder, Buffer) {

@@ -15,7 +15,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use prost::Message as _;
-use semtrace::settings::Protocol;
+use semtrace::config::Protocol;
 
 /// What the fake collector received.
 #[derive(Debug, Default)]

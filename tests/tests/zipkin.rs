@@ -192,7 +192,7 @@ fn exported_spans_reach_the_receiver_and_validate_against_the_schema() {
     let (dispatch, guard) = semtrace::Telemetry::builder("orders")
         .env_lookup(|_| None)
         .console(false)
-        .traces_exporters([semtrace::settings::TracesExporter::Zipkin])
+        .traces_exporters([semtrace::config::TracesExporter::Zipkin])
         .zipkin_endpoint(&receiver.url)
         .zipkin_timeout(Duration::from_secs(10))
         .build()

@@ -13,7 +13,7 @@ use std::fmt;
 use std::time::Duration;
 
 use http::{HeaderMap, StatusCode};
-use semtrace::settings::Protocol;
+use semtrace::config::Protocol;
 use tokio::sync::{mpsc, oneshot};
 
 use semtrace_tests::collector::{Collector, Span, SpanKind, StatusCode as Status, Value};
