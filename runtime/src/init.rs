@@ -418,7 +418,7 @@ impl TelemetryBuilder {
 
         let outer = OuterLayer { sites, gate };
         let dispatch = match own {
-            Some(layer) => Dispatch::new(crate::traces::spans::Spans::new(layer).with(outer)),
+            Some(layer) => Dispatch::new(crate::store::SpanStore::new(layer).with(outer)),
             None => Dispatch::new(tracing_subscriber::registry().with(layers).with(outer)),
         };
         guard.control().set_dispatch(&dispatch);

@@ -96,6 +96,7 @@ mod outputs;
 pub mod propagation;
 mod resource;
 mod shutdown;
+mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod traces;

@@ -27,6 +27,7 @@ use super::record::{
 use super::sampler::{Decision, Parent, RootInfo, Sampler};
 use super::stats::LocalCounters;
 use crate::config::TailSettings;
+use crate::store::{Hooks, SpanStore};
 
 /// Attributes outside the conventions' core, each turned on by a config key.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -140,7 +141,7 @@ impl PipelineLayer {
 
 /// Where the pipeline finds other spans' records while it works on one: a parent
 /// when a span starts, a local root when a child ends. The registry's extensions
-/// (beside console or file output) or semtrace's own span store (see `spans.rs`).
+/// (beside console or file output) or semtrace's own span store (`crate::store`).
 pub(crate) trait Records {
     /// Runs `f` on the record of span `id`, if the span is open and has one.
     fn with_record<R>(&self, id: &span::Id, f: impl FnOnce(&mut SpanRecord) -> R) -> Option<R>;
@@ -174,6 +175,66 @@ impl ParentView {
             provisional: record.provisional,
             root: record.root.clone().unwrap_or_else(|| parent_id.clone()),
         }
+    }
+}
+
+impl Records for SpanStore<PipelineLayer> {
+    fn with_record<R>(&self, id: &span::Id, f: impl FnOnce(&mut SpanRecord) -> R) -> Option<R> {
+        SpanStore::with_record(self, id, f)
+    }
+}
+
+/// The pipeline in semtrace's own span store: its records inline in the store's
+/// slots.
+impl Hooks for PipelineLayer {
+    type Record = SpanRecord;
+    type Parent = ParentView;
+    type Link = SpanContext;
+
+    fn parent(id: &span::Id, record: &SpanRecord) -> ParentView {
+        ParentView::of(id, record)
+    }
+
+    fn open(&self, attrs: &span::Attributes<'_>, parent: Option<ParentView>) -> SpanRecord {
+        PipelineLayer::open(self, attrs, parent)
+    }
+
+    fn record(record: &mut SpanRecord, values: &span::Record<'_>) {
+        PipelineLayer::record(record, values);
+    }
+
+    fn link(record: &SpanRecord) -> SpanContext {
+        record.span_context()
+    }
+
+    fn follows(record: &mut SpanRecord, context: SpanContext) {
+        PipelineLayer::follows(record, context);
+    }
+
+    fn event(record: &mut SpanRecord, event: &tracing::Event<'_>) {
+        PipelineLayer::event(record, event);
+    }
+
+    fn times_entries(&self) -> bool {
+        self.extras.timing
+    }
+
+    fn entered(record: &mut SpanRecord) {
+        PipelineLayer::entered(record);
+    }
+
+    fn exited(record: &mut SpanRecord) {
+        PipelineLayer::exited(record);
+    }
+
+    fn close(
+        &self,
+        record: SpanRecord,
+        name: &'static str,
+        offered_end: crate::clock::End,
+        store: &SpanStore<Self>,
+    ) {
+        PipelineLayer::close(self, record, name, offered_end, store);
     }
 }
 

@@ -1,12 +1,11 @@
 //! semtrace's own span pipeline: a `tracing` layer (or, when it is the only output,
-//! semtrace's own span store) that turns closed spans into OpenTelemetry span data
-//! directly, per-thread buffers feeding one bounded queue, and a background exporter
-//! (see the crate docs for the picture).
+//! the hooks of semtrace's own span store, `crate::store`) that turns closed spans
+//! into OpenTelemetry span data directly, per-thread buffers feeding one bounded
+//! queue, and a background exporter (see the crate docs for the picture).
 //!
 //! | piece | file |
 //! |-------|------|
-//! | the layer: ids, sampling, typed attributes, events, links | `layer.rs` |
-//! | the subscriber when the pipeline is the only output: spans' records inline | `spans.rs` |
+//! | the layer: ids, sampling, typed attributes, events, links; the span store's hooks | `layer.rs` |
 //! | what is kept per span | `record.rs` |
 //! | sampling at a trace's start: mode, ratio, rules, latency triggers, tail holding | `sampler.rs` |
 //! | p99 windows per span name for latency-triggered sampling | `adaptive.rs` |
@@ -28,7 +27,6 @@ pub(crate) mod queue;
 pub(crate) mod ratio;
 pub(crate) mod record;
 pub(crate) mod sampler;
-pub(crate) mod spans;
 pub(crate) mod stats;
 pub(crate) mod worker;
 
@@ -36,6 +34,7 @@ pub use stats::{DropReasons, SpanStats};
 
 use crate::config::{Settings, TracesSettings};
 use crate::error::InitError;
+use crate::store::SpanStore;
 use exporters::ExporterFactory;
 use layer::{Extras, PipelineLayer};
 use queue::Queue;
@@ -163,7 +162,7 @@ fn exporter(
 /// Where a dispatcher keeps the pipeline's records: semtrace's own span store, or
 /// the registry's extensions (beside console or file output).
 enum Store<'a> {
-    Own(&'a spans::Spans),
+    Own(&'a SpanStore<PipelineLayer>),
     Registry(&'a tracing_subscriber::Registry),
 }
 
@@ -175,7 +174,7 @@ impl layer::Records for Store<'_> {
     ) -> Option<R> {
         use tracing_subscriber::registry::LookupSpan as _;
         match self {
-            Store::Own(spans) => spans.with_record(id, f),
+            Store::Own(store) => store.with_record(id, f),
             Store::Registry(registry) => {
                 let span = registry.span(id)?;
                 let mut ext = span.extensions_mut();
@@ -187,8 +186,8 @@ impl layer::Records for Store<'_> {
 
 /// The pipeline's records and layer in semtrace's subscriber; `None` in another.
 fn store(dispatch: &tracing::Dispatch) -> Option<(Store<'_>, &PipelineLayer)> {
-    if let Some(spans) = dispatch.downcast_ref::<spans::Spans>() {
-        return Some((Store::Own(spans), spans.layer()));
+    if let Some(store) = dispatch.downcast_ref::<SpanStore<PipelineLayer>>() {
+        return Some((Store::Own(store), store.hooks()));
     }
     let registry = dispatch.downcast_ref::<tracing_subscriber::Registry>()?;
     let layer = dispatch.downcast_ref::<PipelineLayer>()?;

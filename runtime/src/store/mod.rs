@@ -19,6 +19,10 @@
 //! registry would keep the span open forever as their parent.)
 //! Beside console or file output the registry stays: their layers need its
 //! extensions.
+//!
+//! The store knows nothing of the pipeline: what it keeps per span and what runs at
+//! each hook come from its [`Hooks`] (the pipeline's layer implements them), so
+//! arrows point from the pipeline down to the store, never back.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering, fence};
@@ -31,25 +35,71 @@ use tracing::subscriber::Interest;
 use tracing::{Dispatch, Event, Metadata, Subscriber};
 use tracing_core::span::Current;
 
-use super::layer::{ParentView, PipelineLayer, Records};
-use super::record::SpanRecord;
+/// What the store runs at each of a span's hooks, and what it keeps per span: the
+/// span pipeline's layer.
+pub(crate) trait Hooks: Sized + Send + Sync + 'static {
+    /// Kept inline in each open span's slot.
+    type Record: Send + 'static;
+    /// What a new span takes from its parent's record.
+    type Parent;
+    /// What a span takes from a span it follows (`follows_from`).
+    type Link;
+
+    /// What a new span takes from its parent `id`, read under the parent's lock.
+    fn parent(id: &span::Id, record: &Self::Record) -> Self::Parent;
+    /// A new span's record.
+    fn open(&self, attrs: &span::Attributes<'_>, parent: Option<Self::Parent>) -> Self::Record;
+    /// Fields recorded after the start.
+    fn record(record: &mut Self::Record, values: &span::Record<'_>);
+    /// What a span that follows `record`'s span takes from it.
+    fn link(record: &Self::Record) -> Self::Link;
+    /// The span follows another one.
+    fn follows(record: &mut Self::Record, link: Self::Link);
+    /// An event inside the span.
+    fn event(record: &mut Self::Record, event: &Event<'_>);
+    /// Whether [`entered`](Self::entered) and [`exited`](Self::exited) run.
+    fn times_entries(&self) -> bool;
+    /// The span is entered.
+    fn entered(record: &mut Self::Record);
+    /// The span is exited.
+    fn exited(record: &mut Self::Record);
+    /// The span ended; `store` finds the records of the other spans still open.
+    fn close(
+        &self,
+        record: Self::Record,
+        name: &'static str,
+        offered_end: crate::clock::End,
+        store: &SpanStore<Self>,
+    );
+}
 
 /// One open span (a pool's slot: reused in place, its parts reset on close).
-#[derive(Default)]
-struct Slot {
+struct Slot<R> {
     meta: Option<&'static Metadata<'static>>,
     /// Held open (one reference) while this span lives.
     parent: Option<span::Id>,
     /// Handles, clones, and open children.
     refs: AtomicUsize,
     /// Taken when the span closes.
-    record: Mutex<Option<SpanRecord>>,
+    record: Mutex<Option<R>>,
 }
 
-/// The subscriber.
-pub(crate) struct Spans {
-    slots: Pool<Slot>,
-    layer: PipelineLayer,
+// Not derived: a derive would ask `R: Default`.
+impl<R> Default for Slot<R> {
+    fn default() -> Self {
+        Self {
+            meta: None,
+            parent: None,
+            refs: AtomicUsize::new(0),
+            record: Mutex::new(None),
+        }
+    }
+}
+
+/// The subscriber: open spans in a slab, each with its `L::Record` inline.
+pub(crate) struct SpanStore<L: Hooks> {
+    slots: Pool<Slot<L::Record>>,
+    hooks: L,
     /// Tells this store's entries apart on a thread's stack, which all stores of a
     /// thread share (tests run several subscribers on one thread, one inside
     /// another).
@@ -58,10 +108,10 @@ pub(crate) struct Spans {
     dispatch: OnceLock<WeakDispatch>,
 }
 
-impl std::fmt::Debug for Spans {
+impl<L: Hooks + std::fmt::Debug> std::fmt::Debug for SpanStore<L> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Spans")
-            .field("layer", &self.layer)
+        f.debug_struct("SpanStore")
+            .field("hooks", &self.hooks)
             .field("store", &self.store)
             .finish_non_exhaustive()
     }
@@ -85,19 +135,32 @@ fn key(id: &span::Id) -> usize {
     usize::try_from(id.into_u64() - 1).unwrap_or(usize::MAX)
 }
 
-impl Spans {
-    pub(crate) fn new(layer: PipelineLayer) -> Self {
-        static NEXT: AtomicU64 = AtomicU64::new(1);
+/// Numbers the stores, whatever their hooks (a thread's stack tells them apart).
+static NEXT_STORE: AtomicU64 = AtomicU64::new(1);
+
+impl<L: Hooks> SpanStore<L> {
+    pub(crate) fn new(hooks: L) -> Self {
         Self {
             slots: Pool::new(),
-            layer,
-            store: NEXT.fetch_add(1, Ordering::Relaxed),
+            hooks,
+            store: NEXT_STORE.fetch_add(1, Ordering::Relaxed),
             dispatch: OnceLock::new(),
         }
     }
 
-    pub(crate) fn layer(&self) -> &PipelineLayer {
-        &self.layer
+    pub(crate) fn hooks(&self) -> &L {
+        &self.hooks
+    }
+
+    /// Runs `f` on the record of span `id`, if the span is open and has one.
+    pub(crate) fn with_record<R>(
+        &self,
+        id: &span::Id,
+        f: impl FnOnce(&mut L::Record) -> R,
+    ) -> Option<R> {
+        let slot = self.slots.get(key(id))?;
+        let mut record = slot.record.lock().unwrap_or_else(PoisonError::into_inner);
+        record.as_mut().map(f)
     }
 
     /// The innermost span this thread entered, of this store.
@@ -148,7 +211,7 @@ impl Spans {
     }
 }
 
-impl Clear for Slot {
+impl<R> Clear for Slot<R> {
     fn clear(&mut self) {
         self.meta = None;
         self.parent = None;
@@ -159,15 +222,7 @@ impl Clear for Slot {
     }
 }
 
-impl Records for Spans {
-    fn with_record<R>(&self, id: &span::Id, f: impl FnOnce(&mut SpanRecord) -> R) -> Option<R> {
-        let slot = self.slots.get(key(id))?;
-        let mut record = slot.record.lock().unwrap_or_else(PoisonError::into_inner);
-        record.as_mut().map(f)
-    }
-}
-
-impl Subscriber for Spans {
+impl<L: Hooks> Subscriber for SpanStore<L> {
     fn on_register_dispatch(&self, dispatch: &Dispatch) {
         let _ = self.dispatch.set(dispatch.downgrade());
     }
@@ -191,10 +246,10 @@ impl Subscriber for Spans {
             };
             slot.refs.fetch_add(1, Ordering::Relaxed);
             let record = slot.record.lock().unwrap_or_else(PoisonError::into_inner);
-            view = record.as_ref().map(|r| ParentView::of(p, r));
+            view = record.as_ref().map(|r| L::parent(p, r));
             true
         });
-        let record = self.layer.open(attrs, view);
+        let record = self.hooks.open(attrs, view);
         let Some(key) = self.slots.create_with(|slot| {
             slot.meta = Some(attrs.metadata());
             slot.parent = parent;
@@ -212,18 +267,18 @@ impl Subscriber for Spans {
     }
 
     fn record(&self, id: &span::Id, values: &span::Record<'_>) {
-        self.with_record(id, |record| PipelineLayer::record(record, values));
+        self.with_record(id, |record| L::record(record, values));
     }
 
     fn record_follows_from(&self, id: &span::Id, follows: &span::Id) {
-        if let Some(context) = self.with_record(follows, |r| r.span_context()) {
-            self.with_record(id, |record| PipelineLayer::follows(record, context));
+        if let Some(link) = self.with_record(follows, |r| L::link(r)) {
+            self.with_record(id, |record| L::follows(record, link));
         }
     }
 
     fn event(&self, event: &Event<'_>) {
         if let Some(span) = self.parent_of(event.is_root(), event.is_contextual(), event.parent()) {
-            self.with_record(&span, |record| PipelineLayer::event(record, event));
+            self.with_record(&span, |record| L::event(record, event));
         }
     }
 
@@ -238,14 +293,14 @@ impl Subscriber for Spans {
                 duplicate,
             });
         });
-        if self.layer.extras.timing {
-            self.with_record(id, PipelineLayer::entered);
+        if self.hooks.times_entries() {
+            self.with_record(id, L::entered);
         }
     }
 
     fn exit(&self, id: &span::Id) {
-        if self.layer.extras.timing {
-            self.with_record(id, PipelineLayer::exited);
+        if self.hooks.times_entries() {
+            self.with_record(id, L::exited);
         }
         let raw = id.into_u64();
         let _ = STACK.try_with(|stack| {
@@ -302,7 +357,7 @@ impl Subscriber for Spans {
         drop(slot);
         if let Some(record) = record {
             let name = meta.map_or("", |m| m.name());
-            self.layer.close(record, name, offered_end, self);
+            self.hooks.close(record, name, offered_end, self);
         }
         self.slots.clear(key);
         if let Some(parent) = parent {
