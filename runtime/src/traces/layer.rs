@@ -20,12 +20,10 @@ use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
 use super::queue::Queue;
-use super::record::{
-    Batch, Code, Ended, EventVisitor, Ids, Live, NewSpanVisitor, RemoteState, SpanRecord,
-    SpanVisitor, Text, Timing, Val,
-};
+use super::record::{Batch, Code, Ended, Ids, Live, RemoteState, SpanRecord, Text, Timing, Val};
 use super::sampler::{Decision, Parent, RootInfo, Sampler};
 use super::stats::LocalCounters;
+use super::visit::{EventVisitor, NewSpanVisitor, SpanVisitor};
 use crate::config::TailSettings;
 use crate::store::{Hooks, SpanStore};
 

@@ -7,6 +7,7 @@
 //! |-------|------|
 //! | the layer: ids, sampling, typed attributes, events, links; the span store's hooks | `layer.rs` |
 //! | what is kept per span | `record.rs` |
+//! | reading `tracing`'s fields into it (span fields, `otel.*`, events) | `visit.rs` |
 //! | sampling at a trace's start: mode, ratio, rules, latency triggers, tail holding | `sampler.rs` |
 //! | p99 windows per span name for latency-triggered sampling | `adaptive.rs` |
 //! | per-thread buffers, the bounded queue, whole-trace shedding | `queue.rs` |
@@ -28,6 +29,7 @@ pub(crate) mod ratio;
 pub(crate) mod record;
 pub(crate) mod sampler;
 pub(crate) mod stats;
+pub(crate) mod visit;
 pub(crate) mod worker;
 
 pub use stats::{DropReasons, SpanStats};

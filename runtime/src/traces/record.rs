@@ -8,7 +8,6 @@ use std::fmt::{self, Write as _};
 
 use opentelemetry::trace::{Event, Link, SpanKind, TraceState};
 use opentelemetry::{Key, KeyValue};
-use tracing::field::{Field, Visit};
 
 /// The ids of a span, as W3C trace context carries them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -254,7 +253,7 @@ impl Live {
     }
 
     /// Appends text written by `write` and returns its range.
-    fn write_text(&mut self, write: impl FnOnce(&mut TextBuf)) -> Text {
+    pub(super) fn write_text(&mut self, write: impl FnOnce(&mut TextBuf)) -> Text {
         let start = self.text.len();
         write(&mut self.text);
         Text {
@@ -294,177 +293,6 @@ impl Live {
         let index = u32::try_from(arrays.len()).unwrap_or(u32::MAX);
         arrays.push(value);
         self.set(key, Val::Array(index));
-    }
-
-    /// The `otel.*` fields set name, kind and status instead of attributes. The
-    /// test is inlined: most fields are not `otel.*`, and skip the call.
-    #[inline]
-    fn special(&mut self, name: &str, value: &dyn fmt::Debug, as_str: Option<&str>) -> bool {
-        name.starts_with("otel.") && self.special_otel(name, value, as_str)
-    }
-
-    #[inline(never)]
-    fn special_otel(&mut self, name: &str, value: &dyn fmt::Debug, as_str: Option<&str>) -> bool {
-        match name {
-            "otel.name" => {
-                let text = match as_str {
-                    Some(s) => self.write_text(|t| {
-                        let _ = t.write_str(s);
-                    }),
-                    None => self.write_text(|t| {
-                        let _ = write!(t, "{value:?}");
-                    }),
-                };
-                self.name = Name::Text(text);
-            }
-            "otel.status_description" => {
-                let text = match as_str {
-                    Some(s) => self.write_text(|t| {
-                        let _ = t.write_str(s);
-                    }),
-                    None => self.write_text(|t| {
-                        let _ = write!(t, "{value:?}");
-                    }),
-                };
-                self.description = Some(text);
-            }
-            "otel.kind" | "otel.status_code" => {
-                let owned;
-                let word = if let Some(s) = as_str {
-                    s
-                } else {
-                    owned = format!("{value:?}");
-                    &owned
-                };
-                if name == "otel.kind" {
-                    if let Some(kind) = span_kind(word) {
-                        self.kind = kind;
-                    }
-                } else {
-                    match word {
-                        "ERROR" | "error" | "Error" => self.code = Code::Error,
-                        "OK" | "ok" | "Ok" => self.code = Code::Ok,
-                        _ => {}
-                    }
-                }
-            }
-            _ => return false,
-        }
-        true
-    }
-}
-
-/// Parses `otel.kind` values as tracing-opentelemetry does.
-fn span_kind(value: &str) -> Option<SpanKind> {
-    Some(match value {
-        "server" | "SERVER" => SpanKind::Server,
-        "client" | "CLIENT" => SpanKind::Client,
-        "producer" | "PRODUCER" => SpanKind::Producer,
-        "consumer" | "CONSUMER" => SpanKind::Consumer,
-        "internal" | "INTERNAL" => SpanKind::Internal,
-        _ => return None,
-    })
-}
-
-/// Records span fields into a [`Live`] span.
-pub(crate) struct SpanVisitor<'a>(pub(crate) &'a mut Live);
-
-/// Records the fields a span starts with: every key is new, no search for an
-/// earlier value.
-pub(crate) struct NewSpanVisitor<'a>(pub(crate) &'a mut Live);
-
-impl Visit for NewSpanVisitor<'_> {
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.0.push(field.name(), Val::I64(value));
-    }
-
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        self.0.push(field.name(), Val::F64(value));
-    }
-
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.0.push(field.name(), Val::Bool(value));
-    }
-
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if !self.0.special(field.name(), &value, Some(value)) {
-            let text = self.0.text_of(value);
-            self.0.push(field.name(), Val::Str(text));
-        }
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        if !self.0.special(field.name(), value, None) {
-            let text = self.0.write_text(|t| {
-                let _ = write!(t, "{value:?}");
-            });
-            self.0.push(field.name(), Val::Str(text));
-        }
-    }
-
-    // The rest are rare: through the general visitor.
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        SpanVisitor(self.0).record_u64(field, value);
-    }
-
-    fn record_i128(&mut self, field: &Field, value: i128) {
-        SpanVisitor(self.0).record_i128(field, value);
-    }
-
-    fn record_u128(&mut self, field: &Field, value: u128) {
-        SpanVisitor(self.0).record_u128(field, value);
-    }
-
-    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        SpanVisitor(self.0).record_error(field, value);
-    }
-}
-
-impl Visit for SpanVisitor<'_> {
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.0.set(field.name(), Val::I64(value));
-    }
-
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.0.set_u64(field.name(), value);
-    }
-
-    fn record_i128(&mut self, field: &Field, value: i128) {
-        match i64::try_from(value) {
-            Ok(v) => self.0.set(field.name(), Val::I64(v)),
-            Err(_) => self.0.set_debug(field.name(), &value),
-        }
-    }
-
-    fn record_u128(&mut self, field: &Field, value: u128) {
-        match i64::try_from(value) {
-            Ok(v) => self.0.set(field.name(), Val::I64(v)),
-            Err(_) => self.0.set_debug(field.name(), &value),
-        }
-    }
-
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        self.0.set(field.name(), Val::F64(value));
-    }
-
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.0.set(field.name(), Val::Bool(value));
-    }
-
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if !self.0.special(field.name(), &value, Some(value)) {
-            self.0.set_str(field.name(), value);
-        }
-    }
-
-    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.record_debug(field, &format_args!("{value}"));
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        if !self.0.special(field.name(), value, None) {
-            self.0.set_debug(field.name(), value);
-        }
     }
 }
 
@@ -636,57 +464,5 @@ impl Ended {
     /// Drops the span, keeping its buffers for the thread's next one.
     pub(crate) fn discard(self) {
         Live::recycle(self.live);
-    }
-}
-
-/// Records an event's fields: `message` becomes the event name, the rest attributes.
-#[derive(Default)]
-pub(crate) struct EventVisitor {
-    pub(crate) message: Option<String>,
-    pub(crate) attributes: Vec<KeyValue>,
-}
-
-impl Visit for EventVisitor {
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.attributes
-            .push(KeyValue::new(Key::from_static_str(field.name()), value));
-    }
-
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        let value: opentelemetry::Value =
-            i64::try_from(value).map_or_else(|_| value.to_string().into(), Into::into);
-        self.attributes
-            .push(KeyValue::new(Key::from_static_str(field.name()), value));
-    }
-
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        self.attributes
-            .push(KeyValue::new(Key::from_static_str(field.name()), value));
-    }
-
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.attributes
-            .push(KeyValue::new(Key::from_static_str(field.name()), value));
-    }
-
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
-            self.message = Some(value.to_owned());
-        } else {
-            self.attributes.push(KeyValue::new(
-                Key::from_static_str(field.name()),
-                value.to_owned(),
-            ));
-        }
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        let text = format!("{value:?}");
-        if field.name() == "message" {
-            self.message = Some(text);
-        } else {
-            self.attributes
-                .push(KeyValue::new(Key::from_static_str(field.name()), text));
-        }
     }
 }
