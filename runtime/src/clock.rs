@@ -1,5 +1,9 @@
-//! Cheap timestamps for the hot paths: the CPU's time-stamp counter, calibrated by
-//! `quanta` (its monotonic clock where there is no usable TSC).
+//! The two clocks: cheap timestamps for the hot paths (spans, events, metric
+//! durations), and [`RuleClock`], the wall clock that sampling rules and latency
+//! windows read (replaceable in tests, so they need not sleep).
+//!
+//! The hot paths read the CPU's time-stamp counter, calibrated by `quanta` (its
+//! monotonic clock where there is no usable TSC).
 //!
 //! - [`ticks`] and [`Ticks::seconds`]: a call's duration for its metric, read twice
 //!   and scaled once.
@@ -17,7 +21,7 @@
 //!   The span's duration is then exactly the metric's value.
 
 use std::cell::Cell;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 /// The calibrated counter and its scale.
@@ -205,8 +209,60 @@ impl End {
 }
 
 fn system_nanos() -> u64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
+    unix_nanos(SystemTime::now())
+}
+
+/// The wall clock of sampling decisions that depend on the time: when on-demand
+/// rules expire and latency-triggered names cool down, in Unix nanoseconds. The
+/// system clock, or one a test sets through the builder's hidden `clock`; never the
+/// counter behind span timestamps.
+#[derive(Clone)]
+pub(crate) struct RuleClock(Option<Arc<dyn Fn() -> SystemTime + Send + Sync>>);
+
+impl std::fmt::Debug for RuleClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "RuleClock(manual)"
+        } else {
+            "RuleClock(system)"
+        })
+    }
+}
+
+/// The system clock.
+impl Default for RuleClock {
+    fn default() -> Self {
+        Self::system()
+    }
+}
+
+impl RuleClock {
+    /// `SystemTime::now()`.
+    pub(crate) fn system() -> Self {
+        Self(None)
+    }
+
+    /// The time `f` says.
+    pub(crate) fn manual(f: Arc<dyn Fn() -> SystemTime + Send + Sync>) -> Self {
+        Self(Some(f))
+    }
+
+    pub(crate) fn now(&self) -> SystemTime {
+        match &self.0 {
+            None => SystemTime::now(),
+            Some(f) => f(),
+        }
+    }
+
+    /// Nanoseconds since the Unix epoch.
+    #[inline]
+    pub(crate) fn nanos(&self) -> u64 {
+        unix_nanos(self.now())
+    }
+}
+
+fn unix_nanos(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 use tracing::Dispatch;
 use tracing_subscriber::layer::SubscriberExt as _;
 
+use crate::clock::RuleClock;
 use crate::config::{
     self, Ansi, Compression, Config, ConsoleFormat, FileFormat, Overrides, Protocol, Rotation,
     Sampler, Settings, TracesExporter,
@@ -18,7 +19,6 @@ use crate::error::InitError;
 use crate::guard::Guard;
 use crate::outer::OuterLayer;
 use crate::shutdown::Shutdown;
-use crate::traces::sampler::Clock;
 
 /// Sets up telemetry from the environment (and the file named by `SEMTRACE_CONFIG`)
 /// and installs it as the global `tracing` subscriber.
@@ -75,7 +75,7 @@ pub struct TelemetryBuilder {
     console_writer: Option<tracing_subscriber::fmt::writer::BoxMakeWriter>,
     exporter: Option<crate::traces::exporters::ExporterFactory>,
     metric_reader: Option<crate::metrics::ReaderFactory>,
-    clock: Option<Arc<dyn Fn() -> std::time::SystemTime + Send + Sync>>,
+    clock: RuleClock,
 }
 
 impl fmt::Debug for TelemetryBuilder {
@@ -272,7 +272,7 @@ impl TelemetryBuilder {
         mut self,
         clock: impl Fn() -> std::time::SystemTime + Send + Sync + 'static,
     ) -> Self {
-        self.clock = Some(Arc::new(clock));
+        self.clock = RuleClock::manual(Arc::new(clock));
         self
     }
 
@@ -324,8 +324,7 @@ impl TelemetryBuilder {
             eprintln!("semtrace: {warning}");
         }
         crate::propagation::install();
-        let clock = self.clock.clone().map_or_else(Clock::system, Clock::manual);
-        let pipeline = crate::traces::build(&settings, self.exporter, clock)?;
+        let pipeline = crate::traces::build(&settings, self.exporter, self.clock)?;
         let metrics = crate::metrics::build(&settings, self.metric_reader)?;
         let sites = metrics.as_ref().map(|m| Arc::clone(&m.sites));
         let traces_filter = LevelFilter::new(

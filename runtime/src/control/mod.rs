@@ -32,6 +32,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::clock::time_at;
 use crate::config::rules;
 use crate::config::{
     AdaptiveSettings, SamplingMode, SamplingSettings, Settings, TailSettings, check_ratio,
@@ -39,7 +40,7 @@ use crate::config::{
 use crate::traces::adaptive::AdaptivePolicy;
 use crate::traces::queue::Queue;
 use crate::traces::ratio::nanos;
-use crate::traces::sampler::{Origin, Rule, Sampler, from_nanos};
+use crate::traces::sampler::{Origin, Rule, Sampler};
 use crate::traces::stats::SpanStats;
 
 #[cfg(feature = "admin")]
@@ -234,7 +235,7 @@ pub struct Status {
 
 /// RFC 3339 in UTC, to the second.
 fn rfc3339(nanos: u64) -> String {
-    humantime::format_rfc3339_seconds(from_nanos(nanos)).to_string()
+    humantime::format_rfc3339_seconds(time_at(nanos)).to_string()
 }
 
 #[allow(clippy::cast_precision_loss)] // display values

@@ -59,7 +59,7 @@ const HOLD_FAILED: Duration = Duration::from_secs(60);
 pub(crate) fn build(
     settings: &Settings,
     injected: Option<ExporterFactory>,
-    clock: sampler::Clock,
+    clock: crate::clock::RuleClock,
 ) -> Result<Pipeline, InitError> {
     let t: &TracesSettings = &settings.traces;
     let queue = Queue::new(t.max_queue_size, t.max_export_batch_size);

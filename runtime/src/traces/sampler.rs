@@ -10,13 +10,13 @@
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, SystemTime};
 
 use tracing::field::{Field, Visit};
 
 use super::adaptive::{Adaptive, AdaptivePolicy};
 use super::ratio::{by_ratio, ratio_bound};
 use super::record::BaggageEntries;
+use crate::clock::RuleClock;
 use crate::config::{SamplingMode, SamplingSettings, TailSettings};
 
 /// A parent's decision, when the span has a parent.
@@ -25,52 +25,6 @@ pub(crate) enum Parent {
     None,
     Local { sampled: bool },
     Remote { sampled: bool },
-}
-
-/// Wall-clock time in nanoseconds since the Unix epoch; replaceable in tests.
-#[derive(Clone)]
-pub(crate) struct Clock(Option<Arc<dyn Fn() -> SystemTime + Send + Sync>>);
-
-impl std::fmt::Debug for Clock {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_some() {
-            "Clock(manual)"
-        } else {
-            "Clock(system)"
-        })
-    }
-}
-
-impl Clock {
-    pub(crate) fn system() -> Self {
-        Self(None)
-    }
-
-    pub(crate) fn manual(f: Arc<dyn Fn() -> SystemTime + Send + Sync>) -> Self {
-        Self(Some(f))
-    }
-
-    pub(crate) fn now(&self) -> SystemTime {
-        match &self.0 {
-            None => SystemTime::now(),
-            Some(f) => f(),
-        }
-    }
-
-    /// Nanoseconds since the Unix epoch.
-    #[inline]
-    pub(crate) fn nanos(&self) -> u64 {
-        to_nanos(self.now())
-    }
-}
-
-pub(crate) fn to_nanos(t: SystemTime) -> u64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
-}
-
-pub(crate) fn from_nanos(n: u64) -> SystemTime {
-    SystemTime::UNIX_EPOCH + Duration::from_nanos(n)
 }
 
 /// Where a rule came from: the config file's rules are replaced when it is reloaded;
@@ -222,7 +176,7 @@ pub(crate) struct Sampler {
     id: u64,
     generation: AtomicU64,
     policy: Mutex<Arc<Policy>>,
-    pub(crate) clock: Clock,
+    pub(crate) clock: RuleClock,
     pub(crate) adaptive: Adaptive,
     /// Spans held for a tail decision right now.
     pub(crate) tail_buffered: AtomicUsize,
@@ -236,7 +190,7 @@ thread_local! {
 }
 
 impl Sampler {
-    pub(crate) fn new(policy: Policy, clock: Clock) -> Self {
+    pub(crate) fn new(policy: Policy, clock: RuleClock) -> Self {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         let gate = Arc::new(AtomicBool::new(policy.mode != SamplingMode::Off));
         Self {
@@ -487,7 +441,7 @@ mod tests {
             parent_based,
             ..SamplingSettings::default()
         };
-        Sampler::new(Policy::new(&settings), Clock::system())
+        Sampler::new(Policy::new(&settings), RuleClock::system())
     }
 
     fn root(s: &Sampler, trace: u128, parent: Parent) -> bool {
