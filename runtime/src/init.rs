@@ -71,8 +71,7 @@ pub struct TelemetryBuilder {
     config: Option<Config>,
     config_file: Option<PathBuf>,
     env: Option<Lookup>,
-    #[cfg(feature = "console")]
-    console_writer: Option<tracing_subscriber::fmt::writer::BoxMakeWriter>,
+    console_writer: Option<ConsoleWriter>,
     exporter: Option<crate::traces::exporters::ExporterFactory>,
     metric_reader: Option<crate::metrics::ReaderFactory>,
     clock: RuleClock,
@@ -232,17 +231,6 @@ impl TelemetryBuilder {
         self
     }
 
-    /// Writes console output to `writer` instead of stderr; colours are then on only
-    /// with [`Ansi::Always`].
-    #[cfg(feature = "console")]
-    pub fn console_writer<W>(mut self, writer: W) -> Self
-    where
-        W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
-    {
-        self.console_writer = Some(tracing_subscriber::fmt::writer::BoxMakeWriter::new(writer));
-        self
-    }
-
     /// Reads environment variables through `lookup` instead of the process
     /// environment (for tests).
     #[doc(hidden)]
@@ -314,8 +302,6 @@ impl TelemetryBuilder {
     /// Builds the subscriber without installing it: for tests
     /// (`tracing::dispatcher::set_default`) and programs that manage dispatchers
     /// themselves. Also installs the W3C propagators globally.
-    // Without console or file output, the outputs' lists are never pushed to.
-    #[cfg_attr(not(all(feature = "console", feature = "file")), allow(unused_mut))]
     pub fn build(self) -> Result<(Dispatch, Guard), InitError> {
         use tracing_subscriber::Layer as _;
         let settings = self.resolve()?;
@@ -351,27 +337,8 @@ impl TelemetryBuilder {
         };
         let mut parts: Vec<Box<dyn Shutdown>> = Vec::new();
 
-        #[cfg(feature = "console")]
-        if let Some(console) = &settings.console {
-            let (layer, filter) = crate::outputs::console_layer(console, self.console_writer);
-            layers.push(layer);
-            levels.console = Some(filter);
-        }
-
-        #[cfg(feature = "file")]
-        if let Some(file) = &settings.file {
-            let (layer, filter, worker) = crate::outputs::file_layer(file)?;
-            layers.push(layer);
-            levels.file = Some(filter);
-            parts.push(Box::new(worker));
-        }
-        #[cfg(not(feature = "file"))]
-        if let Some(file) = &settings.file {
-            return Err(InitError::FeatureDisabled {
-                what: format!("file output to `{}`", file.dir.display()),
-                feature: "file",
-            });
-        }
+        add_console(&settings, self.console_writer, &mut layers, &mut levels);
+        add_file(&settings, &mut layers, &mut levels, &mut parts)?;
 
         let control = Control::new(
             Arc::clone(&pipeline.sampler),
@@ -433,15 +400,93 @@ impl TelemetryBuilder {
     }
 }
 
+/// Console output's own writer (feature `console`).
+#[cfg(feature = "console")]
+impl TelemetryBuilder {
+    /// Writes console output to `writer` instead of stderr; colours are then on only
+    /// with [`Ansi::Always`].
+    pub fn console_writer<W>(mut self, writer: W) -> Self
+    where
+        W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
+    {
+        self.console_writer = Some(tracing_subscriber::fmt::writer::BoxMakeWriter::new(writer));
+        self
+    }
+}
+
+/// Where the builder sends console output instead of stderr.
+#[cfg(feature = "console")]
+type ConsoleWriter = tracing_subscriber::fmt::writer::BoxMakeWriter;
+
+/// Without the `console` feature no writer can be given.
+#[cfg(not(feature = "console"))]
+type ConsoleWriter = std::convert::Infallible;
+
+/// Adds console output, when the settings have it.
+#[cfg(feature = "console")]
+fn add_console(
+    settings: &Settings,
+    writer: Option<ConsoleWriter>,
+    layers: &mut Vec<BoxedLayer>,
+    levels: &mut Levels,
+) {
+    if let Some(console) = &settings.console {
+        let (layer, filter) = crate::outputs::console_layer(console, writer);
+        layers.push(layer);
+        levels.console = Some(filter);
+    }
+}
+
+/// Without the `console` feature there is no console output.
+#[cfg(not(feature = "console"))]
+fn add_console(
+    _settings: &Settings,
+    _writer: Option<ConsoleWriter>,
+    _layers: &mut Vec<BoxedLayer>,
+    _levels: &mut Levels,
+) {
+}
+
+/// Adds file output, when the settings have it; its writer's worker goes to `parts`.
+#[cfg(feature = "file")]
+fn add_file(
+    settings: &Settings,
+    layers: &mut Vec<BoxedLayer>,
+    levels: &mut Levels,
+    parts: &mut Vec<Box<dyn Shutdown>>,
+) -> Result<(), InitError> {
+    if let Some(file) = &settings.file {
+        let (layer, filter, worker) = crate::outputs::file_layer(file)?;
+        layers.push(layer);
+        levels.file = Some(filter);
+        parts.push(Box::new(worker));
+    }
+    Ok(())
+}
+
+/// File output needs the `file` feature.
+#[cfg(not(feature = "file"))]
+fn add_file(
+    settings: &Settings,
+    _layers: &mut Vec<BoxedLayer>,
+    _levels: &mut Levels,
+    _parts: &mut Vec<Box<dyn Shutdown>>,
+) -> Result<(), InitError> {
+    if let Some(file) = &settings.file {
+        return Err(InitError::FeatureDisabled {
+            what: format!("file output to `{}`", file.dir.display()),
+            feature: "file",
+        });
+    }
+    Ok(())
+}
+
 /// Hands started metrics to their users: the guard stops and flushes them, the
 /// control serves their Prometheus text.
 fn attach_metrics(started: crate::metrics::Started, control: &Control, guard: &mut Guard) {
-    #[cfg(feature = "prometheus")]
     if let Some(text) = started.prometheus {
         control.set_prometheus(text);
     }
-    #[cfg(not(feature = "prometheus"))]
-    let _ = control;
     guard.metrics_address = started.address;
     guard.set_meter_provider(started.provider);
     for part in started.parts {

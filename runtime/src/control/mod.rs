@@ -68,7 +68,6 @@ struct Inner {
     /// The subscriber these filters belong to (see [`Control::rebuild`]).
     dispatch: std::sync::OnceLock<tracing::dispatcher::WeakDispatch>,
     /// The Prometheus text of the metrics, when that exporter is on (`/metrics`).
-    #[cfg(feature = "prometheus")]
     prometheus: std::sync::OnceLock<Arc<crate::metrics::prometheus::Text>>,
 }
 
@@ -137,7 +136,6 @@ impl Control {
                 max_rules: AtomicUsize::new(sampling.max_rules),
                 next_id: AtomicU64::new(1),
                 dispatch: std::sync::OnceLock::new(),
-                #[cfg(feature = "prometheus")]
                 prometheus: std::sync::OnceLock::new(),
             }),
         };
@@ -154,7 +152,6 @@ impl Control {
         (self.inner.queue.fill(), self.inner.queue.capacity())
     }
 
-    #[cfg(feature = "prometheus")]
     pub(crate) fn set_prometheus(&self, text: Arc<crate::metrics::prometheus::Text>) {
         let _ = self.inner.prometheus.set(text);
     }
@@ -162,14 +159,7 @@ impl Control {
     /// The metrics in the Prometheus text format, when the `prometheus` metrics
     /// exporter is on (served as `/metrics` by the admin endpoints).
     pub fn metrics_text(&self) -> Option<String> {
-        #[cfg(feature = "prometheus")]
-        {
-            self.inner.prometheus.get().map(|t| t.render())
-        }
-        #[cfg(not(feature = "prometheus"))]
-        {
-            None
-        }
+        self.inner.prometheus.get().map(|t| t.render())
     }
 
     /// Makes every callsite ask the filters again. tracing-core asks only the

@@ -10,7 +10,8 @@
 //! - [`recorder`]: the per-site instruments with bound attribute sets, fed by
 //!   `buffer`, each thread's ring of measurements not yet recorded into them.
 //! - `export`: the OTLP metric exporter on a runtime of its own, read periodically.
-//! - `prometheus`: the text endpoint (feature `prometheus`).
+//! - `prometheus`: the text endpoint (feature `prometheus`; without it,
+//!   `prometheus_off.rs` stands in and refuses the exporter).
 //!
 //! Recording goes through the current `tracing` dispatcher: the recorder lives in
 //! semtrace's pipeline layer, so a test's `with_default` subscriber gets its own
@@ -21,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::MeterProvider as _;
-use opentelemetry_sdk::metrics::SdkMeterProvider;
+use opentelemetry_sdk::metrics::{MeterProviderBuilder, SdkMeterProvider};
 
 use crate::config::{MetricsExporter, Settings};
 use crate::error::InitError;
@@ -33,6 +34,9 @@ mod buffer;
 mod export;
 pub(crate) mod outcome;
 #[cfg(feature = "prometheus")]
+pub(crate) mod prometheus;
+#[cfg(not(feature = "prometheus"))]
+#[path = "prometheus_off.rs"]
 pub(crate) mod prometheus;
 pub(crate) mod recorder;
 pub(crate) mod site;
@@ -50,7 +54,6 @@ pub(crate) struct Metrics {
     pub(crate) provider: SdkMeterProvider,
     runtime: Option<tokio::runtime::Runtime>,
     /// The text endpoint's registry, when Prometheus is among the exporters.
-    #[cfg(feature = "prometheus")]
     pub(crate) prometheus: Option<Arc<prometheus::Text>>,
 }
 
@@ -91,43 +94,23 @@ pub(crate) fn build(
         return Ok(None);
     }
     let mut builder = SdkMeterProvider::builder().with_resource(crate::resource::build(settings));
-    #[cfg_attr(
-        not(any(feature = "otlp-grpc", feature = "otlp-http")),
-        allow(unused_mut)
-    )]
     let mut runtime = None;
-    #[cfg(feature = "prometheus")]
     let mut text = None;
     for exporter in &m.exporters {
         match exporter {
-            #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
             MetricsExporter::Otlp => {
-                let Some(otlp) = &m.otlp else { continue };
-                let (reader, rt) = export::otlp_reader(otlp, m.interval)?;
-                builder = builder.with_reader(reader);
-                runtime = Some(rt);
+                let otlp_runtime;
+                (builder, otlp_runtime) = with_otlp(builder, m.otlp.as_ref(), m.interval)?;
+                if otlp_runtime.is_some() {
+                    runtime = otlp_runtime;
+                }
             }
-            #[cfg(not(any(feature = "otlp-grpc", feature = "otlp-http")))]
-            MetricsExporter::Otlp => {
-                return Err(InitError::FeatureDisabled {
-                    what: "OTLP metrics export".to_owned(),
-                    feature: "otlp-grpc` or `otlp-http",
-                });
-            }
-            #[cfg(feature = "prometheus")]
             MetricsExporter::Prometheus => {
-                let (reader, t) = prometheus::Text::new()?;
-                builder = builder.with_reader(reader);
+                let t;
+                (builder, t) = prometheus::with_reader(builder)?;
                 text = Some(Arc::new(t));
             }
             MetricsExporter::None => {}
-            #[cfg(not(feature = "prometheus"))]
-            MetricsExporter::Prometheus => {
-                return Err(InitError::FeatureDisabled {
-                    what: "the Prometheus metrics endpoint".to_owned(),
-                    feature: "prometheus",
-                });
-            }
         }
     }
     if let Some(factory) = injected {
@@ -139,9 +122,36 @@ pub(crate) fn build(
         sites: Sites::new(meter),
         provider,
         runtime,
-        #[cfg(feature = "prometheus")]
         prometheus: text,
     }))
+}
+
+/// Adds the OTLP reader when OTLP settings are resolved; returns the builder and
+/// the runtime the reader's exporter runs on.
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+fn with_otlp(
+    builder: MeterProviderBuilder,
+    otlp: Option<&crate::config::OtlpSettings>,
+    interval: Duration,
+) -> Result<(MeterProviderBuilder, Option<tokio::runtime::Runtime>), InitError> {
+    let Some(otlp) = otlp else {
+        return Ok((builder, None));
+    };
+    let (reader, runtime) = export::otlp_reader(otlp, interval)?;
+    Ok((builder.with_reader(reader), Some(runtime)))
+}
+
+/// OTLP metrics export needs a transport's feature.
+#[cfg(not(any(feature = "otlp-grpc", feature = "otlp-http")))]
+fn with_otlp(
+    _builder: MeterProviderBuilder,
+    _otlp: Option<&crate::config::OtlpSettings>,
+    _interval: Duration,
+) -> Result<(MeterProviderBuilder, Option<tokio::runtime::Runtime>), InitError> {
+    Err(InitError::FeatureDisabled {
+        what: "OTLP metrics export".to_owned(),
+        feature: "otlp-grpc` or `otlp-http",
+    })
 }
 
 /// What semtrace's own counters (`semtrace.*`) read: the owner of the pipeline
@@ -161,16 +171,11 @@ pub(crate) struct Started {
     pub(crate) parts: Vec<Box<dyn Shutdown>>,
     pub(crate) provider: SdkMeterProvider,
     pub(crate) address: Option<std::net::SocketAddr>,
-    #[cfg(feature = "prometheus")]
     pub(crate) prometheus: Option<Arc<prometheus::Text>>,
 }
 
 /// Starts observing the pipeline through `readings` and serves the Prometheus text
 /// when asked to; returns the parts for the guard.
-#[cfg_attr(
-    not(feature = "prometheus"),
-    allow(clippy::unnecessary_wraps, unused_mut)
-)]
 pub(crate) fn start(
     metrics: Metrics,
     settings: &Settings,
@@ -179,33 +184,19 @@ pub(crate) fn start(
     metrics.observe_pipeline(readings);
     let mut parts: Vec<Box<dyn Shutdown>> = Vec::new();
     let mut address = None;
-    #[cfg(feature = "prometheus")]
-    if let Some(text) = &metrics.prometheus {
-        // Its own listener when asked for, or when there is no admin listener to
-        // serve `/metrics` on (then the exporter's conventional port).
-        let listen = settings.metrics.prometheus_listen.or_else(|| {
-            settings
-                .admin
-                .is_none()
-                .then(|| std::net::SocketAddr::from(([127, 0, 0, 1], 9464)))
-        });
-        if let Some(listen) = listen {
-            let listener = prometheus::serve(listen, Arc::clone(text))?;
-            address = Some(listener.address);
-            parts.push(Box::new(listener));
-        }
+    if let Some(text) = &metrics.prometheus
+        && let Some((listener, at)) = prometheus::own_listener(settings, text)?
+    {
+        address = Some(at);
+        parts.push(listener);
     }
-    #[cfg(not(feature = "prometheus"))]
-    let _ = settings;
     let provider = metrics.provider.clone();
-    #[cfg(feature = "prometheus")]
     let prometheus = metrics.prometheus.clone();
     parts.push(Box::new(metrics));
     Ok(Started {
         parts,
         provider,
         address,
-        #[cfg(feature = "prometheus")]
         prometheus,
     })
 }

@@ -161,8 +161,10 @@ impl TextBuf {
     fn len(&self) -> usize {
         self.0.len()
     }
+}
 
-    #[cfg(test)]
+#[cfg(test)]
+impl TextBuf {
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
