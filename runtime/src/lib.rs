@@ -100,6 +100,8 @@ mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod traces;
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+mod transport;
 
 /// The settings types, under their earlier path; [`config`] is their home now, and
 /// each name here is a deprecated alias of the type there.

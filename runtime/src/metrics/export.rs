@@ -13,7 +13,7 @@ use opentelemetry_sdk::metrics::{PeriodicReader, Temporality};
 
 use crate::config::OtlpSettings;
 use crate::error::InitError;
-use crate::traces::exporters::otlp::exporter_error;
+use crate::transport::exporter_error;
 
 /// Runs another exporter's futures on a runtime it owns a handle to.
 struct OnRuntime<E> {
@@ -96,7 +96,7 @@ fn grpc(o: &OtlpSettings) -> Result<opentelemetry_otlp::MetricExporter, InitErro
         .with_temporality(Temporality::Cumulative)
         .with_endpoint(o.endpoint.clone())
         .with_timeout(o.timeout)
-        .with_metadata(crate::traces::exporters::otlp::grpc_metadata(o)?);
+        .with_metadata(crate::transport::grpc::metadata(o)?);
     if o.compression == crate::config::Compression::Gzip {
         builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
     }
@@ -113,7 +113,7 @@ fn http(o: &OtlpSettings) -> Result<opentelemetry_otlp::MetricExporter, InitErro
         .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
         .with_endpoint(o.endpoint.clone())
         .with_timeout(o.timeout)
-        .with_headers(crate::traces::exporters::otlp::http_headers(o));
+        .with_headers(crate::transport::http::headers(o));
     if o.compression == crate::config::Compression::Gzip {
         builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
     }
