@@ -37,8 +37,6 @@ pub(crate) mod console {
 }
 #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 pub(crate) mod otlp;
-#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
-pub(crate) mod proto;
 
 /// Sends each batch to several exporters in turn; fails when one of them does (a
 /// retry then sends again to all of them).

@@ -1,4 +1,5 @@
-//! A batch straight into an OTLP export request, for semtrace's OTLP exporters.
+//! A batch straight into an OTLP export request, and the spans a response says it
+//! rejected, for semtrace's OTLP exporters.
 //!
 //! The generic path builds the SDK's `SpanData` from the batch (an owned name, a
 //! `KeyValue` vector, cloned events and links per span) and then converts that into
@@ -138,6 +139,13 @@ fn attributes(batch: &Batch, s: &Finished) -> Vec<KeyValue> {
 fn nanos(t: SystemTime) -> u64 {
     t.duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
+/// The spans a partial success rejected.
+pub(super) fn rejected(
+    partial: Option<opentelemetry_proto::tonic::collector::trace::v1::ExportTracePartialSuccess>,
+) -> u64 {
+    partial.map_or(0, |p| u64::try_from(p.rejected_spans).unwrap_or(0))
 }
 
 #[cfg(test)]
