@@ -105,7 +105,7 @@ pub(crate) fn build(
             let built = t
                 .exporters
                 .iter()
-                .map(|kind| exporter(*kind, settings, &resource))
+                .map(|kind| exporters::build(*kind, settings, &resource))
                 .collect::<Result<Vec<_>, _>>()?;
             exporters::fan_out(built).expect("at least one exporter, checked above")
         }
@@ -131,34 +131,6 @@ pub(crate) fn build(
         sampler,
         worker: Some(worker),
     })
-}
-
-/// Builds one of the configured exporters.
-fn exporter(
-    kind: crate::config::TracesExporter,
-    settings: &Settings,
-    resource: &opentelemetry_sdk::Resource,
-) -> Result<Arc<dyn exporters::Exporter>, InitError> {
-    use crate::config::TracesExporter as E;
-    match kind {
-        E::Otlp => {
-            let otlp = settings
-                .otlp
-                .as_ref()
-                .expect("resolution sets OTLP settings when `otlp` is chosen");
-            exporters::otlp::build(otlp, resource)
-        }
-        E::Console => {
-            exporters::console::build(settings.traces.console_exporter_path.as_deref(), resource)
-        }
-        E::Zipkin => exporters::zipkin::build(&settings.zipkin, resource),
-        // Resolution removes `none`: it means an empty list.
-        E::None => Err(InitError::invalid(
-            "`OTEL_TRACES_EXPORTER`",
-            "none",
-            "`none` stands alone",
-        )),
-    }
 }
 
 /// Where a dispatcher keeps the pipeline's records: semtrace's own span store, or

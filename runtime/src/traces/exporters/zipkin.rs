@@ -30,7 +30,7 @@ use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use serde::Serialize;
 
-use super::Exporter;
+use super::exporter::Exporter;
 use crate::config::ZipkinSettings;
 use crate::error::InitError;
 
@@ -59,7 +59,10 @@ pub(crate) fn build(
     settings: &ZipkinSettings,
     resource: &Resource,
 ) -> Result<Arc<dyn Exporter>, InitError> {
-    Ok(super::from_sdk(ZipkinExporter::new(settings)?, resource))
+    Ok(super::exporter::from_sdk(
+        ZipkinExporter::new(settings)?,
+        resource,
+    ))
 }
 
 #[derive(Debug)]

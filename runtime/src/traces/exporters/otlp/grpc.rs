@@ -1,5 +1,6 @@
 //! OTLP/gRPC: `TraceService/Export` through the shared gRPC client.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use opentelemetry::InstrumentationScope;
@@ -12,7 +13,7 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::SpanData;
 
-use super::super::{ExportFuture, Exporter};
+use super::super::exporter::{ExportFuture, Exporter};
 use super::proto;
 use crate::config::OtlpSettings;
 use crate::error::InitError;
@@ -21,13 +22,18 @@ use crate::transport::grpc::Sender;
 
 const EXPORT: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
-pub(super) struct Grpc {
+/// The exporter for `o`. Must be called inside the exporter's runtime.
+pub(super) fn build(o: &OtlpSettings, resource: &Resource) -> Result<Arc<dyn Exporter>, InitError> {
+    Ok(Arc::new(Grpc::new(o, resource)?))
+}
+
+struct Grpc {
     sender: Sender,
     resource: ResourceAttributesWithSchema,
 }
 
 impl Grpc {
-    pub(super) fn new(o: &OtlpSettings, resource: &Resource) -> Result<Self, InitError> {
+    fn new(o: &OtlpSettings, resource: &Resource) -> Result<Self, InitError> {
         Ok(Self {
             sender: Sender::new(o)?,
             resource: resource.into(),

@@ -1,5 +1,6 @@
 //! OTLP/HTTP with protobuf bodies, through the shared HTTP client.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use opentelemetry::InstrumentationScope;
@@ -13,20 +14,25 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::SpanData;
 use prost::Message as _;
 
-use super::super::{ExportFuture, Exporter};
+use super::super::exporter::{ExportFuture, Exporter};
 use super::proto;
 use crate::config::OtlpSettings;
 use crate::error::InitError;
 use crate::traces::record::Batch;
 use crate::transport::http::Sender;
 
-pub(super) struct Http {
+/// The exporter for `o`. Must be called inside the exporter's runtime.
+pub(super) fn build(o: &OtlpSettings, resource: &Resource) -> Result<Arc<dyn Exporter>, InitError> {
+    Ok(Arc::new(Http::new(o, resource)?))
+}
+
+struct Http {
     sender: Sender,
     resource: ResourceAttributesWithSchema,
 }
 
 impl Http {
-    pub(super) fn new(o: &OtlpSettings, resource: &Resource) -> Result<Self, InitError> {
+    fn new(o: &OtlpSettings, resource: &Resource) -> Result<Self, InitError> {
         Ok(Self {
             sender: Sender::new(o)?,
             resource: resource.into(),

@@ -17,28 +17,55 @@ use std::sync::Arc;
 
 use opentelemetry_sdk::Resource;
 
-use super::Exporter;
-use crate::config::{OtlpSettings, Protocol};
+use super::exporter::Exporter;
+use crate::config::{Protocol, Settings};
 use crate::error::InitError;
 
 #[cfg(feature = "otlp-grpc")]
 mod grpc;
+#[cfg(not(feature = "otlp-grpc"))]
+use disabled as grpc;
 #[cfg(feature = "otlp-http")]
 mod http;
+#[cfg(not(feature = "otlp-http"))]
+use disabled as http;
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 mod proto;
 
-/// The OTLP exporter for the resolved settings. Must be called inside the exporter's
-/// runtime: tonic spawns its connection task there.
-pub(crate) fn build(o: &OtlpSettings, resource: &Resource) -> Result<Arc<dyn Exporter>, InitError> {
+/// The OTLP exporter for the resolved settings, over their protocol.
+pub(crate) fn build(
+    settings: &Settings,
+    resource: &Resource,
+) -> Result<Arc<dyn Exporter>, InitError> {
+    let o = settings
+        .otlp
+        .as_ref()
+        .expect("resolution sets OTLP settings when `otlp` is chosen");
     match o.protocol {
-        #[cfg(feature = "otlp-grpc")]
-        Protocol::Grpc => Ok(Arc::new(grpc::Grpc::new(o, resource)?)),
-        #[cfg(feature = "otlp-http")]
-        Protocol::HttpProtobuf => Ok(Arc::new(http::Http::new(o, resource)?)),
-        #[allow(unreachable_patterns)] // resolution already rejects protocols left out
-        _ => Err(InitError::FeatureDisabled {
+        Protocol::Grpc => grpc::build(o, resource),
+        Protocol::HttpProtobuf => http::build(o, resource),
+    }
+}
+
+/// A protocol whose feature is off: resolution already refuses it; this is the
+/// same refusal for any path that gets here.
+#[cfg(not(all(feature = "otlp-grpc", feature = "otlp-http")))]
+mod disabled {
+    use std::sync::Arc;
+
+    use opentelemetry_sdk::Resource;
+
+    use super::super::exporter::Exporter;
+    use crate::config::OtlpSettings;
+    use crate::error::InitError;
+
+    pub(super) fn build(
+        o: &OtlpSettings,
+        _resource: &Resource,
+    ) -> Result<Arc<dyn Exporter>, InitError> {
+        Err(InitError::FeatureDisabled {
             what: format!("OTLP protocol `{}`", o.protocol),
             feature: "otlp-grpc` or `otlp-http",
-        }),
+        })
     }
 }

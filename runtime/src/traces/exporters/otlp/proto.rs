@@ -237,7 +237,7 @@ mod tests {
         let direct = request(&batch, &scope, &resource);
         let through_sdk = ExportTraceServiceRequest {
             resource_spans: group_spans_by_resource_and_scope(
-                crate::traces::exporters::to_sdk(&batch, &scope),
+                crate::traces::exporters::exporter::to_sdk(&batch, &scope),
                 &resource,
             ),
         };
