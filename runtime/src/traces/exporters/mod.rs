@@ -14,27 +14,7 @@ use crate::error::InitError;
 mod console;
 mod exporter;
 mod otlp;
-#[cfg(feature = "zipkin")]
 mod zipkin;
-
-/// Without the `zipkin` feature, asking for the Zipkin exporter is an error that
-/// names the feature.
-#[cfg(not(feature = "zipkin"))]
-mod zipkin {
-    use super::exporter::Exporter;
-    use crate::config::ZipkinSettings;
-    use crate::error::InitError;
-
-    pub(crate) fn build(
-        z: &ZipkinSettings,
-        _resource: &opentelemetry_sdk::Resource,
-    ) -> Result<std::sync::Arc<dyn Exporter>, InitError> {
-        Err(InitError::FeatureDisabled {
-            what: format!("the Zipkin exporter (to `{}`)", z.endpoint),
-            feature: "zipkin",
-        })
-    }
-}
 
 pub(crate) use exporter::{Exporter, ExporterFactory, factory, fan_out};
 
@@ -47,9 +27,7 @@ type Build = fn(&Settings, &Resource) -> Result<Arc<dyn Exporter>, InitError>;
 const EXPORTERS: &[(TracesExporter, Build)] = &[
     (TracesExporter::Otlp, otlp::build),
     (TracesExporter::Console, console::build),
-    (TracesExporter::Zipkin, |settings, resource| {
-        zipkin::build(&settings.zipkin, resource)
-    }),
+    (TracesExporter::Zipkin, zipkin::build),
 ];
 
 /// Builds the exporter `kind` names.
