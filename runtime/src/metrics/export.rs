@@ -73,18 +73,32 @@ pub(super) fn otlp_reader(
 }
 
 fn build(o: &OtlpSettings) -> Result<opentelemetry_otlp::MetricExporter, InitError> {
-    use crate::config::Protocol;
     match o.protocol {
-        #[cfg(feature = "otlp-grpc")]
-        Protocol::Grpc => grpc(o),
-        #[cfg(feature = "otlp-http")]
-        Protocol::HttpProtobuf => http(o),
-        #[allow(unreachable_patterns)] // resolution already rejects protocols left out
-        _ => Err(InitError::FeatureDisabled {
-            what: format!("OTLP protocol `{}`", o.protocol),
-            feature: "otlp-grpc` or `otlp-http",
-        }),
+        crate::config::Protocol::Grpc => grpc(o),
+        crate::config::Protocol::HttpProtobuf => http(o),
     }
+}
+
+/// A protocol this build leaves out (resolution rejects it first; this is the
+/// stand-in the other protocol's build compiles against).
+#[cfg(not(all(feature = "otlp-grpc", feature = "otlp-http")))]
+fn disabled(o: &OtlpSettings) -> InitError {
+    InitError::FeatureDisabled {
+        what: format!("OTLP protocol `{}`", o.protocol),
+        feature: "otlp-grpc` or `otlp-http",
+    }
+}
+
+#[cfg(not(feature = "otlp-grpc"))]
+#[allow(clippy::unnecessary_wraps)] // the same signature as with the feature
+fn grpc(o: &OtlpSettings) -> Result<opentelemetry_otlp::MetricExporter, InitError> {
+    Err(disabled(o))
+}
+
+#[cfg(not(feature = "otlp-http"))]
+#[allow(clippy::unnecessary_wraps)] // the same signature as with the feature
+fn http(o: &OtlpSettings) -> Result<opentelemetry_otlp::MetricExporter, InitError> {
+    Err(disabled(o))
 }
 
 #[cfg(feature = "otlp-grpc")]
