@@ -159,6 +159,8 @@ impl TelemetryBuilder {
         thread_attributes(thread_attributes: bool);
         /// Adds `busy_ns` and `idle_ns` to every span (default off).
         timing_attributes(timing_attributes: bool);
+        /// Turns records of the `log` crate into events (default on), or off.
+        log_bridge(log_bridge: bool);
         /// Writes the `console` exporter's OTLP JSON lines to this file instead of stdout.
         console_exporter_path(console_exporter_path: impl Into<PathBuf>) => Into::into;
         /// URL the Zipkin exporter POSTs spans to (default

@@ -94,6 +94,8 @@ pub(crate) mod var {
     pub(crate) const SEMTRACE_ADMIN_LISTEN: &str = "SEMTRACE_ADMIN_LISTEN";
     /// The variable `SEMTRACE_ADMIN_TOKEN`.
     pub(crate) const SEMTRACE_ADMIN_TOKEN: &str = "SEMTRACE_ADMIN_TOKEN";
+    /// Whether `log` records become events (`true`, `false`).
+    pub(crate) const SEMTRACE_LOG_BRIDGE: &str = "SEMTRACE_LOG_BRIDGE";
     /// The config file to read.
     pub(crate) const SEMTRACE_CONFIG: &str = "SEMTRACE_CONFIG";
 }

@@ -47,8 +47,21 @@ pub struct Config {
     /// `[metrics]`: the automatic metrics and where they go.
     #[serde(default)]
     pub metrics: MetricsConfig,
+    /// `[logs]`: records of the `log` crate.
+    #[serde(default)]
+    pub logs: LogsConfig,
     /// Bound on flushing everything when the guard is dropped, in milliseconds.
     pub shutdown_timeout_ms: Option<u64>,
+}
+
+/// `[logs]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct LogsConfig {
+    /// Records of crates that log through the `log` crate become events (default
+    /// true).
+    pub bridge: Option<bool>,
 }
 
 /// `[service]`.

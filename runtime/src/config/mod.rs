@@ -88,6 +88,7 @@
 //! | exports in flight | 4 | `max_concurrent_exports` | `traces.max_concurrent_exports` | — |
 //! | `code.*` / `thread.*` / `busy_ns`,`idle_ns` attributes | off | `code_attributes`, `thread_attributes`, `timing_attributes` | `traces.code_attributes`, … | — |
 //! | shutdown bound | 5 s | `shutdown_timeout` | `shutdown_timeout_ms` | — |
+//! | `log` records as events | on (another logger installed first: a warning; an error of `init` when asked for) | `log_bridge` | `logs.bridge` | `SEMTRACE_LOG_BRIDGE` |
 //!
 //! The queue and batch defaults are sized for semtrace's pipeline, not the SDK batch
 //! processor's 2048/512: a queued span takes about 200 bytes here, and with these
@@ -218,6 +219,10 @@ pub struct Settings {
     pub admin: Option<AdminSettings>,
     /// The automatic metrics and their exporters.
     pub metrics: MetricsSettings,
+    /// Whether records of the `log` crate become events, and whether it was asked
+    /// for: `None` (the default) bridges them when no other logger is installed,
+    /// `Some(true)` makes another logger an error of [`init`](crate::init).
+    pub log_bridge: Option<bool>,
     /// Deprecated keys that were used, each with its replacement (printed on stderr
     /// by `init`).
     pub warnings: Vec<String>,

@@ -222,6 +222,10 @@ pub(crate) fn resolve(
         shutdown_timeout,
         admin: resolve_admin(&env, config)?,
         metrics: resolve_metrics(o, &env, config)?,
+        log_bridge: pick(&env, "log_bridge", o.log_bridge, as_is)
+            .env(var::SEMTRACE_LOG_BRIDGE, parse_bool)
+            .file("logs.bridge", config.logs.bridge.as_ref(), file_flag)
+            .found()?,
         warnings,
     })
 }
