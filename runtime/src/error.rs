@@ -102,6 +102,13 @@ pub enum InitError {
     /// listener's) could not start.
     #[error("cannot start a background runtime of semtrace's exporters: {0}")]
     Runtime(#[source] std::io::Error),
+    /// Another logger of the `log` crate was installed before semtrace's bridge,
+    /// which the settings ask for explicitly (`logs.bridge = true`,
+    /// `SEMTRACE_LOG_BRIDGE=true` or [`TelemetryBuilder::log_bridge`](crate::TelemetryBuilder::log_bridge)).
+    #[error(
+        "another logger of the `log` crate is installed, so its records cannot become semtrace's events; `logs.bridge` asks for them: drop the other logger, or set `logs.bridge = false`"
+    )]
+    LogBridge,
     /// A global `tracing` subscriber is already installed.
     #[error("a global tracing subscriber is already installed; call `semtrace::init()` once")]
     AlreadyInitialized,

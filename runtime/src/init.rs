@@ -303,10 +303,32 @@ impl TelemetryBuilder {
 
     /// Builds the subscriber without installing it: for tests
     /// (`tracing::dispatcher::set_default`) and programs that manage dispatchers
-    /// themselves. Also installs the W3C propagators globally.
+    /// themselves. Also installs the W3C propagators globally, and the `log`
+    /// bridge unless `log_bridge` is off (another `log` logger installed first is
+    /// reported on stderr).
     pub fn build(self) -> Result<(Dispatch, Guard), InitError> {
-        use tracing_subscriber::Layer as _;
+        let (dispatch, guard, bridge) = self.build_with_bridge()?;
+        if let Err(problem) = bridge {
+            eprintln!("semtrace: {problem}");
+        }
+        Ok((dispatch, guard))
+    }
+
+    /// [`build`](Self::build), with what became of the `log` bridge.
+    fn build_with_bridge(self) -> Result<(Dispatch, Guard, Result<(), BridgeProblem>), InitError> {
         let settings = self.resolve()?;
+        let bridge = match settings.log_bridge {
+            Some(false) => Ok(()),
+            asked => crate::log_bridge::install().map_err(|_| BridgeProblem {
+                asked: asked == Some(true),
+            }),
+        };
+        let (dispatch, guard) = self.build_from(settings)?;
+        Ok((dispatch, guard, bridge))
+    }
+
+    fn build_from(self, settings: Settings) -> Result<(Dispatch, Guard), InitError> {
+        use tracing_subscriber::Layer as _;
         let config_path = self.config_path();
         for warning in &settings.warnings {
             eprintln!("semtrace: {warning}");
@@ -395,7 +417,12 @@ impl TelemetryBuilder {
 
     /// Builds the outputs and installs them as the global `tracing` subscriber.
     pub fn init(self) -> Result<Guard, InitError> {
-        let (dispatch, guard) = self.build()?;
+        let (dispatch, guard, bridge) = self.build_with_bridge()?;
+        match bridge {
+            Err(BridgeProblem { asked: true }) => return Err(InitError::LogBridge),
+            Err(problem) => eprintln!("semtrace: {problem}"),
+            Ok(()) => {}
+        }
         tracing::dispatcher::set_global_default(dispatch)
             .map_err(|_| InitError::AlreadyInitialized)?;
         Ok(guard)
@@ -522,4 +549,19 @@ fn start_admin(
 /// The control as what semtrace's own counters read.
 fn readings_of(control: &Control) -> Arc<dyn crate::metrics::PipelineReadings> {
     Arc::new(control.clone())
+}
+
+/// Another `log` logger was installed before the bridge; `asked`: the settings ask
+/// for the bridge explicitly.
+#[derive(Debug)]
+struct BridgeProblem {
+    asked: bool,
+}
+
+impl fmt::Display for BridgeProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            "another logger of the `log` crate is installed, so its records do not become semtrace's events (`logs.bridge = false` silences this)",
+        )
+    }
 }

@@ -89,6 +89,7 @@ mod guard;
 mod init;
 #[cfg(any(feature = "admin", feature = "prometheus"))]
 mod listener;
+mod log_bridge;
 mod metrics;
 mod outer;
 #[cfg(any(feature = "console", feature = "file"))]

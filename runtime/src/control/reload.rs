@@ -200,7 +200,7 @@ pub(crate) fn needs_restart(old: &Settings, new: &Settings) -> Vec<&'static str>
             s.deployment_environment.clone(),
         )
     };
-    [
+    let sections = [
         ("service", service(&o) != service(&n)),
         ("resource", o.resource_attributes != n.resource_attributes),
         ("console", o.console != n.console),
@@ -210,6 +210,7 @@ pub(crate) fn needs_restart(old: &Settings, new: &Settings) -> Vec<&'static str>
         ("exporters.zipkin", o.zipkin != n.zipkin),
         ("admin", o.admin != n.admin),
         ("metrics", o.metrics != n.metrics),
+        ("logs", o.log_bridge != n.log_bridge),
         (
             "shutdown_timeout_ms",
             o.shutdown_timeout != n.shutdown_timeout,
@@ -217,7 +218,12 @@ pub(crate) fn needs_restart(old: &Settings, new: &Settings) -> Vec<&'static str>
     ]
     .into_iter()
     .filter_map(|(section, changed)| changed.then_some(section))
-    .collect()
+    .collect::<Vec<_>>();
+    // A field no section above names still counts.
+    if sections.is_empty() && o != n {
+        return vec!["settings"];
+    }
+    sections
 }
 
 /// `settings` less what `Reloader::reload` applies while running: the filters of the
