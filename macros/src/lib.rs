@@ -45,6 +45,23 @@ pub fn traced(args: TokenStream, item: TokenStream) -> TokenStream {
     pipeline::instrument(&domain::traced::Traced, args.into(), item.into()).into()
 }
 
+/// Instruments one GraphQL operation on a server (`span.graphql.server`): a server
+/// span named after the operation's type (`query`, `mutation`, `subscription`),
+/// `GraphQL Operation` when it is not known. Options: `operation` (→
+/// `graphql.operation.type`, a literal checked against the registry's members, or
+/// any expression), `operation_name` (→ `graphql.operation.name`, kept out of the
+/// span name: clients choose it), `document` (→ `graphql.document`, opt-in: it may
+/// carry the client's values), `name`, `level`, `links`. An `Err` marks the span
+/// failed with `error.type`, as for every macro.
+///
+/// ```text
+/// #[semtrace::traced_graphql(operation = "query", operation_name = %request.operation_name)]
+/// ```
+#[proc_macro_attribute]
+pub fn traced_graphql(args: TokenStream, item: TokenStream) -> TokenStream {
+    pipeline::instrument(&domain::graphql::Graphql, args.into(), item.into()).into()
+}
+
 /// Instruments a task: an internal span with every `task.*` and `worker.*` field
 /// declared, so [`record!`] can fill them as the task goes. Options: `name`, `level`,
 /// `links`.

@@ -149,8 +149,14 @@ fn call(mut request: tonic::Request<String>) -> tonic::Request<String> {
     request
 }
 
+#[semtrace::traced_graphql(operation = %kind, operation_name = "findBookById")]
+async fn graphql(kind: &str) -> Result<usize, String> {
+    Ok(kind.len())
+}
+
 #[test]
 fn instrumented_functions_still_behave() {
+    drop(graphql("query"));
     assert_eq!(produce("orders", Vec::new()), 0);
     drop(consume(std::collections::HashMap::new()));
     assert_eq!(poll(vec![http::HeaderMap::new()]), 1);

@@ -1,0 +1,4 @@
+#[semtrace::traced_graphql(operation = "querry")]
+fn find_book() {}
+
+fn main() {}
