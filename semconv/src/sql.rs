@@ -1416,13 +1416,13 @@ impl<'q, 'o> Summary<'q, 'o> {
             self.name(word);
             return;
         }
-        if one_of(word, FROM_ENDS) {
+        // The lists are read only where they matter: most words are names.
+        if self.from && one_of(word, FROM_ENDS) {
             self.from = false;
         }
-        let clause = one_of(word, CLAUSES);
         match self.state {
             // An alias: `orders o`.
-            State::AfterName { .. } if !clause && !call => {}
+            State::AfterName { .. } if !call && !one_of(word, CLAUSES) => {}
             _ => self.state = State::Idle,
         }
     }
