@@ -4,11 +4,11 @@
 //! [`PRIVATE`]). Items it needs (value checks, deprecation markers, trait imports)
 //! come first in the body, so the user's crate sees no item after a statement.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Delimiter, Group, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use semtrace_semconv::{ValueType, keys};
 use syn::spanned::Spanned as _;
-use syn::{ItemFn, ReturnType, Type};
+use syn::{Block, ItemFn, ReturnType, Type};
 
 use crate::check::Spec;
 use crate::domain::SpanName;
@@ -21,7 +21,7 @@ pub(crate) mod record;
 mod shapes;
 
 use fields::{Prelude, check_items, prelude};
-use shapes::{boxed_async_block, contains_impl, diverges, future_return};
+use shapes::{boxed_async_block, contains_impl, diverges, future_return, written};
 
 /// The span's creation: `tracing::span!`'s steps (a callsite, its interest, the
 /// subscriber's say), with a value only for the fields that start with one, so no
@@ -286,15 +286,26 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
         sig,
         block,
     } = func;
+    // Inner attributes (`#![allow(…)]` in the body) open the generated body, where
+    // they still cover the user's code.
+    let (inner, outer): (Vec<_>, Vec<_>) = attrs
+        .into_iter()
+        .partition(|a| matches!(a.style, syn::AttrStyle::Inner(_)));
+    let never = match &sig.output {
+        ReturnType::Default => false,
+        ReturnType::Type(_, ty) => {
+            matches!(**ty, Type::Never(_)) || contains_impl(ty) && diverges(&block)
+        }
+    };
     let output_ty = match &sig.output {
         ReturnType::Default => Some(quote!(())),
-        // `!` is stable only as a function's return type; closures take the alias.
-        ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)) => Some(quote!(#PRIVATE::Never)),
-        ReturnType::Type(_, ty) if !contains_impl(ty) => Some(quote!(#ty)),
-        // An `impl Trait` body that cannot return has the hidden type `!`; left to
+        // `!` is stable only as a function's return type; closures take the alias. An
+        // `impl Trait` body that cannot return has the hidden type `!`; left to
         // inference, the outcome's type would still be unknown when it is recorded.
-        ReturnType::Type(..) if diverges(&block) => Some(quote!(#PRIVATE::Never)),
-        ReturnType::Type(..) => None,
+        ReturnType::Type(..) if never => Some(quote!(#PRIVATE::Never)),
+        // `impl Trait` parts as `_`: what is written around them (a `Result`'s error
+        // type) is then known when the outcome's method is resolved.
+        ReturnType::Type(_, ty) => written(ty).map(|t| quote!(#t)),
     };
     // The closure that records the outcome; typed where the type can be written, so
     // method resolution sees the concrete type.
@@ -308,12 +319,16 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
             #closure_move |__semtrace_span: &#PRIVATE::Span, #out_param| { #record_outcome }
         }
     };
+    let braces = block.brace_token.span.join();
 
     let body = if sig.asyncness.is_some() {
+        // `!` needs no pin, and a `return` of it would be unreachable code.
+        let pin = output_ty.as_ref().filter(|_| !never);
+        let async_block = pinned_async_block(&block, pin);
         let on_exit = on_exit(output_ty);
         quote! {
             #head
-            #PRIVATE::Traced::new(async move #block, __semtrace_span, #on_exit).await
+            #PRIVATE::Traced::new(#async_block, __semtrace_span, #on_exit).await
         }
     } else if let Some(future) = future_return(&sig.output) {
         let on_exit = on_exit(future.output.map(|t| quote!(#t)));
@@ -357,12 +372,34 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
             #PRIVATE::run(&__semtrace_span, #closure, #on_exit)
         }
     };
+    // The user's braces around the generated body: with them the item is still the
+    // user's code to rustc and clippy, so `dead_code`, `#[expect]` and item lints see
+    // it as they see a plain function (generated tokens inside stay macro-made).
+    let mut body = Group::new(Delimiter::Brace, quote!(#(#inner)* #body));
+    body.set_span(braces);
     quote! {
-        #(#attrs)*
-        #vis #sig {
-            #body
-        }
+        #(#outer)*
+        #vis #sig #body
     }
+}
+
+/// The async body as a block whose output is the declared return type: a first
+/// `return` of that type, in a branch never taken, so the body's tail and `return`s
+/// coerce to it as in the function itself (`&self.name` to `&str`, `Box::new(e)` to
+/// `Box<dyn Error>`) and a wrong one is reported at the user's expression.
+fn pinned_async_block(block: &Block, output_ty: Option<&TokenStream>) -> TokenStream {
+    let stmts = &block.stmts;
+    // Macro-made tokens (only the type is the user's), so no lint sees the branch.
+    let pin = output_ty.map(|ty| {
+        quote! {
+            if false {
+                return #PRIVATE::declared_output::<#ty>();
+            }
+        }
+    });
+    let mut inner = Group::new(Delimiter::Brace, quote!(#pin #(#stmts)*));
+    inner.set_span(block.brace_token.span.join());
+    quote!(async move #inner)
 }
 
 /// The call site's metric: `static __SEMTRACE_METRIC`.

@@ -6,12 +6,13 @@ use quote::{ToTokens as _, quote};
 use syn::{Block, Expr, ReturnType, Stmt, Type};
 
 /// `impl Future<Output = T>`, `Pin<Box<dyn Future<Output = T> …>>` or `BoxFuture<'_, T>`.
-pub(super) struct FutureReturn<'a> {
+/// The output is the written type, `impl Trait` parts as `_` (see [`infer_impl`]).
+pub(super) struct FutureReturn {
     pub(super) boxed: bool,
-    pub(super) output: Option<&'a Type>,
+    pub(super) output: Option<Type>,
 }
 
-pub(super) fn future_return(output: &ReturnType) -> Option<FutureReturn<'_>> {
+pub(super) fn future_return(output: &ReturnType) -> Option<FutureReturn> {
     let ReturnType::Type(_, ty) = output else {
         return None;
     };
@@ -42,10 +43,14 @@ pub(super) fn future_return(output: &ReturnType) -> Option<FutureReturn<'_>> {
                     let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
                         return None;
                     };
-                    let output = a.args.iter().find_map(|a| match a {
-                        syn::GenericArgument::Type(t) => Some(t),
-                        _ => None,
-                    });
+                    let output = a
+                        .args
+                        .iter()
+                        .find_map(|a| match a {
+                            syn::GenericArgument::Type(t) => Some(t),
+                            _ => None,
+                        })
+                        .and_then(written);
                     Some(FutureReturn {
                         boxed: true,
                         output,
@@ -62,7 +67,7 @@ pub(super) fn future_return(output: &ReturnType) -> Option<FutureReturn<'_>> {
 #[allow(clippy::option_option)] // "is a future" and "its output type is written" are separate
 fn future_bound(
     bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
-) -> Option<Option<&Type>> {
+) -> Option<Option<Type>> {
     bounds.iter().find_map(|b| {
         let syn::TypeParamBound::Trait(t) = b else {
             return None;
@@ -73,17 +78,22 @@ fn future_bound(
         }
         let output = match &seg.arguments {
             syn::PathArguments::AngleBracketed(a) => a.args.iter().find_map(|a| match a {
-                syn::GenericArgument::AssocType(at)
-                    if at.ident == "Output" && !contains_impl(&at.ty) =>
-                {
-                    Some(&at.ty)
-                }
+                syn::GenericArgument::AssocType(at) if at.ident == "Output" => written(&at.ty),
                 _ => None,
             }),
             _ => None,
         };
         Some(output)
     })
+}
+
+/// `ty` as a closure can spell it: itself, or with `impl Trait` parts as `_`.
+pub(super) fn written(ty: &Type) -> Option<Type> {
+    if contains_impl(ty) {
+        infer_impl(ty)
+    } else {
+        Some(ty.clone())
+    }
 }
 
 fn single_type_arg(args: &syn::PathArguments) -> Option<&Type> {
@@ -187,4 +197,50 @@ pub(super) fn contains_impl(ty: &Type) -> bool {
         })
     }
     walk(quote!(#ty))
+}
+
+/// `ty` with each `impl Trait` replaced by `_`, so a closure's parameter or return
+/// type can still fix what is written around it (`Result<impl Iterator, String>` →
+/// `Result<_, String>`: the error type is known before the outcome's method is
+/// resolved). `None` when nothing would be left to fix (`impl Trait` alone) or an
+/// `impl` sits where `_` cannot stand (a `Fn(…)` bound, a `dyn` bound).
+fn infer_impl(ty: &Type) -> Option<Type> {
+    fn walk(ty: &mut Type) {
+        match ty {
+            Type::ImplTrait(it) => {
+                let span = it.impl_token.span;
+                *ty = Type::Infer(syn::TypeInfer {
+                    underscore_token: syn::Token![_](span),
+                });
+            }
+            Type::Path(p) => {
+                if let Some(q) = &mut p.qself {
+                    walk(&mut q.ty);
+                }
+                for seg in &mut p.path.segments {
+                    let syn::PathArguments::AngleBracketed(a) = &mut seg.arguments else {
+                        continue;
+                    };
+                    for arg in &mut a.args {
+                        match arg {
+                            syn::GenericArgument::Type(t) => walk(t),
+                            syn::GenericArgument::AssocType(at) => walk(&mut at.ty),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            Type::Reference(r) => walk(&mut r.elem),
+            Type::Ptr(p) => walk(&mut p.elem),
+            Type::Slice(s) => walk(&mut s.elem),
+            Type::Array(a) => walk(&mut a.elem),
+            Type::Paren(p) => walk(&mut p.elem),
+            Type::Group(g) => walk(&mut g.elem),
+            Type::Tuple(t) => t.elems.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let mut ty = ty.clone();
+    walk(&mut ty);
+    (!matches!(ty, Type::Infer(_)) && !contains_impl(&ty)).then_some(ty)
 }

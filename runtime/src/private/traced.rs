@@ -118,3 +118,15 @@ pub trait FnOutput {
 impl<T> FnOutput for fn() -> T {
     type Output = T;
 }
+
+/// A value of the declared return type, for an async body's first `return` in a
+/// branch never taken: it fixes the async block's output to that type, so the body
+/// coerces to it as the function's own body would.
+///
+/// # Panics
+///
+/// Always; generated code never calls it.
+#[inline]
+pub fn declared_output<T>() -> T {
+    unreachable!("semtrace: `declared_output` is never called")
+}
