@@ -134,7 +134,15 @@ impl Parse for Args {
         let mut args = Vec::new();
         while !input.is_empty() {
             let string_key = if input.peek(syn::LitStr) {
-                Some(DottedKey::from_lit(&input.parse()?))
+                let lit: syn::LitStr = input.parse()?;
+                // `#[instrument("name")]` names the span; here a literal alone is
+                // neither a key nor an option.
+                if !lit.value().contains('.') && !input.peek(Token![=]) {
+                    return Err(positional(&syn::Lit::Str(lit)));
+                }
+                Some(DottedKey::from_lit(&lit))
+            } else if input.peek(syn::Lit) {
+                return Err(positional(&input.parse::<syn::Lit>()?));
             } else {
                 None
             };
@@ -176,6 +184,21 @@ impl Parse for Args {
         }
         Ok(Self(args))
     }
+}
+
+/// The error for a literal where a field or an option is expected.
+fn positional(lit: &syn::Lit) -> syn::Error {
+    let found = lit.to_token_stream();
+    let hint = match lit {
+        syn::Lit::Str(_) => format!("; to name the span, write `name = {found}`"),
+        _ => String::new(),
+    };
+    syn::Error::new_spanned(
+        lit,
+        format_args!(
+            "expected a field (`key.path = value`) or an option (`word = value`), found the literal `{found}`{hint}"
+        ),
+    )
 }
 
 /// Fields only (for `record!`).
