@@ -4,7 +4,7 @@
 //! [`PRIVATE`]). Items it needs (value checks, deprecation markers, trait imports)
 //! come first in the body, so the user's crate sees no item after a statement.
 
-use proc_macro2::{Delimiter, Group, TokenStream};
+use proc_macro2::{Delimiter, Group, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use semtrace_semconv::{ValueType, keys};
 use syn::spanned::Spanned as _;
@@ -324,7 +324,8 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
     let body = if sig.asyncness.is_some() {
         // `!` needs no pin, and a `return` of it would be unreachable code.
         let pin = output_ty.as_ref().filter(|_| !never);
-        let async_block = pinned_async_block(&block, pin);
+        let async_block =
+            pinned_async_block(&block, &sig.output, sig.paren_token.span.close(), pin);
         let on_exit = on_exit(output_ty);
         quote! {
             #head
@@ -387,19 +388,31 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
 /// `return` of that type, in a branch never taken, so the body's tail and `return`s
 /// coerce to it as in the function itself (`&self.name` to `&str`, `Box::new(e)` to
 /// `Box<dyn Error>`) and a wrong one is reported at the user's expression.
-fn pinned_async_block(block: &Block, output_ty: Option<&TokenStream>) -> TokenStream {
-    let stmts = &block.stmts;
-    // Macro-made tokens (only the type is the user's), so no lint sees the branch.
+fn pinned_async_block(
+    block: &Block,
+    output: &ReturnType,
+    paren_close: Span,
+    output_ty: Option<&TokenStream>,
+) -> TokenStream {
+    // The `return` carries the declared type's span, so a mismatch's note points at
+    // the signature; the branch around it is macro-made, so no lint sees it.
     let pin = output_ty.map(|ty| {
+        let span = match output {
+            ReturnType::Type(_, t) => t.span(),
+            // Where a return type would be written.
+            ReturnType::Default => paren_close,
+        };
+        let ret = quote_spanned!(span=> return __semtrace_declared;);
         quote! {
             if false {
-                return #PRIVATE::declared_output::<#ty>();
+                let __semtrace_declared: #ty = #PRIVATE::declared_output();
+                #ret
             }
         }
     });
-    let mut inner = Group::new(Delimiter::Brace, quote!(#pin #(#stmts)*));
-    inner.set_span(block.brace_token.span.join());
-    quote!(async move #inner)
+    // The user's block stays a scope of its own: an item it declares (`use E::*`)
+    // must not change what the declared type's names mean.
+    quote!(async move { #pin #block })
 }
 
 /// The call site's metric: `static __SEMTRACE_METRIC`.

@@ -1,0 +1,8 @@
+#[semtrace::traced_http(method = "GET", route = "/")]
+fn status() -> u16 {
+    "ok"
+}
+
+fn main() {
+    status();
+}
