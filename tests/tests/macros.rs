@@ -210,6 +210,45 @@ fn async_fn_ok_err_and_parent_child() {
     assert_eq!(cap.span("fetch").status, Status::error("row 7 is locked"));
 }
 
+#[semtrace::traced]
+fn numbers(x: usize) -> Result<impl Iterator<Item = usize>, String> {
+    if x == 0 {
+        return Err(format!("no numbers below {x}"));
+    }
+    Ok(0..x)
+}
+
+#[semtrace::traced_task(task.type = "scan")]
+async fn numbers_later(n: i32) -> Result<impl Iterator<Item = i32>, &'static str> {
+    if n < 0 { Err("negative") } else { Ok(0..n) }
+}
+
+#[test]
+fn impl_trait_results_record_errors_of_any_type() {
+    let cap = Capture::start();
+    assert_eq!(numbers(3).map(Iterator::count), Ok(3));
+    assert_eq!(cap.span("numbers").status, Status::Unset);
+    assert_eq!(attr(&cap.span("numbers"), "error.type"), None);
+
+    let cap = Capture::start();
+    assert!(numbers(0).is_err());
+    let span = cap.span("numbers");
+    assert_eq!(span.status, Status::error("no numbers below 0"));
+    assert_eq!(
+        attr(&span, "error.type"),
+        string(std::any::type_name::<String>())
+    );
+
+    let cap = Capture::start();
+    assert!(block_on(numbers_later(-1)).is_err());
+    let span = cap.span("numbers_later");
+    assert_eq!(span.status, Status::error("negative"));
+    assert_eq!(
+        attr(&span, "error.type"),
+        string(std::any::type_name::<&str>())
+    );
+}
+
 struct Queue {
     len: usize,
 }
