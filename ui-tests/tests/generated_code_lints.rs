@@ -183,3 +183,52 @@ fn instrumented_functions_still_behave() {
     drop(listen());
     assert!(std::panic::catch_unwind(not_yet).is_err());
 }
+
+// The shapes of issue 29: `impl Trait` results with any error type, inner
+// attributes, async bodies that coerce to the declared type.
+#[semtrace::traced]
+fn numbers(x: usize) -> Result<impl Iterator<Item = usize>, String> {
+    if x == 0 {
+        return Err(String::new());
+    }
+    Ok(0..x)
+}
+
+#[semtrace::traced_db(system = "sqlite", operation = "SELECT")]
+async fn numbers_later(n: i32) -> Result<impl Iterator<Item = i32>, ()> {
+    if n < 0 { Err(()) } else { Ok(0..n) }
+}
+
+#[semtrace::traced]
+async fn unit_body() {
+    #![allow(clippy::no_effect_underscore_binding)]
+    let _unused = 1;
+}
+
+struct Named {
+    name: String,
+}
+
+impl Named {
+    #[semtrace::traced_task]
+    async fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+#[semtrace::traced_rpc(system = "grpc", method = "a.B/C")]
+async fn boxed_error() -> Box<dyn std::error::Error + Send + Sync> {
+    Box::new(std::fmt::Error)
+}
+
+#[test]
+fn issue_29_shapes_still_behave() {
+    assert_eq!(numbers(2).map(Iterator::count), Ok(2));
+    drop(numbers_later(1));
+    drop(unit_body());
+    let named = Named {
+        name: "n".to_owned(),
+    };
+    drop(named.name());
+    drop(boxed_error());
+}
