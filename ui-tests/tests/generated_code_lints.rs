@@ -232,3 +232,29 @@ fn issue_29_shapes_still_behave() {
     drop(named.name());
     drop(boxed_error());
 }
+
+// Item lints see instrumented functions as plain ones: under clippy these
+// expectations fail (`-D warnings`) if the lints go silent.
+#[expect(clippy::needless_lifetimes)]
+#[semtrace::traced]
+fn needless_lifetime<'a>(s: &'a str) -> &'a str {
+    s
+}
+
+#[expect(clippy::needless_lifetimes)]
+#[semtrace::traced]
+async fn needless_lifetime_async<'a>(s: &'a str) -> &'a str {
+    s
+}
+
+#[expect(dead_code)]
+#[semtrace::traced_http(method = "GET", route = "/unused")]
+fn unused_handler() -> u16 {
+    200
+}
+
+#[test]
+fn lint_expectation_shapes_still_behave() {
+    assert_eq!(needless_lifetime("a"), "a");
+    drop(needless_lifetime_async("a"));
+}

@@ -21,7 +21,9 @@ pub(crate) mod record;
 mod shapes;
 
 use fields::{Prelude, check_items, prelude};
-use shapes::{boxed_async_block, contains_impl, diverges, future_return, written};
+use shapes::{
+    anonymous_lifetimes, boxed_async_block, contains_impl, diverges, future_return, written,
+};
 
 /// The span's creation: `tracing::span!`'s steps (a callsite, its interest, the
 /// subscriber's say), with a value only for the fields that start with one, so no
@@ -305,7 +307,7 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
         ReturnType::Type(..) if never => Some(quote!(#PRIVATE::Never)),
         // `impl Trait` parts as `_`: what is written around them (a `Result`'s error
         // type) is then known when the outcome's method is resolved.
-        ReturnType::Type(_, ty) => written(ty).map(|t| quote!(#t)),
+        ReturnType::Type(_, ty) => written(ty).map(|t| anonymous_lifetimes(quote!(#t))),
     };
     // The closure that records the outcome; typed where the type can be written, so
     // method resolution sees the concrete type.
@@ -332,7 +334,7 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
             #PRIVATE::Traced::new(#async_block, __semtrace_span, #on_exit).await
         }
     } else if let Some(future) = future_return(&sig.output) {
-        let on_exit = on_exit(future.output.map(|t| quote!(#t)));
+        let on_exit = on_exit(future.output.map(|t| anonymous_lifetimes(quote!(#t))));
         if future.boxed
             && let Some(inner) = boxed_async_block(&block)
         {

@@ -244,3 +244,41 @@ fn infer_impl(ty: &Type) -> Option<Type> {
     walk(&mut ty);
     (!matches!(ty, Type::Infer(_)) && !contains_impl(&ty)).then_some(ty)
 }
+
+/// `tokens` (a type re-written in the body) with each named lifetime but `'static`
+/// as `'_`: inside the body the lifetime is inferred all the same, and a named one
+/// there tells clippy's `needless_lifetimes` that the signature's lifetime is needed
+/// by the body. Unchanged when the type binds lifetimes itself (`for<'a> fn(&'a T)`).
+pub(super) fn anonymous_lifetimes(tokens: TokenStream) -> TokenStream {
+    fn binds(tokens: &TokenStream) -> bool {
+        tokens.clone().into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => i == "for",
+            proc_macro2::TokenTree::Group(g) => binds(&g.stream()),
+            _ => false,
+        })
+    }
+    fn walk(tokens: TokenStream) -> TokenStream {
+        let mut after_quote = false;
+        tokens
+            .into_iter()
+            .map(|t| {
+                let was_quote = std::mem::replace(
+                    &mut after_quote,
+                    matches!(&t, proc_macro2::TokenTree::Punct(p) if p.as_char() == '\''),
+                );
+                match t {
+                    proc_macro2::TokenTree::Ident(i) if was_quote && i != "static" => {
+                        proc_macro2::TokenTree::Ident(proc_macro2::Ident::new("_", i.span()))
+                    }
+                    proc_macro2::TokenTree::Group(g) => {
+                        let mut inner = proc_macro2::Group::new(g.delimiter(), walk(g.stream()));
+                        inner.set_span(g.span());
+                        proc_macro2::TokenTree::Group(inner)
+                    }
+                    other => other,
+                }
+            })
+            .collect()
+    }
+    if binds(&tokens) { tokens } else { walk(tokens) }
+}
