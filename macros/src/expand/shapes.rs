@@ -282,3 +282,40 @@ pub(super) fn anonymous_lifetimes(tokens: TokenStream) -> TokenStream {
     }
     if binds(&tokens) { tokens } else { walk(tokens) }
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::{anonymous_lifetimes, written};
+
+    fn written_as(ty: &str) -> Option<String> {
+        let ty: syn::Type = syn::parse_str(ty).unwrap();
+        written(&ty).map(|t| quote!(#t).to_string())
+    }
+
+    #[test]
+    fn impl_trait_parts_become_inferred() {
+        assert_eq!(
+            written_as("Result<impl Iterator<Item = i32>, String>").as_deref(),
+            Some("Result < _ , String >")
+        );
+        assert_eq!(
+            written_as("Option<(Vec<u8>, impl Fn())>").as_deref(),
+            Some("Option < (Vec < u8 > , _) >")
+        );
+        assert_eq!(written_as("impl Iterator<Item = u8>"), None);
+        assert_eq!(written_as("Box<dyn Iterator<Item = impl Copy>>"), None);
+    }
+
+    #[test]
+    fn named_lifetimes_become_anonymous_but_static_and_binders_stay() {
+        let erased = |ts| anonymous_lifetimes(ts).to_string();
+        assert_eq!(
+            erased(quote!(Result<Cow<'a, str>, &'static str>)),
+            quote!(Result<Cow<'_, str>, &'static str>).to_string()
+        );
+        let bound = quote!(Box<dyn for<'b> Fn(&'b str) + 'a>);
+        assert_eq!(erased(bound.clone()), bound.to_string());
+    }
+}
