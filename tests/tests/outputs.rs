@@ -262,8 +262,6 @@ fn json_file_format() {
 
 #[test]
 fn tree_format_prints_each_trace_whole_with_status_fields_and_events() {
-    let (builder, out) = console(ConsoleFormat::Tree);
-    let (dispatch, guard) = builder.build().unwrap();
     #[semtrace::traced_db(system = "sqlite", operation = "SELECT", collection = "tasks")]
     fn load(id: i64) -> Result<i64, String> {
         tracing::info!("query sent");
@@ -273,6 +271,8 @@ fn tree_format_prints_each_trace_whole_with_status_fields_and_events() {
             Ok(id)
         }
     }
+    let (builder, out) = console(ConsoleFormat::Tree);
+    let (dispatch, guard) = builder.build().unwrap();
     let work = |n: i64| {
         tracing::info_span!("handle", task.id = n).in_scope(|| {
             tracing::info!(attempt = 1, "loading");
@@ -338,13 +338,13 @@ fn tree_format_prints_each_trace_whole_with_status_fields_and_events() {
 
 #[test]
 fn tree_format_nests_an_in_process_call_under_its_caller() {
-    let (builder, out) = console(ConsoleFormat::Tree);
-    let (dispatch, guard) = builder.build().unwrap();
     #[semtrace::traced_http(method = "GET", route = "/items/{id}", parent = headers)]
     fn serve(headers: &http::HeaderMap) -> u16 {
         tracing::info_span!("lookup").in_scope(|| {});
         200
     }
+    let (builder, out) = console(ConsoleFormat::Tree);
+    let (dispatch, guard) = builder.build().unwrap();
     tracing::dispatcher::with_default(&dispatch, || {
         tracing::info_span!("call", otel.kind = "client").in_scope(|| {
             let mut headers = http::HeaderMap::new();

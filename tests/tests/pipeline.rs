@@ -273,6 +273,11 @@ fn events_links_and_errors_follow_the_conventions() {
 
 #[test]
 fn console_lines_on_both_sides_of_a_propagated_call_share_the_trace_id() {
+    #[semtrace::traced_http(method = "GET", route = "/tasks/{id}", parent = headers)]
+    fn serve(headers: &http::HeaderMap) -> u16 {
+        tracing::info!("serving");
+        200
+    }
     // Two programs, console only: the caller injects, the callee extracts.
     let (worker_out, server_out) = (Buffer::default(), Buffer::default());
     let console = |name: &str, out: &Buffer| {
@@ -284,12 +289,6 @@ fn console_lines_on_both_sides_of_a_propagated_call_share_the_trace_id() {
     };
     let (worker, worker_guard) = console("worker", &worker_out);
     let (server, server_guard) = console("server", &server_out);
-
-    #[semtrace::traced_http(method = "GET", route = "/tasks/{id}", parent = headers)]
-    fn serve(headers: &http::HeaderMap) -> u16 {
-        tracing::info!("serving");
-        200
-    }
 
     let mut headers = http::HeaderMap::new();
     tracing::dispatcher::with_default(&worker, || {
