@@ -346,11 +346,10 @@ fn config_file_edits_apply_while_running() {
     let control = guard.control();
 
     // A valid edit: mode, levels and a rule apply live.
-    std::fs::write(
+    save(
         &path,
         "[sampling]\nmode = \"full\"\n[[sampling.rules]]\nmatch = { \"task.type\" = \"import\" }\nduration = \"1h\"\n[console]\nlevel = \"debug\"\n",
-    )
-    .unwrap();
+    );
     wait_until("the edit applies", || control.mode() == SamplingMode::Full);
     wait_until("levels and rules apply", || {
         let s = control.status();
@@ -359,7 +358,7 @@ fn config_file_edits_apply_while_running() {
     assert_eq!(control.rules()[0].origin, "config");
 
     // An invalid edit keeps the running configuration.
-    std::fs::write(&path, "[sampling]\nmode = \"ful\"\n").unwrap();
+    save(&path, "[sampling]\nmode = \"ful\"\n");
     std::thread::sleep(Duration::from_millis(800));
     assert_eq!(control.mode(), SamplingMode::Full);
     assert_eq!(control.rules().len(), 1);
@@ -368,7 +367,7 @@ fn config_file_edits_apply_while_running() {
     let added = control
         .add_rule([("span.name", "x")], 1.0, Duration::from_secs(60))
         .unwrap();
-    std::fs::write(&path, "[sampling]\nmode = \"ratio\"\nratio = 0.5\n").unwrap();
+    save(&path, "[sampling]\nmode = \"ratio\"\nratio = 0.5\n");
     wait_until("the second edit applies", || {
         control.mode() == SamplingMode::Ratio
     });
@@ -377,4 +376,13 @@ fn config_file_edits_apply_while_running() {
     assert_eq!(rules[0].id, added.id);
     assert_eq!(control.status().ratio, 0.5);
     drop(guard);
+}
+
+/// Replaces the file's content at once, as editors save (write beside, rename): a
+/// plain write can be read half-written, and a valid half (`mode = "ratio"` without
+/// its `ratio`) would apply for a moment.
+fn save(path: &std::path::Path, text: &str) {
+    let beside = path.with_extension("toml.new");
+    std::fs::write(&beside, text).unwrap();
+    std::fs::rename(&beside, path).unwrap();
 }
