@@ -15,6 +15,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use opentelemetry::trace::TracerProvider as _;
 use semtrace_tests::collector::Collector;
 use tracing::level_filters::LevelFilter;
+use tracing_subscriber::Layer as _;
 use tracing_subscriber::layer::SubscriberExt as _;
 
 use semtrace_tests::calls::{DiscardExporter, bare, instrument_call, semtrace_call};
@@ -96,6 +97,7 @@ fn tracing_opentelemetry(
 fn bench(c: &mut Criterion) {
     without_export(c);
     discard(c);
+    console(c);
     export(c);
 }
 
@@ -177,6 +179,63 @@ fn discard(c: &mut Criterion) {
     }
     let flushed = provider.shutdown_with_timeout(Duration::from_secs(10));
     eprintln!("tracing-opentelemetry, discarding: shutdown {flushed:?}");
+}
+
+/// The default configuration: console output (full format, `info`, to a sink) beside
+/// the export pipeline (a discarding exporter), against the OTLP-only pipeline and
+/// `#[instrument]` under `fmt::layer()` + tracing-opentelemetry + the SDK batch
+/// processor. The calling thread's CPU per call; the function logs no line.
+fn console(c: &mut Criterion) {
+    let build = |console: bool| {
+        semtrace::Telemetry::builder("bench-console")
+            .env_lookup(|_| None)
+            .console(console)
+            .console_level("info")
+            .console_writer(std::io::sink)
+            .span_exporter(DiscardExporter)
+            .build()
+            .expect("semtrace pipeline")
+    };
+    let (with_console, console_guard) = build(true);
+    let (otlp_only, otlp_guard) = build(false);
+    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+        .with_batch_exporter(DiscardExporter)
+        .build();
+    let baseline = tracing::Dispatch::new(
+        tracing_subscriber::registry()
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_ansi(false)
+                    .with_writer(std::io::sink)
+                    .with_filter(LevelFilter::INFO),
+            )
+            .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("bench"))),
+    );
+    let mut g = c.benchmark_group("console_thread_cpu");
+    for (name, dispatch) in [
+        ("semtrace_console", &with_console),
+        ("semtrace_otlp_only", &otlp_only),
+    ] {
+        tracing::dispatcher::with_default(dispatch, || {
+            g.bench_function(name, |b| {
+                b.iter_custom(|iters| {
+                    cpu_time(iters, || semtrace_call(black_box(7), black_box(2)))
+                });
+            });
+        });
+    }
+    tracing::dispatcher::with_default(&baseline, || {
+        g.bench_function("instrument_fmt_tracing_opentelemetry", |b| {
+            b.iter_custom(|iters| cpu_time(iters, || instrument_call(black_box(7), black_box(2))));
+        });
+    });
+    g.finish();
+    for guard in [console_guard, otlp_guard] {
+        if let Err(e) = guard.shutdown() {
+            eprintln!("semtrace pipeline, console group: {e}");
+        }
+    }
+    let _ = provider.shutdown_with_timeout(Duration::from_secs(10));
 }
 
 fn export(c: &mut Criterion) {
