@@ -1,7 +1,12 @@
 //! What the macros' spans look like to an OpenTelemetry exporter: names, kinds,
 //! every attribute with its OpenTelemetry type, status, parent links. Each test
 //! installs its own thread-local pipeline, so they run in parallel.
-#![allow(clippy::unused_async, clippy::unnecessary_wraps)]
+// Some functions take owned values on purpose: the fields must borrow them.
+#![allow(
+    clippy::unused_async,
+    clippy::unnecessary_wraps,
+    clippy::needless_pass_by_value
+)]
 
 use std::fmt;
 use std::future::Future;

@@ -612,7 +612,7 @@ fn client_servers_come_from_their_urls() {
     server.address = "db.internal",
     server.port = port
 )]
-fn select_from(table: &str, tenant: String, port: u16) -> Result<u64, String> {
+fn select_from(table: &str, tenant: &str, port: u16) -> Result<u64, String> {
     if tenant.is_empty() {
         return Err(format!("no tenant for {table}"));
     }
@@ -634,11 +634,11 @@ async fn job_later(kind: String) {
 fn per_call_values_become_metric_attributes() {
     let ((), all, _) = run("", || {
         for _ in 0..3 {
-            let _ = select_from("users", "eu".to_owned(), 5432);
+            let _ = select_from("users", "eu", 5432);
         }
-        let _ = select_from("orders", "eu".to_owned(), 5432);
-        let _ = select_from("orders", "us".to_owned(), 5433);
-        let _ = select_from("orders", String::new(), 5433);
+        let _ = select_from("orders", "eu", 5432);
+        let _ = select_from("orders", "us", 5433);
+        let _ = select_from("orders", "", 5433);
         job("import");
         job("export");
         tokio::runtime::Builder::new_current_thread()

@@ -132,8 +132,8 @@ async fn consume(headers: std::collections::HashMap<String, String>) -> Result<(
     Ok(())
 }
 
-#[semtrace::traced_messaging(system = "kafka", operation = "receive", destination = "orders", carrier = &batch, links = &batch)]
-fn poll(batch: Vec<http::HeaderMap>) -> usize {
+#[semtrace::traced_messaging(system = "kafka", operation = "receive", destination = "orders", carrier = batch, links = batch)]
+fn poll(batch: &[http::HeaderMap]) -> usize {
     batch.len()
 }
 
@@ -154,12 +154,32 @@ async fn graphql(kind: &str) -> Result<usize, String> {
     Ok(kind.len())
 }
 
+// Lints about how arguments are used see a synchronous body as in a plain function
+// (it runs in a closure that borrows what it only reads): with `-D warnings` an
+// expectation left unfulfilled fails this file's clippy run.
+#[expect(clippy::boxed_local, clippy::needless_pass_by_value)]
+#[semtrace::traced]
+fn boxed(amount: Box<u32>) -> u32 {
+    *amount + 1
+}
+
+#[expect(clippy::needless_pass_by_value)]
+#[semtrace::traced_db(system = "postgresql", operation = "SELECT", collection = %table)]
+fn owned_table(table: String) -> Result<usize, String> {
+    if table.is_empty() {
+        return Err("no table".to_owned());
+    }
+    Ok(table.len())
+}
+
 #[test]
 fn instrumented_functions_still_behave() {
     drop(graphql("query"));
     assert_eq!(produce("orders", Vec::new()), 0);
     drop(consume(std::collections::HashMap::new()));
-    assert_eq!(poll(vec![http::HeaderMap::new()]), 1);
+    assert_eq!(poll(&[http::HeaderMap::new()]), 1);
+    assert_eq!(boxed(Box::new(1)), 2);
+    assert_eq!(owned_table("t".to_owned()), Ok(1));
     drop(say_hello(tonic::Request::new(String::new())));
     drop(call(tonic::Request::new(String::new())));
     assert_eq!(generic(7, 80, 0.5, "localhost"), 7);

@@ -362,10 +362,14 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
             }
         }
     } else {
+        // Not `move`: the closure borrows what the body only reads and takes what it
+        // consumes, so lints about how arguments are used (`needless_pass_by_value`,
+        // `boxed_local`) see the body as in a plain function, and arguments drop when
+        // the function returns, as without the macro.
         let closure = if let Some(t) = &output_ty {
-            quote!(move || -> #t #block)
+            quote!(|| -> #t #block)
         } else {
-            quote!(move || #block)
+            quote!(|| #block)
         };
         let on_exit = on_exit(output_ty);
         // The body's result never sits in a local here: a diverging body would make
