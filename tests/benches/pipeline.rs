@@ -25,6 +25,7 @@ use semtrace_tests::failure::Failure;
 // (issue 8) is measured in `benches/metrics.rs`, and shown here once with this one
 // as `semtrace_with_metric`.
 #[semtrace::traced_task(task.id = %id, task.type = "compute", task.priority = priority)]
+#[inline(never)]
 fn semtrace_call_with_metric(id: u64, priority: i64) -> Result<u64, Failure> {
     bare(id, priority)
 }
@@ -63,9 +64,13 @@ fn pair(c: &mut Criterion, group: &str, dispatch: &tracing::Dispatch) {
         g.bench_function("semtrace", |b| {
             b.iter(|| semtrace_call(black_box(7), black_box(2)));
         });
+        g.bench_function("semtrace_with_metric", |b| {
+            b.iter(|| semtrace_call_with_metric(black_box(7), black_box(2)));
+        });
         g.bench_function("instrument", |b| {
             b.iter(|| instrument_call(black_box(7), black_box(2)));
         });
+        g.bench_function("bare", |b| b.iter(|| bare(black_box(7), black_box(2))));
         g.finish();
     });
 }
@@ -108,6 +113,9 @@ fn without_export(c: &mut Criterion) {
         g.bench_function("bare", |b| b.iter(|| bare(black_box(7), black_box(2))));
         g.bench_function("semtrace", |b| {
             b.iter(|| semtrace_call(black_box(7), black_box(2)));
+        });
+        g.bench_function("semtrace_with_metric", |b| {
+            b.iter(|| semtrace_call_with_metric(black_box(7), black_box(2)));
         });
         g.bench_function("instrument", |b| {
             b.iter(|| instrument_call(black_box(7), black_box(2)));

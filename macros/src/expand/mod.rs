@@ -374,9 +374,14 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
         let on_exit = on_exit(output_ty);
         // The body's result never sits in a local here: a diverging body would make
         // the recording after it unreachable code in the user's crate.
+        let timed = if spec.metric.is_some() {
+            quote!(__semtrace_timer.timing())
+        } else {
+            quote!(false)
+        };
         quote! {
             #head
-            #PRIVATE::run(&__semtrace_span, #closure, #on_exit)
+            #PRIVATE::run(&__semtrace_span, #timed, #closure, #on_exit)
         }
     };
     // The user's braces around the generated body: with them the item is still the

@@ -92,8 +92,19 @@ pub fn call_once<R>(f: impl FnOnce() -> R) -> R {
 /// Recording after the call happens here rather than in the generated body: when the
 /// body diverges (`-> !`, an `impl Trait` body ending in `loop {}`), the code after
 /// the call would be an "unreachable statement" in the user's crate.
+///
+/// When the span is disabled and the call is not `timed` (no metrics recorder
+/// exists), nothing is recorded: the body runs alone.
 #[inline]
-pub fn run<R>(span: &Span, f: impl FnOnce() -> R, on_exit: impl FnOnce(&Span, &R)) -> R {
+pub fn run<R>(
+    span: &Span,
+    timed: bool,
+    f: impl FnOnce() -> R,
+    on_exit: impl FnOnce(&Span, &R),
+) -> R {
+    if !timed && span.is_disabled() {
+        return f();
+    }
     let out = {
         let _entered = span.enter();
         let _panic = PanicGuard::new(span);
