@@ -155,10 +155,23 @@ fn discard(c: &mut Criterion) {
                     cpu_time(iters, || semtrace_call(black_box(7), black_box(2)))
                 });
             });
+            // The same call failing: status, description and `error.type`.
+            g.bench_function("semtrace_err", |b| {
+                b.iter_custom(|iters| {
+                    cpu_time(iters, || semtrace_call(black_box(0), black_box(2)))
+                });
+            });
             g.bench_function("instrument_tracing_opentelemetry", |b| {
                 tracing::dispatcher::with_default(&baseline, || {
                     b.iter_custom(|iters| {
                         cpu_time(iters, || instrument_call(black_box(7), black_box(2)))
+                    });
+                });
+            });
+            g.bench_function("instrument_tracing_opentelemetry_err", |b| {
+                tracing::dispatcher::with_default(&baseline, || {
+                    b.iter_custom(|iters| {
+                        cpu_time(iters, || instrument_call(black_box(0), black_box(2)))
                     });
                 });
             });
