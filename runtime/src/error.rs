@@ -109,6 +109,17 @@ pub enum InitError {
         "another logger of the `log` crate is installed, so its records cannot become semtrace's events; `logs.bridge` asks for them: drop the other logger, or set `logs.bridge = false`"
     )]
     LogBridge,
+    /// [`TelemetryBuilder::build_layer`](crate::TelemetryBuilder::build_layer) was
+    /// called on a builder given layers with
+    /// [`with_layer`](crate::TelemetryBuilder::with_layer): the layer goes into a
+    /// subscriber of the caller's, where those layers belong too.
+    #[error(
+        "`build_layer()` makes a layer for your own subscriber, so the {count} layer(s) given to `with_layer()` would not be in it: add them to your subscriber (`tracing_subscriber::registry().with(your_layer).with(semtrace_layer)`) and drop the `with_layer()` calls"
+    )]
+    LayersWithBuildLayer {
+        /// How many layers `with_layer` was given.
+        count: usize,
+    },
     /// A global `tracing` subscriber is already installed.
     #[error("a global tracing subscriber is already installed; call `semtrace::init()` once")]
     AlreadyInitialized,

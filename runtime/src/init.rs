@@ -5,8 +5,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tracing::Dispatch;
+use tracing::{Dispatch, Subscriber};
+use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::registry::LookupSpan;
 
 use crate::clock::RuleClock;
 use crate::config::{
@@ -75,6 +77,8 @@ pub struct TelemetryBuilder {
     exporter: Option<crate::traces::exporters::ExporterFactory>,
     metric_reader: Option<crate::metrics::ReaderFactory>,
     clock: RuleClock,
+    /// The user's layers (`with_layer`), over tracing-subscriber's registry.
+    layers: Vec<BoxedLayer>,
 }
 
 impl fmt::Debug for TelemetryBuilder {
@@ -83,6 +87,7 @@ impl fmt::Debug for TelemetryBuilder {
             .field("overrides", &self.overrides)
             .field("config", &self.config)
             .field("config_file", &self.config_file)
+            .field("layers", &self.layers.len())
             .finish_non_exhaustive()
     }
 }
@@ -159,7 +164,8 @@ impl TelemetryBuilder {
         thread_attributes(thread_attributes: bool);
         /// Adds `busy_ns` and `idle_ns` to every span (default off).
         timing_attributes(timing_attributes: bool);
-        /// Turns records of the `log` crate into events (default on), or off.
+        /// Turns records of the `log` crate into events (default on; with
+        /// [`build_layer`](Self::build_layer) off, see there), or off.
         log_bridge(log_bridge: bool);
         /// Writes the `console` exporter's OTLP JSON lines to this file instead of stdout.
         console_exporter_path(console_exporter_path: impl Into<PathBuf>) => Into::into;
@@ -230,6 +236,42 @@ impl TelemetryBuilder {
     /// Reads this config file (instead of the one named by `SEMTRACE_CONFIG`).
     pub fn config_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.config_file = Some(path.into());
+        self
+    }
+
+    /// Adds a `tracing` layer of your own to semtrace's subscriber, beside its
+    /// outputs; call it again for more. Any layer over tracing-subscriber's
+    /// [`Registry`](tracing_subscriber::Registry) works, with a filter of its own
+    /// as in tracing-subscriber (it filters only that layer):
+    ///
+    /// ```no_run
+    /// use tracing_subscriber::{EnvFilter, Layer as _};
+    ///
+    /// let _guard = semtrace::Telemetry::builder("svc")
+    ///     .with_layer(tracing_error::ErrorLayer::default()) // `SpanTrace`s of semtrace's spans
+    ///     .with_layer(my_layer().with_filter(EnvFilter::new("my_crate=debug")))
+    ///     .init()?;
+    /// # fn my_layer() -> tracing_subscriber::layer::Identity { tracing_subscriber::layer::Identity::new() }
+    /// # Ok::<(), semtrace::InitError>(())
+    /// ```
+    ///
+    /// A filter added as a layer of its own (an `EnvFilter` given here without
+    /// `with_filter`) filters the whole subscriber, semtrace's outputs too, as in
+    /// tracing-subscriber.
+    ///
+    /// With a layer of your own the subscriber is tracing-subscriber's registry
+    /// (semtrace's outputs each behind their own filter, your layers beside them),
+    /// since foreign layers keep their state in the registry's span extensions,
+    /// which semtrace's own span store cannot offer (tracing-subscriber's
+    /// `Extensions` cannot be made outside it, tokio-rs/tracing#1415). Without one
+    /// nothing changes. Works with [`init`](Self::init) and [`build`](Self::build);
+    /// with [`build_layer`](Self::build_layer), add your layers to your own
+    /// subscriber instead (it is an error).
+    pub fn with_layer<L>(mut self, layer: L) -> Self
+    where
+        L: Layer<tracing_subscriber::Registry> + Send + Sync + 'static,
+    {
+        self.layers.push(Box::new(layer));
         self
     }
 
@@ -317,19 +359,141 @@ impl TelemetryBuilder {
     /// [`build`](Self::build), with what became of the `log` bridge.
     fn build_with_bridge(self) -> Result<(Dispatch, Guard, Result<(), BridgeProblem>), InitError> {
         let settings = self.resolve()?;
-        let bridge = match settings.log_bridge {
-            Some(false) => Ok(()),
-            asked => crate::log_bridge::install().map_err(|_| BridgeProblem {
-                asked: asked == Some(true),
-            }),
-        };
+        let bridge = install_bridge(&settings);
         let (dispatch, guard) = self.build_from(settings)?;
         Ok((dispatch, guard, bridge))
     }
 
-    fn build_from(self, settings: Settings) -> Result<(Dispatch, Guard), InitError> {
+    /// semtrace's span pipeline as one layer for a subscriber of your own, e.g. next
+    /// to `fmt::layer()` and an `EnvFilter`:
+    ///
+    /// ```no_run
+    /// use tracing_subscriber::{EnvFilter, Layer as _, fmt, prelude::*};
+    ///
+    /// let (semtrace, _guard) = semtrace::Telemetry::builder("svc").build_layer()?;
+    /// tracing_subscriber::registry()
+    ///     .with(fmt::layer().with_filter(EnvFilter::new("info,my_crate=debug")))
+    ///     .with(semtrace)
+    ///     .init();
+    /// # Ok::<(), semtrace::InitError>(())
+    /// ```
+    ///
+    /// The layer exports (sampling, queue, exporters as configured), counts the
+    /// spans in [`Guard::stats`], records the annotations' metrics, and has the
+    /// control handle, the admin listener and the config file watcher of
+    /// [`build`](Self::build). It filters only itself, by `otlp.level`, as a layer
+    /// with a filter of its own; a filter layered as the whole subscriber's (an
+    /// `EnvFilter` given to `.with(…)` on its own) filters it too. It needs
+    /// tracing-subscriber's registry at the bottom of the subscriber
+    /// (`tracing_subscriber::registry()`).
+    ///
+    /// semtrace's console and file outputs are not part of it: the subscriber has
+    /// its own (console settings are ignored; a log file asked for in the settings is
+    /// reported on stderr and not written). Like [`build`](Self::build) it installs
+    /// the W3C propagators. The `log` bridge is installed only when the settings ask
+    /// for it ([`log_bridge(true)`](Self::log_bridge), `logs.bridge = true`): the
+    /// subscriber's `init()` installs tracing-log's bridge itself (tracing-subscriber's
+    /// `tracing-log` feature, which semtrace's `console` and `file` features turn on)
+    /// and panics when another `log` logger is there first; ask for semtrace's only
+    /// when you install the subscriber with `set_global_default` or `set_default`.
+    /// Layers given to [`with_layer`](Self::with_layer) are an error here
+    /// ([`InitError::LayersWithBuildLayer`]): add them to your subscriber.
+    pub fn build_layer<S>(self) -> Result<(impl Layer<S> + Send + Sync + 'static, Guard), InitError>
+    where
+        S: Subscriber + for<'a> LookupSpan<'a> + 'static,
+    {
+        if !self.layers.is_empty() {
+            return Err(InitError::LayersWithBuildLayer {
+                count: self.layers.len(),
+            });
+        }
+        let settings = self.resolve()?;
+        // Only when asked: the subscriber's own `init()` installs tracing-log's
+        // `LogTracer`, and fails (after installing the subscriber) when a `log`
+        // logger is already there.
+        if settings.log_bridge == Some(true)
+            && let Err(problem) = install_bridge(&settings)
+        {
+            eprintln!("semtrace: {problem}");
+        }
+        self.layer_from(settings)
+    }
+
+    /// [`build_layer`](Self::build_layer) after the settings are resolved: what
+    /// `build_from` starts, without console and file outputs, and the pipeline as
+    /// one filtered layer.
+    fn layer_from<S>(
+        self,
+        settings: Settings,
+    ) -> Result<(impl Layer<S> + Send + Sync + 'static, Guard), InitError>
+    where
+        S: Subscriber + for<'a> LookupSpan<'a> + 'static,
+    {
+        let config_path = self.config_path();
+        for warning in &settings.warnings {
+            eprintln!("semtrace: {warning}");
+        }
+        if let Some(file) = &settings.file {
+            eprintln!(
+                "semtrace: log files in `{}` are not written by `build_layer()`: add a layer that writes them to your subscriber (e.g. `fmt::layer().with_writer(tracing_appender::rolling::daily(…))`)",
+                file.dir.display()
+            );
+        }
+        crate::propagation::install();
+        let pipeline = crate::traces::build(&settings, self.exporter, self.clock)?;
+        let metrics = crate::metrics::build(&settings, self.metric_reader)?;
+        let sites = metrics.as_ref().map(|m| Arc::clone(&m.sites));
+        let traces_filter = LevelFilter::new(
+            &settings.traces.level,
+            Some(Arc::clone(&pipeline.sampler.gate)),
+        );
+        let levels = Levels {
+            console: None,
+            file: None,
+            traces: traces_filter.clone(),
+        };
+        let control = Control::new(
+            Arc::clone(&pipeline.sampler),
+            Arc::clone(&pipeline.queue),
+            levels,
+            &settings.traces.sampling,
+        );
+        let mut guard = Guard::new(settings.shutdown_timeout, pipeline.queue, control.clone());
+        if let Some(worker) = pipeline.worker {
+            guard.push(Box::new(worker));
+        }
+        if let Some(admin) = &settings.admin {
+            let (listener, address) = start_admin(admin, control.clone())?;
+            guard.push(listener);
+            guard.admin_address = Some(address);
+        }
+        if let Some(metrics) = metrics {
+            let started = crate::metrics::start(metrics, &settings, &readings_of(&control))?;
+            attach_metrics(started, &control, &mut guard);
+        }
+        if let Some(path) = config_path {
+            let watcher = watch_config(path, settings, control.clone(), self.env, self.overrides);
+            if let Some(watcher) = watcher {
+                guard.push(watcher);
+            }
+        }
+        // The recorder's `OuterLayer` inside the pipeline's filter: the user's
+        // subscriber sees one layer with a per-layer filter (its level hint and
+        // interest combine as any filtered layer's), and the metrics' downcast finds
+        // it through `Filtered` and `Layered`. It hands the dispatcher to the
+        // control when the subscriber becomes one.
+        let outer = OuterLayer {
+            control: Some(control),
+            ..OuterLayer::new(sites, None)
+        };
+        let layer = pipeline.layer.and_then(outer).with_filter(traces_filter);
+        Ok((layer, guard))
+    }
+
+    fn build_from(mut self, settings: Settings) -> Result<(Dispatch, Guard), InitError> {
         use tracing_subscriber::Layer as _;
         let config_path = self.config_path();
+        let foreign = std::mem::take(&mut self.layers);
         for warning in &settings.warnings {
             eprintln!("semtrace: {warning}");
         }
@@ -345,8 +509,10 @@ impl TelemetryBuilder {
         // bookkeeping per span), and its spans live in semtrace's own store, not in
         // the registry's extensions. Beside console or file output, each filters its
         // own, over the registry their layers need.
-        let alone = !(cfg!(feature = "console") && settings.console.is_some()
-            || cfg!(feature = "file") && settings.file.is_some());
+        // The user's layers need the registry too (see `with_layer`).
+        let alone = foreign.is_empty()
+            && !(cfg!(feature = "console") && settings.console.is_some()
+                || cfg!(feature = "file") && settings.file.is_some());
         let mut layers: Vec<BoxedLayer> = Vec::new();
         let (own, gate) = if alone {
             (Some(pipeline.layer), Some(traces_filter.clone()))
@@ -363,6 +529,7 @@ impl TelemetryBuilder {
 
         add_console(&settings, self.console_writer, &mut layers, &mut levels);
         add_file(&settings, &mut layers, &mut levels, &mut parts)?;
+        layers.extend(foreign);
 
         let control = Control::new(
             Arc::clone(&pipeline.sampler),
@@ -406,7 +573,10 @@ impl TelemetryBuilder {
             }
         }
 
-        let outer = OuterLayer { sites, gate };
+        let mut outer = OuterLayer::new(sites, gate);
+        if layers.iter().any(|l| l.max_level_hint().is_none()) {
+            outer.hint = None;
+        }
         let dispatch = match own {
             Some(layer) => Dispatch::new(crate::store::SpanStore::new(layer).with(outer)),
             None => Dispatch::new(tracing_subscriber::registry().with(layers).with(outer)),
@@ -508,6 +678,36 @@ fn add_file(
         });
     }
     Ok(())
+}
+
+/// Installs the `log` bridge unless the settings turn it off.
+fn install_bridge(settings: &Settings) -> Result<(), BridgeProblem> {
+    match settings.log_bridge {
+        Some(false) => Ok(()),
+        asked => crate::log_bridge::install().map_err(|_| BridgeProblem {
+            asked: asked == Some(true),
+        }),
+    }
+}
+
+/// Watches the config file at `path`, applying its edits through `control`
+/// (`build_layer`'s; `build_from` starts its own the same way).
+fn watch_config(
+    path: PathBuf,
+    settings: Settings,
+    control: Control,
+    env: Option<Lookup>,
+    overrides: Overrides,
+) -> Option<Box<dyn Shutdown>> {
+    let read_env = env.clone();
+    let reresolve = move |config: &Config| {
+        config::resolve(&overrides, &|name: &str| lookup(env.as_ref(), name), config)
+    };
+    let read = move |path: &std::path::Path| {
+        Config::from_file_with_env(path, &|name: &str| lookup(read_env.as_ref(), name))
+    };
+    crate::control::reload::watch(path, settings, control, Box::new(read), Box::new(reresolve))
+        .map(|watcher| Box::new(watcher) as Box<dyn Shutdown>)
 }
 
 /// Hands started metrics to their users: the guard stops and flushes them, the

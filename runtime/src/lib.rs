@@ -36,8 +36,11 @@
 //! [`build`](TelemetryBuilder::build) makes is semtrace's own span store rather than
 //! tracing-subscriber's registry: each span's record sits inline in its slot, so a
 //! span costs no extension allocation or map lookups. It follows the registry's
-//! rules for parents and the current span. Beside console or file output the
-//! registry stays, since their layers keep their state in its extensions.
+//! rules for parents and the current span. Beside console or file output, or
+//! layers of the user's ([`TelemetryBuilder::with_layer`]), the registry stays,
+//! since those layers keep their state in its extensions;
+//! [`TelemetryBuilder::build_layer`] makes the pipeline a layer of the user's own
+//! subscriber.
 //!
 //! Only conventional attributes are exported by default; `code.*`, `thread.*` and
 //! busy/idle timing are opt-in (`[traces]` in [`config`]).

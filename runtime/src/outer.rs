@@ -5,6 +5,10 @@
 //!
 //! One layer for both: every `Layered` level costs each span's close a downcast
 //! through the levels below it (tracing-subscriber looks for its registry there).
+//!
+//! In the layer [`build_layer`](crate::TelemetryBuilder::build_layer) returns it sits
+//! inside the pipeline's per-layer filter (so the user's stack sees one filtered
+//! layer), where it also hands the dispatcher, once there is one, to the control.
 
 use std::sync::Arc;
 
@@ -30,9 +34,36 @@ pub(crate) struct OuterLayer {
     /// every span three registry lookups (on enter, exit and close, to read which
     /// filters enabled it), which only pay off when outputs filter differently.
     pub(crate) gate: Option<LevelFilter>,
+    /// The level hint without a gate: `OFF` lets the layers below decide when every
+    /// one of them has a hint of its own; `None` (no hint, any level) when one of
+    /// them has none — a layer of the user's without a filter — since `OFF` would
+    /// then be taken for the subscriber's (nothing enabled).
+    pub(crate) hint: Option<Level>,
+    /// The control to tell which dispatcher it belongs to when the layer is
+    /// registered in one (`build_layer`, where no dispatcher exists at build time).
+    pub(crate) control: Option<crate::control::Control>,
+}
+
+impl OuterLayer {
+    /// The outer layer of `build()`'s subscriber: the recorder and, when the pipeline
+    /// is the only output, its filter.
+    pub(crate) fn new(sites: Option<Arc<Sites>>, gate: Option<LevelFilter>) -> Self {
+        Self {
+            sites,
+            gate,
+            hint: Some(Level::OFF),
+            control: None,
+        }
+    }
 }
 
 impl<S: tracing::Subscriber> Layer<S> for OuterLayer {
+    fn on_register_dispatch(&self, dispatch: &tracing::Dispatch) {
+        if let Some(control) = &self.control {
+            control.set_dispatch(dispatch);
+        }
+    }
+
     fn register_callsite(&self, meta: &'static Metadata<'static>) -> Interest {
         self.gate.as_ref().map_or_else(Interest::always, |g| {
             <LevelFilter as Filter<S>>::callsite_enabled(g, meta)
@@ -48,11 +79,12 @@ impl<S: tracing::Subscriber> Layer<S> for OuterLayer {
 
     /// Without a gate, neutral: the layers below decide. Without a hint of its own
     /// the subscriber's would be lost (`None` beside per-layer filters means "any
-    /// level"), and every disabled callsite would take the slow path.
+    /// level"), and every disabled callsite would take the slow path; but beside a
+    /// layer without a hint, `OFF` would win (see [`hint`](Self::hint)).
     fn max_level_hint(&self) -> Option<Level> {
         self.gate
             .as_ref()
-            .map_or(Some(Level::OFF), <LevelFilter as Filter<S>>::max_level_hint)
+            .map_or(self.hint, <LevelFilter as Filter<S>>::max_level_hint)
     }
 
     #[inline]

@@ -88,7 +88,7 @@
 //! | exports in flight | 4 | `max_concurrent_exports` | `traces.max_concurrent_exports` | — |
 //! | `code.*` / `thread.*` / `busy_ns`,`idle_ns` attributes | off | `code_attributes`, `thread_attributes`, `timing_attributes` | `traces.code_attributes`, … | — |
 //! | shutdown bound | 5 s | `shutdown_timeout` | `shutdown_timeout_ms` | — |
-//! | `log` records as events | on (another logger installed first: a warning; an error of `init` when asked for) | `log_bridge` | `logs.bridge` | `SEMTRACE_LOG_BRIDGE` |
+//! | `log` records as events | on (another logger installed first: a warning; an error of `init` when asked for); with `build_layer`, only when asked for (the subscriber's `init()` installs its own) | `log_bridge` | `logs.bridge` | `SEMTRACE_LOG_BRIDGE` |
 //!
 //! The queue and batch defaults are sized for semtrace's pipeline, not the SDK batch
 //! processor's 2048/512: a queued span takes about 200 bytes here, and with these
