@@ -37,6 +37,14 @@ fn run_semtrace_registry_only(calls: u64) {
 }
 
 #[inline(never)]
+fn run_semtrace_build_layer(calls: u64) {
+    for _ in 0..black_box(calls) {
+        let _ = black_box(semtrace_call(black_box(7), black_box(2)));
+        black_box(());
+    }
+}
+
+#[inline(never)]
 fn run_instrument_tracing_opentelemetry(calls: u64) {
     for _ in 0..calls {
         let _ = black_box(instrument_call(black_box(7), black_box(2)));
@@ -55,7 +63,8 @@ fn main() {
         return;
     }
     // One variant per process (callgrind counts one function per run): `export`,
-    // `registry` or `baseline`; all three without an argument.
+    // `layer` (`build_layer` in the user's registry), `registry` or `baseline`; all
+    // four without an argument.
     let only = std::env::args().nth(1);
     let wanted = |name: &str| only.as_deref().is_none_or(|o| o == name);
     let room = usize::try_from(4 * CALLS).unwrap_or(usize::MAX);
@@ -73,6 +82,23 @@ fn main() {
             // callsite's interest, the clock's calibration.
             warm(|| semtrace_call(black_box(7), black_box(2)));
             run_semtrace_export(CALLS);
+        });
+        let stats = guard.shutdown().expect("shutdown");
+        assert_eq!(stats.dropped, 0, "{stats:?}");
+    }
+
+    if wanted("layer") {
+        let (layer, guard) = semtrace::Telemetry::builder("instructions")
+            .env_lookup(|_| None)
+            .console(false)
+            .max_queue_size(room)
+            .span_exporter(DiscardExporter)
+            .build_layer()
+            .expect("semtrace layer");
+        let subscriber = tracing_subscriber::registry().with(layer);
+        tracing::subscriber::with_default(subscriber, || {
+            warm(|| semtrace_call(black_box(7), black_box(2)));
+            run_semtrace_build_layer(CALLS);
         });
         let stats = guard.shutdown().expect("shutdown");
         assert_eq!(stats.dropped, 0, "{stats:?}");

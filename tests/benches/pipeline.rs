@@ -102,6 +102,7 @@ fn tracing_opentelemetry(
 fn bench(c: &mut Criterion) {
     without_export(c);
     discard(c);
+    build_layer(c);
     console(c);
     export(c);
 }
@@ -200,6 +201,57 @@ fn discard(c: &mut Criterion) {
     }
     let flushed = provider.shutdown_with_timeout(Duration::from_secs(10));
     eprintln!("tracing-opentelemetry, discarding: shutdown {flushed:?}");
+}
+
+/// semtrace's pipeline as a layer of the user's own subscriber
+/// (`registry().with(build_layer)`: tracing-subscriber's registry, the pipeline
+/// behind its per-layer filter) against `registry().with(tracing_opentelemetry
+/// layer)` with the SDK batch processor, both exporting to a discarding exporter;
+/// `build()` (semtrace's own span store) for reference. The calling thread's CPU per
+/// call. The target: `build_layer` at most 1/4 of tracing-opentelemetry.
+fn build_layer(c: &mut Criterion) {
+    let builder = || {
+        semtrace::Telemetry::builder("bench-build-layer")
+            .env_lookup(|_| None)
+            .console(false)
+            .span_exporter(DiscardExporter)
+    };
+    let (layer, layer_guard) = builder().build_layer().expect("semtrace layer");
+    let as_layer = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
+    let (own, own_guard) = builder().build().expect("semtrace pipeline");
+    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+        .with_batch_exporter(DiscardExporter)
+        .build();
+    let baseline = tracing::Dispatch::new(
+        tracing_subscriber::registry()
+            .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("bench"))),
+    );
+    let mut g = c.benchmark_group("build_layer");
+    for (name, dispatch) in [
+        ("semtrace_build_layer", &as_layer),
+        ("semtrace_build", &own),
+    ] {
+        tracing::dispatcher::with_default(dispatch, || {
+            g.bench_function(name, |b| {
+                b.iter_custom(|iters| {
+                    cpu_time(iters, || semtrace_call(black_box(7), black_box(2)))
+                });
+            });
+        });
+    }
+    tracing::dispatcher::with_default(&baseline, || {
+        g.bench_function("instrument_tracing_opentelemetry", |b| {
+            b.iter_custom(|iters| cpu_time(iters, || instrument_call(black_box(7), black_box(2))));
+        });
+    });
+    g.finish();
+    for (name, guard) in [("build_layer", layer_guard), ("build", own_guard)] {
+        match guard.shutdown() {
+            Ok(stats) => eprintln!("semtrace {name}, discarding: {stats:?}"),
+            Err(e) => eprintln!("semtrace {name}, discarding: {e}"),
+        }
+    }
+    let _ = provider.shutdown_with_timeout(Duration::from_secs(10));
 }
 
 /// The default configuration: console output (full format, `info`, to a sink) beside
