@@ -28,6 +28,14 @@ fn run_semtrace_export(calls: u64) {
 }
 
 #[inline(never)]
+fn run_semtrace_export_err(calls: u64) {
+    // Fails every call: status, description and `error.type` on each span.
+    for _ in 0..black_box(calls) {
+        let _ = black_box(semtrace_call(black_box(0), black_box(2)));
+    }
+}
+
+#[inline(never)]
 fn run_semtrace_registry_only(calls: u64) {
     // Not the same body as `run_semtrace_export`, which the compiler would fold
     // into one symbol.
@@ -63,8 +71,8 @@ fn main() {
         return;
     }
     // One variant per process (callgrind counts one function per run): `export`,
-    // `layer` (`build_layer` in the user's registry), `registry` or `baseline`; all
-    // four without an argument.
+    // `export_err` (every call fails), `layer` (`build_layer` in the user's
+    // registry), `registry` or `baseline`; all five without an argument.
     let only = std::env::args().nth(1);
     let wanted = |name: &str| only.as_deref().is_none_or(|o| o == name);
     let room = usize::try_from(4 * CALLS).unwrap_or(usize::MAX);
@@ -82,6 +90,22 @@ fn main() {
             // callsite's interest, the clock's calibration.
             warm(|| semtrace_call(black_box(7), black_box(2)));
             run_semtrace_export(CALLS);
+        });
+        let stats = guard.shutdown().expect("shutdown");
+        assert_eq!(stats.dropped, 0, "{stats:?}");
+    }
+
+    if wanted("export_err") {
+        let (semtrace, guard) = semtrace::Telemetry::builder("instructions")
+            .env_lookup(|_| None)
+            .console(false)
+            .max_queue_size(room)
+            .span_exporter(DiscardExporter)
+            .build()
+            .expect("semtrace pipeline");
+        tracing::dispatcher::with_default(&semtrace, || {
+            warm(|| semtrace_call(black_box(0), black_box(2)));
+            run_semtrace_export_err(CALLS);
         });
         let stats = guard.shutdown().expect("shutdown");
         assert_eq!(stats.dropped, 0, "{stats:?}");

@@ -105,12 +105,57 @@ pub(crate) fn record_error(span: &Span, description: &dyn Display, error_type: &
     if span.is_disabled() {
         return;
     }
-    span.record(keys::OTEL_STATUS_CODE, "ERROR");
-    span.record(
+    let Some(meta) = span.metadata() else {
+        return;
+    };
+    let fields = meta.fields();
+    let (Some(code), Some(text), Some(kind)) = status_fields(fields) else {
+        // Spans the macros make declare all three; any other span gets what it has.
+        span.record(keys::OTEL_STATUS_CODE, "ERROR");
+        span.record(
+            keys::OTEL_STATUS_DESCRIPTION,
+            tracing::field::display(description),
+        );
+        span.record(keys::ERROR_TYPE, error_type);
+        return;
+    };
+    // One visit of the span for all three: each `record` is a call into the
+    // subscriber that finds the span and takes its lock again.
+    let description = tracing::field::display(description);
+    let values: [(&tracing::field::Field, Option<&dyn tracing::Value>); 3] = [
+        (&code, Some(&"ERROR")),
+        (&text, Some(&description)),
+        (&kind, Some(&error_type)),
+    ];
+    span.record_all(&fields.value_set(&values));
+}
+
+/// The span's `otel.status_code`, `otel.status_description` and `error.type`. The
+/// macros declare them last, in this order: three compares find them there, where
+/// a search by name compares against every field before them.
+fn status_fields(
+    fields: &tracing::field::FieldSet,
+) -> (
+    Option<tracing::field::Field>,
+    Option<tracing::field::Field>,
+    Option<tracing::field::Field>,
+) {
+    let wanted = [
+        keys::OTEL_STATUS_CODE,
         keys::OTEL_STATUS_DESCRIPTION,
-        tracing::field::display(description),
-    );
-    span.record(keys::ERROR_TYPE, error_type);
+        keys::ERROR_TYPE,
+    ];
+    let mut last = fields.iter().skip(fields.len().saturating_sub(3));
+    if let (Some(a), Some(b), Some(c)) = (last.next(), last.next(), last.next())
+        && [a.name(), b.name(), c.name()] == wanted
+    {
+        return (Some(a), Some(b), Some(c));
+    }
+    (
+        fields.field(wanted[0]),
+        fields.field(wanted[1]),
+        fields.field(wanted[2]),
+    )
 }
 
 /// Return types that carry an HTTP response status.
