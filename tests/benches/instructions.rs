@@ -15,7 +15,9 @@ use std::hint::black_box;
 use opentelemetry::trace::TracerProvider as _;
 use tracing_subscriber::layer::SubscriberExt as _;
 
-use semtrace_tests::calls::{DiscardExporter, instrument_call, semtrace_call};
+use semtrace_tests::calls::{
+    DiscardExporter, bare, instrument_call, semtrace_call, semtrace_call_with_metric,
+};
 
 /// Calls per measured run: enough that a run's fixed costs vanish in the division.
 const CALLS: u64 = 20_000;
@@ -32,6 +34,36 @@ fn run_semtrace_export_err(calls: u64) {
     // Fails every call: status, description and `error.type` on each span.
     for _ in 0..black_box(calls) {
         let _ = black_box(semtrace_call(black_box(0), black_box(2)));
+    }
+}
+
+// No subscriber at all: what a library's annotated function costs a program that
+// does not use semtrace. One function per callee, each counted in its own run.
+#[inline(never)]
+fn run_disabled_bare(calls: u64) {
+    for _ in 0..calls {
+        let _ = black_box(bare(black_box(7), black_box(2)));
+    }
+}
+
+#[inline(never)]
+fn run_disabled_semtrace(calls: u64) {
+    for _ in 0..black_box(calls) {
+        let _ = black_box(semtrace_call(black_box(7), black_box(2)));
+    }
+}
+
+#[inline(never)]
+fn run_disabled_semtrace_metric(calls: u64) {
+    for _ in 0..black_box(calls) {
+        let _ = black_box(semtrace_call_with_metric(black_box(7), black_box(2)));
+    }
+}
+
+#[inline(never)]
+fn run_disabled_instrument(calls: u64) {
+    for _ in 0..black_box(calls) {
+        let _ = black_box(instrument_call(black_box(7), black_box(2)));
     }
 }
 
@@ -76,6 +108,14 @@ fn main() {
     let only = std::env::args().nth(1);
     let wanted = |name: &str| only.as_deref().is_none_or(|o| o == name);
     let room = usize::try_from(4 * CALLS).unwrap_or(usize::MAX);
+
+    if wanted("disabled") {
+        // Before any pipeline exists in the process: no recorder, no subscriber.
+        run_disabled_bare(CALLS);
+        run_disabled_semtrace(CALLS);
+        run_disabled_semtrace_metric(CALLS);
+        run_disabled_instrument(CALLS);
+    }
 
     if wanted("export") {
         let (semtrace, guard) = semtrace::Telemetry::builder("instructions")

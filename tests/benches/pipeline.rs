@@ -18,17 +18,13 @@ use tracing::level_filters::LevelFilter;
 use tracing_subscriber::Layer as _;
 use tracing_subscriber::layer::SubscriberExt as _;
 
-use semtrace_tests::calls::{DiscardExporter, bare, instrument_call, semtrace_call};
-use semtrace_tests::failure::Failure;
-
 // `semtrace_call` is the span alone, as `#[instrument]` makes it; the call's metric
-// (issue 8) is measured in `benches/metrics.rs`, and shown here once with this one
-// as `semtrace_with_metric`.
-#[semtrace::traced_task(task.id = %id, task.type = "compute", task.priority = priority)]
-#[inline(never)]
-fn semtrace_call_with_metric(id: u64, priority: i64) -> Result<u64, Failure> {
-    bare(id, priority)
-}
+// (issue 8) is measured in `benches/metrics.rs`, and shown here with
+// `semtrace_call_with_metric` as `semtrace_with_metric`.
+use semtrace_tests::calls::{
+    DiscardExporter, bare, instrument_call, semtrace_call, semtrace_call_with_metric,
+};
+use semtrace_tests::failure::Failure;
 
 #[fastrace::trace]
 fn fastrace_call(id: u64, priority: i64) -> Result<u64, Failure> {

@@ -28,6 +28,17 @@ pub fn semtrace_call(id: u64, priority: i64) -> Result<u64, Failure> {
     bare(id, priority)
 }
 
+/// [`semtrace_call`] with the call's metric (`task.duration`), as
+/// `#[traced_task]` records it by default.
+///
+/// # Errors
+/// As [`bare`].
+#[semtrace::traced_task(task.id = %id, task.type = "compute", task.priority = priority)]
+#[inline(never)]
+pub fn semtrace_call_with_metric(id: u64, priority: i64) -> Result<u64, Failure> {
+    bare(id, priority)
+}
+
 /// The same span through `#[tracing::instrument]`.
 ///
 /// # Errors
