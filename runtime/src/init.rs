@@ -341,28 +341,30 @@ impl TelemetryBuilder {
             &settings.traces.level,
             Some(Arc::clone(&pipeline.sampler.gate)),
         );
-        // The pipeline alone: its filter is the subscriber's (no per-layer filter
-        // bookkeeping per span), and its spans live in semtrace's own store, not in
-        // the registry's extensions. Beside console or file output, each filters its
-        // own, over the registry their layers need.
-        let alone = !(cfg!(feature = "console") && settings.console.is_some()
-            || cfg!(feature = "file") && settings.file.is_some());
+        // semtrace's own span store, with each output's filter in the subscriber's
+        // gate (no per-layer filter bookkeeping per span) and its records inline in
+        // the store's slots; console and file lines written from them. The console's
+        // `pretty` and `tree` formats stay layers over tracing-subscriber's registry,
+        // each output filtering its own.
+        let on_store = lines_on_store(&settings);
         let mut layers: Vec<BoxedLayer> = Vec::new();
-        let (own, gate) = if alone {
-            (Some(pipeline.layer), Some(traces_filter.clone()))
-        } else {
-            layers.push(pipeline.layer.with_filter(traces_filter.clone()).boxed());
-            (None, None)
-        };
+        let mut lines = LineOutputs::new();
         let mut levels = Levels {
             console: None,
             file: None,
-            traces: traces_filter,
+            traces: traces_filter.clone(),
         };
         let mut parts: Vec<Box<dyn Shutdown>> = Vec::new();
-
-        add_console(&settings, self.console_writer, &mut layers, &mut levels);
-        add_file(&settings, &mut layers, &mut levels, &mut parts)?;
+        let own = if on_store {
+            add_console_lines(&settings, self.console_writer, &mut lines, &mut levels);
+            add_file_lines(&settings, &mut lines, &mut levels, &mut parts)?;
+            Some(pipeline.layer)
+        } else {
+            layers.push(pipeline.layer.with_filter(traces_filter.clone()).boxed());
+            add_console(&settings, self.console_writer, &mut layers, &mut levels);
+            add_file(&settings, &mut layers, &mut levels, &mut parts)?;
+            None
+        };
 
         let control = Control::new(
             Arc::clone(&pipeline.sampler),
@@ -406,11 +408,16 @@ impl TelemetryBuilder {
             }
         }
 
-        let outer = OuterLayer { sites, gate };
-        let dispatch = match own {
-            Some(layer) => Dispatch::new(crate::store::SpanStore::new(layer).with(outer)),
-            None => Dispatch::new(tracing_subscriber::registry().with(layers).with(outer)),
-        };
+        let dispatch =
+            match own {
+                Some(layer) => store_dispatch(layer, traces_filter, lines, sites),
+                None => Dispatch::new(tracing_subscriber::registry().with(layers).with(
+                    OuterLayer {
+                        sites,
+                        gate: Vec::new(),
+                    },
+                )),
+            };
         guard.control().set_dispatch(&dispatch);
         Ok((dispatch, guard))
     }
@@ -508,6 +515,97 @@ fn add_file(
         });
     }
     Ok(())
+}
+
+/// Whether semtrace's span store writes the console's and file's lines: in every
+/// format but the console's `pretty` and `tree`, whose layers need the registry.
+fn lines_on_store(settings: &Settings) -> bool {
+    !(cfg!(feature = "console")
+        && settings
+            .console
+            .as_ref()
+            .is_some_and(|c| matches!(c.format, ConsoleFormat::Pretty | ConsoleFormat::Tree)))
+}
+
+/// The outputs of lines semtrace's span store writes.
+#[cfg(any(feature = "console", feature = "file"))]
+type LineOutputs = Vec<crate::outputs::lines::Lines>;
+
+/// Without console and file output, no lines.
+#[cfg(not(any(feature = "console", feature = "file")))]
+type LineOutputs = Vec<std::convert::Infallible>;
+
+/// The subscriber on semtrace's span store: the pipeline alone, or beside lines.
+fn store_dispatch(
+    pipeline: crate::traces::layer::PipelineLayer,
+    traces: LevelFilter,
+    lines: LineOutputs,
+    sites: Option<Arc<crate::metrics::recorder::Sites>>,
+) -> Dispatch {
+    use crate::store::SpanStore;
+    let mut gate = vec![traces.clone()];
+    #[cfg(any(feature = "console", feature = "file"))]
+    if !lines.is_empty() {
+        gate.extend(lines.iter().map(|l| l.filter.clone()));
+        let outputs = crate::outputs::store::Outputs::new(pipeline, traces, lines);
+        return Dispatch::new(SpanStore::new(outputs).with(OuterLayer { sites, gate }));
+    }
+    let _ = (traces, lines);
+    Dispatch::new(SpanStore::new(pipeline).with(OuterLayer { sites, gate }))
+}
+
+/// Adds console lines, when the settings have them.
+#[cfg(feature = "console")]
+fn add_console_lines(
+    settings: &Settings,
+    writer: Option<ConsoleWriter>,
+    lines: &mut LineOutputs,
+    levels: &mut Levels,
+) {
+    if let Some(console) = &settings.console
+        && let Ok(output) = crate::outputs::console_lines(console, writer)
+    {
+        levels.console = Some(output.filter.clone());
+        lines.push(output);
+    }
+}
+
+/// Without the `console` feature there is no console output.
+#[cfg(not(feature = "console"))]
+fn add_console_lines(
+    _settings: &Settings,
+    _writer: Option<ConsoleWriter>,
+    _lines: &mut LineOutputs,
+    _levels: &mut Levels,
+) {
+}
+
+/// Adds file lines, when the settings have them; their writer's worker goes to `parts`.
+#[cfg(feature = "file")]
+fn add_file_lines(
+    settings: &Settings,
+    lines: &mut LineOutputs,
+    levels: &mut Levels,
+    parts: &mut Vec<Box<dyn Shutdown>>,
+) -> Result<(), InitError> {
+    if let Some(file) = &settings.file {
+        let (output, worker) = crate::outputs::file_lines(file)?;
+        levels.file = Some(output.filter.clone());
+        lines.push(output);
+        parts.push(Box::new(worker));
+    }
+    Ok(())
+}
+
+/// File output needs the `file` feature.
+#[cfg(not(feature = "file"))]
+fn add_file_lines(
+    settings: &Settings,
+    _lines: &mut LineOutputs,
+    levels: &mut Levels,
+    parts: &mut Vec<Box<dyn Shutdown>>,
+) -> Result<(), InitError> {
+    add_file(settings, &mut Vec::new(), levels, parts)
 }
 
 /// Hands started metrics to their users: the guard stops and flushes them, the

@@ -1,0 +1,196 @@
+//! Console and file output on semtrace's span store: the store's [`Hooks`] when
+//! lines are written beside the span pipeline.
+//!
+//! Each output (the pipeline, the console, the file) keeps its own level: a span
+//! is opened when any of them wants it (the subscriber's gate, `crate::outer`), and
+//! its record says which. A span the pipeline does not want is transparent to it:
+//! its children take their parent from the nearest ancestor the pipeline records,
+//! as the registry's per-layer filters make it. The lines' outputs keep the span's
+//! fields (visited once, with the pipeline's) and format them only when an event
+//! inside the span is written.
+
+use opentelemetry::trace::SpanContext;
+use tracing::{Event, span};
+
+use super::fields::LogFields;
+use super::lines::{Lines, ScopeSpan};
+use crate::control::levels::LevelFilter;
+use crate::store::{Hooks, SpanStore};
+use crate::traces::layer::{Both, ParentView, PipelineLayer, Records};
+use crate::traces::record::SpanRecord;
+
+/// The hooks: the pipeline and the outputs of lines.
+#[derive(Debug)]
+pub(crate) struct Outputs {
+    pub(crate) pipeline: PipelineLayer,
+    traces: LevelFilter,
+    /// At most eight (one bit each in [`OutRecord::wants`]).
+    lines: Vec<Lines>,
+}
+
+impl Outputs {
+    pub(crate) fn new(pipeline: PipelineLayer, traces: LevelFilter, lines: Vec<Lines>) -> Self {
+        debug_assert!(lines.len() <= 8);
+        Self {
+            pipeline,
+            traces,
+            lines,
+        }
+    }
+}
+
+/// What the store keeps per span.
+#[derive(Debug)]
+pub(crate) struct OutRecord {
+    /// The pipeline's record, when its level wants the span.
+    pub(crate) span: Option<SpanRecord>,
+    /// Otherwise: what its children take from the nearest ancestor the pipeline
+    /// records.
+    inherited: Option<ParentView>,
+    /// Bit `i`: `lines[i]` wants the span.
+    wants: u8,
+    /// The span's fields, when an output of lines wants it.
+    fields: LogFields,
+}
+
+impl Hooks for Outputs {
+    type Record = OutRecord;
+    type Parent = Option<ParentView>;
+    type Link = Option<SpanContext>;
+
+    fn parent(id: &span::Id, record: &OutRecord) -> Option<ParentView> {
+        match &record.span {
+            Some(span) => Some(ParentView::of(id, span)),
+            None => record.inherited.clone(),
+        }
+    }
+
+    fn open(&self, attrs: &span::Attributes<'_>, parent: Option<Option<ParentView>>) -> OutRecord {
+        let parent = parent.flatten();
+        let meta = attrs.metadata();
+        let mut wants = 0;
+        for (i, lines) in self.lines.iter().enumerate() {
+            if lines.filter.wants(meta) {
+                wants |= 1 << i;
+            }
+        }
+        let mut fields = LogFields::default();
+        let span = if self.traces.wants(meta) {
+            let mut visitor = fields.visitor();
+            let log = (wants != 0).then_some(&mut visitor as &mut dyn tracing::field::Visit);
+            Some(self.pipeline.open_with(attrs, parent.clone(), log))
+        } else {
+            if wants != 0 {
+                attrs.record(&mut fields.visitor());
+            }
+            None
+        };
+        OutRecord {
+            inherited: if span.is_some() { None } else { parent },
+            span,
+            wants,
+            fields,
+        }
+    }
+
+    fn record(record: &mut OutRecord, values: &span::Record<'_>) {
+        match (&mut record.span, record.wants != 0) {
+            (Some(span), true) => match span.data.as_mut() {
+                Some(data) => values.record(&mut Both(
+                    crate::traces::visit::SpanVisitor(data),
+                    &mut record.fields.visitor(),
+                )),
+                None => values.record(&mut record.fields.visitor()),
+            },
+            (Some(span), false) => PipelineLayer::record(span, values),
+            (None, true) => values.record(&mut record.fields.visitor()),
+            (None, false) => {}
+        }
+    }
+
+    fn link(record: &OutRecord) -> Option<SpanContext> {
+        record.span.as_ref().map(SpanRecord::span_context)
+    }
+
+    fn follows(record: &mut OutRecord, link: Option<SpanContext>) {
+        if let (Some(span), Some(link)) = (&mut record.span, link) {
+            PipelineLayer::follows(span, link);
+        }
+    }
+
+    fn event(record: &mut OutRecord, event: &Event<'_>) {
+        if let Some(span) = &mut record.span {
+            PipelineLayer::event(span, event);
+        }
+    }
+
+    fn on_event(&self, event: &Event<'_>, span: Option<&span::Id>, store: &SpanStore<Self>) {
+        let meta = event.metadata();
+        // The pipeline: the nearest span of the scope it records takes the event.
+        if let Some(id) = span
+            && self.traces.wants(meta)
+        {
+            store.find_up(id, |record| {
+                record
+                    .span
+                    .as_mut()
+                    .map(|span| PipelineLayer::event(span, event))
+            });
+        }
+        for (i, lines) in self.lines.iter().enumerate() {
+            if !lines.filter.wants(meta) {
+                continue;
+            }
+            let bit = 1 << i;
+            lines.write(event, |scope| {
+                let Some(id) = span else { return };
+                store.scope_from_root(id, &mut |_, meta, record| {
+                    if record.wants & bit != 0 {
+                        lines.push_span(
+                            scope,
+                            &ScopeSpan {
+                                name: meta.name(),
+                                fields: &record.fields,
+                                ids: record.span.as_ref().map(|s| s.ids),
+                            },
+                        );
+                    }
+                });
+            });
+        }
+    }
+
+    fn times_entries(&self) -> bool {
+        self.pipeline.extras.timing
+    }
+
+    fn entered(record: &mut OutRecord) {
+        if let Some(span) = &mut record.span {
+            PipelineLayer::entered(span);
+        }
+    }
+
+    fn exited(record: &mut OutRecord) {
+        if let Some(span) = &mut record.span {
+            PipelineLayer::exited(span);
+        }
+    }
+
+    fn close(
+        &self,
+        record: OutRecord,
+        name: &'static str,
+        offered_end: crate::clock::End,
+        store: &SpanStore<Self>,
+    ) {
+        if let Some(span) = record.span {
+            self.pipeline.close(span, name, offered_end, store);
+        }
+    }
+}
+
+impl Records for SpanStore<Outputs> {
+    fn with_record<R>(&self, id: &span::Id, f: impl FnOnce(&mut SpanRecord) -> R) -> Option<R> {
+        SpanStore::with_record(self, id, |record| record.span.as_mut().map(f)).flatten()
+    }
+}
