@@ -49,8 +49,47 @@ fn handle(name: &str) -> u64 {
     5
 }
 
+/// An error with a source, as `record_error` sees it.
+#[derive(Debug)]
+struct Outer(Inner);
+#[derive(Debug)]
+struct Inner;
+
+impl std::fmt::Display for Outer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("outer failed")
+    }
+}
+
+impl std::fmt::Display for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("inner cause")
+    }
+}
+
+impl std::error::Error for Outer {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+impl std::error::Error for Inner {}
+
+/// Values of every kind a field takes, and an event with an explicit parent.
+fn kinds() {
+    let error = Outer(Inner);
+    let span = tracing::info_span!("kinds", big = u64::MAX, wide = 1_i128 << 70, r#type = "raw");
+    tracing::info!(parent: &span, small = 1e-7, huge = 1e300, neg = -0.0, "explicit parent");
+    span.in_scope(|| {
+        tracing::warn!(error = &error as &dyn std::error::Error, "failed");
+        tracing::info!(r#type = "raw", debug = ?Some("x"), "bell \x07 and \u{1b}[31m escape");
+    });
+    tracing::info!(parent: None, "a root event inside nothing");
+}
+
 /// The fixed program.
 fn program() {
+    kinds();
     tracing::info!(version = 1, "starting");
     tracing::warn!("outside, a warning");
     tracing::debug!("outside, debug (filtered at info)");
