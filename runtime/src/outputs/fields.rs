@@ -18,11 +18,12 @@ enum Value {
     Bool(bool),
     /// A string (quoted in text lines).
     Str(u32, u32),
-    /// `Debug` output, or a number too wide for 64 bits (`raw`: a JSON number).
+    /// `Debug` output, a number too wide for 64 bits, or an error; JSON shows the
+    /// first `json` bytes (an error's `Display`, without its sources).
     Text {
         start: u32,
         len: u32,
-        raw: bool,
+        json: u32,
     },
 }
 
@@ -48,11 +49,23 @@ impl LogFields {
             .unwrap_or_default()
     }
 
-    fn push_text(&mut self, name: &'static str, raw: bool, write: impl FnOnce(&mut String)) {
+    /// Appends the text `write` writes; JSON shows what `json` writes of it (all
+    /// of it when `None`).
+    fn push_text(
+        &mut self,
+        name: &'static str,
+        write: impl FnOnce(&mut String),
+        json: Option<&mut dyn FnMut(&mut String)>,
+    ) {
         let start = self.text.len();
+        let json_end = json.map(|json| {
+            json(&mut self.text);
+            self.text.len()
+        });
         write(&mut self.text);
         let (start, len) = range(start, self.text.len());
-        self.fields.push((name, Value::Text { start, len, raw }));
+        let json = json_end.map_or(len, |end| range(start as usize, end).1);
+        self.fields.push((name, Value::Text { start, len, json }));
     }
 
     /// The fields as the `fmt` layer's `DefaultFields` writes them.
@@ -105,17 +118,10 @@ impl LogFields {
                 }
                 Value::Str(start, len)
                 | Value::Text {
-                    start,
-                    len,
-                    raw: false,
+                    start, json: len, ..
                 } => {
                     json_str(out, self.str_of(start, len));
                 }
-                Value::Text {
-                    start,
-                    len,
-                    raw: true,
-                } => out.push_str(self.str_of(start, len)),
             }
             out.push(',');
         }
@@ -150,18 +156,6 @@ impl Visit for FieldsVisitor<'_> {
         self.0.fields.push((field.name(), Value::Bool(value)));
     }
 
-    fn record_i128(&mut self, field: &Field, value: i128) {
-        self.0.push_text(field.name(), true, |t| {
-            let _ = write!(t, "{value}");
-        });
-    }
-
-    fn record_u128(&mut self, field: &Field, value: u128) {
-        self.0.push_text(field.name(), true, |t| {
-            let _ = write!(t, "{value}");
-        });
-    }
-
     fn record_str(&mut self, field: &Field, value: &str) {
         let start = self.0.text.len();
         self.0.text.push_str(value);
@@ -171,23 +165,32 @@ impl Visit for FieldsVisitor<'_> {
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
         let name = field.name();
-        self.0.push_text(name, false, |t| {
-            let _ = write!(t, "{value}");
-            if let Some(source) = value.source() {
-                let _ = write!(t, " {name}.sources={}", Sources(source));
-            }
-        });
+        self.0.push_text(
+            name,
+            |t| {
+                if let Some(source) = value.source() {
+                    let _ = write!(t, " {name}.sources={}", Sources(source));
+                }
+            },
+            Some(&mut |t: &mut String| {
+                let _ = write!(t, "{value}");
+            }),
+        );
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.0.push_text(field.name(), false, |t| {
-            let _ = write!(t, "{value:?}");
-        });
+        self.0.push_text(
+            field.name(),
+            |t| {
+                let _ = write!(t, "{value:?}");
+            },
+            None,
+        );
     }
 }
 
 /// An error's chain of sources as a list.
-struct Sources<'a>(&'a (dyn std::error::Error + 'static));
+pub(crate) struct Sources<'a>(pub(crate) &'a (dyn std::error::Error + 'static));
 
 impl fmt::Display for Sources<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -284,11 +287,10 @@ pub(crate) fn json_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// A JSON number (`null` when not finite, as serde_json writes it).
+/// A JSON number as serde_json writes it (`null` when not finite).
 pub(crate) fn json_f64(out: &mut String, v: f64) {
-    if v.is_finite() {
-        let _ = write!(out, "{v:?}");
-    } else {
-        out.push_str("null");
+    match serde_json::to_string(&v) {
+        Ok(number) => out.push_str(&number),
+        Err(_) => out.push_str("null"),
     }
 }

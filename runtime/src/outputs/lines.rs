@@ -15,7 +15,7 @@ use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::time::{FormatTime as _, SystemTime};
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
 
-use super::fields::{BOLD, DIMMED, LogFields, json_f64, json_str, paint, text_field};
+use super::fields::{BOLD, DIMMED, LogFields, Sources, json_f64, json_str, paint, text_field};
 use crate::control::levels::LevelFilter;
 use crate::traces::record::Ids;
 
@@ -57,11 +57,14 @@ pub(crate) struct ScopeSpan<'a> {
 pub(crate) struct Scope {
     /// `full`: `a{x=1}:b:`; `compact`: `a:b:`.
     names: String,
-    /// `compact`: the spans' fields; `json`: the list of spans.
+    /// Some span gave its name.
+    named: bool,
+    /// `compact`: the spans' fields.
     tail: String,
-    /// `json`: where the innermost span's object starts in `tail`.
-    innermost: usize,
-    seen: bool,
+    /// `json`: the innermost span's object (`span`), when there is one.
+    span: Option<String>,
+    /// `json`: the current span's scope (`spans`).
+    list: String,
     ids: Option<Ids>,
     fields: String,
 }
@@ -69,10 +72,37 @@ pub(crate) struct Scope {
 impl Scope {
     fn clear(&mut self) {
         self.names.clear();
+        self.named = false;
         self.tail.clear();
-        self.innermost = 0;
-        self.seen = false;
+        self.span = None;
+        self.list.clear();
         self.ids = None;
+    }
+}
+
+/// What a walk over a scope takes from its spans (the `fmt` layer reads different
+/// scopes for different parts of a line: see [`Lines::parts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Parts(u8);
+
+impl Parts {
+    /// The pipeline's ids of the innermost span that has them.
+    pub(crate) const IDS: Self = Self(1);
+    /// `full` and `compact`: names (and `full`: fields).
+    pub(crate) const NAMES: Self = Self(2);
+    /// `compact`: fields after the event's.
+    pub(crate) const TAIL: Self = Self(4);
+    /// `json`: the innermost span's object.
+    pub(crate) const SPAN: Self = Self(8);
+    /// `json`: the list of spans.
+    pub(crate) const LIST: Self = Self(16);
+
+    pub(crate) const fn and(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+
+    const fn has(self, other: Self) -> bool {
+        self.0 & other.0 != 0
     }
 }
 
@@ -82,15 +112,28 @@ thread_local! {
 }
 
 impl Lines {
-    /// Adds the next span of the event's scope (the root first).
-    pub(crate) fn push_span(&self, scope: &mut Scope, span: &ScopeSpan<'_>) {
-        if span.ids.is_some() {
+    /// What this format takes from the event's scope (its parent, or the current
+    /// span; none for a root event), from the span the `fmt` layer names the
+    /// event's (the explicit parent, or else the current span), and from the
+    /// current span's scope.
+    pub(crate) fn parts(&self) -> (Parts, Parts, Parts) {
+        match self.format {
+            Format::Full => (Parts::IDS.and(Parts::NAMES), Parts(0), Parts(0)),
+            Format::Compact => (Parts::IDS.and(Parts::TAIL), Parts::NAMES, Parts(0)),
+            Format::Json => (Parts::IDS, Parts::SPAN, Parts::LIST),
+        }
+    }
+
+    /// Adds the next span of a scope (the root first).
+    pub(crate) fn push_span(&self, scope: &mut Scope, span: &ScopeSpan<'_>, parts: Parts) {
+        if parts.has(Parts::IDS) && span.ids.is_some() {
             scope.ids = span.ids;
         }
         let ansi = self.ansi;
-        match self.format {
-            Format::Full => {
-                paint(&mut scope.names, ansi, BOLD, span.name);
+        if parts.has(Parts::NAMES) {
+            scope.named = true;
+            paint(&mut scope.names, ansi, BOLD, span.name);
+            if self.format == Format::Full {
                 scope.fields.clear();
                 span.fields.write_text(&mut scope.fields, ansi);
                 if !scope.fields.is_empty() {
@@ -99,24 +142,29 @@ impl Lines {
                     paint(&mut scope.names, ansi, BOLD, "}");
                 }
                 paint(&mut scope.names, ansi, DIMMED, ":");
-            }
-            Format::Compact => {
-                paint(&mut scope.names, ansi, BOLD, span.name);
+            } else {
                 scope.names.push(':');
-                scope.fields.clear();
-                span.fields.write_text(&mut scope.fields, ansi);
-                if !scope.fields.is_empty() {
-                    scope.tail.push(' ');
-                    paint(&mut scope.tail, ansi, DIMMED, &scope.fields);
-                }
-            }
-            Format::Json => {
-                scope.tail.push(if scope.seen { ',' } else { '[' });
-                scope.innermost = scope.tail.len();
-                span.fields.write_json(&mut scope.tail, span.name);
             }
         }
-        scope.seen = true;
+        if parts.has(Parts::TAIL) {
+            scope.fields.clear();
+            span.fields.write_text(&mut scope.fields, ansi);
+            if !scope.fields.is_empty() {
+                scope.tail.push(' ');
+                paint(&mut scope.tail, ansi, DIMMED, &scope.fields);
+            }
+        }
+        if parts.has(Parts::SPAN) {
+            let object = scope.span.get_or_insert_with(String::new);
+            object.clear();
+            span.fields.write_json(object, span.name);
+        }
+        if parts.has(Parts::LIST) {
+            scope
+                .list
+                .push(if scope.list.is_empty() { '[' } else { ',' });
+            span.fields.write_json(&mut scope.list, span.name);
+        }
     }
 
     /// Writes `event`; `walk` feeds its scope, the root first, through
@@ -174,7 +222,7 @@ impl Lines {
         level(line, ansi, *meta.level());
         line.push(' ');
         line.push_str(&scope.names);
-        if scope.seen {
+        if scope.named {
             line.push(' ');
         }
         paint(line, ansi, DIMMED, meta.target());
@@ -219,11 +267,15 @@ fn json(event: &Event<'_>, meta: &Metadata<'_>, scope: &Scope, line: &mut String
     });
     line.push_str("},\"target\":");
     json_str(line, meta.target());
-    if scope.seen {
+    if let Some(span) = &scope.span {
         line.push_str(",\"span\":");
-        line.push_str(&scope.tail[scope.innermost..]);
+        line.push_str(span);
         line.push_str(",\"spans\":");
-        line.push_str(&scope.tail);
+        line.push_str(if scope.list.is_empty() {
+            "["
+        } else {
+            &scope.list
+        });
         line.push(']');
     }
     line.push_str("}\n");
@@ -276,13 +328,7 @@ impl Visit for TextVisitor<'_> {
             paint(&mut text, self.ansi, "3", field.name());
             paint(&mut text, self.ansi, "3", ".sources");
             paint(&mut text, self.ansi, DIMMED, "=");
-            let mut list = Vec::new();
-            let mut next = Some(source);
-            while let Some(error) = next {
-                list.push(error.to_string());
-                next = error.source();
-            }
-            let _ = write!(text, "{list:?}");
+            let _ = write!(text, "{}", Sources(source));
         }
         self.record_debug(field, &format_args!("{text}"));
     }
@@ -315,16 +361,6 @@ impl Visit for JsonVisitor<'_> {
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.key(field);
-        let _ = write!(self.out, "{value}");
-    }
-
-    fn record_i128(&mut self, field: &Field, value: i128) {
-        self.key(field);
-        let _ = write!(self.out, "{value}");
-    }
-
-    fn record_u128(&mut self, field: &Field, value: u128) {
         self.key(field);
         let _ = write!(self.out, "{value}");
     }

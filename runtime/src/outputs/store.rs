@@ -13,7 +13,7 @@ use opentelemetry::trace::SpanContext;
 use tracing::{Event, span};
 
 use super::fields::LogFields;
-use super::lines::{Lines, ScopeSpan};
+use super::lines::{Lines, Parts, ScopeSpan};
 use crate::control::levels::LevelFilter;
 use crate::store::{Hooks, SpanStore};
 use crate::traces::layer::{Both, ParentView, PipelineLayer, Records};
@@ -137,25 +137,47 @@ impl Hooks for Outputs {
                     .map(|span| PipelineLayer::event(span, event))
             });
         }
+        // The `fmt` layer names the event's span differently in different parts
+        // of a line: see `Lines::parts`.
+        let current;
+        let (named, current) = if event.is_contextual() {
+            (span, span)
+        } else {
+            current = store.current();
+            let named = if event.is_root() {
+                current.as_ref()
+            } else {
+                span
+            };
+            (named, current.as_ref())
+        };
         for (i, lines) in self.lines.iter().enumerate() {
             if !lines.filter.wants(meta) {
                 continue;
             }
             let bit = 1 << i;
+            let (of_scope, of_named, of_current) = lines.parts();
             lines.write(event, |scope| {
-                let Some(id) = span else { return };
-                store.scope_from_root(id, &mut |_, meta, record| {
-                    if record.wants & bit != 0 {
-                        lines.push_span(
-                            scope,
-                            &ScopeSpan {
+                let mut walk = |id: Option<&span::Id>, parts: Parts| {
+                    let Some(id) = id else { return };
+                    store.scope_from_root(id, &mut |_, meta, record| {
+                        if record.wants & bit != 0 {
+                            let span = ScopeSpan {
                                 name: meta.name(),
                                 fields: &record.fields,
                                 ids: record.span.as_ref().map(|s| s.ids),
-                            },
-                        );
-                    }
-                });
+                            };
+                            lines.push_span(scope, &span, parts);
+                        }
+                    });
+                };
+                if span == named && span == current {
+                    walk(span, of_scope.and(of_named).and(of_current));
+                } else {
+                    walk(span, of_scope);
+                    walk(named, of_named);
+                    walk(current, of_current);
+                }
             });
         }
     }

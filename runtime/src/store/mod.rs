@@ -211,6 +211,11 @@ impl<L: Hooks> SpanStore<L> {
     }
 
     /// The innermost span this thread entered, of this store.
+    pub(crate) fn current(&self) -> Option<span::Id> {
+        self.current_id()
+    }
+
+    /// The innermost span this thread entered, of this store.
     fn current_id(&self) -> Option<span::Id> {
         STACK
             .try_with(|stack| {
