@@ -536,6 +536,10 @@ type LineOutputs = Vec<crate::outputs::lines::Lines>;
 type LineOutputs = Vec<std::convert::Infallible>;
 
 /// The subscriber on semtrace's span store: the pipeline alone, or beside lines.
+#[cfg_attr(
+    not(any(feature = "console", feature = "file")),
+    allow(clippy::needless_pass_by_value)
+)]
 fn store_dispatch(
     pipeline: crate::traces::layer::PipelineLayer,
     traces: LevelFilter,
@@ -543,14 +547,15 @@ fn store_dispatch(
     sites: Option<Arc<crate::metrics::recorder::Sites>>,
 ) -> Dispatch {
     use crate::store::SpanStore;
-    let mut gate = vec![traces.clone()];
     #[cfg(any(feature = "console", feature = "file"))]
     if !lines.is_empty() {
+        let mut gate = vec![traces.clone()];
         gate.extend(lines.iter().map(|l| l.filter.clone()));
         let outputs = crate::outputs::store::Outputs::new(pipeline, traces, lines);
         return Dispatch::new(SpanStore::new(outputs).with(OuterLayer { sites, gate }));
     }
-    let _ = (traces, lines);
+    let _ = lines;
+    let gate = vec![traces];
     Dispatch::new(SpanStore::new(pipeline).with(OuterLayer { sites, gate }))
 }
 

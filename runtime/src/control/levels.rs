@@ -184,6 +184,7 @@ impl LevelFilter {
     }
 }
 
+#[cfg(any(feature = "console", feature = "file"))]
 impl LevelFilter {
     /// Whether `meta` passes, outside any layer (semtrace's span store asks each
     /// output's filter for each span and event).
@@ -202,6 +203,7 @@ impl LevelFilter {
 /// `EnvFilter::enabled` takes a layer's `Context`, which it does not read (its span
 /// directives keep their own per-thread state), and only tracing-subscriber can
 /// make one: a layer over no subscriber receives one and asks the filter.
+#[cfg(any(feature = "console", feature = "file"))]
 mod probe {
     use std::cell::RefCell;
     use std::sync::{Arc, LazyLock};
@@ -339,6 +341,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(any(feature = "console", feature = "file"))]
     fn wants_asks_plain_levels_and_env_filters() {
         let meta = &META;
         let f = LevelFilter::new("warn", None);

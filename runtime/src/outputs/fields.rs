@@ -41,7 +41,46 @@ fn range(start: usize, end: usize) -> (u32, u32) {
     )
 }
 
+thread_local! {
+    /// Field lists of this thread's ended spans, reused for its next ones: a warm
+    /// thread allocates nothing to keep a span's fields.
+    static SPARE: std::cell::RefCell<Vec<LogFields>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Spare lists a thread keeps, and the capacities a spare keeps at most.
+const SPARES: usize = 16;
+const SPARE_TEXT: usize = 1024;
+const SPARE_FIELDS: usize = 32;
+
 impl LogFields {
+    /// An empty list, from this thread's spares when it has one.
+    pub(crate) fn spare() -> Self {
+        SPARE
+            .try_with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.pop()))
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// Keeps the list's buffers for this thread's next span.
+    pub(crate) fn recycle(mut self) {
+        if self.text.capacity() == 0 && self.fields.capacity() == 0
+            || self.text.capacity() > SPARE_TEXT
+            || self.fields.capacity() > SPARE_FIELDS
+        {
+            return;
+        }
+        self.fields.clear();
+        self.text.clear();
+        let _ = SPARE.try_with(|s| {
+            if let Ok(mut s) = s.try_borrow_mut()
+                && s.len() < SPARES
+            {
+                s.push(self);
+            }
+        });
+    }
+
     fn str_of(&self, start: u32, len: u32) -> &str {
         let start = start as usize;
         self.text
@@ -266,7 +305,7 @@ fn escaped(out: &mut String, value: &dyn fmt::Debug) {
     let _ = write!(Escaping(out), "{value:?}");
 }
 
-/// A JSON string, escaped as serde_json escapes it.
+/// A JSON string, escaped as `serde_json` escapes it.
 pub(crate) fn json_str(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
@@ -287,7 +326,7 @@ pub(crate) fn json_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// A JSON number as serde_json writes it (`null` when not finite).
+/// A JSON number as `serde_json` writes it (`null` when not finite).
 pub(crate) fn json_f64(out: &mut String, v: f64) {
     match serde_json::to_string(&v) {
         Ok(number) => out.push_str(&number),

@@ -74,7 +74,11 @@ impl Hooks for Outputs {
                 wants |= 1 << i;
             }
         }
-        let mut fields = LogFields::default();
+        let mut fields = if wants == 0 {
+            LogFields::default()
+        } else {
+            LogFields::spare()
+        };
         let span = if self.traces.wants(meta) {
             let mut visitor = fields.visitor();
             let log = (wants != 0).then_some(&mut visitor as &mut dyn tracing::field::Visit);
@@ -208,6 +212,7 @@ impl Hooks for Outputs {
         if let Some(span) = record.span {
             self.pipeline.close(span, name, offered_end, store);
         }
+        record.fields.recycle();
     }
 }
 

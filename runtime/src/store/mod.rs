@@ -172,6 +172,7 @@ impl<L: Hooks> SpanStore<L> {
 
     /// Runs `f` on span `id` and on each of its ancestors, the root first: its id,
     /// its callsite and its record. One record is locked at a time.
+    #[cfg(any(feature = "console", feature = "file"))]
     pub(crate) fn scope_from_root(
         &self,
         id: &span::Id,
@@ -191,6 +192,7 @@ impl<L: Hooks> SpanStore<L> {
 
     /// Runs `f` on the record of span `id`, then of its ancestors, until `f`
     /// returns `Some`.
+    #[cfg(any(feature = "console", feature = "file"))]
     pub(crate) fn find_up<R>(
         &self,
         id: &span::Id,
@@ -211,6 +213,7 @@ impl<L: Hooks> SpanStore<L> {
     }
 
     /// The innermost span this thread entered, of this store.
+    #[cfg(any(feature = "console", feature = "file"))]
     pub(crate) fn current(&self) -> Option<span::Id> {
         self.current_id()
     }
