@@ -39,13 +39,14 @@ impl<S: tracing::Subscriber> Layer<S> for OuterLayer {
         if self.gate.is_empty() {
             return Interest::always();
         }
+        // Every filter sees every callsite: an `EnvFilter` learns here which spans
+        // its span directives follow.
         let mut interest = Interest::never();
         for g in &self.gate {
             let this = <LevelFilter as Filter<S>>::callsite_enabled(g, meta);
             if this.is_always() {
-                return this;
-            }
-            if this.is_sometimes() {
+                interest = this;
+            } else if this.is_sometimes() && interest.is_never() {
                 interest = Interest::sometimes();
             }
         }

@@ -310,3 +310,39 @@ fn console_beside_a_debug_file() {
     golden("both_console", &buffer.text());
     golden("both_file_debug", &read_dir_text(dir.path()));
 }
+
+#[test]
+fn levels_changed_while_running_reach_console_and_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let buffer = Buffer::default();
+    let (dispatch, guard) = builder()
+        .console_writer(buffer.clone())
+        .file_dir(dir.path())
+        .build()
+        .unwrap();
+    let control = guard.control();
+    tracing::dispatcher::with_default(&dispatch, || {
+        tracing::debug!("debug before");
+        control.set_file_level("debug").unwrap();
+        // Inside the `work` span only: a directive the filter follows span by span.
+        control.set_console_level("warn,[work]=info").unwrap();
+        tracing::debug!("debug after");
+        tracing::info!("info outside work");
+        let _ = work(3);
+    });
+    drop(guard);
+    let console = buffer.text();
+    let file = read_dir_text(dir.path());
+    assert!(!file.contains("debug before"), "{file}");
+    assert!(file.contains("debug after"), "{file}");
+    assert!(file.contains("planning rows=0"), "{file}");
+    assert!(!console.contains("debug after"), "{console}");
+    assert!(!console.contains("info outside work"), "{console}");
+    assert!(console.contains("working step=\"start\""), "{console}");
+    assert!(console.contains("after query value=6"), "{console}");
+    assert!(!console.contains("planning"), "{console}");
+    assert!(
+        console.contains("work{task.id=3"),
+        "the span directive enables its span: {console}"
+    );
+}
