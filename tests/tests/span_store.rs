@@ -47,10 +47,21 @@ enum Console {
 /// Runs `program` under one of the subscribers; asserts every span is accounted
 /// for and exported, and returns what was exported.
 fn run(console: Console, program: impl Fn(&Dispatch)) -> Vec<SpanData> {
+    run_at(console, "trace", "info", program)
+}
+
+/// [`run`], the pipeline at `otlp` and the console at `console_level`.
+fn run_at(
+    console: Console,
+    otlp: &str,
+    console_level: &str,
+    program: impl Fn(&Dispatch),
+) -> Vec<SpanData> {
     let exporter = TestExporter::default();
     let mut builder = semtrace::Telemetry::builder("span-store-test")
         .env_lookup(|_| None)
-        .otlp_level("trace")
+        .otlp_level(otlp)
+        .console_level(console_level)
         .span_exporter(exporter.clone());
     builder = match console {
         Console::Off => builder.console(false),
@@ -113,6 +124,33 @@ fn nested_spans_and_a_reentered_one_give_the_registry_s_parents() {
     ]
     .into();
     assert_eq!(shape, want);
+}
+
+#[test]
+fn a_span_below_the_pipeline_s_level_is_transparent_to_it() {
+    // The console wants the debug spans, the pipeline does not: its spans' parent is
+    // the nearest span it records, and events in a debug span join that one.
+    let program = |_: &Dispatch| {
+        info_span!("outer").in_scope(|| {
+            tracing::debug_span!("hidden").in_scope(|| {
+                tracing::info!("in hidden");
+                info_span!("inner").in_scope(|| {
+                    tracing::debug_span!(parent: None, "hidden_root")
+                        .in_scope(|| info_span!("orphan").in_scope(|| {}));
+                });
+            });
+        });
+    };
+    let lines = run_at(Console::Lines, "info", "debug", program);
+    let registry = run_at(Console::Registry, "info", "debug", program);
+    let want: Shape = [
+        ("outer".to_owned(), None, true, vec!["in hidden".to_owned()]),
+        row("inner", Some("outer")),
+        row("orphan", None),
+    ]
+    .into();
+    assert_eq!(shape(&registry), want);
+    assert_eq!(shape(&lines), want);
 }
 
 #[test]
