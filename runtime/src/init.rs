@@ -343,9 +343,9 @@ impl TelemetryBuilder {
         );
         // semtrace's own span store, with each output's filter in the subscriber's
         // gate (no per-layer filter bookkeeping per span) and its records inline in
-        // the store's slots; console and file lines written from them. The console's
-        // `pretty` and `tree` formats stay layers over tracing-subscriber's registry,
-        // each output filtering its own.
+        // the store's slots; console and file lines (and the console's tree) written
+        // from them. The console's `pretty` format stays a layer over
+        // tracing-subscriber's registry, each output filtering its own.
         let on_store = lines_on_store(&settings);
         let mut layers: Vec<BoxedLayer> = Vec::new();
         let mut lines = LineOutputs::new();
@@ -518,18 +518,29 @@ fn add_file(
 }
 
 /// Whether semtrace's span store writes the console's and file's lines: in every
-/// format but the console's `pretty` and `tree`, whose layers need the registry.
+/// format but the console's `pretty`, whose layer needs the registry.
 fn lines_on_store(settings: &Settings) -> bool {
     !(cfg!(feature = "console")
         && settings
             .console
             .as_ref()
-            .is_some_and(|c| matches!(c.format, ConsoleFormat::Pretty | ConsoleFormat::Tree)))
+            .is_some_and(|c| c.format == ConsoleFormat::Pretty))
 }
 
-/// The outputs of lines semtrace's span store writes.
+/// The outputs of lines (and the console's tree) semtrace's span store writes.
 #[cfg(any(feature = "console", feature = "file"))]
-type LineOutputs = Vec<crate::outputs::lines::Lines>;
+#[derive(Default)]
+struct LineOutputs {
+    lines: Vec<crate::outputs::lines::Lines>,
+    tree: Option<crate::outputs::tree::TreeOutput>,
+}
+
+#[cfg(any(feature = "console", feature = "file"))]
+impl LineOutputs {
+    fn new() -> Self {
+        Self::default()
+    }
+}
 
 /// Without console and file output, no lines.
 #[cfg(not(any(feature = "console", feature = "file")))]
@@ -548,10 +559,12 @@ fn store_dispatch(
 ) -> Dispatch {
     use crate::store::SpanStore;
     #[cfg(any(feature = "console", feature = "file"))]
-    if !lines.is_empty() {
+    if !lines.lines.is_empty() || lines.tree.is_some() {
         let mut gate = vec![traces.clone()];
-        gate.extend(lines.iter().map(|l| l.filter.clone()));
-        let outputs = crate::outputs::store::Outputs::new(pipeline, traces, lines);
+        gate.extend(lines.lines.iter().map(|l| l.filter.clone()));
+        gate.extend(lines.tree.iter().map(|t| t.filter.clone()));
+        let outputs =
+            crate::outputs::store::Outputs::new(pipeline, traces, lines.lines, lines.tree);
         return Dispatch::new(SpanStore::new(outputs).with(OuterLayer { sites, gate }));
     }
     let _ = lines;
@@ -567,11 +580,17 @@ fn add_console_lines(
     lines: &mut LineOutputs,
     levels: &mut Levels,
 ) {
-    if let Some(console) = &settings.console
-        && let Ok(output) = crate::outputs::console_lines(console, writer)
-    {
-        levels.console = Some(output.filter.clone());
-        lines.push(output);
+    if let Some(console) = &settings.console {
+        match crate::outputs::console_lines(console, writer) {
+            crate::outputs::ConsoleOutput::Lines(output) => {
+                levels.console = Some(output.filter.clone());
+                lines.lines.push(output);
+            }
+            crate::outputs::ConsoleOutput::Tree(tree) => {
+                levels.console = Some(tree.filter.clone());
+                lines.tree = Some(tree);
+            }
+        }
     }
 }
 
@@ -596,7 +615,7 @@ fn add_file_lines(
     if let Some(file) = &settings.file {
         let (output, worker) = crate::outputs::file_lines(file)?;
         levels.file = Some(output.filter.clone());
-        lines.push(output);
+        lines.lines.push(output);
         parts.push(Box::new(worker));
     }
     Ok(())

@@ -6,6 +6,7 @@ use tracing_subscriber::fmt::writer::BoxMakeWriter;
 
 use super::format::fmt_layer;
 use super::lines::{Format, Lines};
+use super::tree::TreeOutput;
 use crate::config::{Ansi, ConsoleFormat, ConsoleSettings};
 use crate::control::levels::{BoxedLayer, LevelFilter};
 
@@ -17,24 +18,32 @@ fn ansi(settings: &ConsoleSettings, writer: Option<&BoxMakeWriter>) -> bool {
     }
 }
 
-/// Console output written by semtrace's span store; `None` for the formats only the
-/// registry's layers write (`pretty`, `tree`), and the writer back.
+/// What semtrace's span store writes on the console.
+pub(crate) enum ConsoleOutput {
+    Lines(Lines),
+    Tree(TreeOutput),
+}
+
+/// Console output written by semtrace's span store. Not for the `pretty` format,
+/// whose layer needs the registry.
 pub(crate) fn console_lines(
     settings: &ConsoleSettings,
     writer: Option<BoxMakeWriter>,
-) -> Result<Lines, Option<BoxMakeWriter>> {
+) -> ConsoleOutput {
+    let ansi = ansi(settings, writer.as_ref());
+    let writer = writer.unwrap_or_else(|| BoxMakeWriter::new(std::io::stderr));
+    let filter = LevelFilter::new(&settings.level, None);
     let format = match settings.format {
-        ConsoleFormat::Full => Format::Full,
+        ConsoleFormat::Full | ConsoleFormat::Pretty => Format::Full,
         ConsoleFormat::Compact => Format::Compact,
         ConsoleFormat::Json => Format::Json,
-        ConsoleFormat::Pretty | ConsoleFormat::Tree => return Err(writer),
+        ConsoleFormat::Tree => return ConsoleOutput::Tree(TreeOutput::new(writer, ansi, filter)),
     };
-    let ansi = ansi(settings, writer.as_ref());
-    Ok(Lines {
+    ConsoleOutput::Lines(Lines {
         format,
         ansi,
-        writer: writer.unwrap_or_else(|| BoxMakeWriter::new(std::io::stderr)),
-        filter: LevelFilter::new(&settings.level, None),
+        writer,
+        filter,
     })
 }
 

@@ -14,6 +14,7 @@ use tracing::{Event, span};
 
 use super::fields::LogFields;
 use super::lines::{Lines, Parts, ScopeSpan};
+use super::tree::{Fields as TreeFields, NodeRef, TreeOutput};
 use crate::control::levels::LevelFilter;
 use crate::store::{Hooks, SpanStore};
 use crate::traces::layer::{Both, ParentView, PipelineLayer, Records};
@@ -26,21 +27,28 @@ pub(crate) struct Outputs {
     traces: LevelFilter,
     /// At most eight (one bit each in [`OutRecord::wants`]).
     lines: Vec<Lines>,
+    /// The console's `tree` format.
+    tree: Option<TreeOutput>,
 }
 
 impl Outputs {
-    pub(crate) fn new(pipeline: PipelineLayer, traces: LevelFilter, lines: Vec<Lines>) -> Self {
+    pub(crate) fn new(
+        pipeline: PipelineLayer,
+        traces: LevelFilter,
+        lines: Vec<Lines>,
+        tree: Option<TreeOutput>,
+    ) -> Self {
         debug_assert!(lines.len() <= 8);
         Self {
             pipeline,
             traces,
             lines,
+            tree,
         }
     }
 }
 
 /// What the store keeps per span.
-#[derive(Debug)]
 pub(crate) struct OutRecord {
     /// The pipeline's record, when its level wants the span.
     pub(crate) span: Option<SpanRecord>,
@@ -51,23 +59,39 @@ pub(crate) struct OutRecord {
     wants: u8,
     /// The span's fields, when an output of lines wants it.
     fields: LogFields,
+    /// The tree's node, when the tree wants the span.
+    node: Option<NodeRef>,
+    /// The node of the nearest ancestor the tree shows.
+    tree_parent: Option<NodeRef>,
 }
 
 impl Hooks for Outputs {
     type Record = OutRecord;
-    type Parent = Option<ParentView>;
+    /// The pipeline's view and the tree's node of the nearest ancestors they keep.
+    type Parent = (Option<ParentView>, Option<NodeRef>);
     type Link = Option<SpanContext>;
 
-    fn parent(id: &span::Id, record: &OutRecord) -> Option<ParentView> {
-        match &record.span {
+    fn parent(id: &span::Id, record: &OutRecord) -> Self::Parent {
+        let view = match &record.span {
             Some(span) => Some(ParentView::of(id, span)),
             None => record.inherited.clone(),
-        }
+        };
+        let node = record
+            .node
+            .as_ref()
+            .or(record.tree_parent.as_ref())
+            .cloned();
+        (view, node)
     }
 
-    fn open(&self, attrs: &span::Attributes<'_>, parent: Option<Option<ParentView>>) -> OutRecord {
-        let parent = parent.flatten();
+    fn open(&self, attrs: &span::Attributes<'_>, parent: Option<Self::Parent>) -> OutRecord {
+        let (parent, tree_parent) = parent.unwrap_or_default();
         let meta = attrs.metadata();
+        let mut node = self
+            .tree
+            .as_ref()
+            .filter(|tree| tree.filter.wants(meta))
+            .map(|_| TreeOutput::node(meta.name()));
         let mut wants = 0;
         for (i, lines) in self.lines.iter().enumerate() {
             if lines.filter.wants(meta) {
@@ -80,20 +104,45 @@ impl Hooks for Outputs {
             LogFields::spare()
         };
         let span = if self.traces.wants(meta) {
-            let mut visitor = fields.visitor();
-            let log = (wants != 0).then_some(&mut visitor as &mut dyn tracing::field::Visit);
-            Some(self.pipeline.open_with(attrs, parent.clone(), log))
+            // One pass over the fields for the pipeline, the lines and the tree.
+            let mut tree = node.as_mut().map(TreeFields);
+            let (mut lines, mut both);
+            let also: Option<&mut dyn tracing::field::Visit> = match (wants != 0, tree.as_mut()) {
+                (true, Some(tree)) => {
+                    both = Both(fields.visitor(), tree);
+                    Some(&mut both)
+                }
+                (true, None) => {
+                    lines = fields.visitor();
+                    Some(&mut lines)
+                }
+                (false, Some(tree)) => Some(tree),
+                (false, None) => None,
+            };
+            Some(self.pipeline.open_with(attrs, parent.clone(), also))
         } else {
             if wants != 0 {
                 attrs.record(&mut fields.visitor());
             }
+            if let Some(node) = &mut node {
+                attrs.record(&mut TreeFields(node));
+            }
             None
         };
+        let node = node.zip(self.tree.as_ref()).map(|(node, tree)| {
+            let ids = span.as_ref().map(|s| {
+                let remote = s.parent_remote.then_some(s.parent);
+                (s.ids.trace, s.ids.span, remote)
+            });
+            tree.opened(node, ids)
+        });
         OutRecord {
             inherited: if span.is_some() { None } else { parent },
             span,
             wants,
             fields,
+            node,
+            tree_parent,
         }
     }
 
@@ -109,6 +158,9 @@ impl Hooks for Outputs {
             (Some(span), false) => PipelineLayer::record(span, values),
             (None, true) => values.record(&mut record.fields.visitor()),
             (None, false) => {}
+        }
+        if let Some(node) = &record.node {
+            TreeOutput::record(node, values);
         }
     }
 
@@ -140,6 +192,14 @@ impl Hooks for Outputs {
                     .as_mut()
                     .map(|span| PipelineLayer::event(span, event))
             });
+        }
+        if let Some(tree) = &self.tree
+            && tree.filter.wants(meta)
+        {
+            let node = span.and_then(|id| {
+                store.with_record(id, |r| r.node.as_ref().or(r.tree_parent.as_ref()).cloned())
+            });
+            tree.event(node.flatten().as_ref(), event);
         }
         // The `fmt` layer names the event's span differently in different parts
         // of a line: see `Lines::parts`.
@@ -213,6 +273,9 @@ impl Hooks for Outputs {
             self.pipeline.close(span, name, offered_end, store);
         }
         record.fields.recycle();
+        if let (Some(tree), Some(node)) = (&self.tree, &record.node) {
+            tree.close(node, record.tree_parent.as_ref());
+        }
     }
 }
 

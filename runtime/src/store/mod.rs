@@ -17,7 +17,7 @@
 //! stale entry on its thread: later spans there start new traces, where the
 //! registry would keep the span open forever as their parent.)
 //! Console and file output run here too (`crate::outputs::store`); the registry
-//! stays for the pretty and tree formats, whose layers need its extensions.
+//! stays for the console's pretty format, whose layer needs its extensions.
 //!
 //! The store knows nothing of the pipeline: what it keeps per span and what runs at
 //! each hook come from its [`Hooks`] (the pipeline's layer implements them), so

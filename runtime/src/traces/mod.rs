@@ -134,8 +134,8 @@ pub(crate) fn build(
 }
 
 /// Where a dispatcher keeps the pipeline's records: semtrace's own span store (alone
-/// or beside console and file lines), or the registry's extensions (beside the
-/// `pretty` and `tree` console formats).
+/// or beside console and file output), or the registry's extensions (beside the
+/// `pretty` console format).
 enum Store<'a> {
     Own(&'a SpanStore<PipelineLayer>),
     /// Beside console or file lines.
