@@ -61,8 +61,9 @@ pub(crate) struct Scope {
     named: bool,
     /// `compact`: the spans' fields.
     tail: String,
-    /// `json`: the innermost span's object (`span`), when there is one.
-    span: Option<String>,
+    /// `json`: the innermost span's object (`span`), when `has_span`.
+    span: String,
+    has_span: bool,
     /// `json`: the current span's scope (`spans`).
     list: String,
     ids: Option<Ids>,
@@ -74,7 +75,8 @@ impl Scope {
         self.names.clear();
         self.named = false;
         self.tail.clear();
-        self.span = None;
+        self.span.clear();
+        self.has_span = false;
         self.list.clear();
         self.ids = None;
     }
@@ -155,9 +157,9 @@ impl Lines {
             }
         }
         if parts.has(Parts::SPAN) {
-            let object = scope.span.get_or_insert_with(String::new);
-            object.clear();
-            span.fields.write_json(object, span.name);
+            scope.span.clear();
+            scope.has_span = true;
+            span.fields.write_json(&mut scope.span, span.name);
         }
         if parts.has(Parts::LIST) {
             scope
@@ -267,9 +269,9 @@ fn json(event: &Event<'_>, meta: &Metadata<'_>, scope: &Scope, line: &mut String
     });
     line.push_str("},\"target\":");
     json_str(line, meta.target());
-    if let Some(span) = &scope.span {
+    if scope.has_span {
         line.push_str(",\"span\":");
-        line.push_str(span);
+        line.push_str(&scope.span);
         line.push_str(",\"spans\":");
         line.push_str(if scope.list.is_empty() {
             "["

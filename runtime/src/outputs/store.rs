@@ -103,6 +103,7 @@ impl Hooks for Outputs {
         } else {
             LogFields::spare()
         };
+        let mut inherited = None;
         let span = if self.traces.wants(meta) {
             // One pass over the fields for the pipeline, the lines and the tree.
             let mut tree = node.as_mut().map(TreeFields);
@@ -119,8 +120,9 @@ impl Hooks for Outputs {
                 (false, Some(tree)) => Some(tree),
                 (false, None) => None,
             };
-            Some(self.pipeline.open_with(attrs, parent.clone(), also))
+            Some(self.pipeline.open_with(attrs, parent, also))
         } else {
+            inherited = parent;
             if wants != 0 {
                 attrs.record(&mut fields.visitor());
             }
@@ -137,8 +139,8 @@ impl Hooks for Outputs {
             tree.opened(node, ids)
         });
         OutRecord {
-            inherited: if span.is_some() { None } else { parent },
             span,
+            inherited,
             wants,
             fields,
             node,
