@@ -484,7 +484,7 @@ impl TelemetryBuilder {
         // control when the subscriber becomes one.
         let outer = OuterLayer {
             control: Some(control),
-            ..OuterLayer::new(sites, None)
+            ..OuterLayer::new(sites, Vec::new())
         };
         let layer = pipeline.layer.and_then(outer).with_filter(traces_filter);
         Ok((layer, guard))
@@ -505,31 +505,32 @@ impl TelemetryBuilder {
             &settings.traces.level,
             Some(Arc::clone(&pipeline.sampler.gate)),
         );
-        // The pipeline alone: its filter is the subscriber's (no per-layer filter
-        // bookkeeping per span), and its spans live in semtrace's own store, not in
-        // the registry's extensions. Beside console or file output, each filters its
-        // own, over the registry their layers need.
-        // The user's layers need the registry too (see `with_layer`).
-        let alone = foreign.is_empty()
-            && !(cfg!(feature = "console") && settings.console.is_some()
-                || cfg!(feature = "file") && settings.file.is_some());
+        // semtrace's own span store, with each output's filter in the subscriber's
+        // gate (no per-layer filter bookkeeping per span) and its records inline in
+        // the store's slots; console and file lines (and the console's tree) written
+        // from them. The console's `pretty` format and the user's layers (see
+        // `with_layer`) stay on tracing-subscriber's registry, each output filtering
+        // its own.
+        let on_store = foreign.is_empty() && lines_on_store(&settings);
         let mut layers: Vec<BoxedLayer> = Vec::new();
-        let (own, gate) = if alone {
-            (Some(pipeline.layer), Some(traces_filter.clone()))
-        } else {
-            layers.push(pipeline.layer.with_filter(traces_filter.clone()).boxed());
-            (None, None)
-        };
+        let mut lines = LineOutputs::new();
         let mut levels = Levels {
             console: None,
             file: None,
-            traces: traces_filter,
+            traces: traces_filter.clone(),
         };
         let mut parts: Vec<Box<dyn Shutdown>> = Vec::new();
-
-        add_console(&settings, self.console_writer, &mut layers, &mut levels);
-        add_file(&settings, &mut layers, &mut levels, &mut parts)?;
-        layers.extend(foreign);
+        let own = if on_store {
+            add_console_lines(&settings, self.console_writer, &mut lines, &mut levels);
+            add_file_lines(&settings, &mut lines, &mut levels, &mut parts)?;
+            Some(pipeline.layer)
+        } else {
+            layers.push(pipeline.layer.with_filter(traces_filter.clone()).boxed());
+            add_console(&settings, self.console_writer, &mut layers, &mut levels);
+            add_file(&settings, &mut layers, &mut levels, &mut parts)?;
+            layers.extend(foreign);
+            None
+        };
 
         let control = Control::new(
             Arc::clone(&pipeline.sampler),
@@ -573,13 +574,14 @@ impl TelemetryBuilder {
             }
         }
 
-        let mut outer = OuterLayer::new(sites, gate);
-        if layers.iter().any(|l| l.max_level_hint().is_none()) {
-            outer.hint = None;
-        }
-        let dispatch = match own {
-            Some(layer) => Dispatch::new(crate::store::SpanStore::new(layer).with(outer)),
-            None => Dispatch::new(tracing_subscriber::registry().with(layers).with(outer)),
+        let dispatch = if let Some(layer) = own {
+            store_dispatch(layer, traces_filter, lines, sites)
+        } else {
+            let mut outer = OuterLayer::new(sites, Vec::new());
+            if layers.iter().any(|l| l.max_level_hint().is_none()) {
+                outer.hint = None;
+            }
+            Dispatch::new(tracing_subscriber::registry().with(layers).with(outer))
         };
         guard.control().set_dispatch(&dispatch);
         Ok((dispatch, guard))
@@ -708,6 +710,121 @@ fn watch_config(
     };
     crate::control::reload::watch(path, settings, control, Box::new(read), Box::new(reresolve))
         .map(|watcher| Box::new(watcher) as Box<dyn Shutdown>)
+}
+
+/// Whether semtrace's span store writes the console's and file's lines: in every
+/// format but the console's `pretty`, whose layer needs the registry.
+fn lines_on_store(settings: &Settings) -> bool {
+    !(cfg!(feature = "console")
+        && settings
+            .console
+            .as_ref()
+            .is_some_and(|c| c.format == ConsoleFormat::Pretty))
+}
+
+/// The outputs of lines (and the console's tree) semtrace's span store writes.
+#[cfg(any(feature = "console", feature = "file"))]
+#[derive(Default)]
+struct LineOutputs {
+    lines: Vec<crate::outputs::lines::Lines>,
+    tree: Option<crate::outputs::tree::TreeOutput>,
+}
+
+#[cfg(any(feature = "console", feature = "file"))]
+impl LineOutputs {
+    fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// Without console and file output, no lines.
+#[cfg(not(any(feature = "console", feature = "file")))]
+type LineOutputs = Vec<std::convert::Infallible>;
+
+/// The subscriber on semtrace's span store: the pipeline alone, or beside lines.
+#[cfg_attr(
+    not(any(feature = "console", feature = "file")),
+    allow(clippy::needless_pass_by_value)
+)]
+fn store_dispatch(
+    pipeline: crate::traces::layer::PipelineLayer,
+    traces: LevelFilter,
+    lines: LineOutputs,
+    sites: Option<Arc<crate::metrics::recorder::Sites>>,
+) -> Dispatch {
+    use crate::store::SpanStore;
+    #[cfg(any(feature = "console", feature = "file"))]
+    if !lines.lines.is_empty() || lines.tree.is_some() {
+        let mut gate = vec![traces.clone()];
+        gate.extend(lines.lines.iter().map(|l| l.filter.clone()));
+        gate.extend(lines.tree.iter().map(|t| t.filter.clone()));
+        let outputs =
+            crate::outputs::store::Outputs::new(pipeline, traces, lines.lines, lines.tree);
+        return Dispatch::new(SpanStore::new(outputs).with(OuterLayer::new(sites, gate)));
+    }
+    let _ = lines;
+    let gate = vec![traces];
+    Dispatch::new(SpanStore::new(pipeline).with(OuterLayer::new(sites, gate)))
+}
+
+/// Adds console lines, when the settings have them.
+#[cfg(feature = "console")]
+fn add_console_lines(
+    settings: &Settings,
+    writer: Option<ConsoleWriter>,
+    lines: &mut LineOutputs,
+    levels: &mut Levels,
+) {
+    if let Some(console) = &settings.console {
+        match crate::outputs::console_lines(console, writer) {
+            crate::outputs::ConsoleOutput::Lines(output) => {
+                levels.console = Some(output.filter.clone());
+                lines.lines.push(output);
+            }
+            crate::outputs::ConsoleOutput::Tree(tree) => {
+                levels.console = Some(tree.filter.clone());
+                lines.tree = Some(tree);
+            }
+        }
+    }
+}
+
+/// Without the `console` feature there is no console output.
+#[cfg(not(feature = "console"))]
+fn add_console_lines(
+    _settings: &Settings,
+    _writer: Option<ConsoleWriter>,
+    _lines: &mut LineOutputs,
+    _levels: &mut Levels,
+) {
+}
+
+/// Adds file lines, when the settings have them; their writer's worker goes to `parts`.
+#[cfg(feature = "file")]
+fn add_file_lines(
+    settings: &Settings,
+    lines: &mut LineOutputs,
+    levels: &mut Levels,
+    parts: &mut Vec<Box<dyn Shutdown>>,
+) -> Result<(), InitError> {
+    if let Some(file) = &settings.file {
+        let (output, worker) = crate::outputs::file_lines(file)?;
+        levels.file = Some(output.filter.clone());
+        lines.lines.push(output);
+        parts.push(Box::new(worker));
+    }
+    Ok(())
+}
+
+/// File output needs the `file` feature.
+#[cfg(not(feature = "file"))]
+fn add_file_lines(
+    settings: &Settings,
+    _lines: &mut LineOutputs,
+    levels: &mut Levels,
+    parts: &mut Vec<Box<dyn Shutdown>>,
+) -> Result<(), InitError> {
+    add_file(settings, &mut Vec::new(), levels, parts)
 }
 
 /// Hands started metrics to their users: the guard stops and flushes them, the

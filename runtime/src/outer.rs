@@ -1,7 +1,7 @@
 //! The outermost layer of semtrace's subscriber ([`OuterLayer`]). It holds the metrics recorder where
 //! a downcast finds it in two type comparisons (instead of walking every layer and
-//! filter), and, when the pipeline is the only output, the pipeline's level filter
-//! as the subscriber's own.
+//! filter), and, on semtrace's span store, its outputs' level filters as the
+//! subscriber's own.
 //!
 //! One layer for both: every `Layered` level costs each span's close a downcast
 //! through the levels below it (tracing-subscriber looks for its registry there).
@@ -30,10 +30,12 @@ pub(crate) fn sites_of(dispatch: &tracing::Dispatch) -> Option<&Sites> {
 #[derive(Debug, Clone)]
 pub(crate) struct OuterLayer {
     pub(crate) sites: Option<Arc<Sites>>,
-    /// The pipeline's filter when it is the only output. Per-layer filtering costs
-    /// every span three registry lookups (on enter, exit and close, to read which
-    /// filters enabled it), which only pay off when outputs filter differently.
-    pub(crate) gate: Option<LevelFilter>,
+    /// On semtrace's span store, the filters of its outputs (the pipeline's, the
+    /// console's, the file's): what any of them wants passes, and the store asks
+    /// each for its own. Per-layer filtering costs every span three registry
+    /// lookups (on enter, exit and close, to read which filters enabled it).
+    /// Empty on the registry, where each layer filters its own.
+    pub(crate) gate: Vec<LevelFilter>,
     /// The level hint without a gate: `OFF` lets the layers below decide when every
     /// one of them has a hint of its own; `None` (no hint, any level) when one of
     /// them has none — a layer of the user's without a filter — since `OFF` would
@@ -45,9 +47,9 @@ pub(crate) struct OuterLayer {
 }
 
 impl OuterLayer {
-    /// The outer layer of `build()`'s subscriber: the recorder and, when the pipeline
-    /// is the only output, its filter.
-    pub(crate) fn new(sites: Option<Arc<Sites>>, gate: Option<LevelFilter>) -> Self {
+    /// The outer layer of `build()`'s subscriber: the recorder and, on the span
+    /// store, its outputs' filters.
+    pub(crate) fn new(sites: Option<Arc<Sites>>, gate: Vec<LevelFilter>) -> Self {
         Self {
             sites,
             gate,
@@ -65,16 +67,30 @@ impl<S: tracing::Subscriber> Layer<S> for OuterLayer {
     }
 
     fn register_callsite(&self, meta: &'static Metadata<'static>) -> Interest {
-        self.gate.as_ref().map_or_else(Interest::always, |g| {
-            <LevelFilter as Filter<S>>::callsite_enabled(g, meta)
-        })
+        if self.gate.is_empty() {
+            return Interest::always();
+        }
+        // Every filter sees every callsite: an `EnvFilter` learns here which spans
+        // its span directives follow.
+        let mut interest = Interest::never();
+        for g in &self.gate {
+            let this = <LevelFilter as Filter<S>>::callsite_enabled(g, meta);
+            if this.is_always() {
+                interest = this;
+            } else if this.is_sometimes() && interest.is_never() {
+                interest = Interest::sometimes();
+            }
+        }
+        interest
     }
 
     #[inline]
     fn enabled(&self, meta: &Metadata<'_>, cx: Context<'_, S>) -> bool {
-        self.gate
-            .as_ref()
-            .is_none_or(|g| <LevelFilter as Filter<S>>::enabled(g, meta, &cx))
+        self.gate.is_empty()
+            || self
+                .gate
+                .iter()
+                .any(|g| <LevelFilter as Filter<S>>::enabled(g, meta, &cx))
     }
 
     /// Without a gate, neutral: the layers below decide. Without a hint of its own
@@ -82,43 +98,48 @@ impl<S: tracing::Subscriber> Layer<S> for OuterLayer {
     /// level"), and every disabled callsite would take the slow path; but beside a
     /// layer without a hint, `OFF` would win (see [`hint`](Self::hint)).
     fn max_level_hint(&self) -> Option<Level> {
-        self.gate
-            .as_ref()
-            .map_or(self.hint, <LevelFilter as Filter<S>>::max_level_hint)
+        if self.gate.is_empty() {
+            return self.hint;
+        }
+        let mut hint = Level::OFF;
+        for g in &self.gate {
+            hint = hint.max(<LevelFilter as Filter<S>>::max_level_hint(g)?);
+        }
+        Some(hint)
     }
 
     #[inline]
     fn on_new_span(&self, attrs: &span::Attributes<'_>, id: &span::Id, cx: Context<'_, S>) {
-        if let Some(g) = &self.gate {
-            <LevelFilter as Filter<S>>::on_new_span(g, attrs, id, cx);
+        for g in &self.gate {
+            <LevelFilter as Filter<S>>::on_new_span(g, attrs, id, cx.clone());
         }
     }
 
     #[inline]
     fn on_record(&self, id: &span::Id, values: &span::Record<'_>, cx: Context<'_, S>) {
-        if let Some(g) = &self.gate {
-            <LevelFilter as Filter<S>>::on_record(g, id, values, cx);
+        for g in &self.gate {
+            <LevelFilter as Filter<S>>::on_record(g, id, values, cx.clone());
         }
     }
 
     #[inline]
     fn on_enter(&self, id: &span::Id, cx: Context<'_, S>) {
-        if let Some(g) = &self.gate {
-            <LevelFilter as Filter<S>>::on_enter(g, id, cx);
+        for g in &self.gate {
+            <LevelFilter as Filter<S>>::on_enter(g, id, cx.clone());
         }
     }
 
     #[inline]
     fn on_exit(&self, id: &span::Id, cx: Context<'_, S>) {
-        if let Some(g) = &self.gate {
-            <LevelFilter as Filter<S>>::on_exit(g, id, cx);
+        for g in &self.gate {
+            <LevelFilter as Filter<S>>::on_exit(g, id, cx.clone());
         }
     }
 
     #[inline]
     fn on_close(&self, id: span::Id, cx: Context<'_, S>) {
-        if let Some(g) = &self.gate {
-            <LevelFilter as Filter<S>>::on_close(g, id, cx);
+        for g in &self.gate {
+            <LevelFilter as Filter<S>>::on_close(g, id.clone(), cx.clone());
         }
     }
 }

@@ -1,6 +1,6 @@
-//! semtrace's own span store (the subscriber when the pipeline is the only output)
-//! against tracing-subscriber's registry (beside console output): the same program
-//! gives the same traces through both. Parents, the current span per thread,
+//! semtrace's own span store (the pipeline alone, and beside console lines) against
+//! tracing-subscriber's registry (beside the console's `pretty` format, whose layer
+//! needs it): the same program gives the same traces through all three. Parents, the current span per thread,
 //! re-entries, spans that outlive their handles' order, explicit parents and
 //! roots, events, links, and two subscribers on one thread. No global subscriber.
 
@@ -33,19 +33,42 @@ fn shape(spans: &[SpanData]) -> Shape {
         .collect()
 }
 
-/// Runs `program` under semtrace's own store (no console) or the registry
-/// (console on); asserts every span is accounted for and exported, and returns
-/// what was exported.
-fn run(console: bool, program: impl Fn(&Dispatch)) -> Vec<SpanData> {
+/// Which subscriber a run builds.
+#[derive(Clone, Copy)]
+enum Console {
+    /// semtrace's store, the pipeline alone.
+    Off,
+    /// semtrace's store, writing console lines too.
+    Lines,
+    /// tracing-subscriber's registry, under the `pretty` format's layer.
+    Registry,
+}
+
+/// Runs `program` under one of the subscribers; asserts every span is accounted
+/// for and exported, and returns what was exported.
+fn run(console: Console, program: impl Fn(&Dispatch)) -> Vec<SpanData> {
+    run_at(console, "trace", "info", program)
+}
+
+/// [`run`], the pipeline at `otlp` and the console at `console_level`.
+fn run_at(
+    console: Console,
+    otlp: &str,
+    console_level: &str,
+    program: impl Fn(&Dispatch),
+) -> Vec<SpanData> {
     let exporter = TestExporter::default();
     let mut builder = semtrace::Telemetry::builder("span-store-test")
         .env_lookup(|_| None)
-        .otlp_level("trace")
+        .otlp_level(otlp)
+        .console_level(console_level)
         .span_exporter(exporter.clone());
-    builder = if console {
-        builder.console_writer(Buffer::default())
-    } else {
-        builder.console(false)
+    builder = match console {
+        Console::Off => builder.console(false),
+        Console::Lines => builder.console_writer(Buffer::default()),
+        Console::Registry => builder
+            .console_writer(Buffer::default())
+            .console_format(semtrace::config::ConsoleFormat::Pretty),
     };
     let (dispatch, guard) = builder.build().unwrap();
     tracing::dispatcher::with_default(&dispatch, || program(&dispatch));
@@ -55,12 +78,15 @@ fn run(console: bool, program: impl Fn(&Dispatch)) -> Vec<SpanData> {
     exporter.spans()
 }
 
-/// Runs `program` under semtrace's own store and under the registry; asserts both
-/// export the same shape, and returns it with the own store's spans.
+/// Runs `program` under semtrace's own store (alone and beside console lines) and
+/// under the registry; asserts all export the same shape, and returns it with the
+/// own store's spans.
 fn both(program: impl Fn(&Dispatch)) -> (Shape, Vec<SpanData>) {
-    let own = run(false, &program);
-    let registry = run(true, &program);
+    let own = run(Console::Off, &program);
+    let lines = run(Console::Lines, &program);
+    let registry = run(Console::Registry, &program);
     assert_eq!(shape(&own), shape(&registry));
+    assert_eq!(shape(&lines), shape(&registry));
     (shape(&own), own)
 }
 
@@ -101,6 +127,33 @@ fn nested_spans_and_a_reentered_one_give_the_registry_s_parents() {
 }
 
 #[test]
+fn a_span_below_the_pipeline_s_level_is_transparent_to_it() {
+    // The console wants the debug spans, the pipeline does not: its spans' parent is
+    // the nearest span it records, and events in a debug span join that one.
+    let program = |_: &Dispatch| {
+        info_span!("outer").in_scope(|| {
+            tracing::debug_span!("hidden").in_scope(|| {
+                tracing::info!("in hidden");
+                info_span!("inner").in_scope(|| {
+                    tracing::debug_span!(parent: None, "hidden_root")
+                        .in_scope(|| info_span!("orphan").in_scope(|| {}));
+                });
+            });
+        });
+    };
+    let lines = run_at(Console::Lines, "info", "debug", program);
+    let registry = run_at(Console::Registry, "info", "debug", program);
+    let want: Shape = [
+        ("outer".to_owned(), None, true, vec!["in hidden".to_owned()]),
+        row("inner", Some("outer")),
+        row("orphan", None),
+    ]
+    .into();
+    assert_eq!(shape(&registry), want);
+    assert_eq!(shape(&lines), want);
+}
+
+#[test]
 fn a_parent_whose_handle_is_dropped_first_ends_after_its_children() {
     let (shape, spans) = both(|_| {
         let parent = info_span!("parent");
@@ -126,7 +179,7 @@ fn a_chain_of_parents_ends_with_its_last_child_on_a_thread_without_a_dispatcher(
     // The own store only: tracing-subscriber's registry ends a parent through the
     // thread's default dispatcher, and on a thread without one it never does (the
     // trace stays open; semtrace counts it as unfinished at shutdown).
-    let spans = run(false, |_| {
+    let spans = run(Console::Off, |_| {
         let grandparent = info_span!("grandparent");
         let parent = info_span!(parent: &grandparent, "parent");
         let child = info_span!(parent: &parent, "child");

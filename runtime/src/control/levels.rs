@@ -184,6 +184,65 @@ impl LevelFilter {
     }
 }
 
+#[cfg(any(feature = "console", feature = "file"))]
+impl LevelFilter {
+    /// Whether `meta` passes, outside any layer (semtrace's span store asks each
+    /// output's filter for each span and event).
+    #[inline]
+    pub(crate) fn wants(&self, meta: &Metadata<'_>) -> bool {
+        if !self.open() {
+            return false;
+        }
+        match self.fast() {
+            Some(level) => level >= *meta.level(),
+            None => self.complex().is_some_and(|f| probe::enabled(f, meta)),
+        }
+    }
+}
+
+/// `EnvFilter::enabled` takes a layer's `Context`, which it does not read (its span
+/// directives keep their own per-thread state), and only tracing-subscriber can
+/// make one: a layer over no subscriber receives one and asks the filter.
+#[cfg(any(feature = "console", feature = "file"))]
+mod probe {
+    use std::cell::RefCell;
+    use std::sync::{Arc, LazyLock};
+
+    use tracing::subscriber::NoSubscriber;
+    use tracing::{Metadata, Subscriber};
+    use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::layer::{Context, Layer, Layered, SubscriberExt as _};
+
+    thread_local! {
+        /// The filter asked on this thread, and its answer.
+        static ASKED: RefCell<Option<(Arc<EnvFilter>, bool)>> = const { RefCell::new(None) };
+    }
+
+    struct Probe;
+
+    impl<S: Subscriber> Layer<S> for Probe {
+        fn enabled(&self, meta: &Metadata<'_>, cx: Context<'_, S>) -> bool {
+            ASKED.with(|asked| {
+                if let Some((filter, answer)) = asked.borrow_mut().as_mut() {
+                    *answer = filter.enabled(meta, cx);
+                }
+            });
+            false
+        }
+    }
+
+    static PROBE: LazyLock<Layered<Probe, NoSubscriber>> =
+        LazyLock::new(|| NoSubscriber::default().with(Probe));
+
+    pub(super) fn enabled(filter: Arc<EnvFilter>, meta: &Metadata<'_>) -> bool {
+        ASKED.with(|asked| *asked.borrow_mut() = Some((filter, false)));
+        PROBE.enabled(meta);
+        ASKED
+            .with(|asked| asked.borrow_mut().take())
+            .is_some_and(|(_, answer)| answer)
+    }
+}
+
 /// Makes every callsite ask the filters again (after a filter or the mode changed).
 pub(crate) fn rebuild() {
     tracing::callsite::rebuild_interest_cache();
@@ -279,5 +338,34 @@ mod tests {
         assert!(f.fast().is_none());
         f.store(" trace ").unwrap();
         assert_eq!(f.fast(), Some(Level::TRACE));
+    }
+
+    #[test]
+    #[cfg(any(feature = "console", feature = "file"))]
+    fn wants_asks_plain_levels_and_env_filters() {
+        let meta = &META;
+        let f = LevelFilter::new("warn", None);
+        assert!(!f.wants(meta));
+        f.store("warn,app::db=info").unwrap();
+        assert!(f.wants(meta));
+        f.store("warn,app::http=info").unwrap();
+        assert!(!f.wants(meta));
+    }
+
+    struct Callsite;
+    static CALLSITE: Callsite = Callsite;
+    static META: Metadata<'static> = tracing_core::metadata! {
+        name: "m",
+        target: "app::db",
+        level: tracing::Level::INFO,
+        fields: &[],
+        callsite: &CALLSITE,
+        kind: tracing_core::metadata::Kind::EVENT,
+    };
+    impl tracing::callsite::Callsite for Callsite {
+        fn set_interest(&self, _: Interest) {}
+        fn metadata(&self) -> &Metadata<'_> {
+            unimplemented!()
+        }
     }
 }

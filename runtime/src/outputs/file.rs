@@ -1,6 +1,7 @@
 //! Rolling log files.
 
 use super::format::fmt_layer;
+use super::lines::{Format, Lines};
 use crate::config::{ConsoleFormat, FileFormat, FileSettings, Rotation};
 use crate::control::levels::BoxedLayer;
 use crate::shutdown::{Shutdown, ShutdownFailure};
@@ -25,6 +26,43 @@ pub(crate) fn file_layer(
     ),
     crate::InitError,
 > {
+    let (writer, guard) = writer(settings)?;
+    let format = match settings.format {
+        FileFormat::Text => ConsoleFormat::Full,
+        FileFormat::Json => ConsoleFormat::Json,
+    };
+    let (layer, filter) = fmt_layer(format, false, writer, &settings.level);
+    Ok((layer, filter, guard))
+}
+
+/// Rolling file output written by semtrace's span store.
+pub(crate) fn file_lines(
+    settings: &FileSettings,
+) -> Result<(Lines, tracing_appender::non_blocking::WorkerGuard), crate::InitError> {
+    let (writer, guard) = writer(settings)?;
+    let format = match settings.format {
+        FileFormat::Text => Format::Full,
+        FileFormat::Json => Format::Json,
+    };
+    let lines = Lines {
+        format,
+        ansi: false,
+        writer: tracing_subscriber::fmt::writer::BoxMakeWriter::new(writer),
+        filter: crate::control::levels::LevelFilter::new(&settings.level, None),
+    };
+    Ok((lines, guard))
+}
+
+/// The rolling files' non-blocking writer, and the guard that flushes it.
+fn writer(
+    settings: &FileSettings,
+) -> Result<
+    (
+        tracing_appender::non_blocking::NonBlocking,
+        tracing_appender::non_blocking::WorkerGuard,
+    ),
+    crate::InitError,
+> {
     use tracing_appender::rolling;
     let rotation = match settings.rotation {
         Rotation::Never => rolling::Rotation::NEVER,
@@ -45,13 +83,9 @@ pub(crate) fn file_layer(
             path: settings.dir.clone(),
             message: e.to_string(),
         })?;
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .thread_name("semtrace-file")
-        .finish(appender);
-    let format = match settings.format {
-        FileFormat::Text => ConsoleFormat::Full,
-        FileFormat::Json => ConsoleFormat::Json,
-    };
-    let (layer, filter) = fmt_layer(format, false, writer, &settings.level);
-    Ok((layer, filter, guard))
+    Ok(
+        tracing_appender::non_blocking::NonBlockingBuilder::default()
+            .thread_name("semtrace-file")
+            .finish(appender),
+    )
 }

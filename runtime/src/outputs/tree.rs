@@ -45,7 +45,7 @@ impl<W> TreeLayer<W> {
 }
 
 /// What the tree keeps of an open span.
-struct Node {
+pub(crate) struct Node {
     /// The trace id, for a local root's header.
     trace: Option<u128>,
     /// This span's W3C id, and its parent's when that is remote.
@@ -65,7 +65,7 @@ enum Item {
 }
 
 /// Collects fields as text; `otel.*` set the name, kind and status instead.
-struct Fields<'a>(&'a mut Node);
+pub(crate) struct Fields<'a>(pub(crate) &'a mut Node);
 
 impl Visit for Fields<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
@@ -304,5 +304,143 @@ where
         text.push_str(&self.render(node, end, 0));
         // One write: a tree is never interleaved with another.
         let _ = self.writer.make_writer().write_all(text.as_bytes());
+    }
+}
+
+/// An open span's node in semtrace's span store, shared by the span's record, its
+/// children's (to join it when they end) and the open-span map; `None` once ended.
+pub(crate) type NodeRef = std::sync::Arc<std::sync::Mutex<Option<Node>>>;
+
+fn lock(node: &NodeRef) -> std::sync::MutexGuard<'_, Option<Node>> {
+    node.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The `tree` format written from semtrace's span store: the same trees as
+/// [`TreeLayer`], from nodes the store's records hold.
+pub(crate) struct TreeOutput {
+    pub(crate) layer: TreeLayer<tracing_subscriber::fmt::writer::BoxMakeWriter>,
+    /// Open spans' nodes by their W3C span id, to find an in-process remote parent.
+    open: std::sync::Mutex<std::collections::HashMap<u64, NodeRef>>,
+    pub(crate) filter: crate::control::levels::LevelFilter,
+}
+
+impl std::fmt::Debug for TreeOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TreeOutput")
+            .field("ansi", &self.layer.ansi)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TreeOutput {
+    pub(crate) fn new(
+        writer: tracing_subscriber::fmt::writer::BoxMakeWriter,
+        ansi: bool,
+        filter: crate::control::levels::LevelFilter,
+    ) -> Self {
+        Self {
+            layer: TreeLayer::new(writer, ansi),
+            open: std::sync::Mutex::default(),
+            filter,
+        }
+    }
+
+    fn open(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<u64, NodeRef>> {
+        self.open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A new span's node, its fields still to be visited (through [`Fields`]).
+    pub(crate) fn node(name: &'static str) -> Node {
+        Node {
+            trace: None,
+            ids: None,
+            name: name.to_owned(),
+            kind: "internal",
+            start: Instant::now(),
+            fields: Vec::new(),
+            error: None,
+            items: Vec::new(),
+        }
+    }
+
+    /// The node of a span that opened, with the pipeline's ids when it records the
+    /// span.
+    pub(crate) fn opened(&self, mut node: Node, ids: Option<(u128, u64, Option<u64>)>) -> NodeRef {
+        let own = ids.map(|(trace, own, remote)| {
+            node.trace = Some(trace);
+            node.ids = Some((own, remote));
+            own
+        });
+        let node = std::sync::Arc::new(std::sync::Mutex::new(Some(node)));
+        if let Some(own) = own {
+            self.open().insert(own, std::sync::Arc::clone(&node));
+        }
+        node
+    }
+
+    /// Fields recorded after the start.
+    pub(crate) fn record(node: &NodeRef, values: &span::Record<'_>) {
+        if let Some(node) = lock(node).as_mut() {
+            values.record(&mut Fields(node));
+        }
+    }
+
+    /// An event: into the node of its span, or printed at once.
+    pub(crate) fn event(&self, node: Option<&NodeRef>, event: &Event<'_>) {
+        let line = self.layer.event_line(event);
+        if let Some(node) = node
+            && let Some(node) = lock(node).as_mut()
+        {
+            node.items.push((Instant::now(), Item::Event(line)));
+            return;
+        }
+        let _ = writeln!(self.layer.writer.make_writer(), "{line}");
+    }
+
+    /// The span of `node` ended: it joins `parent` (the node of its nearest ancestor
+    /// the tree shows), or the span open here that is its remote parent, or, a
+    /// local root, is printed whole.
+    pub(crate) fn close(&self, node: &NodeRef, parent: Option<&NodeRef>) {
+        let Some(node) = lock(node).take() else {
+            return;
+        };
+        let start = node.start;
+        let (own, remote_parent) = node.ids.unwrap_or_default();
+        if node.ids.is_some() {
+            self.open().remove(&own);
+        }
+        let end = Instant::now();
+        if let Some(parent) = parent {
+            if let Some(parent) = lock(parent).as_mut() {
+                parent.items.push((start, Item::Child(Box::new(node), end)));
+            }
+            return;
+        }
+        let host = remote_parent.and_then(|p| self.open().get(&p).cloned());
+        let node = match host {
+            Some(host) => {
+                let mut host = lock(&host);
+                match host.as_mut() {
+                    Some(host) => {
+                        host.items.push((start, Item::Child(Box::new(node), end)));
+                        return;
+                    }
+                    // The host ended meanwhile: this part is a tree of its own.
+                    None => node,
+                }
+            }
+            None => node,
+        };
+        let mut text = String::new();
+        if let Some(trace) = node.trace {
+            let paint = Paint(self.layer.ansi);
+            let _ = writeln!(text, "{}", paint.wrap("2", &format!("trace {trace:032x}")));
+        }
+        text.push_str(&self.layer.render(node, end, 0));
+        // One write: a tree is never interleaved with another.
+        let _ = self.layer.writer.make_writer().write_all(text.as_bytes());
     }
 }

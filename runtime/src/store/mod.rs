@@ -1,5 +1,4 @@
-//! semtrace's own span store: the subscriber under [`crate::outer::OuterLayer`] when the
-//! pipeline is the only output (no console, no file).
+//! semtrace's own span store: the subscriber under [`crate::outer::OuterLayer`].
 //!
 //! tracing-subscriber's registry keeps, per span, a slot with a map of extensions:
 //! the pipeline's record went into it boxed, behind a type-keyed hash map, and came
@@ -17,8 +16,8 @@
 //! (A program that forgets an `Entered` guard and then drops the span leaves a
 //! stale entry on its thread: later spans there start new traces, where the
 //! registry would keep the span open forever as their parent.)
-//! Beside console or file output the registry stays: their layers need its
-//! extensions.
+//! Console and file output run here too (`crate::outputs::store`); the registry
+//! stays for the console's pretty format, whose layer needs its extensions.
 //!
 //! The store knows nothing of the pipeline: what it keeps per span and what runs at
 //! each hook come from its [`Hooks`] (the pipeline's layer implements them), so
@@ -57,6 +56,14 @@ pub(crate) trait Hooks: Sized + Send + Sync + 'static {
     fn follows(record: &mut Self::Record, link: Self::Link);
     /// An event inside the span.
     fn event(record: &mut Self::Record, event: &Event<'_>);
+    /// Any event, inside the span `span` or outside every span; by default the
+    /// span's record takes it ([`event`](Self::event)). Hooks that write events
+    /// out read the span's scope through `store`.
+    fn on_event(&self, event: &Event<'_>, span: Option<&span::Id>, store: &SpanStore<Self>) {
+        if let Some(span) = span {
+            store.with_record(span, |record| Self::event(record, event));
+        }
+    }
     /// Whether [`entered`](Self::entered) and [`exited`](Self::exited) run.
     fn times_entries(&self) -> bool;
     /// The span is entered.
@@ -161,6 +168,54 @@ impl<L: Hooks> SpanStore<L> {
         let slot = self.slots.get(key(id))?;
         let mut record = slot.record.lock().unwrap_or_else(PoisonError::into_inner);
         record.as_mut().map(f)
+    }
+
+    /// Runs `f` on span `id` and on each of its ancestors, the root first: its id,
+    /// its callsite and its record. One record is locked at a time.
+    #[cfg(any(feature = "console", feature = "file"))]
+    pub(crate) fn scope_from_root(
+        &self,
+        id: &span::Id,
+        f: &mut impl FnMut(&span::Id, &'static Metadata<'static>, &L::Record),
+    ) {
+        let Some(slot) = self.slots.get(key(id)) else {
+            return;
+        };
+        if let Some(parent) = &slot.parent {
+            self.scope_from_root(parent, f);
+        }
+        let record = slot.record.lock().unwrap_or_else(PoisonError::into_inner);
+        if let (Some(meta), Some(record)) = (slot.meta, record.as_ref()) {
+            f(id, meta, record);
+        }
+    }
+
+    /// Runs `f` on the record of span `id`, then of its ancestors, until `f`
+    /// returns `Some`.
+    #[cfg(any(feature = "console", feature = "file"))]
+    pub(crate) fn find_up<R>(
+        &self,
+        id: &span::Id,
+        mut f: impl FnMut(&mut L::Record) -> Option<R>,
+    ) -> Option<R> {
+        let mut slot = self.slots.get(key(id))?;
+        loop {
+            let found = {
+                let mut record = slot.record.lock().unwrap_or_else(PoisonError::into_inner);
+                record.as_mut().and_then(&mut f)
+            };
+            if found.is_some() {
+                return found;
+            }
+            let parent = slot.parent.clone()?;
+            slot = self.slots.get(key(&parent))?;
+        }
+    }
+
+    /// The innermost span this thread entered, of this store.
+    #[cfg(any(feature = "console", feature = "file"))]
+    pub(crate) fn current(&self) -> Option<span::Id> {
+        self.current_id()
     }
 
     /// The innermost span this thread entered, of this store.
@@ -277,9 +332,8 @@ impl<L: Hooks> Subscriber for SpanStore<L> {
     }
 
     fn event(&self, event: &Event<'_>) {
-        if let Some(span) = self.parent_of(event.is_root(), event.is_contextual(), event.parent()) {
-            self.with_record(&span, |record| L::event(record, event));
-        }
+        let span = self.parent_of(event.is_root(), event.is_contextual(), event.parent());
+        self.hooks.on_event(event, span.as_ref(), self);
     }
 
     fn enter(&self, id: &span::Id) {

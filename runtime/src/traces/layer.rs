@@ -106,11 +106,20 @@ fn thread_id() -> i64 {
 }
 
 impl PipelineLayer {
+    /// The span's data; `also` visits its fields in the same pass.
     #[allow(clippy::unnecessary_box_returns)] // a thread's spare: see `Live::boxed`
-    fn new_data(&self, attrs: &span::Attributes<'_>, start: u64) -> Box<Live> {
+    fn new_data(
+        &self,
+        attrs: &span::Attributes<'_>,
+        start: u64,
+        also: Option<&mut dyn tracing::field::Visit>,
+    ) -> Box<Live> {
         let meta = attrs.metadata();
         let mut data = Live::boxed(meta.name(), start);
-        attrs.record(&mut NewSpanVisitor(&mut data));
+        match also {
+            Some(also) => attrs.record(&mut Both(NewSpanVisitor(&mut data), also)),
+            None => attrs.record(&mut NewSpanVisitor(&mut data)),
+        }
         if self.extras.code {
             if let Some(file) = meta.file() {
                 data.set_str("code.file.path", file);
@@ -157,6 +166,7 @@ where
 }
 
 /// What a new span takes from its local parent.
+#[derive(Debug, Clone)]
 pub(crate) struct ParentView {
     ids: Ids,
     sampled: bool,
@@ -302,6 +312,17 @@ impl PipelineLayer {
         attrs: &span::Attributes<'_>,
         parent: Option<ParentView>,
     ) -> SpanRecord {
+        self.open_with(attrs, parent, None)
+    }
+
+    /// [`open`](Self::open); `also` visits the span's fields too, in the same pass
+    /// when the span records them (console and file lines keep them).
+    pub(crate) fn open_with(
+        &self,
+        attrs: &span::Attributes<'_>,
+        parent: Option<ParentView>,
+        also: Option<&mut dyn tracing::field::Visit>,
+    ) -> SpanRecord {
         let mut remote = None;
         let (trace, parent, parent_remote, decided, root, parent_provisional) =
             if let Some(cx) = take_pending() {
@@ -359,8 +380,12 @@ impl PipelineLayer {
         }
         let keep = decision == Decision::Sampled;
         let provisional = decision == Decision::Provisional;
+        let mut also = also;
         let mut data = ((keep || provisional) && self.export)
-            .then(|| self.new_data(attrs, crate::clock::span_start()));
+            .then(|| self.new_data(attrs, crate::clock::span_start(), also.take()));
+        if let Some(also) = also {
+            attrs.record(also);
+        }
         if let (Some(data), Some(remote)) = (&mut data, &remote)
             && !remote.trace_state.header().is_empty()
         {
@@ -681,5 +706,36 @@ impl SpanRecord {
                 .map(|r| r.trace_state.clone())
                 .unwrap_or_default(),
         )
+    }
+}
+
+/// Two visitors fed by one pass over a span's fields (the pipeline's, and the one
+/// console and file lines keep).
+pub(crate) struct Both<'b, A, B: ?Sized>(pub(crate) A, pub(crate) &'b mut B);
+
+macro_rules! both {
+    ($($method:ident($ty:ty);)*) => {$(
+        fn $method(&mut self, field: &tracing::field::Field, value: $ty) {
+            self.0.$method(field, value);
+            self.1.$method(field, value);
+        }
+    )*};
+}
+
+impl<A, B> tracing::field::Visit for Both<'_, A, B>
+where
+    A: tracing::field::Visit,
+    B: tracing::field::Visit + ?Sized,
+{
+    both! {
+        record_i64(i64);
+        record_u64(u64);
+        record_f64(f64);
+        record_bool(bool);
+        record_i128(i128);
+        record_u128(u128);
+        record_str(&str);
+        record_error(&(dyn std::error::Error + 'static));
+        record_debug(&dyn std::fmt::Debug);
     }
 }

@@ -133,10 +133,14 @@ pub(crate) fn build(
     })
 }
 
-/// Where a dispatcher keeps the pipeline's records: semtrace's own span store, or
-/// the registry's extensions (beside console or file output).
+/// Where a dispatcher keeps the pipeline's records: semtrace's own span store (alone
+/// or beside console and file output), or the registry's extensions (beside the
+/// `pretty` console format).
 enum Store<'a> {
     Own(&'a SpanStore<PipelineLayer>),
+    /// Beside console or file lines.
+    #[cfg(any(feature = "console", feature = "file"))]
+    Outputs(&'a SpanStore<crate::outputs::store::Outputs>),
     Registry(&'a tracing_subscriber::Registry),
 }
 
@@ -149,6 +153,8 @@ impl layer::Records for Store<'_> {
         use tracing_subscriber::registry::LookupSpan as _;
         match self {
             Store::Own(store) => store.with_record(id, f),
+            #[cfg(any(feature = "console", feature = "file"))]
+            Store::Outputs(store) => layer::Records::with_record(*store, id, f),
             Store::Registry(registry) => {
                 let span = registry.span(id)?;
                 let mut ext = span.extensions_mut();
@@ -162,6 +168,10 @@ impl layer::Records for Store<'_> {
 fn store(dispatch: &tracing::Dispatch) -> Option<(Store<'_>, &PipelineLayer)> {
     if let Some(store) = dispatch.downcast_ref::<SpanStore<PipelineLayer>>() {
         return Some((Store::Own(store), store.hooks()));
+    }
+    #[cfg(any(feature = "console", feature = "file"))]
+    if let Some(store) = dispatch.downcast_ref::<SpanStore<crate::outputs::store::Outputs>>() {
+        return Some((Store::Outputs(store), &store.hooks().pipeline));
     }
     let registry = dispatch.downcast_ref::<tracing_subscriber::Registry>()?;
     let layer = dispatch.downcast_ref::<PipelineLayer>()?;
