@@ -4,7 +4,10 @@
 //! comparison says so: the oracle's non-conventional attributes (`target`,
 //! `busy_ns`, `idle_ns`, `thread.*`, `code.*`, event `level`/`target`) are left out,
 //! error events are compared by their message (semtrace follows the exception
-//! conventions), and the status an error event sets by its kind.
+//! conventions), and the status an error event sets by its kind. semtrace runs under
+//! every configuration that changes its subscriber: the pipeline alone, beside
+//! console lines, pretty lines or log files, beside a layer of the user's, and as a
+//! layer of the user's own registry.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -144,20 +147,62 @@ fn seen(spans: &[SpanData]) -> Vec<Seen> {
     out
 }
 
-#[test]
-fn semtrace_and_tracing_opentelemetry_produce_the_same_spans() {
+/// How semtrace's subscriber is built for one run of the program.
+#[derive(Debug, Clone, Copy)]
+enum Setup {
+    /// The pipeline alone, on semtrace's span store.
+    OtlpOnly,
+    /// Console lines (full format, to a buffer) beside it, on the store.
+    Console,
+    /// Console lines in the `pretty` format, on tracing-subscriber's registry.
+    ConsolePretty,
+    /// Log files beside it, on the store.
+    File,
+    /// A layer of the user's beside it (`with_layer`), on the registry.
+    WithLayer,
+    /// `build_layer()` inside the user's `registry().with(fmt::layer())`.
+    BuildLayer,
+}
+
+/// The spans semtrace exports for `program` under `setup`.
+fn semtrace_spans(setup: Setup) -> Vec<Seen> {
     let exporter = TestExporter::default();
-    let (dispatch, guard) = semtrace::Telemetry::builder("differential")
+    let logs = tempfile::tempdir().unwrap();
+    let builder = semtrace::Telemetry::builder("differential")
         .env_lookup(|_| None)
         .console(false)
         .otlp_level("trace")
-        .span_exporter(exporter.clone())
-        .build()
-        .unwrap();
-    tracing::dispatcher::with_default(&dispatch, program);
+        .span_exporter(exporter.clone());
+    let builder = match setup {
+        Setup::OtlpOnly | Setup::BuildLayer => builder,
+        Setup::Console => builder.console(true).console_writer(std::io::sink),
+        Setup::ConsolePretty => builder
+            .console(true)
+            .console_format(semtrace::config::ConsoleFormat::Pretty)
+            .console_writer(std::io::sink),
+        Setup::File => builder.file_dir(logs.path()).file_level("trace"),
+        Setup::WithLayer => {
+            builder.with_layer(tracing_subscriber::fmt::layer().with_writer(std::io::sink))
+        }
+    };
+    let guard = if let Setup::BuildLayer = setup {
+        let (layer, guard) = builder.build_layer().unwrap();
+        let subscriber = tracing_subscriber::registry()
+            .with(tracing_subscriber::fmt::layer().with_writer(std::io::sink))
+            .with(layer);
+        tracing::subscriber::with_default(subscriber, program);
+        guard
+    } else {
+        let (dispatch, guard) = builder.build().unwrap();
+        tracing::dispatcher::with_default(&dispatch, program);
+        guard
+    };
     guard.shutdown().unwrap();
-    let ours = seen(&exporter.spans());
+    seen(&exporter.spans())
+}
 
+#[test]
+fn semtrace_and_tracing_opentelemetry_produce_the_same_spans() {
     let oracle = InMemorySpanExporter::default();
     let provider = SdkTracerProvider::builder()
         .with_simple_exporter(oracle.clone())
@@ -168,12 +213,24 @@ fn semtrace_and_tracing_opentelemetry_produce_the_same_spans() {
     provider.force_flush().unwrap();
     let theirs = seen(&oracle.get_finished_spans().unwrap());
 
-    assert_eq!(ours.len(), 9, "{ours:#?}");
-    for (a, b) in ours.iter().zip(&theirs) {
-        assert_eq!(
-            a, b,
-            "semtrace (left) and tracing-opentelemetry (right) differ"
-        );
+    // Whatever the outputs beside the pipeline, and whichever subscriber it runs on,
+    // the exported spans are the same.
+    for setup in [
+        Setup::OtlpOnly,
+        Setup::Console,
+        Setup::ConsolePretty,
+        Setup::File,
+        Setup::WithLayer,
+        Setup::BuildLayer,
+    ] {
+        let ours = semtrace_spans(setup);
+        assert_eq!(ours.len(), 9, "{setup:?}: {ours:#?}");
+        for (a, b) in ours.iter().zip(&theirs) {
+            assert_eq!(
+                a, b,
+                "semtrace under {setup:?} (left) and tracing-opentelemetry (right) differ"
+            );
+        }
+        assert_eq!(ours.len(), theirs.len(), "{setup:?}");
     }
-    assert_eq!(ours.len(), theirs.len());
 }
