@@ -374,14 +374,22 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
         let on_exit = on_exit(output_ty);
         // The body's result never sits in a local here: a diverging body would make
         // the recording after it unreachable code in the user's crate.
-        let timed = if spec.metric.is_some() {
-            quote!(__semtrace_timer.timing())
+        // Nothing records the call (the span is disabled and no metrics recorder
+        // exists): the body runs alone, before the recording closure is even built.
+        // Both branches are the tail, so a diverging body leaves nothing unreachable.
+        let skip = if spec.metric.is_some() {
+            quote!(!__semtrace_timer.timing() && __semtrace_span.is_disabled())
         } else {
-            quote!(false)
+            quote!(__semtrace_span.is_disabled())
         };
         quote! {
             #head
-            #PRIVATE::run(&__semtrace_span, #timed, #closure, #on_exit)
+            let __semtrace_body = #PRIVATE::once(#closure);
+            if #skip {
+                __semtrace_body()
+            } else {
+                #PRIVATE::run(&__semtrace_span, __semtrace_body, #on_exit)
+            }
         }
     };
     // The user's braces around the generated body: with them the item is still the

@@ -34,7 +34,7 @@ pub use query::{DisplayQuery, QueryText, db_query};
 pub use record::{record, record_array};
 pub use server::{Server, url_server_display};
 pub use span::{disabled_span, new_span, span_enabled};
-pub use traced::{FnOutput, Never, Traced, call_once, declared_output, run};
+pub use traced::{FnOutput, Never, Traced, call_once, declared_output, once, run};
 pub use values::{
     AnyValue, ArrayValue, BoolArray, BoolValue, DoubleArray, DoubleValue, IntArray, IntText,
     IntValue, StrArray, StrValue,

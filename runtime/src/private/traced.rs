@@ -79,6 +79,15 @@ impl Drop for PanicGuard<'_> {
     }
 }
 
+/// `f` itself, typed as an `FnOnce` where it is written: a closure bound to a
+/// variable takes its kind from its body, and a body that returns what it
+/// borrowed mutably (`fn f(&mut self) -> &mut Self { self }`) only compiles as
+/// `FnOnce`.
+#[inline]
+pub fn once<R, F: FnOnce() -> R>(f: F) -> F {
+    f
+}
+
 /// Calls `f` once. Passing the body through an `FnOnce` bound lets it move out of
 /// its captures (`fn f(&mut self) -> &mut Self { self }`), as the function could.
 #[inline]
@@ -92,19 +101,8 @@ pub fn call_once<R>(f: impl FnOnce() -> R) -> R {
 /// Recording after the call happens here rather than in the generated body: when the
 /// body diverges (`-> !`, an `impl Trait` body ending in `loop {}`), the code after
 /// the call would be an "unreachable statement" in the user's crate.
-///
-/// When the span is disabled and the call is not `timed` (no metrics recorder
-/// exists), nothing is recorded: the body runs alone.
 #[inline]
-pub fn run<R>(
-    span: &Span,
-    timed: bool,
-    f: impl FnOnce() -> R,
-    on_exit: impl FnOnce(&Span, &R),
-) -> R {
-    if !timed && span.is_disabled() {
-        return f();
-    }
+pub fn run<R>(span: &Span, f: impl FnOnce() -> R, on_exit: impl FnOnce(&Span, &R)) -> R {
     let out = {
         let _entered = span.enter();
         let _panic = PanicGuard::new(span);
