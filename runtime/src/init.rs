@@ -164,6 +164,8 @@ impl TelemetryBuilder {
         thread_attributes(thread_attributes: bool);
         /// Adds `busy_ns` and `idle_ns` to every span (default off).
         timing_attributes(timing_attributes: bool);
+        /// The span limits, all of them (default 128 of each, no value length limit).
+        span_limits(span_limits: crate::config::SpanLimits);
         /// Turns records of the `log` crate into events (default on; with
         /// [`build_layer`](Self::build_layer) off, see there), or off.
         log_bridge(log_bridge: bool);

@@ -169,4 +169,4 @@ pub use error::InitError;
 pub use guard::Guard;
 pub use init::{Telemetry, TelemetryBuilder, init};
 pub use shutdown::{ShutdownError, ShutdownFailure};
-pub use traces::{DropReasons, SpanStats};
+pub use traces::{DropReasons, LimitCounts, SpanStats};

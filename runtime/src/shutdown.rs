@@ -19,7 +19,8 @@ pub(crate) trait Shutdown: Send {
 #[error("telemetry shutdown incomplete: {}", join(.failures))]
 pub struct ShutdownError {
     failures: Vec<ShutdownFailure>,
-    stats: SpanStats,
+    /// Boxed: an error of `Guard::shutdown` stays small beside its `Ok`.
+    stats: Box<SpanStats>,
 }
 
 fn join(failures: &[ShutdownFailure]) -> String {
@@ -32,7 +33,10 @@ fn join(failures: &[ShutdownFailure]) -> String {
 
 impl ShutdownError {
     pub(crate) fn new(failures: Vec<ShutdownFailure>, stats: SpanStats) -> Option<Self> {
-        (!failures.is_empty()).then_some(Self { failures, stats })
+        (!failures.is_empty()).then(|| Self {
+            failures,
+            stats: Box::new(stats),
+        })
     }
 
     /// Each output that failed, in shutdown order.
@@ -43,7 +47,7 @@ impl ShutdownError {
     /// The final account of every span, as [`Guard::shutdown`](crate::Guard::shutdown)
     /// returns it on success.
     pub fn stats(&self) -> SpanStats {
-        self.stats
+        *self.stats
     }
 }
 

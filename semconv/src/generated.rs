@@ -969,6 +969,7 @@ pub static SEMTRACE: &[Attribute] = &[
     enumeration("otel.kind", V::String, OTEL_KIND, Development, None),
     attr("otel.name", V::String, Development, None),
     enumeration("semtrace.drop.reason", V::String, SEMTRACE_DROP_REASON, Development, None),
+    enumeration("semtrace.limit.cut", V::String, SEMTRACE_LIMIT_CUT, Development, None),
     attr("task.attempt", V::Int, Development, None),
     attr("task.id", V::String, Development, None),
     attr("task.priority", V::Int, Development, None),
@@ -2435,6 +2436,16 @@ static SEMTRACE_DROP_REASON: &[EnumMember] = &[
     member("tail_buffer_full", "tail_buffer_full"),
     member("rejected", "rejected"),
     member("unfinished", "unfinished"),
+];
+
+#[rustfmt::skip]
+static SEMTRACE_LIMIT_CUT: &[EnumMember] = &[
+    member("attribute", "attribute"),
+    member("event", "event"),
+    member("link", "link"),
+    member("event_attribute", "event_attribute"),
+    member("link_attribute", "link_attribute"),
+    member("value_truncated", "value_truncated"),
 ];
 
 #[rustfmt::skip]
@@ -7645,6 +7656,11 @@ pub static SEMTRACE_METRICS: &[MetricDefinition] = &[
     MetricDefinition { name: "semtrace.sampling.rules.active", instrument: Instrument::UpDownCounter, unit: "{rule}", stability: Development, deprecated: None,
         brief: "Sampling rules in force.",
         attributes: &[
+    ] },
+    MetricDefinition { name: "semtrace.span.limits.dropped", instrument: Instrument::Counter, unit: "{item}", stability: Development, deprecated: None,
+        brief: "What the span limits cut from recorded spans, by what it was.",
+        attributes: &[
+            a("semtrace.limit.cut", Required),
     ] },
     MetricDefinition { name: "semtrace.spans.dropped", instrument: Instrument::Counter, unit: "{span}", stability: Development, deprecated: None,
         brief: "Spans semtrace's pipeline lost, by reason.",

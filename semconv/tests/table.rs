@@ -123,7 +123,7 @@ fn semtrace_registry() {
         member_values(kind),
         ["server", "client", "producer", "consumer", "internal"]
     );
-    assert_eq!(SEMTRACE.len(), 12);
+    assert_eq!(SEMTRACE.len(), 13);
 }
 
 #[test]

@@ -22,6 +22,10 @@ impl<'a> Env<'a> {
 /// specification (`OTEL_*`), tracing (`RUST_LOG`) or semtrace (`SEMTRACE_*`) gives
 /// it: the one place a name is spelled.
 pub(crate) mod var {
+    /// The attribute count limits' fallback (spans, events, links).
+    pub(crate) const OTEL_ATTRIBUTE_COUNT_LIMIT: &str = "OTEL_ATTRIBUTE_COUNT_LIMIT";
+    /// Characters kept of a string attribute value, where the span's own is unset.
+    pub(crate) const OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: &str = "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT";
     /// The variable `OTEL_BSP_EXPORT_TIMEOUT`.
     pub(crate) const OTEL_BSP_EXPORT_TIMEOUT: &str = "OTEL_BSP_EXPORT_TIMEOUT";
     /// The variable `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`.
@@ -30,6 +34,8 @@ pub(crate) mod var {
     pub(crate) const OTEL_BSP_MAX_QUEUE_SIZE: &str = "OTEL_BSP_MAX_QUEUE_SIZE";
     /// The variable `OTEL_BSP_SCHEDULE_DELAY`.
     pub(crate) const OTEL_BSP_SCHEDULE_DELAY: &str = "OTEL_BSP_SCHEDULE_DELAY";
+    /// Attributes per event.
+    pub(crate) const OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT: &str = "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT";
     /// The variable `OTEL_EXPORTER_OTLP_COMPRESSION`.
     pub(crate) const OTEL_EXPORTER_OTLP_COMPRESSION: &str = "OTEL_EXPORTER_OTLP_COMPRESSION";
     /// The variable `OTEL_EXPORTER_OTLP_ENDPOINT`.
@@ -72,6 +78,8 @@ pub(crate) mod var {
     pub(crate) const OTEL_EXPORTER_ZIPKIN_ENDPOINT: &str = "OTEL_EXPORTER_ZIPKIN_ENDPOINT";
     /// The variable `OTEL_EXPORTER_ZIPKIN_TIMEOUT`.
     pub(crate) const OTEL_EXPORTER_ZIPKIN_TIMEOUT: &str = "OTEL_EXPORTER_ZIPKIN_TIMEOUT";
+    /// Attributes per link.
+    pub(crate) const OTEL_LINK_ATTRIBUTE_COUNT_LIMIT: &str = "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT";
     /// The variable `OTEL_METRICS_EXPORTER`.
     pub(crate) const OTEL_METRICS_EXPORTER: &str = "OTEL_METRICS_EXPORTER";
     /// The variable `OTEL_METRIC_EXPORT_INTERVAL`.
@@ -82,6 +90,15 @@ pub(crate) mod var {
     pub(crate) const OTEL_SDK_DISABLED: &str = "OTEL_SDK_DISABLED";
     /// `service.name`.
     pub(crate) const OTEL_SERVICE_NAME: &str = "OTEL_SERVICE_NAME";
+    /// Attributes per span.
+    pub(crate) const OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: &str = "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT";
+    /// Characters kept of a span's string attribute value.
+    pub(crate) const OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: &str =
+        "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT";
+    /// Events per span.
+    pub(crate) const OTEL_SPAN_EVENT_COUNT_LIMIT: &str = "OTEL_SPAN_EVENT_COUNT_LIMIT";
+    /// Links per span.
+    pub(crate) const OTEL_SPAN_LINK_COUNT_LIMIT: &str = "OTEL_SPAN_LINK_COUNT_LIMIT";
     /// The variable `OTEL_TRACES_EXPORTER`.
     pub(crate) const OTEL_TRACES_EXPORTER: &str = "OTEL_TRACES_EXPORTER";
     /// The variable `OTEL_TRACES_SAMPLER`.

@@ -157,6 +157,28 @@ pub struct TracesConfig {
     pub thread_attributes: Option<bool>,
     /// `true` adds `busy_ns` and `idle_ns` to every span.
     pub timing_attributes: Option<bool>,
+    /// `[traces.limits]`: the specification's span limits.
+    #[serde(default)]
+    pub limits: LimitsConfig,
+}
+
+/// `[traces.limits]`: what one span keeps at most (each 0 or more).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct LimitsConfig {
+    /// Attributes per span (default 128).
+    pub attribute_count: Option<i64>,
+    /// Events per span (default 128).
+    pub event_count: Option<i64>,
+    /// Links per span (default 128).
+    pub link_count: Option<i64>,
+    /// Attributes per event (default 128).
+    pub event_attribute_count: Option<i64>,
+    /// Attributes per link (default 128).
+    pub link_attribute_count: Option<i64>,
+    /// Characters kept of a string attribute value (default: no limit).
+    pub attribute_value_length: Option<i64>,
 }
 
 /// `[exporters]`.

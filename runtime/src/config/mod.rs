@@ -46,8 +46,13 @@
 //! | `OTEL_EXPORTER_ZIPKIN_ENDPOINT` | Zipkin v2 spans URL |
 //! | `OTEL_EXPORTER_ZIPKIN_TIMEOUT` | Zipkin export timeout, milliseconds |
 //! | `SEMTRACE_ADMIN_LISTEN`, `SEMTRACE_ADMIN_TOKEN` | the admin listener and its bearer token |
+//! | `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`, `OTEL_SPAN_EVENT_COUNT_LIMIT`, `OTEL_SPAN_LINK_COUNT_LIMIT` | span limits |
+//! | `OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT`, `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT` | attributes per event, per link |
+//! | `OTEL_ATTRIBUTE_COUNT_LIMIT` | the three attribute count limits above, where their own variable is unset |
+//! | `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT`, `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT` | string attribute values cut to this many characters |
 //!
-//! The `TRACES_` variant of a variable wins over the generic one.
+//! The `TRACES_` variant of a variable wins over the generic one, and so does the
+//! `SPAN_`/`EVENT_`/`LINK_` variant of a limit.
 //!
 //! # Every setting
 //!
@@ -86,9 +91,27 @@
 //! | Zipkin endpoint | `http://localhost:9411/api/v2/spans` | `zipkin_endpoint` | `exporters.zipkin.endpoint` | `OTEL_EXPORTER_ZIPKIN_ENDPOINT` |
 //! | Zipkin export timeout | 10 s | `zipkin_timeout` | `exporters.zipkin.timeout_ms` | `OTEL_EXPORTER_ZIPKIN_TIMEOUT` |
 //! | exports in flight | 4 | `max_concurrent_exports` | `traces.max_concurrent_exports` | — |
+//! | attributes per span | 128 | `span_limits` | `traces.limits.attribute_count` | `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`, `OTEL_ATTRIBUTE_COUNT_LIMIT` |
+//! | events per span | 128 | `span_limits` | `traces.limits.event_count` | `OTEL_SPAN_EVENT_COUNT_LIMIT` |
+//! | links per span | 128 | `span_limits` | `traces.limits.link_count` | `OTEL_SPAN_LINK_COUNT_LIMIT` |
+//! | attributes per event, per link | 128, 128 | `span_limits` | `traces.limits.event_attribute_count`, `traces.limits.link_attribute_count` | `OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT`, `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT`, `OTEL_ATTRIBUTE_COUNT_LIMIT` |
+//! | characters per string attribute value | no limit | `span_limits` | `traces.limits.attribute_value_length` | `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT`, `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT` |
 //! | `code.*` / `thread.*` / `busy_ns`,`idle_ns` attributes | off | `code_attributes`, `thread_attributes`, `timing_attributes` | `traces.code_attributes`, … | — |
 //! | shutdown bound | 5 s | `shutdown_timeout` | `shutdown_timeout_ms` | — |
 //! | `log` records as events | on (another logger installed first: a warning; an error of `init` when asked for); with `build_layer`, only when asked for (the subscriber's `init()` installs its own) | `log_bridge` | `logs.bridge` | `SEMTRACE_LOG_BRIDGE` |
+//!
+//! Span limits are the OpenTelemetry specification's: beyond a count limit the first
+//! attributes, events or links are kept and the rest dropped; a string value (and
+//! each string of a string array) longer than the length limit keeps its first
+//! characters (Unicode scalar values, cut on a character boundary). The length limit
+//! applies to the attributes of the span's events and links too. A span never
+//! stores what it drops, so a span with 10,000 events or a 1 MiB value stays small;
+//! what was cut is exported as OTLP's `dropped_attributes_count`,
+//! `dropped_events_count` and `dropped_links_count` (per span, and per event and
+//! link), and counted in [`SpanStats::limited`](crate::SpanStats::limited) and the
+//! metric `semtrace.span.limits.dropped`. `otel.name`, `otel.kind` and
+//! `otel.status_*` are not attributes: no limit applies to them. A value of 0 is
+//! allowed (nothing of that kind is kept).
 //!
 //! The queue and batch defaults are sized for semtrace's pipeline, not the SDK batch
 //! processor's 2048/512: a queued span takes about 200 bytes here, and with these
@@ -142,6 +165,11 @@
 //! [traces]
 //! max_concurrent_exports = 4
 //!
+//! [traces.limits]         # the OpenTelemetry span limits; 128 each by default
+//! attribute_count = 64
+//! event_count = 256
+//! attribute_value_length = 4096   # characters; no limit by default
+//!
 //! [exporters.zipkin]
 //! endpoint = "http://zipkin:9411/api/v2/spans"
 //! timeout_ms = 5000
@@ -174,7 +202,7 @@ mod values;
 pub(crate) use env::var;
 pub use file::{
     AdaptiveConfig, AdminConfig, BatchConfig, Config, ConsoleConfig, ConsoleExporterConfig,
-    DurationValue, ExportersConfig, FileConfig, Headers, MetricsConfig, OtlpConfig,
+    DurationValue, ExportersConfig, FileConfig, Headers, LimitsConfig, MetricsConfig, OtlpConfig,
     PrometheusConfig, RuleConfig, SamplerConfig, SamplingConfig, ServiceConfig, TailConfig,
     TracesConfig, ZipkinConfig,
 };
@@ -422,8 +450,57 @@ pub struct TracesSettings {
     pub thread_attributes: bool,
     /// Adds `busy_ns` and `idle_ns` (time inside and outside the span) to every span.
     pub timing_attributes: bool,
+    /// How much of a span is kept: attributes, events, links, value lengths.
+    pub limits: SpanLimits,
     /// Where spans go; empty when nothing is exported.
     pub exporters: Vec<TracesExporter>,
     /// The `console` exporter's file (stdout when `None`).
     pub console_exporter_path: Option<PathBuf>,
+}
+
+/// The span limits of the OpenTelemetry specification (`[traces.limits]`,
+/// `OTEL_SPAN_*_LIMIT`): what one span keeps at most. Beyond a count the first ones
+/// are kept and the rest dropped and counted; longer string values are cut.
+///
+/// ```
+/// let mut limits = semtrace::config::SpanLimits::default();
+/// limits.attribute_count = 32;
+/// limits.attribute_value_length = Some(1024);
+/// let builder = semtrace::Telemetry::builder("svc").span_limits(limits);
+/// # let _ = builder;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SpanLimits {
+    /// Attributes per span (default 128).
+    pub attribute_count: usize,
+    /// Events per span (default 128).
+    pub event_count: usize,
+    /// Links per span (default 128).
+    pub link_count: usize,
+    /// Attributes per event (default 128).
+    pub event_attribute_count: usize,
+    /// Attributes per link (default 128).
+    pub link_attribute_count: usize,
+    /// Characters kept of a string value, and of each string of a string array, of
+    /// the span's, its events' and its links' attributes (default: no limit).
+    pub attribute_value_length: Option<usize>,
+}
+
+impl SpanLimits {
+    /// The specification's default of every count limit.
+    pub const DEFAULT_COUNT: usize = 128;
+}
+
+impl Default for SpanLimits {
+    fn default() -> Self {
+        Self {
+            attribute_count: Self::DEFAULT_COUNT,
+            event_count: Self::DEFAULT_COUNT,
+            link_count: Self::DEFAULT_COUNT,
+            event_attribute_count: Self::DEFAULT_COUNT,
+            link_attribute_count: Self::DEFAULT_COUNT,
+            attribute_value_length: None,
+        }
+    }
 }

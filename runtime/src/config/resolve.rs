@@ -13,12 +13,14 @@ use super::rules;
 use super::values::{
     Ansi, Compression, ConsoleFormat, FileFormat, MetricsExporter, Protocol, Rotation, Sampler,
     SamplingMode, TracesExporter, at_least_one, check_endpoint, check_exporters, check_filter,
-    check_ratio, exporter_list, file_count, file_duration, file_flag, file_key, file_millis,
-    filter, metrics_exporter_list, parse_bool, parse_count, parse_millis, parse_pairs, text,
+    check_ratio, exporter_list, file_count, file_duration, file_flag, file_key, file_limit,
+    file_millis, filter, metrics_exporter_list, parse_bool, parse_count, parse_limit, parse_millis,
+    parse_pairs, text,
 };
 use super::{
     AdaptiveSettings, AdminSettings, ConsoleSettings, FileSettings, MetricsSettings, OtlpSettings,
-    RuleSettings, SamplingSettings, Settings, TailSettings, TracesSettings, ZipkinSettings,
+    RuleSettings, SamplingSettings, Settings, SpanLimits, TailSettings, TracesSettings,
+    ZipkinSettings,
 };
 use crate::error::InitError;
 
@@ -580,9 +582,87 @@ fn resolve_traces(
             "traces.timing_attributes",
             traces.timing_attributes,
         )?,
+        limits: resolve_limits(o, env, config)?,
         // Set by the caller, which also resolves the OTLP exporter.
         exporters: Vec::new(),
         console_exporter_path: None,
+    })
+}
+
+/// The span limits: each from the builder's [`SpanLimits`], its own variable, the
+/// generic variable the specification falls back to, `[traces.limits]`, or the
+/// default.
+fn resolve_limits(o: &Overrides, env: &Env<'_>, config: &Config) -> Result<SpanLimits, InitError> {
+    let l = &config.traces.limits;
+    let defaults = SpanLimits::default();
+    let count = |own: &'static str,
+                 generic: Option<&'static str>,
+                 key: &str,
+                 file: Option<&i64>,
+                 builder: Option<usize>,
+                 default: usize| {
+        let mut p = pick(env, "span_limits", builder, as_is).env(own, parse_limit);
+        if let Some(generic) = generic {
+            p = p.env(generic, parse_limit);
+        }
+        p.file(&format!("traces.limits.{key}"), file, file_limit)
+            .or(default)
+    };
+    let b = o.span_limits;
+    let generic = Some(var::OTEL_ATTRIBUTE_COUNT_LIMIT);
+    Ok(SpanLimits {
+        attribute_count: count(
+            var::OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT,
+            generic,
+            "attribute_count",
+            l.attribute_count.as_ref(),
+            b.map(|b| b.attribute_count),
+            defaults.attribute_count,
+        )?,
+        event_count: count(
+            var::OTEL_SPAN_EVENT_COUNT_LIMIT,
+            None,
+            "event_count",
+            l.event_count.as_ref(),
+            b.map(|b| b.event_count),
+            defaults.event_count,
+        )?,
+        link_count: count(
+            var::OTEL_SPAN_LINK_COUNT_LIMIT,
+            None,
+            "link_count",
+            l.link_count.as_ref(),
+            b.map(|b| b.link_count),
+            defaults.link_count,
+        )?,
+        event_attribute_count: count(
+            var::OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT,
+            generic,
+            "event_attribute_count",
+            l.event_attribute_count.as_ref(),
+            b.map(|b| b.event_attribute_count),
+            defaults.event_attribute_count,
+        )?,
+        link_attribute_count: count(
+            var::OTEL_LINK_ATTRIBUTE_COUNT_LIMIT,
+            generic,
+            "link_attribute_count",
+            l.link_attribute_count.as_ref(),
+            b.map(|b| b.link_attribute_count),
+            defaults.link_attribute_count,
+        )?,
+        attribute_value_length: match b {
+            Some(b) => b.attribute_value_length,
+            None => pick(env, "span_limits", None, as_is)
+                .env(var::OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT, parse_limit)
+                .env(var::OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT, parse_limit)
+                .file(
+                    "traces.limits.attribute_value_length",
+                    l.attribute_value_length.as_ref(),
+                    file_limit,
+                )
+                .found()?,
+        },
     })
 }
 

@@ -341,6 +341,23 @@ pub(super) fn file_count(key: &str, value: &i64) -> Result<usize, InitError> {
     parse_count(key, &value.to_string())
 }
 
+/// A limit (0 or more) from a variable.
+pub(super) fn parse_limit(key: &str, value: &str) -> Result<usize, InitError> {
+    value.parse::<usize>().map_err(|_| {
+        InitError::invalid(
+            key,
+            value,
+            "expected a whole number of 0 or more (the OpenTelemetry span limits)",
+        )
+    })
+}
+
+/// A limit (0 or more) from the config file.
+#[allow(clippy::trivially_copy_pass_by_ref)] // the shape every file parser has
+pub(super) fn file_limit(key: &str, value: &i64) -> Result<usize, InitError> {
+    parse_limit(key, &value.to_string())
+}
+
 /// A count from a builder call.
 pub(super) fn at_least_one(key: &str, value: usize) -> Result<usize, InitError> {
     if value == 0 {

@@ -287,6 +287,10 @@ mod tests {
                 &["traces"],
             ),
             (
+                format!("{BASE}[traces.limits]\nevent_count = 10\n"),
+                &["traces"],
+            ),
+            (
                 format!("{BASE}[exporters]\ntraces = [\"otlp\", \"console\"]\n"),
                 &["traces"],
             ),

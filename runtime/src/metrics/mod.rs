@@ -250,6 +250,26 @@ impl Metrics {
                 }
             })
             .build();
+        let d = def("semtrace.span.limits.dropped");
+        let c = Arc::clone(readings);
+        meter
+            .u64_observable_counter(d.name)
+            .with_unit(d.unit)
+            .with_description(d.brief)
+            .with_callback(move |o| {
+                let l = c.stats().limited;
+                for (cut, n) in [
+                    ("attribute", l.attributes),
+                    ("event", l.events),
+                    ("link", l.links),
+                    ("event_attribute", l.event_attributes),
+                    ("link_attribute", l.link_attributes),
+                    ("value_truncated", l.truncated_values),
+                ] {
+                    o.observe(n, &[KeyValue::new("semtrace.limit.cut", cut)]);
+                }
+            })
+            .build();
         let gauge = |name: &'static str, pick: fn(&dyn PipelineReadings) -> usize| {
             let d = def(name);
             let readings = Arc::clone(readings);

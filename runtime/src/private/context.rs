@@ -112,9 +112,7 @@ pub fn link<L: Link + ?Sized>(span: &Span, link: &L) {
 fn add_link(span: &Span, context: SpanContext) {
     crate::traces::with_record(span, |record, _| {
         if let Some(data) = record.data.as_mut() {
-            data.extra()
-                .links
-                .push(opentelemetry::trace::Link::with_context(context));
+            data.push_link(opentelemetry::trace::Link::with_context(context));
         }
     });
 }

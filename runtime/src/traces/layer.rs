@@ -19,6 +19,7 @@ use tracing::{Subscriber, span};
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
+use super::limits::Limits;
 use super::queue::Queue;
 use super::record::{Batch, Code, Ended, Ids, Live, RemoteState, SpanRecord, Text, Timing, Val};
 use super::sampler::{Decision, Parent, RootInfo, Sampler};
@@ -46,6 +47,8 @@ pub(crate) struct PipelineLayer {
     pub(crate) queue: Arc<Queue>,
     pub(crate) export: bool,
     pub(crate) extras: Extras,
+    /// The span limits every recorded span applies.
+    pub(crate) limits: Limits,
 }
 
 /// A remote parent's context, as extracted from a carrier.
@@ -115,10 +118,20 @@ impl PipelineLayer {
         also: Option<&mut dyn tracing::field::Visit>,
     ) -> Box<Live> {
         let meta = attrs.metadata();
-        let mut data = Live::boxed(meta.name(), start);
-        match also {
-            Some(also) => attrs.record(&mut Both(NewSpanVisitor(&mut data), also)),
-            None => attrs.record(&mut NewSpanVisitor(&mut data)),
+        let mut data = Live::boxed(meta.name(), start, self.limits);
+        // One test per span: when every field fits and values have no length
+        // limit, the fields are recorded without a test per field.
+        let unlimited = self.limits.unlimited_length()
+            && meta.fields().len() <= self.limits.attributes as usize;
+        match (also, unlimited) {
+            (Some(also), true) => {
+                attrs.record(&mut Both(NewSpanVisitor::<false>(&mut data), also));
+            }
+            (Some(also), false) => {
+                attrs.record(&mut Both(NewSpanVisitor::<true>(&mut data), also));
+            }
+            (None, true) => attrs.record(&mut NewSpanVisitor::<false>(&mut data)),
+            (None, false) => attrs.record(&mut NewSpanVisitor::<true>(&mut data)),
         }
         if self.extras.code {
             if let Some(file) = meta.file() {
@@ -429,39 +442,79 @@ impl PipelineLayer {
     /// A link (`follows_from`) to the span with `context`.
     pub(crate) fn follows(record: &mut SpanRecord, context: SpanContext) {
         if let Some(data) = record.data.as_mut() {
-            data.extra().links.push(Link::with_context(context));
+            data.push_link(Link::with_context(context));
         }
     }
 
-    /// A log event inside a recorded span becomes one of its events.
+    /// A log event inside a recorded span becomes one of its events, within the
+    /// span limits: beyond the event count limit it is counted and not read (an
+    /// error still sets the span's status, which is no attribute).
     pub(crate) fn event(record: &mut SpanRecord, event: &tracing::Event<'_>) {
         let Some(data) = record.data.as_mut() else {
             return;
         };
-        let mut visitor = EventVisitor::default();
-        event.record(&mut visitor);
         let error = *event.metadata().level() == tracing::Level::ERROR;
-        let message = visitor.message.unwrap_or_default();
-        let event = if error {
+        let room = data.has_event_room();
+        let sets_status = error && data.code == Code::Unset;
+        if !room && !sets_status {
+            return data.drop_event();
+        }
+        let limits = data.limits;
+        // An error's `exception.message` comes first and takes one place.
+        let keep = if !room {
+            0 // read for its message only
+        } else if error {
+            limits.event_attributes.saturating_sub(1)
+        } else {
+            limits.event_attributes
+        };
+        let mut visitor = EventVisitor::new(keep, limits);
+        event.record(&mut visitor);
+        let message = visitor.message.take().unwrap_or_default();
+        if sets_status {
             // Errors follow the exception conventions, and fail the span unless it
             // already has a status.
-            if data.code == Code::Unset {
-                data.code = Code::Error;
-                let text: Text = data.text_of(&message);
-                data.description = Some(text);
+            data.code = Code::Error;
+            let text: Text = data.text_of(&message);
+            data.description = Some(text);
+        }
+        if !room {
+            return data.drop_event();
+        }
+        let event = if error {
+            if limits.event_attributes == 0 {
+                visitor.dropped = visitor.dropped.saturating_add(1);
+            } else {
+                let message = visitor.limited(&message);
+                visitor
+                    .attributes
+                    .insert(0, KeyValue::new("exception.message", message));
             }
-            let mut attributes = visitor.attributes;
-            attributes.insert(0, KeyValue::new("exception.message", message));
-            Event::new("exception", crate::clock::now(), attributes, 0)
+            Event::new(
+                "exception",
+                crate::clock::now(),
+                visitor.attributes,
+                visitor.dropped,
+            )
         } else {
             let name = if message.is_empty() {
                 event.metadata().name().into()
             } else {
                 std::borrow::Cow::Owned(message)
             };
-            Event::new(name, crate::clock::now(), visitor.attributes, 0)
+            Event::new(
+                name,
+                crate::clock::now(),
+                visitor.attributes,
+                visitor.dropped,
+            )
         };
-        data.extra().events.push(event);
+        if visitor.dropped != 0 || visitor.truncated != 0 {
+            let dropped = &mut data.extra().dropped;
+            dropped.event_attributes.add(visitor.dropped);
+            dropped.truncated.add(visitor.truncated);
+        }
+        data.push_event(event);
     }
 
     /// Busy/idle timing (opt-in): the span is entered.
@@ -522,6 +575,10 @@ impl PipelineLayer {
                 children = extra.children.take();
                 held = std::mem::take(&mut extra.held);
                 shed = extra.shed;
+                if extra.dropped.any() {
+                    let dropped = extra.dropped;
+                    queue.with_local(|local| local.counters.count_limited(&dropped));
+                }
             }
         }
         let ended = Ended {

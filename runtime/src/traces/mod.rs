@@ -7,6 +7,7 @@
 //! |-------|------|
 //! | the layer: ids, sampling, typed attributes, events, links; the span store's hooks | `layer.rs` |
 //! | what is kept per span | `record.rs` |
+//! | the span limits: what a span keeps at most, and what it cut | `limits.rs` |
 //! | reading `tracing`'s fields into it (span fields, `otel.*`, events) | `visit.rs` |
 //! | sampling at a trace's start: mode, ratio, rules, latency triggers, tail holding | `sampler.rs` |
 //! | p99 windows per span name for latency-triggered sampling | `adaptive.rs` |
@@ -24,6 +25,7 @@ pub(crate) mod adaptive;
 pub(crate) mod exporters;
 pub(crate) mod ids;
 pub(crate) mod layer;
+pub(crate) mod limits;
 pub(crate) mod queue;
 pub(crate) mod ratio;
 pub(crate) mod record;
@@ -32,7 +34,7 @@ pub(crate) mod stats;
 pub(crate) mod visit;
 pub(crate) mod worker;
 
-pub use stats::{DropReasons, SpanStats};
+pub use stats::{DropReasons, LimitCounts, SpanStats};
 
 use crate::config::{Settings, TracesSettings};
 use crate::error::InitError;
@@ -77,6 +79,7 @@ pub(crate) fn build(
         queue: Arc::clone(&queue),
         export: false,
         extras,
+        limits: limits::Limits::new(&t.limits),
     };
     if injected.is_none() && t.exporters.is_empty() {
         return Ok(Pipeline {
@@ -292,7 +295,11 @@ pub(crate) fn set_remote_parent(span: &tracing::Span, remote: layer::RemoteConte
             match (keep && layer.export, record.data.is_some()) {
                 (true, false) => {
                     let meta = span.metadata().map_or("span", |m| m.name());
-                    record.data = Some(record::Live::boxed(meta, crate::clock::now_nanos()));
+                    record.data = Some(record::Live::boxed(
+                        meta,
+                        crate::clock::now_nanos(),
+                        layer.limits,
+                    ));
                     stats::LocalCounters::sub(counter, 1);
                 }
                 (false, true) => {

@@ -471,6 +471,7 @@ impl Queue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::traces::limits::Limits;
     use crate::traces::record::{Ids, Live};
 
     fn span(text: &str) -> Ended {
@@ -530,13 +531,13 @@ mod tests {
             for _ in 0..4 {
                 assert!(queue.submit_one(local, span("v")));
             }
-            let live = Live::boxed("span", 1);
+            let live = Live::boxed("span", 1, Limits::default());
             let buffer: *const Live = &raw const *live;
             let shed = ended(live, "shed");
             assert!(!queue.submit_one(local, shed), "the queue holds 4 spans");
             assert_eq!(local.counters.queue_full.load(Ordering::Relaxed), 1);
             // The thread's next span starts in the shed span's buffers, emptied.
-            let next = Live::boxed("next", 3);
+            let next = Live::boxed("next", 3, Limits::default());
             assert_eq!(&raw const *next, buffer, "the buffers were freed");
             assert!(next.attrs.is_empty() && next.text.is_empty());
         });

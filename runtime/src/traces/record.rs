@@ -9,6 +9,8 @@ use std::fmt::{self, Write as _};
 use opentelemetry::trace::{Event, Link, SpanKind, TraceState};
 use opentelemetry::{Key, KeyValue};
 
+use super::limits::{self, Dropped, Limits};
+
 /// The ids of a span, as W3C trace context carries them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Ids {
@@ -117,6 +119,8 @@ pub(crate) struct Extra {
     /// Local roots: the trace found the queue full while open and was shed; its
     /// spans that end from now on are dropped and counted.
     pub(crate) shed: bool,
+    /// What the span limits cut from this span.
+    pub(crate) dropped: Dropped,
 }
 
 /// Busy and idle time of a span (opt-in).
@@ -144,6 +148,9 @@ pub(crate) struct Live {
     /// UTF-8 text of string values.
     pub(crate) text: TextBuf,
     pub(crate) extra: Option<Box<Extra>>,
+    /// The span limits, copied in when the span starts: what is beyond them is
+    /// never stored.
+    pub(crate) limits: Limits,
 }
 
 /// Bytes written only as whole UTF-8 strings.
@@ -188,19 +195,21 @@ const SPARE_ATTRS: usize = 32;
 
 impl Live {
     /// A span's data in a spare buffer of this thread, or a new one.
-    pub(crate) fn boxed(name: &'static str, start: u64) -> Box<Self> {
+    pub(crate) fn boxed(name: &'static str, start: u64, limits: Limits) -> Box<Self> {
         let spare = SPARE
             .try_with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.pop()))
             .ok()
             .flatten();
-        match spare {
+        let mut live = match spare {
             Some(mut live) => {
                 live.name = Name::Static(name);
                 live.start = start;
                 live
             }
             None => Box::new(Self::new(name, start)),
-        }
+        };
+        live.limits = limits;
+        live
     }
 
     /// Empties `live` and keeps it for this thread's next span.
@@ -233,6 +242,7 @@ impl Live {
             attrs: Vec::new(),
             text: TextBuf::default(),
             extra: None,
+            limits: Limits::default(),
         }
     }
 
@@ -240,18 +250,106 @@ impl Live {
         self.extra.get_or_insert_with(Box::default)
     }
 
-    /// Sets `key`, replacing an earlier value of the same key.
+    /// Whether one more attribute fits the count limit.
+    #[inline]
+    fn has_room(&self) -> bool {
+        self.attrs.len() < self.limits.attributes as usize
+    }
+
+    /// Whether `key` may be set: it has a value already, or one more fits.
+    fn may_set(&self, key: &str) -> bool {
+        self.has_room() || self.attrs.iter().any(|(k, _)| *k == key)
+    }
+
+    /// Counts an attribute the count limit dropped.
+    #[cold]
+    fn drop_attribute(&mut self) {
+        self.extra().dropped.attributes.add(1);
+    }
+
+    /// Sets `key`, replacing an earlier value of the same key; a new key beyond the
+    /// count limit is dropped.
     pub(crate) fn set(&mut self, key: &'static str, value: Val) {
         if let Some(slot) = self.attrs.iter_mut().find(|(k, _)| *k == key) {
             slot.1 = value;
-        } else {
+        } else if self.has_room() {
             self.attrs.push((key, value));
+        } else {
+            self.drop_attribute();
         }
     }
 
-    /// Sets a key known to be new (while the span's fields are first recorded).
+    /// Sets a key known to be new (while the span's fields are first recorded),
+    /// within the count limit.
+    #[inline]
     pub(crate) fn push(&mut self, key: &'static str, value: Val) {
+        if self.has_room() {
+            self.attrs.push((key, value));
+        } else {
+            self.drop_attribute();
+        }
+    }
+
+    /// Sets a key known to be new on a span whose fields are known to fit the
+    /// count limit (see `NewSpanVisitor`).
+    #[inline]
+    pub(crate) fn push_unchecked(&mut self, key: &'static str, value: Val) {
         self.attrs.push((key, value));
+    }
+
+    /// A new key's string value, cut to the length limit, within the count limit:
+    /// nothing is written for a dropped one.
+    pub(crate) fn push_str(&mut self, key: &'static str, value: &str) {
+        if !self.has_room() {
+            return self.drop_attribute();
+        }
+        let text = self.limited_text(value);
+        self.attrs.push((key, Val::Str(text)));
+    }
+
+    /// A new key's `Debug` value, as [`push_str`](Self::push_str).
+    pub(crate) fn push_debug(&mut self, key: &'static str, value: &dyn fmt::Debug) {
+        if !self.has_room() {
+            return self.drop_attribute();
+        }
+        let text = self.limited_debug(value);
+        self.attrs.push((key, Val::Str(text)));
+    }
+
+    /// Stores a string value, cut to the length limit.
+    fn limited_text(&mut self, value: &str) -> Text {
+        let (value, cut) = limits::within(value, self.limits.value_length);
+        if cut {
+            self.extra().dropped.truncated.add(1);
+        }
+        self.text_of(value)
+    }
+
+    /// Stores a `Debug` value, cut to the length limit while it is formatted.
+    fn limited_debug(&mut self, value: &dyn fmt::Debug) -> Text {
+        if self.limits.unlimited_length() {
+            return self.write_text(|t| {
+                let _ = write!(t, "{value:?}");
+            });
+        }
+        let limit = self.limits.value_length;
+        let mut cut = false;
+        let text = self.write_text(|t| cut = limits::write_debug_capped(t, value, limit));
+        if cut {
+            self.extra().dropped.truncated.add(1);
+        }
+        text
+    }
+
+    /// Before `key` gets a new string value: the old value's text is given back
+    /// when it is the last text written, so a field recorded again and again does
+    /// not grow the span.
+    fn reclaim(&mut self, key: &str) {
+        if let Some((_, Val::Str(old))) = self.attrs.iter().find(|(k, _)| *k == key)
+            && (old.start as usize).saturating_add(old.len as usize) == self.text.len()
+        {
+            self.text.0.truncate(old.start as usize);
+        }
     }
 
     /// Appends text written by `write` and returns its range.
@@ -272,14 +370,20 @@ impl Live {
     }
 
     pub(crate) fn set_str(&mut self, key: &'static str, value: &str) {
-        let text = self.text_of(value);
+        if !self.may_set(key) {
+            return self.drop_attribute();
+        }
+        self.reclaim(key);
+        let text = self.limited_text(value);
         self.set(key, Val::Str(text));
     }
 
     pub(crate) fn set_debug(&mut self, key: &'static str, value: &dyn fmt::Debug) {
-        let text = self.write_text(|t| {
-            let _ = write!(t, "{value:?}");
-        });
+        if !self.may_set(key) {
+            return self.drop_attribute();
+        }
+        self.reclaim(key);
+        let text = self.limited_debug(value);
         self.set(key, Val::Str(text));
     }
 
@@ -290,11 +394,63 @@ impl Live {
         }
     }
 
-    pub(crate) fn set_array(&mut self, key: &'static str, value: opentelemetry::Array) {
-        let arrays = &mut self.extra().arrays;
+    pub(crate) fn set_array(&mut self, key: &'static str, mut value: opentelemetry::Array) {
+        if !self.may_set(key) {
+            return self.drop_attribute();
+        }
+        let cut = limits::cut_array(&mut value, self.limits.value_length);
+        let extra = self.extra();
+        extra.dropped.truncated.add(cut);
+        let arrays = &mut extra.arrays;
         let index = u32::try_from(arrays.len()).unwrap_or(u32::MAX);
         arrays.push(value);
         self.set(key, Val::Array(index));
+    }
+
+    /// Whether one more event fits the event count limit.
+    pub(crate) fn has_event_room(&self) -> bool {
+        let events = self.extra.as_ref().map_or(0, |e| e.events.len());
+        events < self.limits.events as usize
+    }
+
+    /// Counts an event the count limit dropped.
+    #[cold]
+    pub(crate) fn drop_event(&mut self) {
+        self.extra().dropped.events.add(1);
+    }
+
+    /// Adds an event within the event count limit (its attributes were limited
+    /// while they were read: `EventVisitor`).
+    pub(crate) fn push_event(&mut self, event: Event) {
+        if self.has_event_room() {
+            self.extra().events.push(event);
+        } else {
+            self.drop_event();
+        }
+    }
+
+    /// Adds a link within the link count limit, its attributes within theirs.
+    pub(crate) fn push_link(&mut self, mut link: Link) {
+        let limits = self.limits;
+        let extra = self.extra();
+        if extra.links.len() >= limits.links as usize {
+            extra.dropped.links.add(1);
+            return;
+        }
+        let keep = limits.link_attributes as usize;
+        if link.attributes.len() > keep {
+            let n = u32::try_from(link.attributes.len() - keep).unwrap_or(u32::MAX);
+            link.attributes.truncate(keep);
+            link.dropped_attributes_count = link.dropped_attributes_count.saturating_add(n);
+            extra.dropped.link_attributes.add(n);
+        }
+        if !limits.unlimited_length() {
+            extra.dropped.truncated.add(limits::cut_values(
+                &mut link.attributes,
+                limits.value_length,
+            ));
+        }
+        extra.links.push(link);
     }
 }
 

@@ -2,6 +2,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::limits::Dropped;
+
 /// What happened to the spans the pipeline saw, as counts since `init`.
 ///
 /// Every span is counted once when it starts and once more for its fate, so once the
@@ -25,6 +27,29 @@ pub struct SpanStats {
     pub dropped: u64,
     /// Why spans were dropped.
     pub dropped_by: DropReasons,
+    /// What the span limits cut from recorded spans (the spans themselves are
+    /// exported, with OTLP's dropped counts).
+    pub limited: LimitCounts,
+}
+
+/// What the span limits (`[traces.limits]`, `OTEL_SPAN_*_LIMIT`) cut from recorded
+/// spans, counted when each span ends; also the metric
+/// `semtrace.span.limits.dropped` by `semtrace.limit.cut`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct LimitCounts {
+    /// Span attributes beyond the attribute count limit.
+    pub attributes: u64,
+    /// Events beyond the event count limit.
+    pub events: u64,
+    /// Links beyond the link count limit.
+    pub links: u64,
+    /// Event attributes beyond the per-event limit.
+    pub event_attributes: u64,
+    /// Link attributes beyond the per-link limit.
+    pub link_attributes: u64,
+    /// String values (or strings of an array) cut to the value length limit.
+    pub truncated_values: u64,
 }
 
 /// Why spans were dropped; the fields add up to [`SpanStats::dropped`].
@@ -74,6 +99,8 @@ pub(crate) struct LocalCounters {
     /// over or shed (wrapping: a trace may end on another thread; the sum over
     /// threads is the number held).
     pub(crate) held: AtomicU64,
+    /// What the span limits cut, in [`LimitCounts`]' order.
+    pub(crate) limited: [AtomicU64; 6],
 }
 
 impl LocalCounters {
@@ -94,6 +121,22 @@ impl LocalCounters {
         Self::add(counter, n.wrapping_neg());
     }
 
+    /// Counts what the limits cut from a span that ended.
+    #[cold]
+    pub(crate) fn count_limited(&self, dropped: &Dropped) {
+        let counts = [
+            dropped.attributes,
+            dropped.events,
+            dropped.links,
+            dropped.event_attributes,
+            dropped.link_attributes,
+            dropped.truncated,
+        ];
+        for (counter, n) in self.limited.iter().zip(counts) {
+            Self::add(counter, u64::from(n.0));
+        }
+    }
+
     pub(crate) fn fold_into(&self, totals: &mut Totals) {
         totals.add(Totals {
             started: self.started.load(Ordering::Relaxed),
@@ -102,6 +145,7 @@ impl LocalCounters {
             queue_full: self.queue_full.load(Ordering::Relaxed),
             tail_buffer_full: self.tail_buffer_full.load(Ordering::Relaxed),
             held: self.held.load(Ordering::Relaxed),
+            limited: self.limited.each_ref().map(|c| c.load(Ordering::Relaxed)),
         });
     }
 }
@@ -127,6 +171,7 @@ pub(crate) struct Totals {
     pub(crate) queue_full: u64,
     pub(crate) tail_buffer_full: u64,
     pub(crate) held: u64,
+    pub(crate) limited: [u64; 6],
 }
 
 impl Totals {
@@ -137,6 +182,9 @@ impl Totals {
         self.finished = self.finished.wrapping_add(other.finished);
         self.queue_full = self.queue_full.wrapping_add(other.queue_full);
         self.tail_buffer_full = self.tail_buffer_full.wrapping_add(other.tail_buffer_full);
+        for (total, n) in self.limited.iter_mut().zip(other.limited) {
+            *total = total.wrapping_add(n);
+        }
     }
 
     pub(crate) fn stats(self, shared: &SharedCounters, last: bool) -> SpanStats {
@@ -153,7 +201,23 @@ impl Totals {
                 0
             },
         };
+        let [
+            attributes,
+            events,
+            links,
+            event_attributes,
+            link_attributes,
+            truncated_values,
+        ] = self.limited;
         SpanStats {
+            limited: LimitCounts {
+                attributes,
+                events,
+                links,
+                event_attributes,
+                link_attributes,
+                truncated_values,
+            },
             started: self.started,
             sampled_out: self.sampled_out,
             exported: shared.exported.load(Ordering::Relaxed),

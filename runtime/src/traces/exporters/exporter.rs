@@ -58,9 +58,13 @@ fn one(batch: &Batch, span: &Finished, scope: &InstrumentationScope) -> SpanData
     };
     let mut events = SpanEvents::default();
     let mut links = SpanLinks::default();
+    let mut dropped_attributes_count = 0;
     if let Some(extra) = extra {
         events.events.clone_from(&extra.events);
         links.links.clone_from(&extra.links);
+        events.dropped_count = extra.dropped.events.0;
+        links.dropped_count = extra.dropped.links.0;
+        dropped_attributes_count = extra.dropped.attributes.0;
     }
     SpanData {
         span_context: SpanContext::new(
@@ -77,7 +81,7 @@ fn one(batch: &Batch, span: &Finished, scope: &InstrumentationScope) -> SpanData
         start_time: crate::clock::time_at(span.start),
         end_time: crate::clock::time_at(span.end),
         attributes: batch.key_values(span),
-        dropped_attributes_count: 0,
+        dropped_attributes_count,
         events,
         links,
         status,

@@ -73,7 +73,7 @@ fn one(batch: &Batch, s: &Finished) -> Span {
         start_time_unix_nano: s.start,
         end_time_unix_nano: s.end,
         attributes: attributes(batch, s),
-        dropped_attributes_count: 0,
+        dropped_attributes_count: extra.map_or(0, |e| e.dropped.attributes.0),
         events: extra
             .map(|e| {
                 e.events
@@ -87,11 +87,11 @@ fn one(batch: &Batch, s: &Finished) -> Span {
                     .collect()
             })
             .unwrap_or_default(),
-        dropped_events_count: 0,
+        dropped_events_count: extra.map_or(0, |e| e.dropped.events.0),
         links: extra
             .map(|e| e.links.iter().cloned().map(Into::into).collect())
             .unwrap_or_default(),
-        dropped_links_count: 0,
+        dropped_links_count: extra.map_or(0, |e| e.dropped.links.0),
         status: Some(Status {
             code: match s.code {
                 Code::Unset => status::StatusCode::Unset,
@@ -247,5 +247,77 @@ mod tests {
         assert_eq!(spans[1].name, "GET /users/{id}");
         assert_eq!(spans[1].flags, SAMPLED | HAS_IS_REMOTE | IS_REMOTE);
         assert_eq!(spans[1].trace_state, "vendor=x");
+        assert_eq!(
+            (
+                spans[0].dropped_attributes_count,
+                spans[0].dropped_events_count,
+                spans[0].dropped_links_count
+            ),
+            (0, 0, 0)
+        );
+    }
+
+    #[test]
+    fn what_the_limits_cut_is_counted_in_the_request() {
+        let mut live = Live::new("busy", 1_700_000_000_000_000_000);
+        live.limits = crate::traces::limits::Limits::new(&crate::config::SpanLimits {
+            attribute_count: 1,
+            event_count: 1,
+            link_count: 1,
+            link_attribute_count: 0,
+            ..Default::default()
+        });
+        live.set("kept", Val::I64(1));
+        live.set("dropped", Val::I64(2));
+        live.set_str("dropped too", "x");
+        for _ in 0..3 {
+            live.push_event(Event::new(
+                "tick",
+                crate::clock::time_at(live.start),
+                vec![],
+                2,
+            ));
+        }
+        let link = |n: u64| {
+            let mut link = Link::with_context(SpanContext::new(
+                TraceId::from(u128::from(n)),
+                SpanId::from(n),
+                TraceFlags::SAMPLED,
+                true,
+                TraceState::default(),
+            ));
+            link.attributes = vec![opentelemetry::KeyValue::new("k", "v")];
+            link
+        };
+        live.push_link(link(1));
+        live.push_link(link(2));
+        let mut batch = Batch::default();
+        batch.push(Ended {
+            ids: Ids { trace: 1, span: 2 },
+            parent: 0,
+            parent_remote: false,
+            end: live.start + 1,
+            live: Box::new(live),
+        });
+        let scope = InstrumentationScope::builder("semtrace").build();
+        let resource = ResourceAttributesWithSchema::from(
+            &opentelemetry_sdk::Resource::builder_empty().build(),
+        );
+        let direct = request(&batch, &scope, &resource);
+        let through_sdk = ExportTraceServiceRequest {
+            resource_spans: group_spans_by_resource_and_scope(
+                crate::traces::exporters::exporter::to_sdk(&batch, &scope),
+                &resource,
+            ),
+        };
+        assert_eq!(direct, through_sdk);
+        let span = &direct.resource_spans[0].scope_spans[0].spans[0];
+        assert_eq!(span.attributes.len(), 1);
+        assert_eq!(span.dropped_attributes_count, 2);
+        assert_eq!((span.events.len(), span.dropped_events_count), (1, 2));
+        assert_eq!(span.events[0].dropped_attributes_count, 2);
+        assert_eq!((span.links.len(), span.dropped_links_count), (1, 1));
+        assert!(span.links[0].attributes.is_empty());
+        assert_eq!(span.links[0].dropped_attributes_count, 1);
     }
 }
