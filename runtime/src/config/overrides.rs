@@ -44,7 +44,7 @@ pub(crate) struct Overrides {
     pub(crate) code_attributes: Option<bool>,
     pub(crate) thread_attributes: Option<bool>,
     pub(crate) timing_attributes: Option<bool>,
-    pub(crate) span_limits: Option<super::SpanLimits>,
+    pub(crate) span_limits: Option<super::values::SpanLimits>,
     pub(crate) log_bridge: Option<bool>,
     pub(crate) traces_exporters: Option<Vec<TracesExporter>>,
     pub(crate) console_exporter_path: Option<PathBuf>,

@@ -522,3 +522,50 @@ fn percent_decode(value: &str) -> Option<String> {
     }
     String::from_utf8(out).ok()
 }
+
+/// The span limits of the OpenTelemetry specification (`[traces.limits]`,
+/// `OTEL_SPAN_*_LIMIT`): what one span keeps at most. Beyond a count the first ones
+/// are kept and the rest dropped and counted; longer string values are cut.
+///
+/// ```
+/// let mut limits = semtrace::config::SpanLimits::default();
+/// limits.attribute_count = 32;
+/// limits.attribute_value_length = Some(1024);
+/// let builder = semtrace::Telemetry::builder("svc").span_limits(limits);
+/// # let _ = builder;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SpanLimits {
+    /// Attributes per span (default 128).
+    pub attribute_count: usize,
+    /// Events per span (default 128).
+    pub event_count: usize,
+    /// Links per span (default 128).
+    pub link_count: usize,
+    /// Attributes per event (default 128).
+    pub event_attribute_count: usize,
+    /// Attributes per link (default 128).
+    pub link_attribute_count: usize,
+    /// Characters kept of a string value, and of each string of a string array, of
+    /// the span's, its events' and its links' attributes (default: no limit).
+    pub attribute_value_length: Option<usize>,
+}
+
+impl SpanLimits {
+    /// The specification's default of every count limit.
+    pub const DEFAULT_COUNT: usize = 128;
+}
+
+impl Default for SpanLimits {
+    fn default() -> Self {
+        Self {
+            attribute_count: Self::DEFAULT_COUNT,
+            event_count: Self::DEFAULT_COUNT,
+            link_count: Self::DEFAULT_COUNT,
+            event_attribute_count: Self::DEFAULT_COUNT,
+            link_attribute_count: Self::DEFAULT_COUNT,
+            attribute_value_length: None,
+        }
+    }
+}
