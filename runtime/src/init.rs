@@ -557,22 +557,9 @@ impl TelemetryBuilder {
             attach_metrics(started, &control, &mut guard);
         }
         if let Some(path) = config_path {
-            let (env, overrides) = (self.env.clone(), self.overrides.clone());
-            let reresolve = move |config: &Config| {
-                config::resolve(&overrides, &|name: &str| lookup(env.as_ref(), name), config)
-            };
-            let env = self.env.clone();
-            let read = move |path: &std::path::Path| {
-                Config::from_file_with_env(path, &|name: &str| lookup(env.as_ref(), name))
-            };
-            if let Some(watcher) = crate::control::reload::watch(
-                path,
-                settings,
-                control,
-                Box::new(read),
-                Box::new(reresolve),
-            ) {
-                guard.push(Box::new(watcher));
+            let watcher = watch_config(path, settings, control, self.env, self.overrides);
+            if let Some(watcher) = watcher {
+                guard.push(watcher);
             }
         }
 
@@ -694,8 +681,7 @@ fn install_bridge(settings: &Settings) -> Result<(), BridgeProblem> {
     }
 }
 
-/// Watches the config file at `path`, applying its edits through `control`
-/// (`build_layer`'s; `build_from` starts its own the same way).
+/// Watches the config file at `path`, applying its edits through `control`.
 fn watch_config(
     path: PathBuf,
     settings: Settings,
