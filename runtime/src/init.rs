@@ -454,31 +454,17 @@ impl TelemetryBuilder {
             file: None,
             traces: traces_filter.clone(),
         };
-        let control = Control::new(
-            Arc::clone(&pipeline.sampler),
-            Arc::clone(&pipeline.queue),
+        let parts = pipeline.worker.map(|w| Box::new(w) as Box<dyn Shutdown>);
+        let watch = config_path.map(|path| (path, self.env, self.overrides));
+        let (control, guard) = control_and_guard(
+            settings,
+            &pipeline.sampler,
+            pipeline.queue,
             levels,
-            &settings.traces.sampling,
-        );
-        let mut guard = Guard::new(settings.shutdown_timeout, pipeline.queue, control.clone());
-        if let Some(worker) = pipeline.worker {
-            guard.push(Box::new(worker));
-        }
-        if let Some(admin) = &settings.admin {
-            let (listener, address) = start_admin(admin, control.clone())?;
-            guard.push(listener);
-            guard.admin_address = Some(address);
-        }
-        if let Some(metrics) = metrics {
-            let started = crate::metrics::start(metrics, &settings, &readings_of(&control))?;
-            attach_metrics(started, &control, &mut guard);
-        }
-        if let Some(path) = config_path {
-            let watcher = watch_config(path, settings, control.clone(), self.env, self.overrides);
-            if let Some(watcher) = watcher {
-                guard.push(watcher);
-            }
-        }
+            parts.into_iter().collect(),
+            metrics,
+            watch,
+        )?;
         // The recorder's `OuterLayer` inside the pipeline's filter: the user's
         // subscriber sees one layer with a per-layer filter (its level hint and
         // interest combine as any filtered layer's), and the metrics' downcast finds
@@ -534,34 +520,19 @@ impl TelemetryBuilder {
             None
         };
 
-        let control = Control::new(
-            Arc::clone(&pipeline.sampler),
-            Arc::clone(&pipeline.queue),
-            levels,
-            &settings.traces.sampling,
-        );
-        let mut guard = Guard::new(settings.shutdown_timeout, pipeline.queue, control.clone());
         if let Some(worker) = pipeline.worker {
-            guard.push(Box::new(worker));
+            parts.insert(0, Box::new(worker));
         }
-        for part in parts {
-            guard.push(part);
-        }
-        if let Some(admin) = &settings.admin {
-            let (listener, address) = start_admin(admin, control.clone())?;
-            guard.push(listener);
-            guard.admin_address = Some(address);
-        }
-        if let Some(metrics) = metrics {
-            let started = crate::metrics::start(metrics, &settings, &readings_of(&control))?;
-            attach_metrics(started, &control, &mut guard);
-        }
-        if let Some(path) = config_path {
-            let watcher = watch_config(path, settings, control, self.env, self.overrides);
-            if let Some(watcher) = watcher {
-                guard.push(watcher);
-            }
-        }
+        let watch = config_path.map(|path| (path, self.env, self.overrides));
+        let (_, guard) = control_and_guard(
+            settings,
+            &pipeline.sampler,
+            pipeline.queue,
+            levels,
+            parts,
+            metrics,
+            watch,
+        )?;
 
         let dispatch = if let Some(layer) = own {
             store_dispatch(layer, traces_filter, lines, sites)
@@ -679,6 +650,45 @@ fn install_bridge(settings: &Settings) -> Result<(), BridgeProblem> {
             asked: asked == Some(true),
         }),
     }
+}
+
+/// The control over the pipeline, and the guard that owns `parts` (the pipeline's
+/// worker first), the admin listener, the metrics and the config file's watcher —
+/// what `build()` and `build_layer()` start beside their subscriber.
+fn control_and_guard(
+    settings: Settings,
+    sampler: &Arc<crate::traces::sampler::Sampler>,
+    queue: Arc<crate::traces::queue::Queue>,
+    levels: Levels,
+    parts: Vec<Box<dyn Shutdown>>,
+    metrics: Option<crate::metrics::Metrics>,
+    watch: Option<(PathBuf, Option<Lookup>, Overrides)>,
+) -> Result<(Control, Guard), InitError> {
+    let control = Control::new(
+        Arc::clone(sampler),
+        Arc::clone(&queue),
+        levels,
+        &settings.traces.sampling,
+    );
+    let mut guard = Guard::new(settings.shutdown_timeout, queue, control.clone());
+    for part in parts {
+        guard.push(part);
+    }
+    if let Some(admin) = &settings.admin {
+        let (listener, address) = start_admin(admin, control.clone())?;
+        guard.push(listener);
+        guard.admin_address = Some(address);
+    }
+    if let Some(metrics) = metrics {
+        let started = crate::metrics::start(metrics, &settings, &readings_of(&control))?;
+        attach_metrics(started, &control, &mut guard);
+    }
+    if let Some((path, env, overrides)) = watch
+        && let Some(watcher) = watch_config(path, settings, control.clone(), env, overrides)
+    {
+        guard.push(watcher);
+    }
+    Ok((control, guard))
 }
 
 /// Watches the config file at `path`, applying its edits through `control`.
