@@ -232,7 +232,7 @@ fn filled(definition: &str) -> &'static [&'static str] {
 fn outcome() -> Outcome {
     let mut outcome = Outcome::errors();
     outcome.status = quote! {
-        (&#PRIVATE::Outcome(__semtrace_out)).__semtrace_genai(__semtrace_span);
+        (&&#PRIVATE::Outcome(__semtrace_out)).__semtrace_genai(__semtrace_span);
     };
     outcome.imports = quote!(GenAiSome as _, GenAiNone as _,);
     outcome
