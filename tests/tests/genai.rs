@@ -236,6 +236,27 @@ fn model_calls_record_the_operation_duration_and_tool_calls_do_not() {
     let mut got: Vec<_> = points.into_iter().collect();
     got.sort_by_key(|(a, _)| a.len());
     assert_eq!(got, vec![(ok, 1), (failed, 1)]);
+    let (unit, tokens) = token_usage(&all);
+    assert_eq!(unit, "{token}");
+    let with_type = |t: &str| {
+        let mut a: BTreeMap<String, Value> = [
+            ("gen_ai.operation.name", Value::from("chat")),
+            ("gen_ai.provider.name", Value::from("openai")),
+            ("gen_ai.request.model", Value::from("gpt-4o")),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        a.insert("gen_ai.token.type".to_owned(), Value::from(t.to_owned()));
+        a
+    };
+    let mut tokens = tokens;
+    tokens.sort_by(|a, b| format!("{:?}", a.0).cmp(&format!("{:?}", b.0)));
+    assert_eq!(
+        tokens,
+        vec![(with_type("input"), 1, 12), (with_type("output"), 1, 30)],
+        "one call reported usage; the failed one none"
+    );
     assert!(
         metric_names(&all).iter().all(|n| !n.contains("tool")),
         "{:?}",
@@ -249,6 +270,34 @@ fn metric_names(all: &[ResourceMetrics]) -> Vec<String> {
         .flat_map(opentelemetry_sdk::metrics::data::ScopeMetrics::metrics)
         .map(|m| m.name().to_owned())
         .collect()
+}
+
+/// The last export's `gen_ai.client.token.usage`: its unit and (attributes, count, sum)
+/// per point.
+fn token_usage(all: &[ResourceMetrics]) -> (String, Vec<(BTreeMap<String, Value>, u64, u64)>) {
+    let name = "gen_ai.client.token.usage";
+    let last = all.last().expect("an export");
+    let metric = last
+        .scope_metrics()
+        .flat_map(opentelemetry_sdk::metrics::data::ScopeMetrics::metrics)
+        .find(|m| m.name() == name)
+        .unwrap_or_else(|| panic!("no metric `{name}` among {:?}", metric_names(all)));
+    let AggregatedMetrics::U64(MetricData::Histogram(h)) = metric.data() else {
+        panic!("`{name}` is not a u64 histogram");
+    };
+    let points = h
+        .data_points()
+        .map(|dp| {
+            (
+                dp.attributes()
+                    .map(|kv| (kv.key.as_str().to_owned(), kv.value.clone()))
+                    .collect(),
+                dp.count(),
+                dp.sum(),
+            )
+        })
+        .collect();
+    (metric.unit().to_owned(), points)
 }
 
 /// The last export's f64 histogram `name`: its unit and (attributes, count) per point.

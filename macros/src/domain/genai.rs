@@ -228,9 +228,15 @@ fn filled(definition: &str) -> &'static [&'static str] {
     Box::leak(keys.into_boxed_slice())
 }
 
-/// The response's usage and response attributes on the span; errors as every span.
+/// The response's usage and response attributes on the span, its token counts on
+/// `gen_ai.client.token.usage`; errors as every span.
 fn outcome() -> Outcome {
+    let error = super::error_type();
     let mut outcome = Outcome::errors();
+    outcome.metric = quote!(#PRIVATE::MetricOutcome::genai(
+        #error,
+        (&&#PRIVATE::Outcome(__semtrace_out)).__semtrace_genai_tokens(),
+    ));
     outcome.status = quote! {
         (&&#PRIVATE::Outcome(__semtrace_out)).__semtrace_genai(__semtrace_span);
     };

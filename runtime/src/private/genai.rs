@@ -11,11 +11,15 @@ use crate::genai::GenAiResponse;
 pub trait GenAiSome {
     /// Records `gen_ai.usage.*` and `gen_ai.response.*` on `span`.
     fn __semtrace_genai(&self, span: &Span);
+    /// The input and output token counts, for the token-usage metric.
+    fn __semtrace_genai_tokens(&self) -> (Option<u64>, Option<u64>);
 }
 /// Any other return value.
 pub trait GenAiNone {
     /// Does nothing.
     fn __semtrace_genai(&self, span: &Span);
+    /// No counts.
+    fn __semtrace_genai_tokens(&self) -> (Option<u64>, Option<u64>);
 }
 
 impl<T: GenAiResponse + ?Sized> GenAiSome for &Outcome<'_, T> {
@@ -25,10 +29,18 @@ impl<T: GenAiResponse + ?Sized> GenAiSome for &Outcome<'_, T> {
         }
         record(span, self.0);
     }
+    #[inline]
+    fn __semtrace_genai_tokens(&self) -> (Option<u64>, Option<u64>) {
+        (self.0.input_tokens(), self.0.output_tokens())
+    }
 }
 impl<T: ?Sized> GenAiNone for Outcome<'_, T> {
     #[inline]
     fn __semtrace_genai(&self, _span: &Span) {}
+    #[inline]
+    fn __semtrace_genai_tokens(&self) -> (Option<u64>, Option<u64>) {
+        (None, None)
+    }
 }
 
 fn record<T: GenAiResponse + ?Sized>(span: &Span, response: &T) {
