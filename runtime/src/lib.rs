@@ -72,7 +72,7 @@ pub use semtrace_macros::*;
 
 mod error_type;
 pub use error_type::ErrorType;
-mod genai;
+pub mod genai;
 pub use genai::GenAiResponse;
 
 #[doc(hidden)]

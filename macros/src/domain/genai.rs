@@ -36,6 +36,14 @@ const FILLED: &[&str] = &[
     "gen_ai.usage.reasoning.output_tokens",
 ];
 
+/// Content: opt-in, recorded only through the runtime's capture switch
+/// (`semtrace::genai`), never from the attribute's arguments.
+const CONTENT: &[&str] = &[
+    "gen_ai.input.messages",
+    "gen_ai.output.messages",
+    "gen_ai.system_instructions",
+];
+
 /// Each `gen_ai.operation.name` member: its span definition, kind, and the attribute
 /// that follows the operation in the span name.
 const OPERATIONS: &[(&str, &str, SpanKind, &str)] = &[
@@ -191,8 +199,31 @@ impl Domain for GenAi {
         }
         plan.definition = Some(definition);
         plan.filled = filled(definition);
+        plan.declared = named_by(definition, CONTENT).to_vec();
         plan.outcome = outcome();
         plan
+    }
+
+    /// Content given as a field would be recorded whatever the capture setting.
+    fn fields(&self, cx: &Ctxt, _opts: &Options<'_>, fields: &mut Vec<Field>, _plan: &mut Plan) {
+        for f in fields.iter() {
+            if CONTENT.contains(&f.key.as_str())
+                && !matches!(f.record, crate::model::FieldRecord::Empty)
+            {
+                cx.error_spanned_by(
+                    &f.key_tokens,
+                    format_args!(
+                        "`{}` is content, opt-in and off by default: record it in the body with `semtrace::genai::{}(|| json)` (or, for output messages, `GenAiResponse::output_messages`), which records only when `semtrace::genai::capture_content(true)` turned it on",
+                        f.key,
+                        if f.key == "gen_ai.system_instructions" {
+                            "record_system_instructions"
+                        } else {
+                            "record_input_messages"
+                        }
+                    ),
+                );
+            }
+        }
     }
 
     fn span_name(&self, fields: &[Field], _plan: &Plan, fn_name: &Ident) -> SpanName {
@@ -216,10 +247,15 @@ impl Domain for GenAi {
 
 /// The keys of [`FILLED`] that `definition` names (a tool call has no usage).
 fn filled(definition: &str) -> &'static [&'static str] {
+    named_by(definition, FILLED)
+}
+
+/// The keys of `keys` that `definition` names.
+fn named_by(definition: &str, keys: &[&'static str]) -> &'static [&'static str] {
     let Some(def) = semtrace_semconv::spans::official(definition) else {
         return &[];
     };
-    let keys: Vec<&'static str> = FILLED
+    let keys: Vec<&'static str> = keys
         .iter()
         .copied()
         .filter(|k| def.requirement(k).is_some())

@@ -75,4 +75,9 @@ fn record<T: GenAiResponse + ?Sized>(span: &Span, response: &T) {
     if let Some(reasons) = response.finish_reasons() {
         super::record_array(span, "gen_ai.response.finish_reasons", &reasons);
     }
+    if crate::genai::capturing_content()
+        && let Some(json) = response.output_messages()
+    {
+        span.record("gen_ai.output.messages", json.as_str());
+    }
 }
