@@ -324,3 +324,16 @@ fn histogram(all: &[ResourceMetrics], name: &str) -> (String, Vec<(BTreeMap<Stri
         .collect();
     (metric.unit().to_owned(), points)
 }
+
+#[test]
+fn live_check_finds_nothing_in_genai_spans() {
+    let (_, spans) = semtrace::testing::capture(|| {
+        chat("gpt-4o", 0.2, false).unwrap();
+        chat("gpt-4o", 0.2, true).unwrap_err();
+        embed("hello");
+        tutor();
+        remote_assistant();
+    });
+    assert!(spans.iter().count() >= 7);
+    assert_eq!(semtrace::testing::live_check(&spans), []);
+}
