@@ -264,6 +264,9 @@ fn model_calls_record_the_operation_duration_and_tool_calls_do_not() {
     );
 }
 
+/// A data point's attributes.
+type Attrs = BTreeMap<String, Value>;
+
 fn metric_names(all: &[ResourceMetrics]) -> Vec<String> {
     all.iter()
         .flat_map(ResourceMetrics::scope_metrics)
@@ -274,7 +277,7 @@ fn metric_names(all: &[ResourceMetrics]) -> Vec<String> {
 
 /// The last export's `gen_ai.client.token.usage`: its unit and (attributes, count, sum)
 /// per point.
-fn token_usage(all: &[ResourceMetrics]) -> (String, Vec<(BTreeMap<String, Value>, u64, u64)>) {
+fn token_usage(all: &[ResourceMetrics]) -> (String, Vec<(Attrs, u64, u64)>) {
     let name = "gen_ai.client.token.usage";
     let last = all.last().expect("an export");
     let metric = last
@@ -301,7 +304,7 @@ fn token_usage(all: &[ResourceMetrics]) -> (String, Vec<(BTreeMap<String, Value>
 }
 
 /// The last export's f64 histogram `name`: its unit and (attributes, count) per point.
-fn histogram(all: &[ResourceMetrics], name: &str) -> (String, Vec<(BTreeMap<String, Value>, u64)>) {
+fn histogram(all: &[ResourceMetrics], name: &str) -> (String, Vec<(Attrs, u64)>) {
     let last = all.last().expect("an export");
     let metric = last
         .scope_metrics()
@@ -327,7 +330,7 @@ fn histogram(all: &[ResourceMetrics], name: &str) -> (String, Vec<(BTreeMap<Stri
 
 #[test]
 fn live_check_finds_nothing_in_genai_spans() {
-    let (_, spans) = semtrace::testing::capture(|| {
+    let ((), spans) = semtrace::testing::capture(|| {
         chat("gpt-4o", 0.2, false).unwrap();
         chat("gpt-4o", 0.2, true).unwrap_err();
         embed("hello");

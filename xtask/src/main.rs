@@ -167,34 +167,7 @@ fn generate(model: &Path, genai: &Path) -> Result<String, String> {
             ));
         }
     }
-    // The GenAI registry's own definitions; provider refinements (`openai.*`, …) name
-    // attributes of other folders and are not read.
-    let genai_spans: Vec<SpanDefinition> = spans::load_dir(genai)
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .filter(|d| d.id.starts_with("gen_ai."))
-        .collect();
-    let genai_metrics: Vec<MetricDefinition> = metrics::load_dir(genai)
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .filter(|d| d.name.starts_with("gen_ai."))
-        .collect();
-    for def in &genai_spans {
-        if let Some(attr) = def.attributes.iter().find(|a| !find(a.key)) {
-            return Err(format!(
-                "GenAI span `{}` names `{}`, which is not in the registry",
-                def.id, attr.key
-            ));
-        }
-    }
-    for def in &genai_metrics {
-        if let Some(attr) = def.attributes.iter().find(|a| !find(a.key)) {
-            return Err(format!(
-                "GenAI metric `{}` names `{}`, which is not in the registry",
-                def.name, attr.key
-            ));
-        }
-    }
+    let (genai_spans, genai_metrics) = genai_definitions(genai, &find)?;
     let mut text = render(&version, &otel, &own, &genai_attrs);
     render_spans(
         &mut text,
@@ -236,6 +209,42 @@ const fn a(key: &'static str, requirement: Requirement) -> SpanAttribute {
         &genai_metrics,
     );
     Ok(text)
+}
+
+/// The GenAI registry's own span and metric definitions, each attribute they name
+/// checked with `find`. Provider refinements (`openai.*`, …) name attributes of other
+/// folders and are not read.
+fn genai_definitions(
+    genai: &Path,
+    find: &dyn Fn(&str) -> bool,
+) -> Result<(Vec<SpanDefinition>, Vec<MetricDefinition>), String> {
+    let genai_spans: Vec<SpanDefinition> = spans::load_dir(genai)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|d| d.id.starts_with("gen_ai."))
+        .collect();
+    let genai_metrics: Vec<MetricDefinition> = metrics::load_dir(genai)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|d| d.name.starts_with("gen_ai."))
+        .collect();
+    for def in &genai_spans {
+        if let Some(attr) = def.attributes.iter().find(|a| !find(a.key)) {
+            return Err(format!(
+                "GenAI span `{}` names `{}`, which is not in the registry",
+                def.id, attr.key
+            ));
+        }
+    }
+    for def in &genai_metrics {
+        if let Some(attr) = def.attributes.iter().find(|a| !find(a.key)) {
+            return Err(format!(
+                "GenAI metric `{}` names `{}`, which is not in the registry",
+                def.name, attr.key
+            ));
+        }
+    }
+    Ok((genai_spans, genai_metrics))
 }
 
 fn find_in(table: &[Attribute], key: &str) -> bool {
