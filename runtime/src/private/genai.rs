@@ -73,7 +73,7 @@ fn record<T: GenAiResponse + ?Sized>(span: &Span, response: &T) {
         span.record("gen_ai.response.id", id);
     }
     if let Some(reasons) = response.finish_reasons() {
-        super::record_array(span, "gen_ai.response.finish_reasons", &reasons);
+        super::record::record_array(span, "gen_ai.response.finish_reasons", &reasons);
     }
     if crate::genai::capturing_content()
         && let Some(json) = response.output_messages()
