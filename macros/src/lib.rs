@@ -45,6 +45,27 @@ pub fn traced(args: TokenStream, item: TokenStream) -> TokenStream {
     pipeline::instrument(&domain::traced::Traced, args.into(), item.into()).into()
 }
 
+/// Instruments one GenAI operation per the GenAI registry: a model call
+/// (`operation = "chat"`, `"text_completion"`, `"generate_content"`, `"embeddings"`), a
+/// tool call (`"execute_tool"`), an agent (`"invoke_agent"`, `"create_agent"`), a
+/// retrieval, a workflow, a plan or a memory operation. The operation picks the span
+/// definition, its kind and its name (`{operation} {model}` for model calls).
+/// `provider` (→ `gen_ai.provider.name`) is checked against the registry's members;
+/// `model` (→ `gen_ai.request.model`), `agent`, `tool`, `data_source` and `workflow`
+/// take any expression; request attributes are fields (`gen_ai.request.temperature = t`).
+/// A return value implementing `semtrace::GenAiResponse` (for a `Result`, its `Ok`
+/// value) records `gen_ai.usage.*` and `gen_ai.response.*`; client operations record
+/// `gen_ai.client.operation.duration`.
+///
+/// ```text
+/// #[semtrace::traced_genai(operation = "chat", provider = "openai", model = %request.model)]
+/// async fn complete(request: &Request) -> Result<Reply, ClientError> { … }
+/// ```
+#[proc_macro_attribute]
+pub fn traced_genai(args: TokenStream, item: TokenStream) -> TokenStream {
+    pipeline::instrument(&domain::genai::GenAi, args.into(), item.into()).into()
+}
+
 /// Instruments one GraphQL operation on a server (`span.graphql.server`): a server
 /// span named after the operation's type (`query`, `mutation`, `subscription`),
 /// `GraphQL Operation` when it is not known. Options: `operation` (→

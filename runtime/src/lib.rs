@@ -72,6 +72,8 @@ pub use semtrace_macros::*;
 
 mod error_type;
 pub use error_type::ErrorType;
+pub mod genai;
+pub use genai::GenAiResponse;
 
 #[doc(hidden)]
 #[path = "private/mod.rs"]

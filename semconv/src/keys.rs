@@ -32,3 +32,7 @@ pub const DB_QUERY_SUMMARY: &str = "db.query.summary";
 
 /// What every span declares for its outcome: the status and the error's type.
 pub const OUTCOME: [&str; 3] = [OTEL_STATUS_CODE, OTEL_STATUS_DESCRIPTION, ERROR_TYPE];
+/// The GenAI token-usage histogram.
+pub const GEN_AI_CLIENT_TOKEN_USAGE: &str = "gen_ai.client.token.usage";
+/// Whether a token count is of input or output tokens.
+pub const GEN_AI_TOKEN_TYPE: &str = "gen_ai.token.type";

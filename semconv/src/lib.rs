@@ -2,7 +2,10 @@
 //!
 //! - [`generated`] holds the OpenTelemetry semantic conventions (v1.44.0) and semtrace's own
 //!   `task.*` / `worker.*` / tracing-opentelemetry registry as sorted static tables,
-//!   written by `cargo run -p xtask -- generate` from the official YAML registry.
+//!   written by `cargo run -p xtask -- generate` from the official YAML registry, and
+//!   the GenAI registry (`open-telemetry/semantic-conventions-genai`, which v1.44.0
+//!   only keeps deprecated copies of) as [`generated::GENAI`], [`generated::GENAI_SPANS`]
+//!   and [`generated::GENAI_METRICS`], searched first.
 //! - [`load`] reads registries in OpenTelemetry Weaver's YAML format (a user crate's
 //!   `semconv/` folder) at compile time.
 //! - [`spans`] reads the registry's span definitions (kinds, each attribute's

@@ -96,8 +96,11 @@ pub fn find(table: &'static [MetricDefinition], name: &str) -> Option<&'static M
         .map(|i| &table[i])
 }
 
-/// The built-in metric `name`: an official one ([`crate::generated::METRICS`]) or
+/// The built-in metric `name`: the GenAI registry's ([`crate::generated::GENAI_METRICS`],
+/// before v1.44.0's deprecated copies), an official one ([`crate::generated::METRICS`]) or
 /// semtrace's own ([`crate::generated::SEMTRACE_METRICS`]).
 pub fn builtin(name: &str) -> Option<&'static MetricDefinition> {
-    find(crate::generated::METRICS, name).or_else(|| find(crate::generated::SEMTRACE_METRICS, name))
+    find(crate::generated::GENAI_METRICS, name)
+        .or_else(|| find(crate::generated::METRICS, name))
+        .or_else(|| find(crate::generated::SEMTRACE_METRICS, name))
 }

@@ -24,11 +24,14 @@ impl Registry {
         Self::default()
     }
 
-    /// The OpenTelemetry table plus semtrace's own registry.
+    /// The OpenTelemetry table plus semtrace's own registry. The GenAI registry comes
+    /// first: v1.44.0 keeps deprecated copies of the attributes that moved to it.
     pub fn builtin() -> Self {
         Self::new()
+            .with_table(crate::generated::GENAI)
             .with_table(crate::generated::OTEL)
             .with_table(crate::generated::SEMTRACE)
+            .with_metrics(crate::generated::GENAI_METRICS)
             .with_metrics(crate::generated::METRICS)
             .with_metrics(crate::generated::SEMTRACE_METRICS)
     }

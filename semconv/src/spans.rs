@@ -66,11 +66,15 @@ pub fn load_dir(dir: &Path) -> Result<Vec<SpanDefinition>, LoadError> {
     raw.resolve()
 }
 
-/// The official span definition `id` (from [`crate::generated::SPANS`]).
+/// The official span definition `id` (from [`crate::generated::SPANS`], or the GenAI
+/// registry's [`crate::generated::GENAI_SPANS`]).
 pub fn official(id: &str) -> Option<&'static SpanDefinition> {
-    let table = crate::generated::SPANS;
-    table
-        .binary_search_by(|d| d.id.cmp(id))
-        .ok()
-        .map(|i| &table[i])
+    [crate::generated::GENAI_SPANS, crate::generated::SPANS]
+        .into_iter()
+        .find_map(|table| {
+            table
+                .binary_search_by(|d| d.id.cmp(id))
+                .ok()
+                .map(|i| &table[i])
+        })
 }

@@ -271,3 +271,31 @@ groups:
         );
     }
 }
+
+/// The GenAI registry's definitions are found before v1.44.0's deprecated copies.
+#[test]
+fn genai_registry_is_known_and_current() {
+    use semtrace_semconv::{Registry, generated, spans};
+    let registry = Registry::builtin();
+    let m = registry
+        .exact("gen_ai.request.model")
+        .expect("gen_ai.request.model");
+    assert!(m.deprecated.is_none(), "{m:?}");
+    assert_eq!(
+        registry.suggest("gen_ai.request.modle"),
+        Some("gen_ai.request.model")
+    );
+    let chat = spans::official("gen_ai.inference.client").expect("inference span");
+    assert_eq!(chat.kinds, [spans::SpanKind::Client]);
+    assert_eq!(
+        chat.requirement("gen_ai.provider.name"),
+        Some(spans::Requirement::Required)
+    );
+    let tool = spans::official("gen_ai.execute_tool.internal").expect("tool span");
+    assert_eq!(tool.kinds, [spans::SpanKind::Internal]);
+    let duration = semtrace_semconv::metrics::builtin("gen_ai.client.operation.duration")
+        .expect("duration metric");
+    assert!(duration.deprecated.is_none());
+    assert_eq!(duration.unit, "s");
+    assert!(generated::GENAI_SOURCE.contains("002c8a6ea1c8a42b14a4527db83b3cabcded610a"));
+}

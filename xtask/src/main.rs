@@ -24,12 +24,18 @@ use semtrace_semconv::{
 /// The official registry, relative to the workspace root (the repository is checked out
 /// next to `shared/`).
 const DEFAULT_MODEL: &str = "../shared/semconv/v1.44.0/model";
+/// The GenAI registry (`open-telemetry/semantic-conventions-genai`, its `model/gen-ai`
+/// folder), relative to the workspace root; `--genai DIR` names another.
+const DEFAULT_GENAI: &str = "../shared/semantic-conventions-genai/model/gen-ai";
+/// Where the GenAI registry must come from for the committed table: its repository and
+/// the commits of the files read (`registry.yaml`, `spans.yaml`; `metrics.yaml`).
+const GENAI_SOURCE: &str = "open-telemetry/semantic-conventions-genai: registry.yaml and spans.yaml at 002c8a6ea1c8a42b14a4527db83b3cabcded610a, metrics.yaml at 004902b8cb70aa5ae6ca4ae07132b7daabcd3e10";
 /// semtrace's own registry, relative to the workspace root.
 const SEMTRACE_REGISTRY: &str = "semconv/registry";
 /// The generated table, relative to the workspace root.
 const OUTPUT: &str = "semconv/src/generated.rs";
 
-const USAGE: &str = "usage: cargo run -p xtask -- <generate|check> [--model DIR]
+const USAGE: &str = "usage: cargo run -p xtask -- <generate|check> [--model DIR] [--genai DIR]
        cargo run -p xtask -- cycles";
 
 fn main() -> ExitCode {
@@ -46,9 +52,11 @@ fn run() -> Result<ExitCode, String> {
     let mut args = std::env::args().skip(1);
     let command = args.next().ok_or(USAGE)?;
     let mut model = PathBuf::from(DEFAULT_MODEL);
+    let mut genai = PathBuf::from(DEFAULT_GENAI);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--model" if command != "cycles" => model = args.next().ok_or(USAGE)?.into(),
+            "--genai" if command != "cycles" => genai = args.next().ok_or(USAGE)?.into(),
             _ => return Err(format!("unexpected argument `{arg}`\n{USAGE}")),
         }
     }
@@ -66,7 +74,7 @@ fn run() -> Result<ExitCode, String> {
 
     match command.as_str() {
         "generate" => {
-            let text = generate(&model)?;
+            let text = generate(&model, &genai)?;
             std::fs::write(OUTPUT, text).map_err(|e| format!("cannot write {OUTPUT}: {e}"))?;
             println!("wrote {OUTPUT}");
             Ok(ExitCode::SUCCESS)
@@ -79,7 +87,14 @@ fn run() -> Result<ExitCode, String> {
                 );
                 return Ok(ExitCode::SUCCESS);
             }
-            let text = generate(&model)?;
+            if !genai.is_dir() {
+                println!(
+                    "skipped: the GenAI registry {} is absent (a checkout of open-telemetry/semantic-conventions-genai), so {OUTPUT} cannot be checked",
+                    genai.display()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            let text = generate(&model, &genai)?;
             let committed = std::fs::read_to_string(OUTPUT).unwrap_or_default();
             if committed == text {
                 println!("{OUTPUT} is up to date");
@@ -95,13 +110,14 @@ fn run() -> Result<ExitCode, String> {
 }
 
 /// Loads both registries, checks them against each other and renders the table.
-fn generate(model: &Path) -> Result<String, String> {
+fn generate(model: &Path, genai: &Path) -> Result<String, String> {
     let version = semconv_version(model)?;
     let otel = load::load_dir(model).map_err(|e| e.to_string())?.attributes;
+    let genai_attrs = load::load_dir(genai).map_err(|e| e.to_string())?.attributes;
     let own = load::load_dir(Path::new(SEMTRACE_REGISTRY))
         .map_err(|e| e.to_string())?
         .attributes;
-    let find = |key: &str| find_in(&otel, key) || find_in(&own, key);
+    let find = |key: &str| find_in(&genai_attrs, key) || find_in(&otel, key) || find_in(&own, key);
     for attr in &own {
         if find_in(&otel, attr.key) {
             return Err(format!(
@@ -110,7 +126,7 @@ fn generate(model: &Path) -> Result<String, String> {
             ));
         }
     }
-    for attr in otel.iter().chain(&own) {
+    for attr in genai_attrs.iter().chain(&otel).chain(&own) {
         if let Some(to) = attr.deprecated.and_then(|d| d.renamed_to)
             && !find(to)
         {
@@ -151,8 +167,27 @@ fn generate(model: &Path) -> Result<String, String> {
             ));
         }
     }
-    let mut text = render(&version, &otel, &own);
-    render_spans(&mut text, &span_defs);
+    let (genai_spans, genai_metrics) = genai_definitions(genai, &find)?;
+    let mut text = render(&version, &otel, &own, &genai_attrs);
+    render_spans(
+        &mut text,
+        "SPANS",
+        "The span definitions of the OpenTelemetry semantic conventions, sorted by id.",
+        &span_defs,
+    );
+    render_spans(
+        &mut text,
+        "GENAI_SPANS",
+        "The span definitions of the GenAI registry ([`GENAI_SOURCE`]), sorted by id.",
+        &genai_spans,
+    );
+    text.push_str(
+        "
+const fn a(key: &'static str, requirement: Requirement) -> SpanAttribute {
+    SpanAttribute { key, requirement }
+}
+",
+    );
     render_metrics(
         &mut text,
         "METRICS",
@@ -167,7 +202,49 @@ fn generate(model: &Path) -> Result<String, String> {
         "semtrace's own metric definitions (`semconv/registry/`): `task.duration` and the pipeline's `semtrace.*` counters, sorted by name.",
         &own_metrics,
     );
+    render_metrics(
+        &mut text,
+        "GENAI_METRICS",
+        "The metric definitions of the GenAI registry ([`GENAI_SOURCE`]), sorted by name.",
+        &genai_metrics,
+    );
     Ok(text)
+}
+
+/// The GenAI registry's own span and metric definitions, each attribute they name
+/// checked with `find`. Provider refinements (`openai.*`, …) name attributes of other
+/// folders and are not read.
+fn genai_definitions(
+    genai: &Path,
+    find: &dyn Fn(&str) -> bool,
+) -> Result<(Vec<SpanDefinition>, Vec<MetricDefinition>), String> {
+    let genai_spans: Vec<SpanDefinition> = spans::load_dir(genai)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|d| d.id.starts_with("gen_ai."))
+        .collect();
+    let genai_metrics: Vec<MetricDefinition> = metrics::load_dir(genai)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|d| d.name.starts_with("gen_ai."))
+        .collect();
+    for def in &genai_spans {
+        if let Some(attr) = def.attributes.iter().find(|a| !find(a.key)) {
+            return Err(format!(
+                "GenAI span `{}` names `{}`, which is not in the registry",
+                def.id, attr.key
+            ));
+        }
+    }
+    for def in &genai_metrics {
+        if let Some(attr) = def.attributes.iter().find(|a| !find(a.key)) {
+            return Err(format!(
+                "GenAI metric `{}` names `{}`, which is not in the registry",
+                def.name, attr.key
+            ));
+        }
+    }
+    Ok((genai_spans, genai_metrics))
 }
 
 fn find_in(table: &[Attribute], key: &str) -> bool {
@@ -319,14 +396,14 @@ const fn deprecated_member(id: &'static str, value: &'static str) -> EnumMember 
 }
 ";
 
-fn render(version: &str, otel: &[Attribute], own: &[Attribute]) -> String {
+fn render(version: &str, otel: &[Attribute], own: &[Attribute], genai: &[Attribute]) -> String {
     let mut lists = MemberLists::default();
     let mut out = String::new();
     let w = &mut out;
     // `write!` to a String cannot fail.
     let _ = writeln!(
         w,
-        "// @generated by `cargo run -p xtask -- generate` from OpenTelemetry semantic conventions v{version} — do not edit"
+        "// @generated by `cargo run -p xtask -- generate` from OpenTelemetry semantic conventions v{version} and the GenAI registry ({GENAI_SOURCE}) — do not edit"
     );
     let _ = writeln!(
         w,
@@ -337,6 +414,9 @@ fn render(version: &str, otel: &[Attribute], own: &[Attribute]) -> String {
 //! `worker.*` attributes and tracing-opentelemetry's special `otel.*` span fields.
 //! [`SPANS`] holds the span definitions of v{version}, their attributes resolved;
 //! [`METRICS`] the metric definitions, [`SEMTRACE_METRICS`] semtrace's own.
+//! [`GENAI`], [`GENAI_SPANS`] and [`GENAI_METRICS`] hold the GenAI registry
+//! ([`GENAI_SOURCE`]), which v{version} marks as moved out: its attributes are searched
+//! before [`OTEL`]'s deprecated copies.
 
 use crate::model::Requirement::{{self, ConditionallyRequired, OptIn, Recommended, Required}};
 use crate::model::Stability::{{Development, ReleaseCandidate, Stable}};
@@ -347,7 +427,10 @@ use crate::model::{{
 }};
 
 /// The semantic-conventions version [`OTEL`] was generated from.
-pub const SEMCONV_VERSION: &str = {version:?};"
+pub const SEMCONV_VERSION: &str = {version:?};
+
+/// Where the GenAI tables were generated from: the repository and its commits.
+pub const GENAI_SOURCE: &str = {GENAI_SOURCE:?};"
     );
     table(
         w,
@@ -361,6 +444,13 @@ pub const SEMCONV_VERSION: &str = {version:?};"
         "SEMTRACE",
         "semtrace's own attributes: `task.*`, `worker.*`, and tracing-opentelemetry's `otel.name` / `otel.kind`.",
         own,
+        &mut lists,
+    );
+    table(
+        w,
+        "GENAI",
+        "The GenAI registry's attributes ([`GENAI_SOURCE`]).",
+        genai,
         &mut lists,
     );
     for (name, members) in &lists.order {
@@ -380,10 +470,10 @@ pub const SEMCONV_VERSION: &str = {version:?};"
 }
 
 /// Appends the generated `SPANS` table: one line per definition, attributes as `(key, level)` pairs.
-fn render_spans(w: &mut String, defs: &[SpanDefinition]) {
+fn render_spans(w: &mut String, name: &str, doc: &str, defs: &[SpanDefinition]) {
     let _ = writeln!(
         w,
-        "\n/// The span definitions of the OpenTelemetry semantic conventions, sorted by id.\n#[rustfmt::skip]\npub static SPANS: &[SpanDefinition] = &["
+        "\n/// {doc}\n#[rustfmt::skip]\npub static {name}: &[SpanDefinition] = &["
     );
     for def in defs {
         let kinds: Vec<String> = def
@@ -403,13 +493,6 @@ fn render_spans(w: &mut String, defs: &[SpanDefinition]) {
         let _ = writeln!(w, "    ] }},");
     }
     let _ = writeln!(w, "];");
-    w.push_str(
-        "
-const fn a(key: &'static str, requirement: Requirement) -> SpanAttribute {
-    SpanAttribute { key, requirement }
-}
-",
-    );
 }
 
 /// Appends a metric table: one entry per definition, attributes as `(key, level)` pairs.

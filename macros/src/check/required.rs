@@ -105,6 +105,31 @@ mod tests {
             (Box::new(domain::task::Task), ""),
             (Box::new(domain::graphql::Graphql), ""),
         ];
+        let cases = cases.into_iter().chain(
+            [
+                "chat",
+                "embeddings",
+                "retrieval",
+                "create_agent",
+                "invoke_agent",
+                "execute_tool",
+                "invoke_workflow",
+                "plan",
+                "search_memory",
+            ]
+            .into_iter()
+            .map(|op| -> (Box<dyn Domain>, &str) {
+                let args = format!("operation = \"{op}\"");
+                (
+                    Box::new(domain::genai::GenAi),
+                    Box::leak(args.into_boxed_str()),
+                )
+            })
+            .chain([(
+                Box::new(domain::genai::GenAi) as Box<dyn Domain>,
+                "operation = \"invoke_agent\", client",
+            )]),
+        );
         let registry = Box::leak(Box::new(Registry::builtin()));
         cases
             .into_iter()
@@ -160,6 +185,6 @@ mod tests {
                 assert!(def.requirement(key).is_some(), "{id} does not name `{key}`");
             }
         }
-        assert_eq!(named, 11);
+        assert_eq!(named, 21);
     }
 }

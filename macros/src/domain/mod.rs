@@ -15,6 +15,7 @@ use crate::parse;
 use crate::private::PRIVATE;
 
 pub(crate) mod db;
+pub(crate) mod genai;
 pub(crate) mod graphql;
 pub(crate) mod http;
 pub(crate) mod messaging;

@@ -16,6 +16,9 @@ pub struct MetricOutcome {
     pub rpc_status: Option<&'static str>,
     /// `error.type`, when the call failed.
     pub error_type: Option<Cow<'static, str>>,
+    /// A GenAI call's input and output token counts, recorded into
+    /// `gen_ai.client.token.usage` beside the duration (no part of its attributes).
+    pub tokens: Option<(Option<u64>, Option<u64>)>,
 }
 
 impl MetricOutcome {
@@ -24,6 +27,15 @@ impl MetricOutcome {
     pub fn of(error: Option<Cow<'static, str>>) -> Self {
         Self {
             error_type: error,
+            ..Self::default()
+        }
+    }
+
+    /// A GenAI call: its error, and the token counts its response reported.
+    pub fn genai(error: Option<Cow<'static, str>>, tokens: (Option<u64>, Option<u64>)) -> Self {
+        Self {
+            error_type: error,
+            tokens: (tokens != (None, None)).then_some(tokens),
             ..Self::default()
         }
     }

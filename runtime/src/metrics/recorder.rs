@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::{BoundHistogram, Histogram, Meter};
+use semtrace_semconv::keys;
 
 use super::buffer::{Pushed, Ring};
 use super::outcome::{Key, MetricOutcome};
@@ -192,6 +193,24 @@ pub(crate) const DURATION_BOUNDARIES: [f64; 14] = [
     0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
 ];
 
+/// The boundaries the GenAI conventions advise for `gen_ai.client.token.usage`.
+const TOKEN_BOUNDARIES: [f64; 14] = [
+    1.0,
+    4.0,
+    16.0,
+    64.0,
+    256.0,
+    1024.0,
+    4096.0,
+    16384.0,
+    65536.0,
+    262_144.0,
+    1_048_576.0,
+    4_194_304.0,
+    16_777_216.0,
+    67_108_864.0,
+];
+
 /// The call sites' instruments of one meter, and the threads' buffers of
 /// measurements not yet recorded into them (see `buffer`).
 pub(crate) struct Sites {
@@ -206,6 +225,8 @@ pub(crate) struct Sites {
     drainer: OnceLock<std::thread::Thread>,
     /// Set when the meter provider shut down: the drain thread ends.
     stopped: std::sync::atomic::AtomicBool,
+    /// `gen_ai.client.token.usage`, made when a GenAI call first reports tokens.
+    tokens: OnceLock<Histogram<u64>>,
 }
 
 impl std::fmt::Debug for Sites {
@@ -254,6 +275,7 @@ impl Sites {
             rings: Mutex::default(),
             drainer: OnceLock::new(),
             stopped: std::sync::atomic::AtomicBool::new(false),
+            tokens: OnceLock::new(),
         });
         let weak = Arc::downgrade(&sites);
         let spawned = std::thread::Builder::new()
@@ -283,6 +305,9 @@ impl Sites {
         outcome: &MetricOutcome,
         dynamic: Dynamic<'_>,
     ) {
+        if let Some(tokens) = outcome.tokens {
+            self.record_tokens(site, tokens, dynamic);
+        }
         let i = site.index();
         if let Some(slot) = self.slots.get(i) {
             let state = slot.get_or_init(|| SiteState::new(&self.meter, site));
@@ -301,6 +326,45 @@ impl Sites {
             match state.slot(outcome, dynamic) {
                 Some(bound) => state.record_bound(bound, elapsed),
                 None => state.record_unbound(elapsed, outcome, dynamic),
+            }
+        }
+    }
+
+    /// A GenAI call's token counts into `gen_ai.client.token.usage`, one point per
+    /// `gen_ai.token.type`, with the call site's attributes (not its outcome's: the
+    /// metric has no `error.type`). Unbound: a model call's cost dwarfs the lookup.
+    #[cold]
+    fn record_tokens(
+        &self,
+        site: &MetricSite,
+        (input, output): (Option<u64>, Option<u64>),
+        dynamic: Dynamic<'_>,
+    ) {
+        let histogram = self.tokens.get_or_init(|| {
+            self.meter
+                .u64_histogram(keys::GEN_AI_CLIENT_TOKEN_USAGE)
+                .with_unit("{token}")
+                .with_description("Number of input and output tokens used.")
+                .with_boundaries(TOKEN_BOUNDARIES.to_vec())
+                .build()
+        });
+        let mut attrs: Vec<KeyValue> = site
+            .attributes
+            .iter()
+            .map(|(k, v)| v.key_value(k))
+            .collect();
+        for (key, value) in dynamic {
+            match value {
+                MetricValue::None => {}
+                MetricValue::Str(s) => attrs.push(KeyValue::new(*key, s.to_string())),
+                MetricValue::Int(i) => attrs.push(KeyValue::new(*key, *i)),
+            }
+        }
+        for (kind, count) in [("input", input), ("output", output)] {
+            if let Some(count) = count {
+                attrs.push(KeyValue::new(keys::GEN_AI_TOKEN_TYPE, kind));
+                histogram.record(count, &attrs);
+                attrs.pop();
             }
         }
     }

@@ -4,6 +4,7 @@
 
 mod context;
 mod dynamic;
+mod genai;
 mod outcome;
 mod query;
 mod record;
@@ -26,6 +27,7 @@ pub use crate::metrics::value::MetricValue;
 pub use crate::propagation::{Carrier, Link};
 pub use context::{CarrierArg, ParentScope, Received, inject, link, link_received, remote_parent};
 pub use dynamic::metric_display;
+pub use genai::{GenAiNone, GenAiSome};
 pub use outcome::{
     ErrCode, ErrDebug, ErrDisplay, ErrNone, HttpStatus, Outcome, RpcCode, RpcNone, RpcSome,
     RpcStatus, StatusNone, StatusSome,
