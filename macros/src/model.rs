@@ -128,6 +128,7 @@ impl<'a> Given<'a> {
         Some(FieldValue {
             sigil: self.arg.sigil.clone(),
             expr: self.arg.value.clone()?,
+            literal_only: self.opt.takes == Takes::LiteralField,
         })
     }
 }

@@ -88,6 +88,9 @@ pub(crate) enum Sigil {
 pub(crate) struct FieldValue {
     pub(crate) sigil: Sigil,
     pub(crate) expr: Expr,
+    /// Only a literal is accepted here (an option that names the span, such as
+    /// `operation`), so no message suggests another kind of value.
+    pub(crate) literal_only: bool,
 }
 
 impl Parse for FieldValue {
@@ -102,6 +105,7 @@ impl Parse for FieldValue {
         Ok(Self {
             sigil,
             expr: input.parse()?,
+            literal_only: false,
         })
     }
 }

@@ -177,11 +177,12 @@ fn check_value(cx: &Ctxt, key: &str, attr: &Attribute, value: &FieldValue) -> Op
         } else {
             ""
         };
-        let _ = write!(
-            msg,
-            " (known: {}{more}; enums are open: pass a non-literal value to record another)",
-            shown.join(", ")
-        );
+        let open = if value.literal_only {
+            ""
+        } else {
+            "; enums are open: pass a non-literal value to record another"
+        };
+        let _ = write!(msg, " (known: {}{more}{open})", shown.join(", "));
         cx.error_spanned_by(&value.expr, msg);
         return None;
     }

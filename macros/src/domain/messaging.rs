@@ -119,6 +119,7 @@ impl Domain for Messaging {
                     value: Some(FieldValue {
                         sigil: Sigil::Value,
                         expr: syn::parse_quote!(#type_name),
+                        literal_only: true,
                     }),
                 },
                 OPERATION,
