@@ -11,7 +11,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 static CAPTURE_CONTENT: AtomicBool = AtomicBool::new(false);
 
 /// Turns the recording of GenAI content (messages, system instructions) on or off
-/// for the whole process; it is off by default. The content is JSON following the
+/// for the whole process; it is off by default. `init()`/`build()` set it when the
+/// settings name it (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`,
+/// `[genai] capture_content`). The content is JSON following the
 /// GenAI registry's schemas (`gen-ai-input-messages.json`, …), given by you.
 pub fn capture_content(on: bool) {
     CAPTURE_CONTENT.store(on, Ordering::Relaxed);

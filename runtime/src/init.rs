@@ -166,6 +166,9 @@ impl TelemetryBuilder {
         timing_attributes(timing_attributes: bool);
         /// The span limits, all of them (default 128 of each, no value length limit).
         span_limits(span_limits: crate::config::SpanLimits);
+        /// Records GenAI message content on `#[traced_genai]` spans (default off; the
+        /// switch is process-wide, see [`genai::capture_content`](crate::genai::capture_content)).
+        genai_capture_content(genai_capture_content: bool);
         /// Turns records of the `log` crate into events (default on; with
         /// [`build_layer`](Self::build_layer) off, see there), or off.
         log_bridge(log_bridge: bool);
@@ -441,7 +444,7 @@ impl TelemetryBuilder {
                 file.dir.display()
             );
         }
-        crate::propagation::install();
+        install_process_wide(&settings);
         let pipeline = crate::traces::build(&settings, self.exporter, self.clock)?;
         let metrics = crate::metrics::build(&settings, self.metric_reader)?;
         let sites = metrics.as_ref().map(|m| Arc::clone(&m.sites));
@@ -485,7 +488,7 @@ impl TelemetryBuilder {
         for warning in &settings.warnings {
             eprintln!("semtrace: {warning}");
         }
-        crate::propagation::install();
+        install_process_wide(&settings);
         let pipeline = crate::traces::build(&settings, self.exporter, self.clock)?;
         let metrics = crate::metrics::build(&settings, self.metric_reader)?;
         let sites = metrics.as_ref().map(|m| Arc::clone(&m.sites));
@@ -640,6 +643,15 @@ fn add_file(
         });
     }
     Ok(())
+}
+
+/// What the settings switch for the whole process: the W3C propagators, and GenAI
+/// content capture when a setting names it.
+fn install_process_wide(settings: &Settings) {
+    crate::propagation::install();
+    if let Some(on) = settings.genai_capture_content {
+        crate::genai::capture_content(on);
+    }
 }
 
 /// Installs the `log` bridge unless the settings turn it off.

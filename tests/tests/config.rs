@@ -745,3 +745,34 @@ fn the_deprecated_settings_path_names_the_config_types() {
     assert_eq!(protocol, semtrace::config::Protocol::Grpc);
     let _: fn() -> semtrace::settings::Settings = || unreachable!();
 }
+
+#[test]
+fn genai_content_capture_is_off_unless_a_setting_names_it() {
+    const VAR: &str = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT";
+    assert_eq!(resolve("", &[]).genai_capture_content, None);
+    assert_eq!(
+        resolve("[genai]\ncapture_content = true", &[]).genai_capture_content,
+        Some(true)
+    );
+    // The variable other languages' GenAI instrumentations read wins over the file,
+    // and the builder over both.
+    assert_eq!(
+        resolve("[genai]\ncapture_content = true", &[(VAR, "false")]).genai_capture_content,
+        Some(false)
+    );
+    let settings = builder("", &[(VAR, "false")])
+        .genai_capture_content(true)
+        .resolve()
+        .unwrap();
+    assert_eq!(settings.genai_capture_content, Some(true));
+    let err = resolve_err(&builder("", &[(VAR, "sometimes")]));
+    assert!(
+        err.contains(VAR) && err.contains("sometimes") && err.contains("`true` or `false`"),
+        "{err}"
+    );
+    let err = parse_err("[genai]\ncapture = true");
+    assert!(
+        err.contains("genai.capture") && err.contains("capture_content"),
+        "{err}"
+    );
+}

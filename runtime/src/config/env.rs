@@ -113,6 +113,10 @@ pub(crate) mod var {
     pub(crate) const SEMTRACE_ADMIN_TOKEN: &str = "SEMTRACE_ADMIN_TOKEN";
     /// Whether `log` records become events (`true`, `false`).
     pub(crate) const SEMTRACE_LOG_BRIDGE: &str = "SEMTRACE_LOG_BRIDGE";
+    /// Whether GenAI message content is recorded (`true`, `false`), the name the
+    /// OpenTelemetry GenAI instrumentations of other languages read.
+    pub(crate) const OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: &str =
+        "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT";
     /// The config file to read.
     pub(crate) const SEMTRACE_CONFIG: &str = "SEMTRACE_CONFIG";
 }

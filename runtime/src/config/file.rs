@@ -50,6 +50,9 @@ pub struct Config {
     /// `[logs]`: records of the `log` crate.
     #[serde(default)]
     pub logs: LogsConfig,
+    /// `[genai]`: what `#[traced_genai]` spans record.
+    #[serde(default)]
+    pub genai: GenAiConfig,
     /// Bound on flushing everything when the guard is dropped, in milliseconds.
     pub shutdown_timeout_ms: Option<u64>,
 }
@@ -62,6 +65,16 @@ pub struct LogsConfig {
     /// Records of crates that log through the `log` crate become events (default
     /// true).
     pub bridge: Option<bool>,
+}
+
+/// `[genai]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct GenAiConfig {
+    /// Record GenAI message content (input and output messages, system
+    /// instructions) on `#[traced_genai]` spans (default false).
+    pub capture_content: Option<bool>,
 }
 
 /// `[service]`.

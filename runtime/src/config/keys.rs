@@ -264,6 +264,7 @@ mod tests {
             "sampling.tail",
             "metrics.prometheus",
             "logs",
+            "genai",
             "traces.limits",
         ] {
             assert!(keys(table).is_some(), "{table}");

@@ -98,6 +98,7 @@
 //! | characters per string attribute value | no limit | `span_limits` | `traces.limits.attribute_value_length` | `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT`, `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT` |
 //! | `code.*` / `thread.*` / `busy_ns`,`idle_ns` attributes | off | `code_attributes`, `thread_attributes`, `timing_attributes` | `traces.code_attributes`, … | — |
 //! | shutdown bound | 5 s | `shutdown_timeout` | `shutdown_timeout_ms` | — |
+//! | GenAI message content on `#[traced_genai]` spans | off | `genai_capture_content` | `genai.capture_content` | `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` |
 //! | `log` records as events | on (another logger installed first: a warning; an error of `init` when asked for); with `build_layer`, only when asked for (the subscriber's `init()` installs its own) | `log_bridge` | `logs.bridge` | `SEMTRACE_LOG_BRIDGE` |
 //!
 //! Span limits are the OpenTelemetry specification's: beyond a count limit the first
@@ -202,9 +203,9 @@ mod values;
 pub(crate) use env::var;
 pub use file::{
     AdaptiveConfig, AdminConfig, BatchConfig, Config, ConsoleConfig, ConsoleExporterConfig,
-    DurationValue, ExportersConfig, FileConfig, Headers, LimitsConfig, MetricsConfig, OtlpConfig,
-    PrometheusConfig, RuleConfig, SamplerConfig, SamplingConfig, ServiceConfig, TailConfig,
-    TracesConfig, ZipkinConfig,
+    DurationValue, ExportersConfig, FileConfig, GenAiConfig, Headers, LimitsConfig, MetricsConfig,
+    OtlpConfig, PrometheusConfig, RuleConfig, SamplerConfig, SamplingConfig, ServiceConfig,
+    TailConfig, TracesConfig, ZipkinConfig,
 };
 pub(crate) use overrides::Overrides;
 pub(crate) use resolve::resolve;
@@ -251,6 +252,10 @@ pub struct Settings {
     /// for: `None` (the default) bridges them when no other logger is installed,
     /// `Some(true)` makes another logger an error of [`init`](crate::init).
     pub log_bridge: Option<bool>,
+    /// Whether GenAI message content is recorded on `#[traced_genai]` spans;
+    /// `None` (the default) leaves [`genai::capture_content`](crate::genai::capture_content)
+    /// as the program set it (off unless it turned it on).
+    pub genai_capture_content: Option<bool>,
     /// Deprecated keys that were used, each with its replacement (printed on stderr
     /// by `init`).
     pub warnings: Vec<String>,

@@ -46,6 +46,7 @@ pub(crate) struct Overrides {
     pub(crate) timing_attributes: Option<bool>,
     pub(crate) span_limits: Option<super::values::SpanLimits>,
     pub(crate) log_bridge: Option<bool>,
+    pub(crate) genai_capture_content: Option<bool>,
     pub(crate) traces_exporters: Option<Vec<TracesExporter>>,
     pub(crate) console_exporter_path: Option<PathBuf>,
     pub(crate) zipkin_endpoint: Option<String>,

@@ -228,6 +228,22 @@ pub(crate) fn resolve(
             .env(var::SEMTRACE_LOG_BRIDGE, parse_bool)
             .file("logs.bridge", config.logs.bridge.as_ref(), file_flag)
             .found()?,
+        genai_capture_content: pick(
+            &env,
+            "genai_capture_content",
+            o.genai_capture_content,
+            as_is,
+        )
+        .env(
+            var::OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT,
+            parse_bool,
+        )
+        .file(
+            "genai.capture_content",
+            config.genai.capture_content.as_ref(),
+            file_flag,
+        )
+        .found()?,
         warnings,
     })
 }

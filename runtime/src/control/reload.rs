@@ -211,6 +211,7 @@ pub(crate) fn needs_restart(old: &Settings, new: &Settings) -> Vec<&'static str>
         ("admin", o.admin != n.admin),
         ("metrics", o.metrics != n.metrics),
         ("logs", o.log_bridge != n.log_bridge),
+        ("genai", o.genai_capture_content != n.genai_capture_content),
         (
             "shutdown_timeout_ms",
             o.shutdown_timeout != n.shutdown_timeout,

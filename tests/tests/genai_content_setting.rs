@@ -1,0 +1,43 @@
+//! GenAI content capture turned on by a setting: with
+//! `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true` (the variable other
+//! languages' GenAI instrumentations read) the built pipeline exports the messages.
+//! One test: the switch is process-wide.
+
+use opentelemetry::Value;
+use semtrace_tests::exporter::TestExporter;
+
+const INPUT: &str = r#"[{"role":"user","parts":[{"type":"text","content":"Hello"}]}]"#;
+
+#[semtrace::traced_genai(operation = "chat", provider = "openai", model = "gpt-4o")]
+fn chat() {
+    semtrace::genai::record_input_messages(|| INPUT);
+}
+
+#[test]
+fn the_standard_variable_turns_content_capture_on() {
+    assert!(!semtrace::genai::capturing_content(), "off by default");
+    let exporter = TestExporter::default();
+    let (dispatch, guard) = semtrace::Telemetry::builder("genai-content")
+        .env_lookup(|name| {
+            (name == "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT")
+                .then(|| "true".to_owned())
+        })
+        .console(false)
+        .span_exporter(exporter.clone())
+        .build()
+        .unwrap();
+    assert!(semtrace::genai::capturing_content());
+    tracing::dispatcher::with_default(&dispatch, chat);
+    guard.shutdown().unwrap();
+    let spans = exporter.spans();
+    let span = spans
+        .iter()
+        .find(|s| s.name == "chat gpt-4o")
+        .expect("the chat span");
+    let input = span
+        .attributes
+        .iter()
+        .find(|kv| kv.key.as_str() == "gen_ai.input.messages")
+        .map(|kv| kv.value.clone());
+    assert_eq!(input, Some(Value::from(INPUT)));
+}
