@@ -1,7 +1,7 @@
 //! GenAI content capture turned on by a setting: with
 //! `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true` (the variable other
-//! languages' GenAI instrumentations read) the built pipeline exports the messages.
-//! One test: the switch is process-wide.
+//! languages' GenAI instrumentations read) the built pipeline exports the messages,
+//! cut by the span limits in force. One test: the switch is process-wide.
 
 use opentelemetry::Value;
 use semtrace_tests::exporter::TestExporter;
@@ -40,4 +40,29 @@ fn the_standard_variable_turns_content_capture_on() {
         .find(|kv| kv.key.as_str() == "gen_ai.input.messages")
         .map(|kv| kv.value.clone());
     assert_eq!(input, Some(Value::from(INPUT)));
+
+    // Content is a string attribute like any other: the span limits cut it.
+    let mut limits = semtrace::config::SpanLimits::default();
+    limits.attribute_value_length = Some(16);
+    let exporter = TestExporter::default();
+    let (dispatch, guard) = semtrace::Telemetry::builder("genai-content")
+        .env_lookup(|_| None)
+        .console(false)
+        .span_limits(limits)
+        .span_exporter(exporter.clone())
+        .build()
+        .unwrap();
+    tracing::dispatcher::with_default(&dispatch, chat);
+    guard.shutdown().unwrap();
+    let spans = exporter.spans();
+    let span = spans
+        .iter()
+        .find(|s| s.name == "chat gpt-4o")
+        .expect("the chat span");
+    let input = span
+        .attributes
+        .iter()
+        .find(|kv| kv.key.as_str() == "gen_ai.input.messages")
+        .map(|kv| kv.value.clone());
+    assert_eq!(input, Some(Value::from(&INPUT[..16])));
 }
