@@ -299,3 +299,16 @@ fn genai_registry_is_known_and_current() {
     assert_eq!(duration.unit, "s");
     assert!(generated::GENAI_SOURCE.contains("002c8a6ea1c8a42b14a4527db83b3cabcded610a"));
 }
+
+/// The GenAI part of the table matches the condensed GenAI registry vendored in
+/// `semconv/genai/`, which every clone has.
+#[test]
+fn generated_genai_table_matches_the_vendored_registry() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let loaded = semtrace_semconv::load::load_dir(&root.join("genai/model/gen-ai"))
+        .expect("the vendored GenAI registry loads");
+    assert!(
+        loaded.attributes == semtrace_semconv::generated::GENAI,
+        "semconv/src/generated.rs is stale; run `cargo run -p xtask -- generate`"
+    );
+}
