@@ -61,6 +61,9 @@
 //! | `otlp-http` | yes | OTLP over HTTP/protobuf (reqwest) |
 //! | `zipkin` | yes | Zipkin v2 JSON export over HTTP (reqwest) |
 //! | `tls` | no | `https` endpoints (rustls) |
+//! | `tower` | no | [`http::ServerLayer`] and [`http::ClientLayer`]: the conventions' HTTP server and client spans and metrics for any tower service of `http::Request` |
+//! | `axum` | no | `tower`, and the server layer reads axum's matched route and `ConnectInfo` peer |
+//! | `reqwest` | no | `tower`, and [`http::ReqwestMiddleware`] for `reqwest-middleware` clients |
 //! | `tonic` | no | `#[traced_rpc]` records `tonic::Status` results by the gRPC rules; tonic metadata is a carrier |
 //! | `testing` | no | `semtrace::testing`: capture spans in unit tests, assert on them, live-check them |
 //! | `otel` | — | kept for compatibility; the pipeline and [`propagation`] are always built |
@@ -91,6 +94,8 @@ pub mod control;
 mod error;
 mod grpc;
 mod guard;
+#[cfg(feature = "tower")]
+pub mod http;
 mod init;
 #[cfg(any(feature = "admin", feature = "prometheus"))]
 mod listener;

@@ -252,6 +252,14 @@ impl Spans {
 }
 
 /// The captured spans as an indented tree: name, kind, status, attributes, events.
+/// Spans exported some other way (an exporter of the test's own), to assert on
+/// and [`live_check`] like captured ones.
+impl FromIterator<SpanData> for Spans {
+    fn from_iter<I: IntoIterator<Item = SpanData>>(iter: I) -> Self {
+        Self(iter.into_iter().map(Span).collect())
+    }
+}
+
 impl fmt::Display for Spans {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.0.is_empty() {

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use opentelemetry::KeyValue;
-use opentelemetry::metrics::{BoundHistogram, Histogram, Meter};
+use opentelemetry::metrics::{BoundHistogram, BoundUpDownCounter, Histogram, Meter, UpDownCounter};
 use semtrace_semconv::keys;
 
 use super::buffer::{Pushed, Ring};
@@ -71,6 +71,9 @@ fn same_dyn(keys: &[(&'static str, DynKey)], dynamic: Dynamic<'_>) -> bool {
     }
     keys.next().is_none()
 }
+
+/// A bound attribute set of `http.server.active_requests`: method and scheme.
+type ActiveSet = ((&'static str, &'static str), BoundUpDownCounter<i64>);
 
 /// Bound attribute sets per call site: the outcomes a handler commonly sees (a few
 /// status codes, an error type or two).
@@ -227,6 +230,10 @@ pub(crate) struct Sites {
     stopped: std::sync::atomic::AtomicBool,
     /// `gen_ai.client.token.usage`, made when a GenAI call first reports tokens.
     tokens: OnceLock<Histogram<u64>>,
+    /// `http.server.active_requests`, made when the HTTP server layer first counts,
+    /// with its commonly seen attribute sets bound.
+    active: OnceLock<UpDownCounter<i64>>,
+    active_bound: [OnceLock<ActiveSet>; BOUND],
 }
 
 impl std::fmt::Debug for Sites {
@@ -276,6 +283,8 @@ impl Sites {
             drainer: OnceLock::new(),
             stopped: std::sync::atomic::AtomicBool::new(false),
             tokens: OnceLock::new(),
+            active: OnceLock::new(),
+            active_bound: Default::default(),
         });
         let weak = Arc::downgrade(&sites);
         let spawned = std::thread::Builder::new()
@@ -367,6 +376,37 @@ impl Sites {
                 attrs.pop();
             }
         }
+    }
+
+    /// Adds `delta` to `http.server.active_requests` for `method` and `scheme`: through
+    /// a bound attribute set for the first few pairs seen, then unbound.
+    pub(crate) fn active_requests(&self, method: &'static str, scheme: &'static str, delta: i64) {
+        let attrs = |(method, scheme): (&'static str, &'static str)| {
+            [
+                KeyValue::new("http.request.method", method),
+                KeyValue::new("url.scheme", scheme),
+            ]
+        };
+        let key = (method, scheme);
+        for slot in &self.active_bound {
+            let (bound_key, bound) =
+                slot.get_or_init(|| (key, self.active_counter().bind(&attrs(key))));
+            if *bound_key == key {
+                bound.add(delta);
+                return;
+            }
+        }
+        self.active_counter().add(delta, &attrs(key));
+    }
+
+    fn active_counter(&self) -> &UpDownCounter<i64> {
+        self.active.get_or_init(|| {
+            self.meter
+                .i64_up_down_counter("http.server.active_requests")
+                .with_unit("{request}")
+                .with_description("Number of active HTTP server requests.")
+                .build()
+        })
     }
 
     /// Buffers a measurement of bound instrument `bound` of site slot `site`.

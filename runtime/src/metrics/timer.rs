@@ -50,6 +50,15 @@ impl MetricTimer {
         Self { site, start }
     }
 
+    /// A timer that times nothing (finishing it records nothing).
+    #[inline]
+    pub(crate) const fn off(site: &'static MetricSite) -> Self {
+        Self {
+            site,
+            start: NOT_TIMED,
+        }
+    }
+
     /// Whether the call is timed (some recorder exists): generated code finds a
     /// client's server in its URL only when something records it.
     #[inline]

@@ -1,0 +1,556 @@
+//! The HTTP middleware on the conformance traffic (`tests/data/http-conformance/`,
+//! vendored from `open-telemetry/semantic-conventions-conformance`): an axum app
+//! under `semtrace::http::ServerLayer`, called by reqwest under
+//! `ReqwestMiddleware` and by hyper-util under `ClientLayer`. Each exchange's spans
+//! (name, kind, parent, every attribute value), the duration metrics' attribute
+//! sets, and the attribute sets against what other languages' instrumentations
+//! emit for the same traffic.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use opentelemetry::trace::{SpanKind, Status};
+use opentelemetry::{KeyValue, Value};
+use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData, ResourceMetrics};
+use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader};
+use opentelemetry_sdk::trace::SpanData;
+use semtrace_tests::exporter::TestExporter;
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/http-conformance");
+const USER_AGENT: &str = "semtrace-conformance/1.0";
+
+/// One exchange of the contract: what is sent and what must come back.
+#[derive(Debug, Clone)]
+struct Exchange {
+    method: String,
+    path: String,
+    body: Option<String>,
+    status: u16,
+    response: String,
+}
+
+/// The measured exchanges (the readiness probe left out).
+fn exchanges() -> Vec<Exchange> {
+    let text = std::fs::read_to_string(format!("{DATA}/contract.json")).unwrap();
+    let contract: serde_json::Value = serde_json::from_str(&text).unwrap();
+    contract["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["readiness"] != true)
+        .map(|r| Exchange {
+            method: r["method"].as_str().unwrap().to_owned(),
+            path: r["path"].as_str().unwrap().to_owned(),
+            body: r["body"].as_str().map(str::to_owned),
+            status: u16::try_from(r["status"].as_u64().unwrap()).unwrap(),
+            response: r["responseBody"].as_str().unwrap().to_owned(),
+        })
+        .collect()
+}
+
+/// The conformance server: the contract's routes in axum's own form.
+fn app() -> Router {
+    Router::new()
+        .route("/health", get(|| async { "{\"ok\": true}" }))
+        .route(
+            "/users/{id}",
+            get(|Path(id): Path<u64>| async move { format!("{{\"id\": {id}, \"name\": \"Alice\"}}") }),
+        )
+        .route(
+            "/items",
+            post(|body: String| async move {
+                (
+                    StatusCode::CREATED,
+                    format!("{{\"created\": true, \"payload\": {body}}}"),
+                )
+            }),
+        )
+        .route(
+            "/status/{code}",
+            get(|Path(code): Path<u16>| async move {
+                (
+                    StatusCode::from_u16(code).unwrap(),
+                    format!("{{\"message\": \"status {code}\"}}"),
+                )
+            }),
+        )
+        .layer(semtrace::http::ServerLayer::new())
+}
+
+struct Telemetry {
+    spans: TestExporter,
+    metrics: InMemoryMetricExporter,
+    dispatch: tracing::Dispatch,
+    guard: semtrace::Guard,
+}
+
+fn telemetry() -> Telemetry {
+    let spans = TestExporter::default();
+    let metrics = InMemoryMetricExporter::default();
+    let reader = PeriodicReader::builder(metrics.clone())
+        .with_interval(Duration::from_secs(3600))
+        .build();
+    let (dispatch, guard) = semtrace::Telemetry::builder("http-layers-test")
+        .env_lookup(|_| None)
+        .console(false)
+        .span_exporter(spans.clone())
+        .metric_reader(reader)
+        .build()
+        .unwrap();
+    Telemetry {
+        spans,
+        metrics,
+        dispatch,
+        guard,
+    }
+}
+
+/// Runs `f` on a current-thread runtime under `telemetry`'s subscriber (the
+/// server's and the client's tasks all run on this thread, so all see it).
+fn run<F: Future>(telemetry: &Telemetry, f: impl FnOnce() -> F) -> F::Output {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    tracing::dispatcher::with_default(&telemetry.dispatch, || rt.block_on(f()))
+}
+
+/// Serves the app on a free loopback port; returns its address.
+async fn serve() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app().into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    addr
+}
+
+fn attr<'a>(span: &'a SpanData, key: &str) -> Option<&'a Value> {
+    span.attributes
+        .iter()
+        .find(|kv| kv.key.as_str() == key)
+        .map(|kv| &kv.value)
+}
+
+fn keys(span: &SpanData) -> BTreeSet<String> {
+    span.attributes
+        .iter()
+        .map(|kv| kv.key.as_str().to_owned())
+        .collect()
+}
+
+fn s(text: &str) -> Value {
+    Value::from(text.to_owned())
+}
+
+/// The span of `kind` whose `key` is `value`.
+fn find<'a>(spans: &'a [SpanData], kind: &SpanKind, key: &str, value: &str) -> &'a SpanData {
+    let found: Vec<_> = spans
+        .iter()
+        .filter(|sp| &sp.span_kind == kind && attr(sp, key) == Some(&s(value)))
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "one {kind:?} span with {key} = {value} among {:#?}",
+        spans
+            .iter()
+            .map(|s| (&s.name, &s.span_kind, &s.attributes))
+            .collect::<Vec<_>>()
+    );
+    found[0]
+}
+
+/// Every data point of histogram or sum `name`: its attributes.
+fn points(all: &[ResourceMetrics], name: &str) -> Vec<BTreeMap<String, Value>> {
+    let last = all.last().expect("a metrics export");
+    let Some(metric) = last
+        .scope_metrics()
+        .flat_map(opentelemetry_sdk::metrics::data::ScopeMetrics::metrics)
+        .find(|m| m.name() == name)
+    else {
+        return Vec::new();
+    };
+    let collect = |attrs: &mut dyn Iterator<Item = &KeyValue>| {
+        attrs
+            .map(|kv| (kv.key.as_str().to_owned(), kv.value.clone()))
+            .collect::<BTreeMap<_, _>>()
+    };
+    match metric.data() {
+        AggregatedMetrics::F64(MetricData::Histogram(h)) => h
+            .data_points()
+            .map(|dp| collect(&mut dp.attributes()))
+            .collect(),
+        AggregatedMetrics::I64(MetricData::Sum(s)) => s
+            .data_points()
+            .map(|dp| collect(&mut dp.attributes()))
+            .collect(),
+        other => panic!("`{name}`: unexpected data {other:?}"),
+    }
+}
+
+fn point(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect()
+}
+
+/// What the conformance traffic produced through axum + reqwest.
+struct Observed {
+    addr: SocketAddr,
+    spans: Vec<SpanData>,
+    metrics: Vec<ResourceMetrics>,
+}
+
+fn reqwest_traffic() -> Observed {
+    let t = telemetry();
+    let addr = run(&t, || async {
+        let addr = serve().await;
+        let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+            .with(semtrace::http::ReqwestMiddleware::default())
+            .build();
+        for e in exchanges() {
+            let url = format!("http://{addr}{}", e.path);
+            // On the request: a client's default `User-Agent` is added after
+            // the middleware runs.
+            let mut request = client
+                .request(e.method.parse().unwrap(), &url)
+                .header(http::header::USER_AGENT, USER_AGENT);
+            if let Some(body) = &e.body {
+                request = request.body(body.clone());
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status().as_u16(), e.status, "{}", e.path);
+            let expected = e
+                .response
+                .replace("${requestBody}", e.body.as_deref().unwrap_or_default());
+            assert_eq!(response.text().await.unwrap(), expected, "{}", e.path);
+        }
+        addr
+    });
+    t.guard.shutdown().unwrap();
+    Observed {
+        addr,
+        spans: t.spans.spans(),
+        metrics: t.metrics.get_finished_metrics().unwrap(),
+    }
+}
+
+#[test]
+fn conformance_spans_through_axum_and_reqwest() {
+    let Observed { addr, spans, .. } = reqwest_traffic();
+    let port = i64::from(addr.port());
+    assert_eq!(spans.len(), 10, "a server and a client span per exchange");
+    for e in exchanges() {
+        let full = format!("http://{addr}{}", e.path);
+        let client = find(&spans, &SpanKind::Client, "url.full", &full);
+        let (path, query) = match e.path.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (e.path.as_str(), None),
+        };
+        let server = spans
+            .iter()
+            .find(|sp| {
+                sp.span_kind == SpanKind::Server
+                    && sp.parent_span_id == client.span_context.span_id()
+            })
+            .unwrap_or_else(|| panic!("the server span of {full}: {spans:#?}"));
+        let route = if path.starts_with("/users/") {
+            "/users/{id}"
+        } else if path.starts_with("/status/") {
+            "/status/{code}"
+        } else {
+            path
+        };
+        // Names, kinds, one trace.
+        assert_eq!(server.name, format!("{} {route}", e.method));
+        assert_eq!(client.name, e.method);
+        assert_eq!(
+            server.span_context.trace_id(),
+            client.span_context.trace_id()
+        );
+        assert!(server.parent_span_is_remote);
+
+        // Every attribute, by value.
+        let peer = attr(server, "network.peer.port")
+            .cloned()
+            .expect("peer port");
+        let mut expected_server = vec![
+            ("http.request.method", s(&e.method)),
+            ("http.route", s(route)),
+            ("url.path", s(path)),
+            ("url.scheme", s("http")),
+            ("server.address", s("127.0.0.1")),
+            ("server.port", Value::I64(port)),
+            ("client.address", s("127.0.0.1")),
+            ("client.port", peer.clone()),
+            ("network.peer.address", s("127.0.0.1")),
+            ("network.peer.port", peer.clone()),
+            ("network.protocol.version", s("1.1")),
+            ("user_agent.original", s(USER_AGENT)),
+            ("http.response.status_code", Value::I64(i64::from(e.status))),
+        ];
+        if let Some(q) = query {
+            expected_server.push(("url.query", s(q)));
+        }
+        if e.status >= 500 {
+            expected_server.push(("error.type", s(&e.status.to_string())));
+        }
+        assert_eq!(
+            server
+                .attributes
+                .iter()
+                .map(|kv| (kv.key.as_str().to_owned(), kv.value.clone()))
+                .collect::<BTreeMap<_, _>>(),
+            point(&expected_server),
+            "server span of {}",
+            e.path
+        );
+        let Value::I64(peer_port) = peer else {
+            panic!("peer port {peer:?}")
+        };
+        let mut expected_client = vec![
+            ("http.request.method", s(&e.method)),
+            ("url.full", s(&full)),
+            ("url.scheme", s("http")),
+            ("server.address", s("127.0.0.1")),
+            ("server.port", Value::I64(port)),
+            ("network.peer.address", s("127.0.0.1")),
+            ("network.peer.port", Value::I64(port)),
+            ("network.protocol.version", s("1.1")),
+            ("user_agent.original", s(USER_AGENT)),
+            ("http.response.status_code", Value::I64(i64::from(e.status))),
+        ];
+        if e.status >= 400 {
+            expected_client.push(("error.type", s(&e.status.to_string())));
+        }
+        assert_eq!(
+            client
+                .attributes
+                .iter()
+                .map(|kv| (kv.key.as_str().to_owned(), kv.value.clone()))
+                .collect::<BTreeMap<_, _>>(),
+            point(&expected_client),
+            "client span of {}",
+            e.path
+        );
+        assert_ne!(peer_port, port, "the client's port is its own");
+
+        // Status: 5xx fails the server span, 4xx and 5xx the client span.
+        assert_eq!(
+            matches!(server.status, Status::Error { .. }),
+            e.status >= 500,
+            "{}",
+            e.path
+        );
+        assert_eq!(
+            matches!(client.status, Status::Error { .. }),
+            e.status >= 400,
+            "{}",
+            e.path
+        );
+    }
+    let findings = semtrace::testing::live_check(&spans.iter().cloned().collect());
+    assert!(findings.is_empty(), "{findings:#?}");
+}
+
+#[test]
+fn conformance_metrics_through_axum_and_reqwest() {
+    let Observed { addr, metrics, .. } = reqwest_traffic();
+    let port = i64::from(addr.port());
+    let mut server = points(&metrics, "http.server.request.duration");
+    let mut client = points(&metrics, "http.client.request.duration");
+    server.sort_by_key(|p| format!("{p:?}"));
+    client.sort_by_key(|p| format!("{p:?}"));
+    let server_point = |method: &str, route: &str, status: i64| {
+        let mut p = vec![
+            ("http.request.method", s(method)),
+            ("http.route", s(route)),
+            ("url.scheme", s("http")),
+            ("network.protocol.version", s("1.1")),
+            ("http.response.status_code", Value::I64(status)),
+        ];
+        if status >= 500 {
+            p.push(("error.type", s(&status.to_string())));
+        }
+        point(&p)
+    };
+    let mut expected = vec![
+        server_point("GET", "/users/{id}", 200),
+        server_point("POST", "/items", 201),
+        server_point("GET", "/status/{code}", 404),
+        server_point("GET", "/status/{code}", 500),
+    ];
+    expected.sort_by_key(|p| format!("{p:?}"));
+    assert_eq!(server, expected);
+    let client_point = |method: &str, status: i64| {
+        let mut p = vec![
+            ("http.request.method", s(method)),
+            ("server.address", s("127.0.0.1")),
+            ("server.port", Value::I64(port)),
+            ("url.scheme", s("http")),
+            ("network.protocol.version", s("1.1")),
+            ("http.response.status_code", Value::I64(status)),
+        ];
+        if status >= 400 {
+            p.push(("error.type", s(&status.to_string())));
+        }
+        point(&p)
+    };
+    let mut expected = vec![
+        client_point("GET", 200),
+        client_point("POST", 201),
+        client_point("GET", 404),
+        client_point("GET", 500),
+    ];
+    expected.sort_by_key(|p| format!("{p:?}"));
+    assert_eq!(client, expected);
+    let mut active = points(&metrics, "http.server.active_requests");
+    active.sort_by_key(|p| format!("{p:?}"));
+    assert_eq!(
+        active,
+        vec![
+            point(&[("http.request.method", s("GET")), ("url.scheme", s("http"))]),
+            point(&[
+                ("http.request.method", s("POST")),
+                ("url.scheme", s("http"))
+            ]),
+        ]
+    );
+}
+
+/// Keys per side and signal that other languages' instrumentations emit for the
+/// conformance traffic (`expected/*.json`), each list with the file it came from.
+fn others(side: &str) -> Vec<(String, String, BTreeSet<String>)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(format!("{DATA}/expected")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.ends_with(&format!("_{side}.json")) {
+            continue;
+        }
+        let data: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        for group in ["spans", "metrics"] {
+            for (signal, keys) in data[group].as_object().unwrap() {
+                let keys = keys
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|k| k.as_str().unwrap().to_owned())
+                    // Only for methods the conventions do not know: none here.
+                    .filter(|k| k != "http.request.method_original")
+                    .collect();
+                out.push((name.clone(), signal.clone(), keys));
+            }
+        }
+    }
+    assert!(!out.is_empty(), "expected lists for {side}");
+    out
+}
+
+#[test]
+fn attribute_sets_cover_other_languages() {
+    let Observed { spans, metrics, .. } = reqwest_traffic();
+    let union = |kind: SpanKind| {
+        spans
+            .iter()
+            .filter(|s| s.span_kind == kind)
+            .flat_map(keys)
+            .collect::<BTreeSet<_>>()
+    };
+    let metric_keys = |name: &str| {
+        points(&metrics, name)
+            .into_iter()
+            .flat_map(BTreeMap::into_keys)
+            .collect::<BTreeSet<_>>()
+    };
+    let ours = |signal: &str| match signal {
+        "http.server" => union(SpanKind::Server),
+        "http.client" => union(SpanKind::Client),
+        metric => metric_keys(metric),
+    };
+    for side in ["server", "client"] {
+        for (file, signal, theirs) in others(side) {
+            let ours = ours(&signal);
+            let missing: Vec<_> = theirs.difference(&ours).collect();
+            assert!(
+                missing.is_empty(),
+                "{file}: {signal} lacks {missing:?} (ours: {ours:?})"
+            );
+        }
+    }
+    // The counts the closing note reports.
+    let server = union(SpanKind::Server);
+    let client = union(SpanKind::Client);
+    assert_eq!(server.len(), 15, "{server:?}");
+    assert_eq!(client.len(), 11, "{client:?}");
+}
+
+/// The same traffic sent by hyper-util's client under `ClientLayer`.
+#[test]
+fn hyper_util_client_under_client_layer() {
+    use http_body_util::{BodyExt as _, Full};
+    use tower::{Layer as _, ServiceExt as _};
+
+    let t = telemetry();
+    let addr = run(&t, || async {
+        let addr = serve().await;
+        let hyper =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http::<Full<bytes::Bytes>>();
+        let client = semtrace::http::ClientLayer::new().layer(hyper);
+        for e in exchanges() {
+            let request = http::Request::builder()
+                .method(e.method.as_str())
+                .uri(format!("http://{addr}{}", e.path))
+                .header(http::header::USER_AGENT, USER_AGENT)
+                .body(Full::from(e.body.clone().unwrap_or_default()))
+                .unwrap();
+            let response = client.clone().oneshot(request).await.unwrap();
+            assert_eq!(response.status().as_u16(), e.status);
+            let _ = response.into_body().collect().await.unwrap();
+        }
+        addr
+    });
+    t.guard.shutdown().unwrap();
+    let spans = t.spans.spans();
+    let port = i64::from(addr.port());
+    for e in exchanges() {
+        let full = format!("http://{addr}{}", e.path);
+        let client = find(&spans, &SpanKind::Client, "url.full", &full);
+        assert_eq!(client.name, e.method);
+        for (key, value) in [
+            ("server.address", s("127.0.0.1")),
+            ("server.port", Value::I64(port)),
+            ("network.peer.address", s("127.0.0.1")),
+            ("network.peer.port", Value::I64(port)),
+            ("network.protocol.version", s("1.1")),
+            ("http.response.status_code", Value::I64(i64::from(e.status))),
+            ("user_agent.original", s(USER_AGENT)),
+        ] {
+            assert_eq!(attr(client, key), Some(&value), "{key} of {full}");
+        }
+        assert_eq!(
+            attr(client, "error.type"),
+            (e.status >= 400).then(|| s(&e.status.to_string())).as_ref(),
+            "{full}"
+        );
+        let server = spans
+            .iter()
+            .find(|sp| sp.parent_span_id == client.span_context.span_id())
+            .expect("the server span continues the client's trace");
+        assert_eq!(server.span_kind, SpanKind::Server);
+    }
+}
