@@ -248,6 +248,7 @@ fn reqwest_traffic() -> Observed {
 }
 
 #[test]
+#[allow(clippy::too_many_lines)] // every attribute of both sides, written out
 fn conformance_spans_through_axum_and_reqwest() {
     let Observed { addr, spans, .. } = reqwest_traffic();
     let port = i64::from(addr.port());
@@ -553,4 +554,440 @@ fn hyper_util_client_under_client_layer() {
             .expect("the server span continues the client's trace");
         assert_eq!(server.span_kind, SpanKind::Server);
     }
+}
+
+// ------------------------------------------------------------ one request in process
+
+/// Sends `request` through `service` on a current-thread runtime under a capturing
+/// subscriber; returns the response status (or the error's text) and the spans.
+fn oneshot<S>(
+    service: S,
+    request: http::Request<axum::body::Body>,
+) -> (Result<u16, String>, semtrace::testing::Spans)
+where
+    S: tower::Service<http::Request<axum::body::Body>, Response = http::Response<axum::body::Body>>,
+    S::Error: std::fmt::Display,
+{
+    use tower::ServiceExt as _;
+    semtrace::testing::capture(|| {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(service.oneshot(request))
+            .map(|r| r.status().as_u16())
+            .map_err(|e| e.to_string())
+    })
+}
+
+fn to(uri: &str) -> http::request::Builder {
+    http::Request::builder().uri(uri)
+}
+
+fn text(span: &semtrace::testing::Span, key: &str) -> Option<String> {
+    span.attr(key).map(|v| v.as_str().into_owned())
+}
+
+#[test]
+fn bad_input_keeps_spans_well_formed() {
+    use axum::body::Body;
+    let long_agent = "a".repeat(10 * 1024);
+    let cases = vec![
+        // A 10 KB User-Agent: kept whole (the default limits do not cut values).
+        to("/users/1")
+            .header(http::header::HOST, "api.example.com")
+            .header(http::header::USER_AGENT, long_agent.as_str())
+            .body(Body::empty())
+            .unwrap(),
+        // Header bytes that are not UTF-8.
+        to("/users/2")
+            .header(http::header::HOST, "api.example.com:8443")
+            .header(
+                http::header::USER_AGENT,
+                http::HeaderValue::from_bytes(b"bot \xff\xfe/1").unwrap(),
+            )
+            .body(Body::empty())
+            .unwrap(),
+        // An absolute-form URI: scheme and authority come from it.
+        to("https://origin.example.com:9443/users/3?sig=secret&x=1")
+            .body(Body::empty())
+            .unwrap(),
+        // No Host at all.
+        to("/users/4").body(Body::empty()).unwrap(),
+        // A method the conventions do not know.
+        http::Request::builder()
+            .method("PURGE")
+            .uri("/users/5")
+            .header(http::header::HOST, "[::1]:3000")
+            .body(Body::empty())
+            .unwrap(),
+    ];
+    let mut spans_seen = Vec::new();
+    for request in cases {
+        let (status, spans) = oneshot(app(), request);
+        assert!(status.is_ok(), "{status:?}");
+        assert_eq!(spans.len(), 1, "{spans}");
+        let findings = semtrace::testing::live_check(&spans);
+        assert!(findings.is_empty(), "{findings:#?}");
+        spans_seen.push(spans.iter().next().unwrap().clone());
+    }
+    let [agent, bytes, absolute, no_host, purge] = &spans_seen[..] else {
+        unreachable!()
+    };
+    assert_eq!(text(agent, "user_agent.original"), Some(long_agent));
+    assert_eq!(
+        text(agent, "server.address").as_deref(),
+        Some("api.example.com")
+    );
+    assert_eq!(agent.attr("server.port"), Some(&80_i64.into()));
+
+    assert_eq!(
+        text(bytes, "user_agent.original").as_deref(),
+        Some("bot \u{fffd}\u{fffd}/1")
+    );
+    assert_eq!(bytes.attr("server.port"), Some(&8443_i64.into()));
+
+    assert_eq!(text(absolute, "url.scheme").as_deref(), Some("https"));
+    assert_eq!(
+        text(absolute, "server.address").as_deref(),
+        Some("origin.example.com")
+    );
+    assert_eq!(absolute.attr("server.port"), Some(&9443_i64.into()));
+    assert_eq!(text(absolute, "url.path").as_deref(), Some("/users/3"));
+    assert_eq!(
+        text(absolute, "url.query").as_deref(),
+        Some("sig=REDACTED&x=1")
+    );
+
+    assert_eq!(no_host.attr("server.address"), None);
+    assert_eq!(no_host.attr("server.port"), None);
+    assert_eq!(no_host.name(), "GET /users/{id}");
+
+    // axum answers PURGE on a GET-only route with 405.
+    assert_eq!(purge.name(), "HTTP /users/{id}");
+    assert_eq!(
+        text(purge, "http.request.method").as_deref(),
+        Some("_OTHER")
+    );
+    assert_eq!(
+        text(purge, "http.request.method_original").as_deref(),
+        Some("PURGE")
+    );
+    assert_eq!(text(purge, "server.address").as_deref(), Some("::1"));
+    assert_eq!(purge.attr("server.port"), Some(&3000_i64.into()));
+    assert!(!purge.is_error(), "a 4xx is not a server error");
+}
+
+#[test]
+fn the_span_limits_cut_long_values() {
+    use axum::body::Body;
+    let (_, spans) = {
+        use tower::ServiceExt as _;
+        let exporter = TestExporter::default();
+        let (dispatch, guard) = semtrace::Telemetry::builder("http-limits")
+            .env_lookup(|name| {
+                (name == "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT").then(|| "64".into())
+            })
+            .console(false)
+            .span_exporter(exporter.clone())
+            .build()
+            .unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let request = to("/users/1")
+            .header(http::header::USER_AGENT, "b".repeat(10 * 1024))
+            .body(Body::empty())
+            .unwrap();
+        let status = tracing::dispatcher::with_default(&dispatch, || {
+            rt.block_on(app().oneshot(request)).unwrap().status()
+        });
+        guard.shutdown().unwrap();
+        (status, exporter.spans())
+    };
+    let span = &spans[0];
+    assert_eq!(attr(span, "user_agent.original"), Some(&s(&"b".repeat(64))));
+}
+
+#[test]
+fn a_panicking_handler_fails_the_span() {
+    use axum::body::Body;
+    let app = Router::new()
+        .route(
+            "/boom",
+            get(|| async {
+                let found: Option<&str> = std::hint::black_box(None);
+                found.expect("handler bug")
+            }),
+        )
+        .layer(semtrace::http::ServerLayer::new());
+    let ((), spans) = semtrace::testing::capture(|| {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            use tower::ServiceExt as _;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap();
+            rt.block_on(app.oneshot(to("/boom").body(Body::empty()).unwrap()))
+        }));
+        assert!(result.is_err(), "the panic reaches the caller");
+    });
+    let span = spans.named("GET /boom");
+    assert!(span.is_error());
+    assert_eq!(text(span, "error.type").as_deref(), Some("panic"));
+}
+
+#[derive(Debug)]
+struct Unavailable;
+
+impl std::fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("backend unavailable")
+    }
+}
+
+#[test]
+fn a_service_error_fails_the_span_and_route_with_names_it() {
+    use axum::body::Body;
+    use tower::Layer as _;
+    let service = tower::service_fn(|req: http::Request<Body>| async move {
+        if req.uri().path() == "/fail" {
+            Err(Unavailable)
+        } else {
+            Ok(http::Response::new(Body::empty()))
+        }
+    });
+    let layer = semtrace::http::ServerLayer::new().route_with(|parts| {
+        parts
+            .uri
+            .path()
+            .starts_with("/orders/")
+            .then_some("/orders/:id")
+    });
+    let mut request = to("/fail").body(Body::empty()).unwrap();
+    request
+        .extensions_mut()
+        .insert(semtrace::http::PeerAddr("192.0.2.7:51000".parse().unwrap()));
+    let (status, spans) = oneshot(layer.layer(service), request);
+    assert_eq!(status, Err("backend unavailable".to_owned()));
+    let span = spans.named("GET");
+    assert!(span.is_error());
+    assert!(
+        text(span, "error.type").unwrap().ends_with("Unavailable"),
+        "{span:?}"
+    );
+    assert_eq!(
+        text(span, "network.peer.address").as_deref(),
+        Some("192.0.2.7")
+    );
+    assert_eq!(span.attr("network.peer.port"), Some(&51000_i64.into()));
+    assert_eq!(text(span, "client.address").as_deref(), Some("192.0.2.7"));
+
+    let (status, spans) = oneshot(
+        layer.layer(service),
+        to("/orders/9").body(Body::empty()).unwrap(),
+    );
+    assert_eq!(status, Ok(200));
+    let span = spans.named("GET /orders/:id");
+    assert_eq!(text(span, "http.route").as_deref(), Some("/orders/:id"));
+}
+
+#[test]
+fn forwarded_headers_only_when_trusted_and_headers_by_allow_list() {
+    use axum::body::Body;
+    let request = || {
+        to("/users/1")
+            .header(http::header::HOST, "10.0.0.5:8080")
+            .header(
+                http::header::FORWARDED,
+                "for=203.0.113.60:41000;proto=https;host=shop.example.com",
+            )
+            .header("x-request-id", "r-1")
+            .header("x-request-id", "r-2")
+            .header("authorization", "Bearer secret")
+            .header(http::header::CONTENT_LENGTH, "0")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (_, spans) = oneshot(app(), request());
+    let span = spans.iter().next().unwrap();
+    assert_eq!(text(span, "server.address").as_deref(), Some("10.0.0.5"));
+    assert_eq!(text(span, "url.scheme").as_deref(), Some("http"));
+    assert_eq!(
+        span.attr("client.address"),
+        None,
+        "no peer, no trusted proxy"
+    );
+    assert_eq!(span.attr("http.request.header.x-request-id"), None);
+    assert_eq!(span.attr("http.request.body.size"), None);
+
+    let trusting = Router::new()
+        .route("/users/{id}", get(|| async { "ok" }))
+        .layer(
+            semtrace::http::ServerLayer::new()
+                .trust_forwarded(true)
+                .request_headers([http::HeaderName::from_static("x-request-id")])
+                .response_headers([http::header::CONTENT_TYPE])
+                .record_body_sizes(true),
+        );
+    let (_, spans) = oneshot(trusting, request());
+    let span = spans.iter().next().unwrap();
+    assert_eq!(
+        text(span, "server.address").as_deref(),
+        Some("shop.example.com")
+    );
+    assert_eq!(span.attr("server.port"), Some(&443_i64.into()));
+    assert_eq!(text(span, "url.scheme").as_deref(), Some("https"));
+    assert_eq!(
+        text(span, "client.address").as_deref(),
+        Some("203.0.113.60")
+    );
+    assert_eq!(span.attr("client.port"), Some(&41000_i64.into()));
+    assert_eq!(
+        span.attr("http.request.header.x-request-id"),
+        Some(&Value::Array(opentelemetry::Array::String(vec![
+            "r-1".into(),
+            "r-2".into()
+        ])))
+    );
+    assert_eq!(span.attr("http.request.header.authorization"), None);
+    assert_eq!(
+        span.attr("http.response.header.content-type"),
+        Some(&Value::Array(opentelemetry::Array::String(vec![
+            "text/plain; charset=utf-8".into()
+        ])))
+    );
+    assert_eq!(span.attr("http.request.body.size"), Some(&0_i64.into()));
+    assert_eq!(span.attr("http.response.body.size"), Some(&2_i64.into()));
+    let findings = semtrace::testing::live_check(&spans);
+    assert!(findings.is_empty(), "{findings:#?}");
+}
+
+// ------------------------------------------------------ `#[traced_http]` under the layer
+
+#[semtrace::traced_db(system = "sqlite", operation = "SELECT", collection = "orders")]
+fn load_order(id: u64) -> Result<u64, String> {
+    Ok(id)
+}
+
+#[derive(Debug)]
+struct OrderMissing;
+
+impl std::fmt::Display for OrderMissing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("no such order")
+    }
+}
+
+/// A handler written for `#[traced_http]` before the layer existed.
+#[semtrace::traced_http(method = "GET", route = "/orders/{id}", session.id = "s-1")]
+async fn order(id: u64) -> Result<String, OrderMissing> {
+    let trace_id = {
+        use opentelemetry::trace::TraceContextExt as _;
+        semtrace::propagation::context_of(&tracing::Span::current())
+            .span()
+            .span_context()
+            .trace_id()
+    };
+    assert_ne!(
+        trace_id,
+        opentelemetry::trace::TraceId::INVALID,
+        "the handler reads the trace id"
+    );
+    if id == 0 {
+        return Err(OrderMissing);
+    }
+    load_order(id)
+        .map(|n| n.to_string())
+        .map_err(|_| OrderMissing)
+}
+
+#[test]
+fn traced_http_under_the_layer_adds_to_its_span() {
+    use axum::body::Body;
+    use tower::Layer as _;
+    let service = tower::service_fn(|req: http::Request<Body>| async move {
+        let id: u64 = req
+            .uri()
+            .path()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let (status, body) = match order(id).await {
+            Ok(body) => (200, body),
+            Err(e) => (404, e.to_string()),
+        };
+        Ok::<_, std::convert::Infallible>(
+            http::Response::builder()
+                .status(status)
+                .body(Body::from(body))
+                .unwrap(),
+        )
+    });
+    let t = telemetry();
+    run(&t, || async {
+        use tower::ServiceExt as _;
+        let layered = semtrace::http::ServerLayer::new().layer(service);
+        for id in [7, 0] {
+            let request = to(&format!("/orders/{id}"))
+                .header(http::header::HOST, "shop.example.com")
+                .body(Body::empty())
+                .unwrap();
+            let _ = layered.clone().oneshot(request).await.unwrap();
+        }
+        // Without the layer the macro makes its own span, as before.
+        order(8).await.unwrap();
+    });
+    t.guard.shutdown().unwrap();
+    let spans = t.spans.spans();
+    let servers: Vec<_> = spans
+        .iter()
+        .filter(|s| s.span_kind == SpanKind::Server)
+        .collect();
+    assert_eq!(servers.len(), 3, "one server span per request: {spans:#?}");
+    for server in &servers {
+        assert_eq!(server.name, "GET /orders/{id}");
+        assert_eq!(attr(server, "http.route"), Some(&s("/orders/{id}")));
+        assert_eq!(attr(server, "session.id"), Some(&s("s-1")));
+    }
+    let layered: Vec<_> = servers
+        .iter()
+        .filter(|s| attr(s, "url.path").is_some())
+        .collect();
+    assert_eq!(layered.len(), 2, "the layer's spans carry what it read");
+    for server in &layered {
+        assert_eq!(attr(server, "server.address"), Some(&s("shop.example.com")));
+    }
+    let failed = layered
+        .iter()
+        .find(|sp| attr(sp, "url.path") == Some(&s("/orders/0")))
+        .unwrap();
+    assert!(matches!(failed.status, Status::Error { .. }));
+    assert!(attr(failed, "error.type").is_some_and(|v| v.as_str().ends_with("OrderMissing")));
+    assert_eq!(
+        attr(failed, "http.response.status_code"),
+        Some(&Value::I64(404))
+    );
+    let ok = layered
+        .iter()
+        .find(|sp| attr(sp, "url.path") == Some(&s("/orders/7")))
+        .unwrap();
+    let db = spans.iter().find(|s| s.name == "SELECT orders").unwrap();
+    assert_eq!(
+        db.parent_span_id,
+        ok.span_context.span_id(),
+        "nested under the layer's span"
+    );
+
+    // One duration point per request: the layer's (the macro's own for the call
+    // outside it).
+    let metrics = t.metrics.get_finished_metrics().unwrap();
+    let server_points = points(&metrics, "http.server.request.duration");
+    let with_path: Vec<_> = server_points
+        .iter()
+        .filter(|p| p.contains_key("url.scheme"))
+        .collect();
+    assert_eq!(with_path.len(), 2, "{server_points:#?}");
 }

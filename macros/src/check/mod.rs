@@ -39,6 +39,8 @@ pub(crate) struct Spec {
     pub(crate) metric: Option<metric::MetricSpec>,
     /// An HTTP client's server comes from its `url` per call.
     pub(crate) server_from_url: bool,
+    /// See `Plan::adopt_server`.
+    pub(crate) adopt_server: bool,
 }
 
 /// Checks a macro's arguments; `fn_name` is the default span name.
@@ -87,6 +89,7 @@ pub(crate) fn check(
         query: plan.query,
         metric,
         server_from_url: plan.server_from_url,
+        adopt_server: plan.adopt_server,
     }
 }
 

@@ -54,6 +54,7 @@ impl Domain for Http {
                 plan.definition = Some("span.http.server");
                 // Known per request, from the request the handler serves.
                 plan.per_call = &["url.path", "url.scheme"];
+                plan.adopt_server = true;
                 if let Some(headers) = opts.get(PARENT).and_then(|g| g.value()) {
                     plan.context = Context::Parent(headers.clone(), PARENT);
                 }

@@ -109,6 +109,9 @@ pub(crate) struct Plan {
     /// An HTTP client's `server.address` / `server.port` come from its `url`, known
     /// only per call.
     pub(crate) server_from_url: bool,
+    /// An HTTP server span: while `semtrace::http::ServerLayer`'s span for the
+    /// request is current, the function adds to it instead of making a second one.
+    pub(crate) adopt_server: bool,
 }
 
 impl Plan {
@@ -132,6 +135,7 @@ impl Plan {
             query: None,
             metric: None,
             server_from_url: false,
+            adopt_server: false,
         }
     }
 }

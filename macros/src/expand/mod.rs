@@ -31,17 +31,30 @@ use shapes::{
 /// callsite's field set (in their written order), so the value set names them by
 /// position and holds nothing else: a layer's visit walks three entries, not the
 /// dozen a `#[traced_task]` declares.
+///
+/// With `adopt`, the span of `semtrace::http::ServerLayer` found current
+/// (`__semtrace_layer_span`) is the span instead, and gets the starting values.
 fn span_call(
     name: &str,
     level: &syn::Ident,
     declared: &[(String, Option<TokenStream>)],
+    adopt: bool,
 ) -> TokenStream {
     let (starting, later): (Vec<_>, Vec<_>) = declared.iter().partition(|(_, v)| v.is_some());
     let keys = starting.iter().chain(&later).map(|(k, _)| k);
-    let values = starting
+    let values: Vec<TokenStream> = starting
         .iter()
         .filter_map(|(_, v)| v.as_ref())
-        .map(|v| quote!(&(#v) as &dyn #PRIVATE::tracing::Value));
+        .map(|v| quote!(&(#v) as &dyn #PRIVATE::tracing::Value))
+        .collect();
+    let adopted = adopt.then(|| {
+        quote! {
+            if let #PRIVATE::Option::Some(__semtrace_adopted) = __semtrace_layer_span {
+                #PRIVATE::adopt_fields(&__semtrace_adopted, &__SEMTRACE_CALLSITE, [#(#values),*]);
+                __semtrace_adopted
+            } else
+        }
+    });
     quote! {{
         static __SEMTRACE_CALLSITE: #PRIVATE::tracing::callsite::DefaultCallsite = {
             static __SEMTRACE_META: #PRIVATE::tracing::Metadata<'static> =
@@ -60,6 +73,7 @@ fn span_call(
                 );
             #PRIVATE::tracing::callsite::DefaultCallsite::new(&__SEMTRACE_META)
         };
+        #adopted
         if #PRIVATE::span_enabled(&__SEMTRACE_CALLSITE, #PRIVATE::Level::#level) {
             #PRIVATE::new_span(&__SEMTRACE_CALLSITE, [#(#values),*])
         } else {
@@ -184,18 +198,22 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
             );
         }
     });
-    let span_call = span_call(&static_name, level, &declared);
+    let span_call = span_call(&static_name, level, &declared, spec.adopt_server);
     let wiring = context::wire(&spec.context, spec.links.as_ref());
     items.extend(wiring.items);
     let after_span = wiring.after;
     // A remote parent is read before the span starts, so the sampler decides with
     // it; only when the level is on, so a disabled span costs no header parsing.
+    // Under the HTTP server layer its span already has the caller's parent.
+    let no_layer = spec
+        .adopt_server
+        .then(|| quote!(&&__semtrace_layer_span.is_none()));
     let make_span = if let Some(scope) = wiring.parent {
         quote! {
             let __semtrace_span = {
-                let __semtrace_parent = #PRIVATE::tracing::level_enabled!(
+                let __semtrace_parent = (#PRIVATE::tracing::level_enabled!(
                     #PRIVATE::Level::#level
-                )
+                ) #no_layer)
                 .then(|| #scope);
                 #span_call
             };
@@ -257,8 +275,19 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
     };
     // The timer reads the clock just before the span is made, and the span starts
     // at that reading.
+    // Under the HTTP server layer, the layer records the request's duration.
     let (start_timer, span_made) = match &spec.metric {
         None => (None, None),
+        Some(_) if spec.adopt_server => (
+            Some(quote! {
+                let __semtrace_timer = if __semtrace_layer_span.is_some() {
+                    #PRIVATE::MetricTimer::off(&__SEMTRACE_METRIC)
+                } else {
+                    #PRIVATE::MetricTimer::start(&__SEMTRACE_METRIC)
+                };
+            }),
+            Some(quote! { __semtrace_timer.span_made(); }),
+        ),
         Some(_) => (
             Some(
                 quote! { let __semtrace_timer = #PRIVATE::MetricTimer::start(&__SEMTRACE_METRIC); },
@@ -266,12 +295,16 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
             Some(quote! { __semtrace_timer.span_made(); }),
         ),
     };
+    let find_layer = spec
+        .adopt_server
+        .then(|| quote! { let __semtrace_layer_span = #PRIVATE::layer_server_span(); });
     // Every shape starts the same: items first (no item after a statement in the
     // user's crate), then the warnings, the span, its parent, links and arrays.
     let head = quote! {
         #items
         #imports
         #deprecations
+        #find_layer
         #start_timer
         #server_binding
         #metric_bindings

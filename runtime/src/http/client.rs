@@ -158,7 +158,7 @@ impl ClientCall {
         let span = tracing::info_span!(
             target: "semtrace::http",
             "HTTP client request",
-            otel.name = %SpanName { method: original.unwrap_or(method), route: None },
+            otel.name = %SpanName { method, route: None },
             otel.kind = "client",
             http.request.method = method,
             http.request.method_original = original,

@@ -47,7 +47,8 @@ pub use request::PeerAddr;
 pub use reqwest::ReqwestMiddleware;
 pub use server::{ServerFuture, ServerLayer, ServerService};
 
-/// A span's `otel.name`: `{method} {route}`, or `{method}` without a route.
+/// A span's `otel.name`: `{method} {route}`, or `{method}` without a route; a
+/// method the conventions do not know (`_OTHER`) is named `HTTP`, as they say.
 struct SpanName<'a> {
     method: &'a str,
     route: Option<&'a str>,
@@ -55,7 +56,11 @@ struct SpanName<'a> {
 
 impl fmt::Display for SpanName<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.method)?;
+        f.write_str(if self.method == "_OTHER" {
+            "HTTP"
+        } else {
+            self.method
+        })?;
         if let Some(route) = self.route {
             f.write_str(" ")?;
             f.write_str(route)?;

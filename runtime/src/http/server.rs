@@ -201,6 +201,7 @@ impl<S, B, RB> tower::Service<Request<B>> for ServerService<S>
 where
     S: tower::Service<Request<B>, Response = Response<RB>>,
     S::Error: fmt::Display,
+    RB: http_body::Body,
 {
     type Response = S::Response;
     type Error = S::Error;
@@ -295,9 +296,9 @@ fn start(config: &Arc<ServerConfig>, parts: &http::request::Parts, timer: Metric
     // The caller's context, when the headers carry one, is the span's parent.
     let parent = crate::__private::remote_parent(&parts.headers);
     let span = tracing::info_span!(
-        target: "semtrace::http",
-        "HTTP request",
-        otel.name = %SpanName { method: original.unwrap_or(method), route: route.as_deref() },
+        target: crate::__private::LAYER_SERVER_TARGET,
+        crate::__private::LAYER_SERVER_NAME,
+        otel.name = %SpanName { method, route: route.as_deref() },
         otel.kind = "server",
         http.request.method = method,
         http.request.method_original = original,
@@ -371,12 +372,19 @@ impl Active {
         ]
     }
 
-    fn respond<RB>(mut self, response: &Response<RB>) {
+    fn respond<RB: http_body::Body>(mut self, response: &Response<RB>) {
         let status = response.status().as_u16();
         let span = &self.span;
         span.record("http.response.status_code", i64::from(status));
         if self.config.body_sizes
-            && let Some(size) = content_length(response.headers())
+            && let Some(size) = content_length(response.headers()).or_else(|| {
+                // Before hyper writes `Content-Length`: the body's exact size.
+                response
+                    .body()
+                    .size_hint()
+                    .exact()
+                    .and_then(|n| i64::try_from(n).ok())
+            })
         {
             span.record("http.response.body.size", size);
         }
@@ -449,6 +457,7 @@ impl<F, RB, E> Future for ServerFuture<F>
 where
     F: Future<Output = Result<Response<RB>, E>>,
     E: fmt::Display,
+    RB: http_body::Body,
 {
     type Output = F::Output;
 

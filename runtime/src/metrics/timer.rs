@@ -50,9 +50,11 @@ impl MetricTimer {
         Self { site, start }
     }
 
-    /// A timer that times nothing (finishing it records nothing).
+    /// A timer that times nothing (finishing it records nothing): the call's
+    /// duration is recorded elsewhere (an HTTP server layer's span it joined).
     #[inline]
-    pub(crate) const fn off(site: &'static MetricSite) -> Self {
+    #[must_use]
+    pub const fn off(site: &'static MetricSite) -> Self {
         Self {
             site,
             start: NOT_TIMED,

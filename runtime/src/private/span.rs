@@ -52,3 +52,64 @@ pub fn new_span<const N: usize>(
 pub fn disabled_span(callsite: &'static DefaultCallsite) -> Span {
     Span::new_disabled(callsite.metadata())
 }
+
+/// The target and name of `semtrace::http::ServerLayer`'s span for a request.
+pub(crate) const LAYER_SERVER_TARGET: &str = "semtrace::http";
+/// See [`LAYER_SERVER_TARGET`].
+pub(crate) const LAYER_SERVER_NAME: &str = "HTTP request";
+
+/// The current span when it is `semtrace::http::ServerLayer`'s span for the
+/// request being handled: a `#[traced_http]` server function adds to it rather
+/// than making a second server span. `None` at once when no level is on (no
+/// subscriber), so the disabled path does not look for the current span.
+#[inline]
+#[must_use]
+pub fn layer_server_span() -> Option<Span> {
+    if LevelFilter::current() == LevelFilter::OFF {
+        return None;
+    }
+    layer_server_span_slow()
+}
+
+#[inline(never)]
+fn layer_server_span_slow() -> Option<Span> {
+    let current = Span::current();
+    let meta = current.metadata()?;
+    (meta.target() == LAYER_SERVER_TARGET && meta.name() == LAYER_SERVER_NAME).then_some(current)
+}
+
+/// Adds a `#[traced_http]` function's starting fields to the layer's span it
+/// adopted (`values` for the first `N` fields of `callsite`, as in [`new_span`]).
+/// Its `otel.kind` is the layer's already; its name replaces the layer's only
+/// when it states a route (`{method} {route}`).
+pub fn adopt_fields<const N: usize>(
+    span: &Span,
+    callsite: &'static DefaultCallsite,
+    values: [&dyn Value; N],
+) {
+    if span.is_disabled() {
+        return;
+    }
+    let meta = callsite.metadata();
+    let names = meta.fields().iter().take(N).map(|f| f.name());
+    let states_route = meta
+        .fields()
+        .iter()
+        .take(N)
+        .any(|f| f.name() == "http.route");
+    for (name, value) in names.zip(values) {
+        match name {
+            "otel.kind" => {}
+            "otel.name" if !states_route => {}
+            _ => super::record(span, name, value),
+        }
+    }
+    if states_route
+        && meta
+            .fields()
+            .field("otel.name")
+            .is_none_or(|f| f.index() >= N)
+    {
+        span.record("otel.name", meta.name());
+    }
+}
