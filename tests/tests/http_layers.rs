@@ -991,3 +991,112 @@ fn traced_http_under_the_layer_adds_to_its_span() {
         .collect();
     assert_eq!(with_path.len(), 2, "{server_points:#?}");
 }
+
+// ------------------------------------------------- propagation with the Python SDK
+
+fn python() -> String {
+    std::env::var("SEMTRACE_OTEL_PYTHON").unwrap_or_else(|_| {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../.tools/otel-python");
+        assert!(
+            std::path::Path::new(root).exists(),
+            "no OpenTelemetry Python SDK: run scripts/install-otel-python (scripts/test does)"
+        );
+        root.to_owned()
+    })
+}
+
+/// A Python client calls the axum app under `ServerLayer`; its handler calls a
+/// Python server through reqwest under `ReqwestMiddleware`. One trace end to end,
+/// each side's parent the other's span, baggage carried through.
+#[test]
+fn propagation_both_ways_with_the_python_sdk() {
+    use std::io::BufRead as _;
+    use std::process::{Command, Stdio};
+
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/interop/http_peer.py");
+    let mut python_server = Command::new(python())
+        .args([script, "server"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the Python server starts");
+    let mut port_line = String::new();
+    std::io::BufReader::new(python_server.stdout.take().unwrap())
+        .read_line(&mut port_line)
+        .unwrap();
+    let python_url = format!("http://127.0.0.1:{}/python", port_line.trim());
+
+    let t = telemetry();
+    let client_report = run(&t, || async move {
+        let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+            .with(semtrace::http::ReqwestMiddleware::default())
+            .build();
+        let relay = Router::new()
+            .route(
+                "/relay",
+                get(move || async move {
+                    client
+                        .get(&python_url)
+                        .send()
+                        .await
+                        .unwrap()
+                        .text()
+                        .await
+                        .unwrap()
+                }),
+            )
+            .layer(semtrace::http::ServerLayer::new());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, relay).await.unwrap() });
+        let out = tokio::task::spawn_blocking(move || {
+            Command::new(python())
+                .args([script, "client", &format!("http://{addr}/relay")])
+                .output()
+                .expect("the Python client runs")
+        })
+        .await
+        .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    });
+    t.guard.shutdown().unwrap();
+    assert!(python_server.wait().unwrap().success());
+
+    let spans = t.spans.spans();
+    let server = spans.iter().find(|s| s.name == "GET /relay").unwrap();
+    let client = spans
+        .iter()
+        .find(|s| s.span_kind == SpanKind::Client)
+        .unwrap();
+    let hex = |v: &serde_json::Value| v.as_str().unwrap().to_owned();
+    // Python client → our server span.
+    assert_eq!(
+        server.span_context.trace_id().to_string(),
+        hex(&client_report["trace_id"])
+    );
+    assert_eq!(
+        server.parent_span_id.to_string(),
+        hex(&client_report["span_id"])
+    );
+    assert!(server.parent_span_is_remote);
+    // Our client span → the Python server.
+    assert_eq!(client.parent_span_id, server.span_context.span_id());
+    let python_side = &client_report["response"];
+    assert_eq!(
+        hex(&python_side["trace_id"]),
+        hex(&client_report["trace_id"])
+    );
+    assert_eq!(
+        hex(&python_side["parent_span_id"]),
+        client.span_context.span_id().to_string()
+    );
+    assert_eq!(python_side["parent_is_remote"], true);
+    assert_eq!(
+        python_side["baggage"]["tenant"], "gold",
+        "baggage went through"
+    );
+}
