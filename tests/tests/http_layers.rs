@@ -1100,3 +1100,85 @@ fn propagation_both_ways_with_the_python_sdk() {
         "baggage went through"
     );
 }
+
+// ------------------------------------------------------------ client failures
+
+/// Sends again once when the first answer is a 5xx, as a retry middleware does:
+/// every attempt reaches the middlewares after it with the same extensions.
+struct RetryOnce;
+
+#[async_trait::async_trait]
+impl reqwest_middleware::Middleware for RetryOnce {
+    async fn handle(
+        &self,
+        req: reqwest::Request,
+        extensions: &mut http::Extensions,
+        next: reqwest_middleware::Next<'_>,
+    ) -> reqwest_middleware::Result<reqwest::Response> {
+        let again = req.try_clone().unwrap();
+        let first = next.clone().run(req, extensions).await?;
+        if first.status().is_server_error() {
+            return next.run(again, extensions).await;
+        }
+        Ok(first)
+    }
+}
+
+#[test]
+fn retries_count_resends_and_transport_errors_have_a_kind() {
+    let t = telemetry();
+    let refused = {
+        // A port nothing listens on: bound, then closed.
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    run(&t, || async move {
+        let addr = serve().await;
+        let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+            .with(RetryOnce)
+            .with(semtrace::http::ReqwestMiddleware::default())
+            .build();
+        let response = client
+            .get(format!("http://{addr}/status/500"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 500);
+        let error = client
+            .get(format!("http://{refused}/users/1"))
+            .send()
+            .await
+            .unwrap_err();
+        assert!(error.is_connect(), "{error}");
+    });
+    t.guard.shutdown().unwrap();
+    let spans = t.spans.spans();
+    let mut attempts: Vec<_> = spans
+        .iter()
+        .filter(|s| {
+            s.span_kind == SpanKind::Client
+                && attr(s, "url.full").is_some_and(|u| u.as_str().ends_with("/status/500"))
+        })
+        .collect();
+    attempts.sort_by_key(|s| s.start_time);
+    assert_eq!(attempts.len(), 2, "one span per attempt");
+    assert_eq!(attr(attempts[0], "http.request.resend_count"), None);
+    assert_eq!(
+        attr(attempts[1], "http.request.resend_count"),
+        Some(&Value::I64(1))
+    );
+    let failed = spans
+        .iter()
+        .find(|s| attr(s, "url.full").is_some_and(|u| u.as_str().contains(&refused.to_string())))
+        .unwrap();
+    assert!(matches!(failed.status, Status::Error { .. }));
+    assert_eq!(attr(failed, "error.type"), Some(&s("connect")));
+    assert_eq!(attr(failed, "http.response.status_code"), None);
+    let metrics = t.metrics.get_finished_metrics().unwrap();
+    assert!(
+        points(&metrics, "http.client.request.duration")
+            .iter()
+            .any(|p| p.get("error.type") == Some(&s("connect"))),
+        "the failed request is timed with its error type"
+    );
+}
