@@ -23,6 +23,7 @@ use tracing_subscriber::layer::SubscriberExt as _;
 // `semtrace_call_with_metric` as `semtrace_with_metric`.
 use semtrace_tests::calls::{
     DiscardExporter, bare, instrument_call, semtrace_call, semtrace_call_with_metric,
+    semtrace_http_server,
 };
 use semtrace_tests::failure::Failure;
 
@@ -113,6 +114,9 @@ fn without_export(c: &mut Criterion) {
         });
         g.bench_function("semtrace_with_metric", |b| {
             b.iter(|| semtrace_call_with_metric(black_box(7), black_box(2)));
+        });
+        g.bench_function("semtrace_http_server", |b| {
+            b.iter(|| semtrace_http_server(black_box(7), black_box(2)));
         });
         g.bench_function("instrument", |b| {
             b.iter(|| instrument_call(black_box(7), black_box(2)));

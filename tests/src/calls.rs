@@ -39,6 +39,17 @@ pub fn semtrace_call_with_metric(id: u64, priority: i64) -> Result<u64, Failure>
     bare(id, priority)
 }
 
+/// An HTTP handler under `#[traced_http]` with its metric: before its span, it
+/// looks for `semtrace::http::ServerLayer`'s span to add to (none here).
+///
+/// # Errors
+/// As [`bare`].
+#[semtrace::traced_http(method = "GET", route = "/items/{id}")]
+#[inline(never)]
+pub fn semtrace_http_server(id: u64, priority: i64) -> Result<u64, Failure> {
+    bare(id, priority)
+}
+
 /// The same span through `#[tracing::instrument]`.
 ///
 /// # Errors
