@@ -1182,3 +1182,58 @@ fn retries_count_resends_and_transport_errors_have_a_kind() {
         "the failed request is timed with its error type"
     );
 }
+
+#[test]
+fn body_size_histograms_when_opted_in() {
+    use axum::body::Body;
+    use tower::ServiceExt as _;
+    let t = telemetry();
+    run(&t, || async {
+        let app = Router::new()
+            .route("/items", post(|body: String| async move { body.repeat(2) }))
+            .layer(semtrace::http::ServerLayer::new().record_body_sizes(true));
+        let request = http::Request::post("/items")
+            .header(http::header::CONTENT_LENGTH, "5")
+            .body(Body::from("hello"))
+            .unwrap();
+        assert_eq!(app.oneshot(request).await.unwrap().status(), 200);
+    });
+    t.guard.shutdown().unwrap();
+    let metrics = t.metrics.get_finished_metrics().unwrap();
+    let sizes = |name: &str| {
+        let metric = metrics
+            .last()
+            .unwrap()
+            .scope_metrics()
+            .flat_map(opentelemetry_sdk::metrics::data::ScopeMetrics::metrics)
+            .find(|m| m.name() == name)
+            .unwrap_or_else(|| panic!("no {name}"));
+        assert_eq!(metric.unit(), "By");
+        let AggregatedMetrics::U64(MetricData::Histogram(h)) = metric.data() else {
+            panic!("{name} is not a u64 histogram")
+        };
+        let dp = h.data_points().next().unwrap();
+        let attrs: BTreeMap<String, Value> = dp
+            .attributes()
+            .map(|kv| (kv.key.as_str().to_owned(), kv.value.clone()))
+            .collect();
+        (dp.sum(), attrs)
+    };
+    let (request, attrs) = sizes("http.server.request.body.size");
+    assert_eq!(request, 5);
+    assert_eq!(attrs.get("http.route"), Some(&s("/items")));
+    assert_eq!(
+        attrs.get("http.response.status_code"),
+        Some(&Value::I64(200))
+    );
+    assert_eq!(sizes("http.server.response.body.size").0, 10);
+    let spans = t.spans.spans();
+    assert_eq!(
+        attr(&spans[0], "http.request.body.size"),
+        Some(&Value::I64(5))
+    );
+    assert_eq!(
+        attr(&spans[0], "http.response.body.size"),
+        Some(&Value::I64(10))
+    );
+}

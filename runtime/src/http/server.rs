@@ -156,8 +156,10 @@ impl ServerLayer {
         self.config(|c| c.trust_forwarded = trust)
     }
 
-    /// Records `http.request.body.size` and `http.response.body.size` from
-    /// `Content-Length` (opt-in in the conventions).
+    /// Records `http.request.body.size` and `http.response.body.size` (from
+    /// `Content-Length`, or a response body's exact size) on the span, and the
+    /// histograms `http.server.request.body.size` and
+    /// `http.server.response.body.size` (all opt-in in the conventions).
     #[must_use]
     pub fn record_body_sizes(self, record: bool) -> Self {
         self.config(|c| c.body_sizes = record)
@@ -236,6 +238,8 @@ struct Active {
     scheme: MetricValue,
     version: Option<&'static str>,
     config: Arc<ServerConfig>,
+    /// `Content-Length` of the request, when body sizes are recorded.
+    request_size: Option<i64>,
     /// Counted in `http.server.active_requests` (its scheme when interned).
     counted: Option<&'static str>,
 }
@@ -343,6 +347,7 @@ fn start(config: &Arc<ServerConfig>, parts: &http::request::Parts, timer: Metric
         version,
         config: Arc::clone(config),
         counted: active,
+        request_size: body_size,
     }
 }
 
@@ -376,17 +381,19 @@ impl Active {
         let status = response.status().as_u16();
         let span = &self.span;
         span.record("http.response.status_code", i64::from(status));
-        if self.config.body_sizes
-            && let Some(size) = content_length(response.headers()).or_else(|| {
-                // Before hyper writes `Content-Length`: the body's exact size.
+        if self.config.body_sizes {
+            // Before hyper writes `Content-Length`: the body's exact size.
+            let size = content_length(response.headers()).or_else(|| {
                 response
                     .body()
                     .size_hint()
                     .exact()
                     .and_then(|n| i64::try_from(n).ok())
-            })
-        {
-            span.record("http.response.body.size", size);
+            });
+            if let Some(size) = size {
+                span.record("http.response.body.size", size);
+            }
+            self.record_sizes(status, size);
         }
         self.config
             .response_headers
@@ -396,6 +403,37 @@ impl Active {
         }
         let outcome = MetricOutcome::http(None, Some(status), true);
         self.finish(&outcome);
+    }
+
+    /// The body size histograms, with the duration's attributes.
+    fn record_sizes(&self, status: u16, response: Option<i64>) {
+        use opentelemetry::KeyValue;
+        if !self.timer.timing() {
+            return;
+        }
+        let mut attrs = vec![
+            KeyValue::new("http.request.method", self.method),
+            KeyValue::new("http.response.status_code", i64::from(status)),
+        ];
+        for (key, value) in [("http.route", &self.route), ("url.scheme", &self.scheme)] {
+            if let MetricValue::Str(v) = value {
+                attrs.push(KeyValue::new(key, v.to_string()));
+            }
+        }
+        if let Some(v) = self.version {
+            attrs.push(KeyValue::new("network.protocol.version", v));
+        }
+        if status >= 500 {
+            attrs.push(KeyValue::new("error.type", super::status_text(status)));
+        }
+        let sizes = [(false, self.request_size), (true, response)];
+        super::with_sites(&self.span, |sites| {
+            for (is_response, size) in sizes {
+                if let Some(bytes) = size.and_then(|b| u64::try_from(b).ok()) {
+                    sites.body_size(is_response, bytes, &attrs);
+                }
+            }
+        });
     }
 
     fn fail(mut self, error_type: &str, description: &dyn fmt::Display) {

@@ -234,6 +234,9 @@ pub(crate) struct Sites {
     /// with its commonly seen attribute sets bound.
     active: OnceLock<UpDownCounter<i64>>,
     active_bound: [OnceLock<ActiveSet>; BOUND],
+    /// `http.server.request.body.size` and `http.server.response.body.size`, made
+    /// when a server layer that records body sizes first sees a body.
+    body_sizes: OnceLock<[Histogram<u64>; 2]>,
 }
 
 impl std::fmt::Debug for Sites {
@@ -285,6 +288,7 @@ impl Sites {
             tokens: OnceLock::new(),
             active: OnceLock::new(),
             active_bound: Default::default(),
+            body_sizes: OnceLock::new(),
         });
         let weak = Arc::downgrade(&sites);
         let spawned = std::thread::Builder::new()
@@ -397,6 +401,36 @@ impl Sites {
             }
         }
         self.active_counter().add(delta, &attrs(key));
+    }
+
+    /// Records an HTTP server's request (`response` false) or response body size.
+    /// Unbound: only a server layer that opts in records them.
+    pub(crate) fn body_size(&self, response: bool, bytes: u64, attrs: &[KeyValue]) {
+        let [request_sizes, response_sizes] = self.body_sizes.get_or_init(|| {
+            [
+                (
+                    "http.server.request.body.size",
+                    "Size of HTTP server request bodies.",
+                ),
+                (
+                    "http.server.response.body.size",
+                    "Size of HTTP server response bodies.",
+                ),
+            ]
+            .map(|(name, description)| {
+                self.meter
+                    .u64_histogram(name)
+                    .with_unit("By")
+                    .with_description(description)
+                    .build()
+            })
+        });
+        let histogram = if response {
+            response_sizes
+        } else {
+            request_sizes
+        };
+        histogram.record(bytes, attrs);
     }
 
     fn active_counter(&self) -> &UpDownCounter<i64> {
