@@ -4,7 +4,12 @@
 //! HTTP on a loopback port; the worker fetches each task, runs it and reports the
 //! outcome. Every step is a semtrace span whose fields were checked at compile time
 //! against the OpenTelemetry semantic conventions, and the trace of one task spans
-//! both sides, joined by the `traceparent` header:
+//! both sides, joined by the `traceparent` header. The HTTP spans come from
+//! semtrace's middleware, with no annotation on handlers or calls: the coordinator's
+//! router carries `semtrace::http::ServerLayer` (a server span per request, named
+//! after the route axum matched, its parent read from `traceparent`, current while
+//! the handler runs), and the worker's reqwest client `ReqwestMiddleware` (a client
+//! span per request, its context written into `traceparent`):
 //!
 //! ```text
 //! run_task                                  (worker, internal)
@@ -18,13 +23,15 @@
 //! as a tree when it ends (the worker's and the coordinator's parts of one task show
 //! the same trace id); set `OTEL_EXPORTER_OTLP_ENDPOINT` to export over OTLP as well.
 
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use reqwest_middleware::ClientWithMiddleware;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
@@ -47,7 +54,7 @@ enum TaskError {
     #[error("cannot checksum negative input {0}")]
     NegativeInput(i64),
     #[error("coordinator unreachable: {0}")]
-    Http(#[from] reqwest::Error),
+    Http(#[from] reqwest_middleware::Error),
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -63,24 +70,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let db = open_db(&[7, 42, -3, 1_000, -8, 12])?;
 
-    // The coordinator: an HTTP API over the database, on a free loopback port.
+    // The coordinator: an HTTP API over the database, on a free loopback port. The
+    // layer (added after the routes, so it sees the route axum matched) traces every
+    // request; the connect info gives it the client's address.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let api = Router::new()
         .route("/api/tasks/{id}", get(get_task))
         .route("/api/tasks/{id}/result", post(post_result))
+        .layer(semtrace::http::ServerLayer::new())
         .with_state(Arc::clone(&db));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
-        axum::serve(listener, api)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
+        axum::serve(
+            listener,
+            api.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = stopped.await;
+        })
+        .await
     });
 
-    // The worker: runs every task through the API, one after the other.
-    let http = reqwest::Client::new();
+    // The worker: runs every task through the API, one after the other. The
+    // middleware traces every request and writes `traceparent` into it.
+    let http = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(semtrace::http::ReqwestMiddleware::default())
+        .build();
     for id in 1..=6 {
         // Failures are recorded on the task's span; the worker just moves on.
         let _ = run_task(&http, &base, id).await;
@@ -98,7 +114,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
 // `task.state` is declared here and recorded once known.
 #[semtrace::traced_task(task.id = %id, task.type = "checksum", task.state)]
-async fn run_task(http: &reqwest::Client, base: &str, id: i64) -> Result<i64, TaskError> {
+async fn run_task(http: &ClientWithMiddleware, base: &str, id: i64) -> Result<i64, TaskError> {
     let task = fetch_task(http, &format!("{base}/api/tasks/{id}")).await?;
     let outcome = checksum(task.input);
     let state = match &outcome {
@@ -129,41 +145,31 @@ fn checksum(input: i64) -> Result<i64, TaskError> {
         .sum())
 }
 
-#[semtrace::traced_http(client, method = "GET", url = %url)]
-async fn fetch_task(http: &reqwest::Client, url: &str) -> Result<Task, reqwest::Error> {
-    let response = http.get(url).headers(trace_headers()).send().await?;
-    response.error_for_status()?.json().await
+// Plain calls: the client's middleware makes each request's span.
+
+async fn fetch_task(http: &ClientWithMiddleware, url: &str) -> reqwest_middleware::Result<Task> {
+    let response = http.get(url).send().await?;
+    Ok(response.error_for_status()?.json().await?)
 }
 
-#[semtrace::traced_http(client, method = "POST", url = %url)]
 async fn report(
-    http: &reqwest::Client,
+    http: &ClientWithMiddleware,
     url: &str,
     state: &str,
-) -> Result<StatusCode, reqwest::Error> {
+) -> reqwest_middleware::Result<reqwest::StatusCode> {
     let body = Report {
         state: state.to_owned(),
     };
-    let response = http
-        .post(url)
-        .headers(trace_headers())
-        .json(&body)
-        .send()
-        .await?;
+    let response = http.post(url).json(&body).send().await?;
     Ok(response.status())
-}
-
-/// `traceparent` for the current span, so the coordinator joins the worker's trace.
-fn trace_headers() -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    semtrace::propagation::inject(&mut headers);
-    headers
 }
 
 // ----------------------------------------------------------- coordinator
 
-#[semtrace::traced_http(method = "GET", route = "/api/tasks/{id}", parent = headers)]
-async fn get_task(State(db): State<Db>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+// Plain handlers: the layer's server span is current while they run, so the
+// database spans they make nest under it.
+
+async fn get_task(State(db): State<Db>, Path(id): Path<i64>) -> Response {
     let task = load_task(&db.lock().expect("db lock"), id);
     tracing::info!(found = task.is_ok(), "task requested");
     match task {
@@ -173,11 +179,9 @@ async fn get_task(State(db): State<Db>, Path(id): Path<i64>, headers: HeaderMap)
     }
 }
 
-#[semtrace::traced_http(method = "POST", route = "/api/tasks/{id}/result", parent = headers)]
 async fn post_result(
     State(db): State<Db>,
     Path(id): Path<i64>,
-    headers: HeaderMap,
     Json(report): Json<Report>,
 ) -> StatusCode {
     let updated = save_state(&db.lock().expect("db lock"), id, &report.state);

@@ -1,5 +1,7 @@
 //! The demo (`cargo run -p semtrace-demo`) exporting to a real rotel collector: one
-//! task's trace spans the worker and the coordinator, joined over real HTTP.
+//! task's trace spans the worker and the coordinator, joined over real HTTP. The HTTP
+//! spans are the middleware's: `ReqwestMiddleware` on the worker's client,
+//! `ServerLayer` on the coordinator's axum router.
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -119,16 +121,18 @@ fn demo_trace_spans_worker_and_coordinator(collector: &Collector, protocol: &str
 
     let client = child(&spans, task, "GET");
     assert_eq!(client.kind, SpanKind::Client);
+    // The coordinator's loopback port, as the worker's span saw it.
+    let port = client
+        .attr("server.port")
+        .and_then(Value::as_int)
+        .unwrap_or_else(|| panic!("server.port of {client:#?}"));
+    assert_client(client, "GET", "/api/tasks/3", port, 200);
     let server = child(&spans, client, "GET /api/tasks/{id}");
-    assert_eq!(server.kind, SpanKind::Server);
     assert_eq!(
         server.trace_id, task.trace_id,
         "one trace across the HTTP call"
     );
-    assert_eq!(
-        server.attr("http.response.status_code"),
-        Some(&Value::Int(200))
-    );
+    assert_server(server, "GET", "/api/tasks/{id}", "/api/tasks/3", port, 200);
     let select = child(&spans, server, "SELECT tasks");
     assert_eq!(
         select.attr("db.system.name"),
@@ -136,12 +140,95 @@ fn demo_trace_spans_worker_and_coordinator(collector: &Collector, protocol: &str
     );
 
     let post = child(&spans, task, "POST");
+    assert_client(post, "POST", "/api/tasks/3/result", port, 204);
     let post_server = child(&spans, post, "POST /api/tasks/{id}/result");
-    assert_eq!(
-        post_server.attr("http.response.status_code"),
-        Some(&Value::Int(204))
+    assert_server(
+        post_server,
+        "POST",
+        "/api/tasks/{id}/result",
+        "/api/tasks/3/result",
+        port,
+        204,
     );
     child(&spans, post_server, "UPDATE tasks");
+
+    // Every task is one trace of its own, rooted at its run_task.
+    let tasks: Vec<_> = spans.iter().filter(|s| s.name == "run_task").collect();
+    assert_eq!(tasks.len(), 6);
+    let traces: std::collections::BTreeSet<_> = tasks.iter().map(|s| &s.trace_id).collect();
+    assert_eq!(traces.len(), 6, "one trace id per task");
+    for server in spans.iter().filter(|s| s.kind == SpanKind::Server) {
+        assert!(
+            traces.contains(&server.trace_id),
+            "{:?} outside every task's trace",
+            server.name
+        );
+    }
+}
+
+/// `ReqwestMiddleware`'s client span of a request to the coordinator: every
+/// attribute the request and response reveal, and nothing else (the demo's client
+/// sends no `User-Agent`, and no status here is an error).
+fn assert_client(span: &Span, method: &str, path: &str, port: i64, status: i64) {
+    assert_eq!(span.kind, SpanKind::Client, "{span:#?}");
+    assert_eq!(span.status_code, StatusCode::Unset, "{span:#?}");
+    let expected = [
+        ("http.request.method", text(method)),
+        ("url.full", text(&format!("http://127.0.0.1:{port}{path}"))),
+        ("url.scheme", text("http")),
+        ("server.address", text("127.0.0.1")),
+        ("server.port", Value::Int(port)),
+        ("network.protocol.version", text("1.1")),
+        ("network.peer.address", text("127.0.0.1")),
+        ("network.peer.port", Value::Int(port)),
+        ("http.response.status_code", Value::Int(status)),
+    ];
+    assert_attributes(span, &expected);
+}
+
+/// `ServerLayer`'s server span of a request from the worker: the route axum
+/// matched, the concrete path, and the worker's address from the connect info.
+fn assert_server(span: &Span, method: &str, route: &str, path: &str, port: i64, status: i64) {
+    assert_eq!(span.kind, SpanKind::Server, "{span:#?}");
+    assert_eq!(span.status_code, StatusCode::Unset, "{span:#?}");
+    // The worker's ephemeral port: the connection's, whatever it is.
+    let client_port = span
+        .attr("client.port")
+        .and_then(Value::as_int)
+        .unwrap_or_else(|| panic!("client.port of {span:#?}"));
+    assert!(client_port > 0 && client_port != port, "{span:#?}");
+    let expected = [
+        ("http.request.method", text(method)),
+        ("http.route", text(route)),
+        ("url.path", text(path)),
+        ("url.scheme", text("http")),
+        ("server.address", text("127.0.0.1")),
+        ("server.port", Value::Int(port)),
+        ("client.address", text("127.0.0.1")),
+        ("client.port", Value::Int(client_port)),
+        ("network.peer.address", text("127.0.0.1")),
+        ("network.peer.port", Value::Int(client_port)),
+        ("network.protocol.version", text("1.1")),
+        ("http.response.status_code", Value::Int(status)),
+    ];
+    assert_attributes(span, &expected);
+}
+
+/// `span` has exactly the `expected` attributes.
+fn assert_attributes(span: &Span, expected: &[(&str, Value)]) {
+    for (key, value) in expected {
+        assert_eq!(span.attr(key), Some(value), "{key} of {span:#?}");
+    }
+    let extra: Vec<_> = span
+        .attributes
+        .keys()
+        .filter(|k| !expected.iter().any(|(e, _)| e == k))
+        .collect();
+    assert!(extra.is_empty(), "unexpected {extra:?} on {span:#?}");
+}
+
+fn text(s: &str) -> Value {
+    Value::String(s.to_owned())
 }
 
 /// The one span named `name` whose parent is `parent`.
