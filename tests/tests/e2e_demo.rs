@@ -50,6 +50,7 @@ fn demo_trace_spans_worker_and_coordinator_over_http() {
     demo_trace_spans_worker_and_coordinator(&collector, "http/protobuf", &endpoint);
 }
 
+#[allow(clippy::too_many_lines)] // one task's trace, span by span
 fn demo_trace_spans_worker_and_coordinator(collector: &Collector, protocol: &str, endpoint: &str) {
     let demo = demo_binary();
     let started = Instant::now();
@@ -139,9 +140,9 @@ fn demo_trace_spans_worker_and_coordinator(collector: &Collector, protocol: &str
         Some(&Value::String("sqlite".into()))
     );
 
-    let post = child(&spans, task, "POST");
-    assert_client(post, "POST", "/api/tasks/3/result", port, 204);
-    let post_server = child(&spans, post, "POST /api/tasks/{id}/result");
+    let report = child(&spans, task, "POST");
+    assert_client(report, "POST", "/api/tasks/3/result", port, 204);
+    let post_server = child(&spans, report, "POST /api/tasks/{id}/result");
     assert_server(
         post_server,
         "POST",
