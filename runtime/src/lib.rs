@@ -61,7 +61,7 @@
 //! | `otlp-http` | yes | OTLP over HTTP/protobuf (reqwest) |
 //! | `zipkin` | yes | Zipkin v2 JSON export over HTTP (reqwest) |
 //! | `tls` | no | `https` endpoints (rustls) |
-//! | `tonic` | no | `#[traced_rpc]` records `tonic::Status` results by the gRPC rules; tonic metadata is a carrier |
+//! | `tonic` | no | `#[traced_rpc]` records `tonic::Status` results by the gRPC rules; tonic metadata is a carrier; [`rpc`]'s tower layers trace tonic servers and clients |
 //! | `testing` | no | `semtrace::testing`: capture spans in unit tests, assert on them, live-check them |
 //! | `otel` | — | kept for compatibility; the pipeline and [`propagation`] are always built |
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
@@ -101,6 +101,8 @@ mod outer;
 mod outputs;
 pub mod propagation;
 mod resource;
+#[cfg(feature = "tonic")]
+pub mod rpc;
 mod shutdown;
 mod store;
 #[cfg(feature = "testing")]
