@@ -79,8 +79,9 @@ pub use server::{ServerLayer, ServerService};
 /// `rpc.method` of a path that names no `service/method`.
 const OTHER: &str = "_OTHER";
 
-/// The method a request path names: `rpc.method`, and `rpc.method_original` when
-/// the path is no `/service/method` (then `rpc.method` is `_OTHER`).
+/// The method a request path names: `rpc.method`, and `rpc.method_original` (the
+/// path without its leading `/`) when the path is no `/service/method` (then
+/// `rpc.method` is `_OTHER`).
 fn method_of(path: &str) -> (&str, Option<&str>) {
     let trimmed = path.strip_prefix('/').unwrap_or(path);
     match trimmed.split_once('/') {
@@ -89,7 +90,7 @@ fn method_of(path: &str) -> (&str, Option<&str>) {
         {
             (trimmed, None)
         }
-        _ => (OTHER, Some(path).filter(|p| !p.is_empty())),
+        _ => (OTHER, Some(trimmed).filter(|p| !p.is_empty())),
     }
 }
 
@@ -380,10 +381,11 @@ mod tests {
             ("helloworld.Greeter/SayHello", None)
         );
         assert_eq!(method_of("/Echo/Echo"), ("Echo/Echo", None));
-        assert_eq!(method_of("/a/b/c"), (OTHER, Some("/a/b/c")));
-        assert_eq!(method_of("/nothing"), (OTHER, Some("/nothing")));
-        assert_eq!(method_of("//x"), (OTHER, Some("//x")));
+        assert_eq!(method_of("/a/b/c"), (OTHER, Some("a/b/c")));
+        assert_eq!(method_of("/nothing"), (OTHER, Some("nothing")));
+        assert_eq!(method_of("//x"), (OTHER, Some("/x")));
         assert_eq!(method_of(""), (OTHER, None));
+        assert_eq!(method_of("/"), (OTHER, None));
         assert_eq!(span_name(OTHER), "grpc");
     }
 
