@@ -73,9 +73,7 @@ impl tower::Service<http::Request<tonic::body::Body>> for Greeter {
                     .server_streaming(tower::service_fn(count), request)
                     .await)
             }),
-            _ => Box::pin(async {
-                Ok(tonic::Status::unimplemented("no such method").into_http())
-            }),
+            _ => Box::pin(async { Ok(tonic::Status::unimplemented("no such method").into_http()) }),
         }
     }
 }
@@ -136,7 +134,11 @@ fn client(addr: SocketAddr) -> Client {
     tonic::client::Grpc::new(traced)
 }
 
-async fn unary(client: &mut Client, path: &'static str, name: &str) -> Result<String, tonic::Status> {
+async fn unary(
+    client: &mut Client,
+    path: &'static str,
+    name: &str,
+) -> Result<String, tonic::Status> {
     client
         .ready()
         .await
@@ -204,9 +206,7 @@ fn run<T, F: Future<Output = T>>(scenario: impl FnOnce(SocketAddr) -> F) -> T {
                     },
                 ),
         );
-        let out = scenario(addr)
-            .instrument(tracing::info_span!("test"))
-            .await;
+        let out = scenario(addr).instrument(tracing::info_span!("test")).await;
         let _ = stop.send(());
         tokio::time::timeout(Duration::from_secs(10), server)
             .await
@@ -220,7 +220,9 @@ fn run<T, F: Future<Output = T>>(scenario: impl FnOnce(SocketAddr) -> F) -> T {
 /// The one span named `name` of `kind`.
 #[track_caller]
 fn span<'a>(spans: &'a Spans, name: &str, kind: &SpanKind) -> &'a Span {
-    let mut found = spans.iter().filter(|s| s.name() == name && s.kind() == kind);
+    let mut found = spans
+        .iter()
+        .filter(|s| s.name() == name && s.kind() == kind);
     match (found.next(), found.next()) {
         (Some(span), None) => span,
         _ => panic!("not exactly one {kind:?} span named {name:?}; captured:\n{spans}"),
@@ -246,7 +248,12 @@ fn expect(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
 }
 
 /// The client span's attributes for a call of `method` to `addr` ending with `code`.
-fn client_attrs(method: &str, addr: SocketAddr, code: &str, error: bool) -> BTreeMap<String, Value> {
+fn client_attrs(
+    method: &str,
+    addr: SocketAddr,
+    code: &str,
+    error: bool,
+) -> BTreeMap<String, Value> {
     let mut attrs = expect(&[
         ("rpc.system.name", text("grpc")),
         ("rpc.method", text(method)),
@@ -305,14 +312,20 @@ fn a_unary_call_is_one_client_and_one_server_span_in_one_trace() {
     let ((addr, reply), spans) = semtrace::testing::capture(|| {
         run(|addr| async move {
             let mut client = client(addr);
-            (addr, unary(&mut client, "/helloworld.Greeter/SayHello", "ada").await)
+            (
+                addr,
+                unary(&mut client, "/helloworld.Greeter/SayHello", "ada").await,
+            )
         })
     });
     assert_eq!(reply.unwrap(), "hello ada");
 
     let client = span(&spans, SAY_HELLO, &SpanKind::Client);
     let server = span(&spans, SAY_HELLO, &SpanKind::Server);
-    assert_eq!(attributes(client), client_attrs(SAY_HELLO, addr, "OK", false));
+    assert_eq!(
+        attributes(client),
+        client_attrs(SAY_HELLO, addr, "OK", false)
+    );
     server_attrs(server, SAY_HELLO, addr, "OK", false);
     assert_eq!(client.status(), &Status::Unset);
     assert_eq!(server.status(), &Status::Unset);
@@ -347,7 +360,9 @@ fn failed_calls_follow_the_grpc_rules_of_each_side() {
         let mut found = spans.iter().filter(|s| {
             s.kind() == kind && s.attr("rpc.response.status_code") == Some(&text(code))
         });
-        let span = found.next().unwrap_or_else(|| panic!("no {kind:?} {code}:\n{spans}"));
+        let span = found
+            .next()
+            .unwrap_or_else(|| panic!("no {kind:?} {code}:\n{spans}"));
         assert!(found.next().is_none());
         span.clone()
     };
@@ -356,7 +371,10 @@ fn failed_calls_follow_the_grpc_rules_of_each_side() {
     let client = by_code(&SpanKind::Client, "INTERNAL");
     let server = by_code(&SpanKind::Server, "INTERNAL");
     assert_eq!(client.name(), SAY_HELLO);
-    assert_eq!(attributes(&client), client_attrs(SAY_HELLO, addr, "INTERNAL", true));
+    assert_eq!(
+        attributes(&client),
+        client_attrs(SAY_HELLO, addr, "INTERNAL", true)
+    );
     server_attrs(&server, SAY_HELLO, addr, "INTERNAL", true);
     let failed = Status::Error {
         description: "database down".into(),
@@ -368,7 +386,10 @@ fn failed_calls_follow_the_grpc_rules_of_each_side() {
     // NOT_FOUND is the caller's business: an error on the client only.
     let client = by_code(&SpanKind::Client, "NOT_FOUND");
     let server = by_code(&SpanKind::Server, "NOT_FOUND");
-    assert_eq!(attributes(&client), client_attrs(SAY_HELLO, addr, "NOT_FOUND", true));
+    assert_eq!(
+        attributes(&client),
+        client_attrs(SAY_HELLO, addr, "NOT_FOUND", true)
+    );
     server_attrs(&server, SAY_HELLO, addr, "NOT_FOUND", false);
     assert!(client.is_error());
     assert_eq!(server.status(), &Status::Unset);
@@ -441,7 +462,13 @@ fn unknown_methods_are_other_and_named_after_the_system() {
     // A well-formed method the server does not have keeps its name: the layer
     // cannot know what the routes hold.
     let server = span(&spans, "helloworld.Greeter/Nope", &SpanKind::Server);
-    server_attrs(server, "helloworld.Greeter/Nope", addr, "UNIMPLEMENTED", true);
+    server_attrs(
+        server,
+        "helloworld.Greeter/Nope",
+        addr,
+        "UNIMPLEMENTED",
+        true,
+    );
 
     // A path that names no `service/method`.
     let client = span(&spans, "grpc", &SpanKind::Client);
@@ -527,10 +554,18 @@ fn durations_are_recorded_with_the_conventions_attributes() {
     let addr = tracing::dispatcher::with_default(&dispatch, || {
         run(|addr| async move {
             let mut client = client(addr);
-            unary(&mut client, "/helloworld.Greeter/SayHello", "ada").await.unwrap();
-            unary(&mut client, "/helloworld.Greeter/SayHello", "grace").await.unwrap();
-            unary(&mut client, "/helloworld.Greeter/SayHello", "boom").await.unwrap_err();
-            unary(&mut client, "/helloworld.Greeter/SayHello", "nobody").await.unwrap_err();
+            unary(&mut client, "/helloworld.Greeter/SayHello", "ada")
+                .await
+                .unwrap();
+            unary(&mut client, "/helloworld.Greeter/SayHello", "grace")
+                .await
+                .unwrap();
+            unary(&mut client, "/helloworld.Greeter/SayHello", "boom")
+                .await
+                .unwrap_err();
+            unary(&mut client, "/helloworld.Greeter/SayHello", "nobody")
+                .await
+                .unwrap_err();
             let (_, ok) = stream(&mut client, "2").await;
             ok.unwrap();
             addr

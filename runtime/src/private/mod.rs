@@ -32,13 +32,13 @@ pub use outcome::{
     ErrCode, ErrDebug, ErrDisplay, ErrNone, HttpStatus, Outcome, RpcCode, RpcNone, RpcSome,
     RpcStatus, StatusNone, StatusSome,
 };
+#[cfg(feature = "tonic")]
+pub(crate) use outcome::{record_error, record_rpc};
 pub use query::{DisplayQuery, QueryText, db_query};
 pub use record::{record, record_array};
 pub use server::{Server, url_server_display};
 pub use span::{disabled_span, new_span, span_enabled};
 pub use traced::{FnOutput, Never, Traced, call_once, declared_output, once, run};
-#[cfg(feature = "tonic")]
-pub(crate) use outcome::{record_error, record_rpc};
 pub use values::{
     AnyValue, ArrayValue, BoolArray, BoolValue, DoubleArray, DoubleValue, IntArray, IntText,
     IntValue, StrArray, StrValue,

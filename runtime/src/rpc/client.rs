@@ -186,7 +186,10 @@ fn start<B>(request: &http::Request<B>, target: &Target) -> Call {
                 keys::SERVER_ADDRESS,
                 MetricValue::text(address.as_deref(), timed),
             ),
-            (keys::SERVER_PORT, MetricValue::int(port.map(i64::from), timed)),
+            (
+                keys::SERVER_PORT,
+                MetricValue::int(port.map(i64::from), timed),
+            ),
         ],
         status: None,
     }
@@ -209,12 +212,18 @@ mod tests {
             parse_target("http://127.0.0.1:50051"),
             t("127.0.0.1", Some(50051))
         );
-        assert_eq!(parse_target("https://api.example.com"), t("api.example.com", Some(443)));
+        assert_eq!(
+            parse_target("https://api.example.com"),
+            t("api.example.com", Some(443))
+        );
         assert_eq!(
             parse_target("dns://1.2.3.4/grpc.io:50051"),
             t("grpc.io", Some(50051))
         );
-        assert_eq!(parse_target("dns:///grpc.io:50051"), t("grpc.io", Some(50051)));
+        assert_eq!(
+            parse_target("dns:///grpc.io:50051"),
+            t("grpc.io", Some(50051))
+        );
         assert_eq!(parse_target("dns:grpc.io"), t("grpc.io", None));
         assert_eq!(
             parse_target("unix:///run/containerd/containerd.sock"),

@@ -182,11 +182,7 @@ impl Call {
             End::Status(code, message) => {
                 crate::__private::record_rpc(&self.span, code, message, self.server);
                 // An unknown code's number is its `error.type` when it is an error.
-                MetricOutcome::rpc(
-                    Some(crate::grpc::code_name(code)),
-                    Some(code),
-                    self.server,
-                )
+                MetricOutcome::rpc(Some(crate::grpc::code_name(code)), Some(code), self.server)
             }
             End::Failed(description, error_type) => {
                 crate::__private::record_error(&self.span, description, error_type);
@@ -289,12 +285,12 @@ where
 /// The gRPC code a client derives from an HTTP status without `grpc-status`.
 fn from_http(status: http::StatusCode) -> i32 {
     match status.as_u16() {
-        400 => 13,               // INTERNAL
-        401 => 16,               // UNAUTHENTICATED
-        403 => 7,                // PERMISSION_DENIED
-        404 => 12,               // UNIMPLEMENTED
-        429 | 502..=504 => 14,   // UNAVAILABLE
-        _ => 2,                  // UNKNOWN
+        400 => 13,             // INTERNAL
+        401 => 16,             // UNAUTHENTICATED
+        403 => 7,              // PERMISSION_DENIED
+        404 => 12,             // UNIMPLEMENTED
+        429 | 502..=504 => 14, // UNAVAILABLE
+        _ => 2,                // UNKNOWN
     }
 }
 
@@ -401,7 +397,10 @@ mod tests {
         assert_eq!(status_in(&h), Some((5, "no user é%2".to_owned())));
         h.insert("grpc-status", http::HeaderValue::from_static("nope"));
         assert_eq!(status_in(&h), None);
-        h.insert("grpc-status", http::HeaderValue::from_bytes(b"\xff").unwrap());
+        h.insert(
+            "grpc-status",
+            http::HeaderValue::from_bytes(b"\xff").unwrap(),
+        );
         assert_eq!(status_in(&h), None);
         assert_eq!(percent_decode(b"%ff%zz"), "\u{fffd}%zz");
     }

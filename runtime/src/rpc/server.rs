@@ -83,12 +83,10 @@ fn start<B>(request: &http::Request<B>) -> Call {
             .get(http::header::HOST)
             .and_then(|h| http::uri::Authority::try_from(h.as_bytes()).ok())
     });
-    let (address, port) = authority
-        .as_ref()
-        .map_or((None, None), |a| {
-            let (host, port) = host_port(a);
-            (Some(host), port)
-        });
+    let (address, port) = authority.as_ref().map_or((None, None), |a| {
+        let (host, port) = host_port(a);
+        (Some(host), port)
+    });
     let peer = request
         .extensions()
         .get::<tonic::transport::server::TcpConnectInfo>()
