@@ -37,25 +37,20 @@
 //! ask: from the channel's configuration, not from the connection.
 //!
 //! ```no_run
-//! # async fn run(
-//! #     routes: tonic::service::Routes,
-//! #     channel: tonic::transport::Channel,
-//! # ) -> Result<(), Box<dyn std::error::Error>> {
-//! // A server: every call through the router gets a server span.
-//! tonic::transport::Server::builder()
-//!     .layer(semtrace::rpc::ServerLayer::new())
-//!     .add_routes(routes)
-//!     .serve("127.0.0.1:50051".parse()?)
-//!     .await?;
+//! use semtrace::rpc::{ClientLayer, ClientService, ServerLayer};
 //!
-//! // A client: give the layered channel to a generated client's `new`.
-//! let traced = tower::ServiceBuilder::new()
-//!     .layer(semtrace::rpc::ClientLayer::new().target("http://127.0.0.1:50051"))
-//!     .service(channel);
-//! let grpc = tonic::client::Grpc::new(traced);
-//! # drop(grpc);
-//! # Ok(())
-//! # }
+//! // A server: every call its routes answer gets a server span.
+//! let server = tonic::transport::Server::builder().layer(ServerLayer::new());
+//! // … then `.add_service(GreeterServer::new(greeter)).serve(addr)` as usual.
+//! # drop(server);
+//!
+//! // A client: the layered channel goes to a generated client's `new`
+//! // (`GreeterClient::new(traced(channel))`) or to `tonic::client::Grpc::new`.
+//! fn traced<C>(channel: C) -> ClientService<C> {
+//!     tower::ServiceBuilder::new()
+//!         .layer(ClientLayer::new().target("http://127.0.0.1:50051"))
+//!         .service(channel)
+//! }
 //! ```
 
 use std::borrow::Cow;
