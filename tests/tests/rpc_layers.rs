@@ -512,8 +512,11 @@ fn a_transport_error_fails_the_client_span_with_its_type() {
     no_findings(&spans);
 }
 
-/// One histogram data point's attributes and count.
-fn points(all: &[ResourceMetrics], name: &str) -> (String, Vec<(BTreeMap<String, Value>, u64)>) {
+/// A histogram data point: its attributes and count.
+type Point = (BTreeMap<String, Value>, u64);
+
+/// The unit and the points of histogram `name` in the last export.
+fn points(all: &[ResourceMetrics], name: &str) -> (String, Vec<Point>) {
     let last = all.last().expect("an export");
     let metric = last
         .scope_metrics()
@@ -599,7 +602,7 @@ fn durations_are_recorded_with_the_conventions_attributes() {
         }
         (attrs, count)
     };
-    let sorted = |mut v: Vec<(BTreeMap<String, Value>, u64)>| {
+    let sorted = |mut v: Vec<Point>| {
         v.sort_by_key(|(attrs, _)| format!("{attrs:?}"));
         v
     };

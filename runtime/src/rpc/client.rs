@@ -175,20 +175,20 @@ fn start<B>(request: &http::Request<B>, target: &Target) -> Call {
         error.type = tracing::field::Empty,
     );
     timer.span_made();
-    let timed = timer.timing();
+    let recording = timer.timing();
     Call {
         span,
         timer: Some(timer),
         server: false,
         metric: [
-            ("rpc.method", MetricValue::text(Some(method), timed)),
+            ("rpc.method", MetricValue::text(Some(method), recording)),
             (
                 keys::SERVER_ADDRESS,
-                MetricValue::text(address.as_deref(), timed),
+                MetricValue::text(address.as_deref(), recording),
             ),
             (
                 keys::SERVER_PORT,
-                MetricValue::int(port.map(i64::from), timed),
+                MetricValue::int(port.map(i64::from), recording),
             ),
         ],
         status: None,

@@ -145,6 +145,7 @@ fn percent_decode(bytes: &[u8]) -> String {
 }
 
 /// How a call ended.
+#[derive(Clone, Copy)]
 enum End<'a> {
     /// With a gRPC status: its code and message.
     Status(i32, &'a str),

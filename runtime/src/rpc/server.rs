@@ -116,14 +116,14 @@ fn start<B>(request: &http::Request<B>) -> Call {
         )
     };
     timer.span_made();
-    let timed = timer.timing();
+    let recording = timer.timing();
     Call {
         span,
         timer: Some(timer),
         server: true,
         // `server.address` and `server.port` are opt-in on the server's metric.
         metric: [
-            ("rpc.method", MetricValue::text(Some(method), timed)),
+            ("rpc.method", MetricValue::text(Some(method), recording)),
             (keys::SERVER_ADDRESS, MetricValue::None),
             (keys::SERVER_PORT, MetricValue::None),
         ],
