@@ -64,7 +64,7 @@
 //! | `tower` | no | [`http::ServerLayer`] and [`http::ClientLayer`]: the conventions' HTTP server and client spans and metrics for any tower service of `http::Request` |
 //! | `axum` | no | `tower`, and the server layer reads axum's matched route and `ConnectInfo` peer |
 //! | `reqwest` | no | `tower`, and [`http::ReqwestMiddleware`] for `reqwest-middleware` clients |
-//! | `tonic` | no | `#[traced_rpc]` records `tonic::Status` results by the gRPC rules; tonic metadata is a carrier |
+//! | `tonic` | no | `#[traced_rpc]` records `tonic::Status` results by the gRPC rules; tonic metadata is a carrier; [`rpc`]'s tower layers trace tonic servers and clients |
 //! | `testing` | no | `semtrace::testing`: capture spans in unit tests, assert on them, live-check them |
 //! | `otel` | — | kept for compatibility; the pipeline and [`propagation`] are always built |
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
@@ -106,6 +106,8 @@ mod outer;
 mod outputs;
 pub mod propagation;
 mod resource;
+#[cfg(feature = "tonic")]
+pub mod rpc;
 mod shutdown;
 mod store;
 #[cfg(feature = "testing")]

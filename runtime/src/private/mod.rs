@@ -32,6 +32,8 @@ pub use outcome::{
     ErrCode, ErrDebug, ErrDisplay, ErrNone, HttpStatus, Outcome, RpcCode, RpcNone, RpcSome,
     RpcStatus, StatusNone, StatusSome,
 };
+#[cfg(feature = "tonic")]
+pub(crate) use outcome::{record_error, record_rpc};
 pub use query::{DisplayQuery, QueryText, db_query};
 pub use record::{record, record_array};
 pub use server::{Server, url_server_display};

@@ -292,7 +292,9 @@ impl<T: ?Sized> RpcNone for Outcome<'_, T> {
     }
 }
 
-fn record_rpc(span: &Span, code: i32, message: &str, server: bool) {
+/// Records gRPC code `code` on `span`: `rpc.response.status_code`, and the error
+/// status when the side's gRPC rules make it a failure.
+pub(crate) fn record_rpc(span: &Span, code: i32, message: &str, server: bool) {
     if span.is_disabled() {
         return;
     }
