@@ -232,10 +232,13 @@ pub(crate) struct Sites {
     tokens: OnceLock<Histogram<u64>>,
     /// `http.server.active_requests`, made when the HTTP server layer first counts,
     /// with its commonly seen attribute sets bound.
+    #[cfg_attr(not(feature = "tower"), allow(dead_code))]
     active: OnceLock<UpDownCounter<i64>>,
+    #[cfg_attr(not(feature = "tower"), allow(dead_code))]
     active_bound: [OnceLock<ActiveSet>; BOUND],
     /// `http.server.request.body.size` and `http.server.response.body.size`, made
     /// when a server layer that records body sizes first sees a body.
+    #[cfg_attr(not(feature = "tower"), allow(dead_code))]
     body_sizes: OnceLock<[Histogram<u64>; 2]>,
 }
 
@@ -384,6 +387,7 @@ impl Sites {
 
     /// Adds `delta` to `http.server.active_requests` for `method` and `scheme`: through
     /// a bound attribute set for the first few pairs seen, then unbound.
+    #[cfg_attr(not(feature = "tower"), allow(dead_code))]
     pub(crate) fn active_requests(&self, method: &'static str, scheme: &'static str, delta: i64) {
         let attrs = |(method, scheme): (&'static str, &'static str)| {
             [
@@ -405,6 +409,7 @@ impl Sites {
 
     /// Records an HTTP server's request (`response` false) or response body size.
     /// Unbound: only a server layer that opts in records them.
+    #[cfg_attr(not(feature = "tower"), allow(dead_code))]
     pub(crate) fn body_size(&self, response: bool, bytes: u64, attrs: &[KeyValue]) {
         let [request_sizes, response_sizes] = self.body_sizes.get_or_init(|| {
             [

@@ -37,6 +37,7 @@ pub(crate) use outcome::{record_error, record_rpc};
 pub use query::{DisplayQuery, QueryText, db_query};
 pub use record::{record, record_array};
 pub use server::{Server, url_server_display};
+#[cfg(feature = "tower")]
 pub(crate) use span::{LAYER_SERVER_NAME, LAYER_SERVER_TARGET};
 pub use span::{adopt_fields, disabled_span, layer_server_span, new_span, span_enabled};
 pub use traced::{FnOutput, Never, Traced, call_once, declared_output, once, run};
