@@ -150,6 +150,75 @@ fn process_cpu<R>(iters: u64, mut f: impl FnMut() -> R) -> Duration {
     start.elapsed()
 }
 
+/// Time per request of `f` over `n` requests: wall and process CPU.
+fn block(n: u32, mut f: impl FnMut()) -> (f64, f64) {
+    let cpu = cpu_time::ProcessTime::now();
+    let wall = Instant::now();
+    for _ in 0..n {
+        f();
+    }
+    let per = |d: Duration| d.as_secs_f64() * 1e9 / f64::from(n);
+    (per(wall.elapsed()), per(cpu.elapsed()))
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// The three in alternating blocks of requests, so the machine's drift between
+/// criterion's benchmarks (seconds apart) stays out of the ratio: the medians over
+/// the rounds of each one's time per request, and of each round's ratio
+/// (semtrace − router) / (tower-http stack − router). Printed, not asserted.
+fn interleaved(
+    runtime: &tokio::runtime::Runtime,
+    alone: &Router,
+    (semtrace, with_semtrace): (&tracing::Dispatch, &Router),
+    (baseline, with_tower_http): (&tracing::Dispatch, &Router),
+    histogram: &Histogram<f64>,
+) {
+    const ROUNDS: usize = 40;
+    const BLOCK: u32 = 4000;
+    let mut rows: [Vec<(f64, f64)>; 3] = Default::default();
+    for _ in 0..ROUNDS {
+        rows[0].push(block(BLOCK, || {
+            black_box(runtime.block_on(one(alone)));
+        }));
+        rows[1].push(tracing::dispatcher::with_default(semtrace, || {
+            block(BLOCK, || {
+                black_box(runtime.block_on(one(with_semtrace)));
+            })
+        }));
+        rows[2].push(tracing::dispatcher::with_default(baseline, || {
+            block(BLOCK, || {
+                black_box(runtime.block_on(one_with_histogram(with_tower_http, histogram)));
+            })
+        }));
+    }
+    for (name, pick) in [
+        ("wall", (|r: &(f64, f64)| r.0) as fn(&(f64, f64)) -> f64),
+        ("process CPU", |r: &(f64, f64)| r.1),
+    ] {
+        let column = |i: usize| rows[i].iter().map(pick).collect::<Vec<_>>();
+        let ratios = (0..ROUNDS)
+            .map(|k| {
+                let [a, s, t] = [0, 1, 2].map(|i| pick(&rows[i][k]));
+                (s - a) / (t - a)
+            })
+            .collect();
+        eprintln!(
+            "interleaved, {name} per request (median of {ROUNDS} rounds of {BLOCK}): \
+             router_alone {:.0} ns, semtrace_server_layer {:.0} ns, \
+             tower_http_tracing_opentelemetry {:.0} ns; \
+             (semtrace - router) / (tower-http stack - router) {:.3}",
+            median(column(0)),
+            median(column(1)),
+            median(column(2)),
+            median(ratios),
+        );
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -228,6 +297,14 @@ fn bench(c: &mut Criterion) {
         });
     });
     g.finish();
+
+    interleaved(
+        &runtime,
+        &alone,
+        (&semtrace, &with_semtrace),
+        (&baseline, &with_tower_http),
+        &histogram,
+    );
 
     match semtrace_guard.shutdown() {
         Ok(stats) => eprintln!("semtrace pipeline, discarding: {stats:?}"),
