@@ -34,7 +34,7 @@ pub struct ParentScope(#[allow(dead_code)] crate::traces::layer::RemoteParent);
 #[inline]
 pub fn remote_parent<C: Carrier + ?Sized>(carrier: &C) -> ParentScope {
     ParentScope(crate::traces::layer::RemoteParent::set(
-        crate::propagation::remote_context(&crate::propagation::extract_from(carrier)),
+        crate::propagation::remote_context_of(carrier),
     ))
 }
 
