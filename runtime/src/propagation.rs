@@ -139,13 +139,55 @@ pub fn set_parent_from_map<S: BuildHasher>(span: &tracing::Span, map: &HashMap<S
 /// `traceparent` is parsed here instead, to the same result; anything else goes
 /// through the propagator.
 pub(crate) fn remote_context_of<C: Carrier + ?Sized>(carrier: &C) -> Option<RemoteContext> {
-    if carrier.get("baggage").is_none()
+    let get = |field: W3c| carrier.get(field.name());
+    if get(W3c::Baggage).is_none()
         && global_is_w3c()
-        && let Fast::Decided(remote) = w3c_parse(carrier)
+        && let Fast::Decided(remote) = w3c_decide(get)
     {
         return remote;
     }
     remote_context(&extract_from(carrier))
+}
+
+/// [`remote_context_of`] for request headers: the header names are made once, not
+/// parsed from text on every lookup.
+#[cfg(any(feature = "tower", feature = "tonic"))]
+pub(crate) fn remote_context_of_headers(headers: &http::HeaderMap) -> Option<RemoteContext> {
+    static NAMES: [http::HeaderName; 3] = [
+        http::HeaderName::from_static("traceparent"),
+        http::HeaderName::from_static("tracestate"),
+        http::HeaderName::from_static("baggage"),
+    ];
+    let get = |field: W3c| {
+        headers
+            .get(&NAMES[field as usize])
+            .and_then(|v| v.to_str().ok())
+    };
+    if get(W3c::Baggage).is_none()
+        && global_is_w3c()
+        && let Fast::Decided(remote) = w3c_decide(get)
+    {
+        return remote;
+    }
+    remote_context(&extract(headers))
+}
+
+/// The headers of W3C Trace Context and Baggage.
+#[derive(Clone, Copy)]
+enum W3c {
+    TraceParent = 0,
+    TraceState = 1,
+    Baggage = 2,
+}
+
+impl W3c {
+    fn name(self) -> &'static str {
+        match self {
+            Self::TraceParent => "traceparent",
+            Self::TraceState => "tracestate",
+            Self::Baggage => "baggage",
+        }
+    }
 }
 
 /// What the fast path of [`remote_context_of`] made of a carrier.
@@ -157,8 +199,14 @@ enum Fast {
 }
 
 /// The fast path of [`remote_context_of`], once the propagator is known to be W3C's.
+#[cfg(test)]
 fn w3c_parse<C: Carrier + ?Sized>(carrier: &C) -> Fast {
-    let Some(header) = carrier.get("traceparent") else {
+    w3c_decide(|field: W3c| carrier.get(field.name()))
+}
+
+/// The fast path of [`remote_context_of`] over a lookup of the W3C headers.
+fn w3c_decide<'a>(get: impl Fn(W3c) -> Option<&'a str>) -> Fast {
+    let Some(header) = get(W3c::TraceParent) else {
         return Fast::Decided(None);
     };
     let Some((trace, span, flags)) = parse_traceparent(header.trim()) else {
@@ -167,8 +215,7 @@ fn w3c_parse<C: Carrier + ?Sized>(carrier: &C) -> Fast {
     if trace == 0 || span == 0 {
         return Fast::Decided(None);
     }
-    let trace_state = carrier
-        .get("tracestate")
+    let trace_state = get(W3c::TraceState)
         .map(|s| {
             s.parse::<opentelemetry::trace::TraceState>()
                 .unwrap_or_default()

@@ -298,7 +298,7 @@ fn start(config: &Arc<ServerConfig>, parts: &http::request::Parts, timer: Metric
     };
 
     // The caller's context, when the headers carry one, is the span's parent.
-    let parent = crate::__private::remote_parent(&parts.headers);
+    let parent = crate::__private::remote_parent_headers(&parts.headers);
     let span = tracing::info_span!(
         target: crate::__private::LAYER_SERVER_TARGET,
         crate::__private::LAYER_SERVER_NAME,

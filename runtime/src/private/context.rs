@@ -38,6 +38,14 @@ pub fn remote_parent<C: Carrier + ?Sized>(carrier: &C) -> ParentScope {
     ))
 }
 
+/// [`remote_parent`] for request headers (the HTTP and gRPC server layers).
+#[cfg(any(feature = "tower", feature = "tonic"))]
+pub(crate) fn remote_parent_headers(headers: &http::HeaderMap) -> ParentScope {
+    ParentScope(crate::traces::layer::RemoteParent::set(
+        crate::propagation::remote_context_of_headers(headers),
+    ))
+}
+
 /// Writes `span`'s context into `carrier`, or the current span's when `span` is not
 /// recorded (its level is off), so the message still carries its trace.
 pub fn inject<C: Carrier + ?Sized>(span: &Span, carrier: &mut C) {

@@ -25,6 +25,8 @@ pub use crate::metrics::site::{MetricSite, StaticValue, TimeUnit};
 pub use crate::metrics::timer::MetricTimer;
 pub use crate::metrics::value::MetricValue;
 pub use crate::propagation::{Carrier, Link};
+#[cfg(any(feature = "tower", feature = "tonic"))]
+pub(crate) use context::remote_parent_headers;
 pub use context::{CarrierArg, ParentScope, Received, inject, link, link_received, remote_parent};
 pub use dynamic::metric_display;
 pub use genai::{GenAiNone, GenAiSome};

@@ -97,7 +97,7 @@ fn start<B>(request: &http::Request<B>) -> Call {
     let span = {
         // The caller's context, taken before the span starts so that sampling
         // decides with it.
-        let _parent = crate::__private::remote_parent(request.headers());
+        let _parent = crate::__private::remote_parent_headers(request.headers());
         tracing::info_span!(
             "rpc.server",
             otel.name = span_name(method),
