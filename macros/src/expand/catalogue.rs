@@ -33,10 +33,10 @@ pub(super) fn entry(spec: &Spec, function: &str) -> TokenStream {
             _ => "Internal",
         }
     );
-    let definition = match cat.definition {
-        Some(d) => quote!(#PRIVATE::Option::Some(#d)),
-        None => quote!(#PRIVATE::Option::None),
-    };
+    let definition = cat.definition.map_or_else(
+        || quote!(#PRIVATE::Option::None),
+        |d| quote!(#PRIVATE::Option::Some(#d)),
+    );
     let level = spec.level.to_string();
     let attributes = cat.attributes.iter().map(|a| {
         let key = &a.key;

@@ -252,6 +252,7 @@ pub fn catalogue() -> &'static [Entry] {
 }
 
 /// The registry enums as the registry spells them.
+#[allow(clippy::trivially_copy_pass_by_ref)] // `serialize_with` passes a reference
 mod as_str {
     use serde::Serializer;
 

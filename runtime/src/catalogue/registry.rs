@@ -80,7 +80,7 @@ pub(crate) fn registry_yaml(entries: &[Entry]) -> String {
             }
         })
         .collect();
-    let file = File {
+    let file = Document {
         file_format: "definition/2",
         spans,
         metrics: metrics(entries),
@@ -136,7 +136,7 @@ fn metrics(entries: &[Entry]) -> Vec<MetricDef> {
 }
 
 #[derive(Serialize)]
-struct File {
+struct Document {
     file_format: &'static str,
     spans: Vec<Span>,
     metrics: Vec<MetricDef>,
