@@ -51,6 +51,18 @@
 //! OpenTelemetry context instead. semtrace's tests use tracing-opentelemetry as an
 //! oracle: the same program through both must produce the same spans.
 //!
+//! # The telemetry catalogue
+//!
+//! Every annotated function registers an entry at link time: [`catalogue()`] lists
+//! what the program can emit (each function's domain, span name or naming rule, kind,
+//! attributes with their types, requirement levels and literal values, the metric it
+//! records and that metric's attributes, and where it is written), `GET
+//! /tracing/catalogue` on the [admin routes](control::admin) serves it as JSON, and
+//! [`catalogue::to_registry_yaml`] writes it as a Weaver registry. The entries are
+//! `static`s in a `linkme` distributed slice: the linker
+//! gathers them, no constructor runs before `main` (as `inventory`'s would), and a
+//! call does nothing for its entry. See [`catalogue`](mod@catalogue).
+//!
 //! # Cargo features
 //!
 //! | feature | default | what it adds |
@@ -89,6 +101,8 @@ pub mod __private;
 pub use __private as __private_0_1_0;
 mod clock;
 
+pub mod catalogue;
+pub use catalogue::catalogue;
 pub mod config;
 pub mod control;
 mod error;

@@ -12,6 +12,7 @@ use crate::domain::{self, Context, Domain, LINKS, NAME, Outcome, Plan, SpanName}
 use crate::model::Field;
 use crate::parse::{Args, Fields};
 
+pub(crate) mod catalogue;
 mod fields;
 pub(crate) mod metric;
 mod options;
@@ -41,6 +42,8 @@ pub(crate) struct Spec {
     pub(crate) server_from_url: bool,
     /// See `Plan::adopt_server`.
     pub(crate) adopt_server: bool,
+    /// The function's entry in the telemetry catalogue.
+    pub(crate) catalogue: catalogue::CatalogueSpec,
 }
 
 /// Checks a macro's arguments; `fn_name` is the default span name.
@@ -78,6 +81,14 @@ pub(crate) fn check(
     declare(&mut fields, &plan);
     let kind = (plan.kind != SpanKind::Internal).then(|| plan.kind.as_str());
     too_many_fields(cx, &fields, kind, &name, &plan);
+    let catalogue = catalogue::entry(
+        registry,
+        domain.attr(),
+        &plan,
+        &name,
+        &fields,
+        metric.as_ref(),
+    );
     Spec {
         name,
         kind,
@@ -90,6 +101,7 @@ pub(crate) fn check(
         metric,
         server_from_url: plan.server_from_url,
         adopt_server: plan.adopt_server,
+        catalogue,
     }
 }
 

@@ -147,6 +147,8 @@ pub(crate) enum SpanName {
     Dynamic {
         fallback: String,
         format: TokenStream,
+        /// How the name is made, for the catalogue: each part a literal or `{key}`.
+        rule: String,
     },
 }
 
@@ -192,8 +194,14 @@ pub(crate) fn joined_name(parts: &[&Field], fallback: String) -> SpanName {
         FieldRecord::Empty => quote!(""),
     });
     let fmt = vec!["{}"; parts.len()].join(" ");
+    let rule = parts
+        .iter()
+        .map(|f| lit_str(f).unwrap_or_else(|| format!("{{{}}}", f.key)))
+        .collect::<Vec<_>>()
+        .join(" ");
     SpanName::Dynamic {
         fallback,
+        rule,
         format: quote!(#PRIVATE::format_args!(#fmt, #(#args),*)),
     }
 }

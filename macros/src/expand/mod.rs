@@ -15,6 +15,7 @@ use crate::domain::SpanName;
 use crate::domain::db::query::QueryValue;
 use crate::private::PRIVATE;
 
+mod catalogue;
 mod context;
 mod fields;
 pub(crate) mod record;
@@ -138,13 +139,19 @@ pub(crate) fn expand_fn(spec: &Spec, func: ItemFn, track: TokenStream) -> TokenS
         arrays,
     } = prelude;
     items.extend(track);
+    items.extend(catalogue::entry(
+        spec,
+        &crate::domain::fn_name(&func.sig.ident),
+    ));
     items.extend(server_items);
     items.extend(metric_items);
     // The span's fields in order, each with its value or `None` (set later).
     let mut declared: Vec<(String, Option<TokenStream>)> = Vec::new();
     let static_name = match &spec.name {
         SpanName::Static(n) => n.clone(),
-        SpanName::Dynamic { fallback, format } => {
+        SpanName::Dynamic {
+            fallback, format, ..
+        } => {
             declared.push((keys::OTEL_NAME.to_owned(), Some(format.clone())));
             fallback.clone()
         }

@@ -13,6 +13,7 @@
 //! | `DELETE /tracing/rules/{id}` | 204; 404 for an unknown id |
 //! | `PUT /tracing/mode` `{"mode": "off" \| "ratio" \| "full", "ratio": 0.1}` | 200, the mode and ratio |
 //! | `PUT /tracing/levels` `{"console": "info,my_crate=debug", "file": …, "traces": …}` | 200, the filters |
+//! | `GET /tracing/catalogue` | 200, `{"semconv_version", "entries"}`: the [telemetry catalogue](crate::catalogue) as JSON |
 //! | `GET /metrics` | 200, the metrics in the Prometheus text format (with the `prometheus` metrics exporter on); 404 otherwise |
 //!
 //! Bad input (malformed JSON, an unknown field, an unknown mode, a rate outside
@@ -50,6 +51,7 @@ pub fn router_with_token(control: Control, token: Option<String>) -> Router {
         .route("/tracing/rules/{id}", delete(remove_rule))
         .route("/tracing/mode", put(set_mode))
         .route("/tracing/levels", put(set_levels))
+        .route("/tracing/catalogue", get(catalogue))
         .route("/metrics", get(metrics))
         .with_state(control);
     match token {
@@ -149,6 +151,15 @@ fn object(body: &Bytes, allowed: &[&str]) -> Result<Map<String, Value>, ControlE
 
 async fn status(State(control): State<Control>) -> Response {
     Json(control.status()).into_response()
+}
+
+/// `GET /tracing/catalogue`: every annotated function linked into the program.
+async fn catalogue() -> Response {
+    Json(json!({
+        "semconv_version": semtrace_semconv::SEMCONV_VERSION,
+        "entries": crate::catalogue(),
+    }))
+    .into_response()
 }
 
 async fn rules(State(control): State<Control>) -> Response {

@@ -14,11 +14,18 @@ mod traced;
 mod values;
 
 pub use core::{file, format_args, line, module_path, option::Option};
+pub use linkme;
 pub use semtrace_semconv::sql::Dialect;
 pub use std::boxed::Box;
 pub use tracing;
 pub use tracing::{Level, Span, field::Empty};
 
+pub use crate::catalogue::{
+    Attribute as CatalogueAttribute, CATALOGUE, Entry as CatalogueEntry,
+    Location as CatalogueLocation, Metric as CatalogueMetric,
+    MetricAttribute as CatalogueMetricAttribute, Requirement, SpanKind,
+    SpanName as CatalogueSpanName, Value as CatalogueValue, ValueType,
+};
 pub use crate::grpc::{code_name as grpc_code_name, is_error as grpc_is_error};
 pub use crate::metrics::outcome::MetricOutcome;
 pub use crate::metrics::site::{MetricSite, StaticValue, TimeUnit};
