@@ -13,7 +13,7 @@
 //! | `DELETE /tracing/rules/{id}` | 204; 404 for an unknown id |
 //! | `PUT /tracing/mode` `{"mode": "off" \| "ratio" \| "full", "ratio": 0.1}` | 200, the mode and ratio |
 //! | `PUT /tracing/levels` `{"console": "info,my_crate=debug", "file": …, "traces": …}` | 200, the filters |
-//! | `GET /tracing/catalogue` | 200, `{"semconv_version", "entries"}`: the [telemetry catalogue](crate::catalogue) as JSON |
+//! | `GET /tracing/catalogue` | 200, `{"semconv_version", "entries"}`: the [telemetry catalogue](crate::catalogue()) as JSON |
 //! | `GET /metrics` | 200, the metrics in the Prometheus text format (with the `prometheus` metrics exporter on); 404 otherwise |
 //!
 //! Bad input (malformed JSON, an unknown field, an unknown mode, a rate outside

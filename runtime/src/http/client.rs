@@ -12,7 +12,8 @@ use http::{Request, Response};
 use tracing::Span;
 use tracing::field::{Empty, display};
 
-use super::{SpanName, request};
+use super::request;
+use super::shared::{self, SpanName};
 use crate::metrics::outcome::MetricOutcome;
 use crate::metrics::site::{MetricSite, TimeUnit};
 use crate::metrics::timer::MetricTimer;
@@ -35,7 +36,7 @@ pub(super) static CLIENT_DURATION: MetricSite = MetricSite::new(
 /// values redacted), `url.scheme`, `server.address`, `server.port`,
 /// `user_agent.original`, `network.protocol.version`,
 /// `http.response.status_code`, `network.peer.address`/`network.peer.port` when
-/// the response says (a [`PeerAddr`](super::PeerAddr) in its extensions) and
+/// the response says (a [`PeerAddr`](super::request::PeerAddr) in its extensions) and
 /// `error.type`: a status of 400 or more, or the error's type when the request
 /// failed. It records `http.client.request.duration`.
 ///
@@ -231,7 +232,7 @@ impl ClientCall {
             span.record("network.peer.port", i64::from(peer.port()));
         }
         if status >= 400 {
-            super::fail(span, &super::status_text(status), &display(status));
+            shared::fail(span, &shared::status_text(status), &display(status));
         }
         let outcome = MetricOutcome::http(None, Some(status), false);
         let dynamic = self.dynamic(version);
@@ -240,7 +241,7 @@ impl ClientCall {
 
     /// The request failed before a response: `error_type` names why.
     pub(super) fn fail(self, error_type: Cow<'static, str>, description: &dyn fmt::Display) {
-        super::fail(&self.span, &error_type, description);
+        shared::fail(&self.span, &error_type, description);
         let outcome = MetricOutcome::of(Some(error_type));
         let dynamic = self.dynamic(None);
         self.timer.finish_with(&self.span, &outcome, &dynamic);
@@ -287,17 +288,17 @@ where
                     let peer = peer_of(response.extensions());
                     call.respond(response.status().as_u16(), response.version(), peer);
                 }
-                Err(error) => call.fail(Cow::Borrowed(super::type_name_of(error)), error),
+                Err(error) => call.fail(Cow::Borrowed(shared::type_name_of(error)), error),
             }
         }
         Poll::Ready(result)
     }
 }
 
-/// The peer a response came from: a [`PeerAddr`](super::PeerAddr) in its
+/// The peer a response came from: a [`PeerAddr`](super::request::PeerAddr) in its
 /// extensions, or hyper-util's connection info.
 fn peer_of(extensions: &http::Extensions) -> Option<SocketAddr> {
-    if let Some(super::PeerAddr(addr)) = extensions.get::<super::PeerAddr>() {
+    if let Some(super::request::PeerAddr(addr)) = extensions.get::<super::request::PeerAddr>() {
         return Some(*addr);
     }
     extensions

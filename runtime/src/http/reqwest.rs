@@ -13,7 +13,7 @@ use super::client::ClientCall;
 /// [`ClientLayer`](super::ClientLayer) does for tower clients) and writes the
 /// span's context into the request's `traceparent` (and `baggage`) headers.
 ///
-/// Beside [`ClientLayer`]'s attributes it records `network.peer.address` and
+/// Beside [`ClientLayer`](super::ClientLayer)'s attributes it records `network.peer.address` and
 /// `network.peer.port` (from `Response::remote_addr`), `error.type` `timeout`,
 /// `connect`, `request`, `body` or `decode` for reqwest's errors, and
 /// `http.request.resend_count` on the attempts after the first when a retry

@@ -13,7 +13,7 @@ use tracing::Span;
 use tracing::field::{Empty, display};
 
 use super::request::{self, Forwarded};
-use super::{HeaderCapture, SpanName};
+use super::shared::{self, HeaderCapture, SpanName};
 use crate::metrics::outcome::MetricOutcome;
 use crate::metrics::site::{MetricSite, TimeUnit};
 use crate::metrics::timer::MetricTimer;
@@ -56,7 +56,7 @@ type RouteFn = dyn Fn(&http::request::Parts) -> Option<Cow<'static, str>> + Send
 /// layer with `Router::layer`, which runs after routing) and the peer comes from
 /// `ConnectInfo<SocketAddr>` (serve with
 /// `into_make_service_with_connect_info::<SocketAddr>()`). Other servers insert a
-/// [`PeerAddr`](super::PeerAddr) and give the route with
+/// [`PeerAddr`](super::request::PeerAddr) and give the route with
 /// [`route_with`](Self::route_with).
 ///
 /// ```no_run
@@ -280,9 +280,9 @@ fn start(config: &Arc<ServerConfig>, parts: &http::request::Parts, timer: Metric
         .map(|(host, port)| (host, port.or_else(|| request::default_port(scheme))));
     let peer = request::peer(&parts.extensions);
     let (client_address, client_port) = match &forwarded.client {
-        Some((address, port)) => (Some(super::Address::Text(address)), *port),
+        Some((address, port)) => (Some(shared::Address::Text(address)), *port),
         None => (
-            peer.map(|p| super::Address::Ip(p.ip())),
+            peer.map(|p| shared::Address::Ip(p.ip())),
             peer.map(|p| p.port()),
         ),
     };
@@ -336,7 +336,7 @@ fn start(config: &Arc<ServerConfig>, parts: &http::request::Parts, timer: Metric
         _ => None,
     };
     if let Some(scheme) = active {
-        super::with_sites(&span, |sites| sites.active_requests(method, scheme, 1));
+        shared::with_sites(&span, |sites| sites.active_requests(method, scheme, 1));
     }
     Active {
         route: MetricValue::text(route.as_deref(), is_timed),
@@ -399,7 +399,7 @@ impl Active {
             .response_headers
             .record(span, response.headers());
         if status >= 500 {
-            super::fail(span, &super::status_text(status), &display(status));
+            shared::fail(span, &shared::status_text(status), &display(status));
         }
         let outcome = MetricOutcome::http(None, Some(status), true);
         self.finish(&outcome);
@@ -424,10 +424,10 @@ impl Active {
             attrs.push(KeyValue::new("network.protocol.version", v));
         }
         if status >= 500 {
-            attrs.push(KeyValue::new("error.type", super::status_text(status)));
+            attrs.push(KeyValue::new("error.type", shared::status_text(status)));
         }
         let sizes = [(false, self.request_size), (true, response)];
-        super::with_sites(&self.span, |sites| {
+        shared::with_sites(&self.span, |sites| {
             for (is_response, size) in sizes {
                 if let Some(bytes) = size.and_then(|b| u64::try_from(b).ok()) {
                     sites.body_size(is_response, bytes, &attrs);
@@ -437,7 +437,7 @@ impl Active {
     }
 
     fn fail(mut self, error_type: &str, description: &dyn fmt::Display) {
-        super::fail(&self.span, error_type, description);
+        shared::fail(&self.span, error_type, description);
         let outcome = MetricOutcome::of(Some(Cow::Owned(error_type.to_owned())));
         self.finish(&outcome);
     }
@@ -455,18 +455,18 @@ impl Drop for Active {
             // Unfinished: the handler panicked, or the request was dropped (the
             // client went away). The duration counts only a panic, as an error.
             if std::thread::panicking() {
-                super::fail(&self.span, "panic", &"the handler panicked");
+                shared::fail(&self.span, "panic", &"the handler panicked");
                 let outcome = MetricOutcome::of(Some(Cow::Borrowed("panic")));
                 self.finish(&outcome);
             } else {
                 self.timer = MetricTimer::off(&SERVER_DURATION);
             }
         } else if std::thread::panicking() {
-            super::fail(&self.span, "panic", &"the handler panicked");
+            shared::fail(&self.span, "panic", &"the handler panicked");
         }
         if let Some(scheme) = self.counted {
             let method = self.method;
-            super::with_sites(&self.span, |sites| {
+            shared::with_sites(&self.span, |sites| {
                 sites.active_requests(method, scheme, -1);
             });
         }
@@ -511,7 +511,7 @@ where
         if let Some(state) = this.state.take() {
             match &result {
                 Ok(response) => state.respond(response),
-                Err(error) => state.fail(super::type_name_of(error), error),
+                Err(error) => state.fail(shared::type_name_of(error), error),
             }
         }
         Poll::Ready(result)

@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 use semtrace_semconv::keys;
 use tower::{Layer, Service};
 
-use super::{Call, ResponseBody, ResponseFuture, host_port, method_of, span_name};
+use super::call::{Call, ResponseBody, ResponseFuture, host_port, method_of, span_name};
 use crate::metrics::site::{MetricSite, StaticValue, TimeUnit};
 use crate::metrics::timer::MetricTimer;
 use crate::metrics::value::MetricValue;
