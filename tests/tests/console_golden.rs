@@ -274,6 +274,14 @@ fn console_pretty() {
 }
 
 #[test]
+fn console_pretty_ansi() {
+    golden(
+        "console_pretty_ansi",
+        &console(ConsoleFormat::Pretty, Ansi::Always),
+    );
+}
+
+#[test]
 fn console_json() {
     golden("console_json", &console(ConsoleFormat::Json, Ansi::Never));
 }
