@@ -390,11 +390,15 @@ fn corners() {
 /// layer on its registry (still the path with a layer of the user's) are the same,
 /// for the golden program and for `corners`, with the pipeline's level at the
 /// console's and below it (spans the console leaves out, the pipeline records).
-/// Without colours: `full` and `compact` show a span's error sources without them
-/// (see the README).
+/// Colours only for `pretty`: `full` and `compact` show a span's error sources
+/// without them (see the README).
 #[test]
 fn lines_on_the_store_are_the_registrys() {
     for (format, ansi, otlp) in [
+        (ConsoleFormat::Pretty, Ansi::Never, "info"),
+        (ConsoleFormat::Pretty, Ansi::Always, "info"),
+        (ConsoleFormat::Pretty, Ansi::Never, "trace"),
+        (ConsoleFormat::Pretty, Ansi::Always, "trace"),
         (ConsoleFormat::Full, Ansi::Never, "trace"),
         (ConsoleFormat::Compact, Ansi::Never, "trace"),
         (ConsoleFormat::Json, Ansi::Never, "trace"),

@@ -242,6 +242,7 @@ impl Hooks for Outputs {
                         if record.wants & bit != 0 {
                             let span = ScopeSpan {
                                 name: meta.name(),
+                                target: meta.target(),
                                 fields: &record.fields,
                                 ids: record.span.as_ref().map(|s| s.ids),
                             };
