@@ -499,10 +499,9 @@ impl TelemetryBuilder {
         // semtrace's own span store, with each output's filter in the subscriber's
         // gate (no per-layer filter bookkeeping per span) and its records inline in
         // the store's slots; console and file lines (and the console's tree) written
-        // from them. The console's `pretty` format and the user's layers (see
-        // `with_layer`) stay on tracing-subscriber's registry, each output filtering
-        // its own.
-        let on_store = foreign.is_empty() && lines_on_store(&settings);
+        // from them, in every format. With the user's layers (see `with_layer`) the
+        // outputs stay on tracing-subscriber's registry, each filtering its own.
+        let on_store = foreign.is_empty();
         let mut layers: Vec<BoxedLayer> = Vec::new();
         let mut lines = LineOutputs::new();
         let mut levels = Levels {
@@ -720,16 +719,6 @@ fn watch_config(
     };
     crate::control::reload::watch(path, settings, control, Box::new(read), Box::new(reresolve))
         .map(|watcher| Box::new(watcher) as Box<dyn Shutdown>)
-}
-
-/// Whether semtrace's span store writes the console's and file's lines: in every
-/// format but the console's `pretty`, whose layer needs the registry.
-fn lines_on_store(settings: &Settings) -> bool {
-    !(cfg!(feature = "console")
-        && settings
-            .console
-            .as_ref()
-            .is_some_and(|c| c.format == ConsoleFormat::Pretty))
 }
 
 /// The outputs of lines (and the console's tree) semtrace's span store writes.

@@ -255,22 +255,26 @@ fn build_layer(c: &mut Criterion) {
 }
 
 /// The default configuration: console output (full format, `info`, to a sink) beside
-/// the export pipeline (a discarding exporter), against the OTLP-only pipeline and
-/// `#[instrument]` under `fmt::layer()` + tracing-opentelemetry + the SDK batch
-/// processor. The calling thread's CPU per call; the function logs no line.
+/// the export pipeline (a discarding exporter), against the same with the `pretty`
+/// format, the OTLP-only pipeline and `#[instrument]` under `fmt::layer()` +
+/// tracing-opentelemetry + the SDK batch processor. The calling thread's CPU per
+/// call; the function logs no line.
 fn console(c: &mut Criterion) {
-    let build = |console: bool| {
+    use semtrace::config::ConsoleFormat;
+    let build = |console: Option<ConsoleFormat>| {
         semtrace::Telemetry::builder("bench-console")
             .env_lookup(|_| None)
-            .console(console)
+            .console(console.is_some())
+            .console_format(console.unwrap_or(ConsoleFormat::Full))
             .console_level("info")
             .console_writer(std::io::sink)
             .span_exporter(DiscardExporter)
             .build()
             .expect("semtrace pipeline")
     };
-    let (with_console, console_guard) = build(true);
-    let (otlp_only, otlp_guard) = build(false);
+    let (with_console, console_guard) = build(Some(ConsoleFormat::Full));
+    let (with_pretty, pretty_guard) = build(Some(ConsoleFormat::Pretty));
+    let (otlp_only, otlp_guard) = build(None);
     let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
         .with_batch_exporter(DiscardExporter)
         .build();
@@ -287,6 +291,7 @@ fn console(c: &mut Criterion) {
     let mut g = c.benchmark_group("console_thread_cpu");
     for (name, dispatch) in [
         ("semtrace_console", &with_console),
+        ("semtrace_console_pretty", &with_pretty),
         ("semtrace_otlp_only", &otlp_only),
     ] {
         tracing::dispatcher::with_default(dispatch, || {
@@ -303,7 +308,7 @@ fn console(c: &mut Criterion) {
         });
     });
     g.finish();
-    for guard in [console_guard, otlp_guard] {
+    for guard in [console_guard, pretty_guard, otlp_guard] {
         if let Err(e) = guard.shutdown() {
             eprintln!("semtrace pipeline, console group: {e}");
         }

@@ -274,6 +274,14 @@ fn console_pretty() {
 }
 
 #[test]
+fn console_pretty_ansi() {
+    golden(
+        "console_pretty_ansi",
+        &console(ConsoleFormat::Pretty, Ansi::Always),
+    );
+}
+
+#[test]
 fn console_json() {
     golden("console_json", &console(ConsoleFormat::Json, Ansi::Never));
 }
@@ -345,4 +353,87 @@ fn levels_changed_while_running_reach_console_and_file() {
         console.contains("work{task.id=3"),
         "the span directive enables its span: {console}"
     );
+}
+
+/// What the golden program leaves out: an error with sources among a span's
+/// fields, a span's `message`, fields recorded into a span that had none, an event
+/// without a message, a root event inside a span, and events whose explicit parent
+/// is not the current span, or is below the console's level.
+fn corners() {
+    let error = Outer(Inner);
+    let failing = tracing::info_span!(
+        "failing",
+        error = &error as &dyn std::error::Error,
+        message = "a span's \u{1b}message"
+    );
+    failing.in_scope(|| tracing::info!(r#type = 1, "inside failing"));
+    let empty = tracing::info_span!(
+        "empty",
+        x = tracing::field::Empty,
+        y = tracing::field::Empty
+    );
+    empty.record("y", 2);
+    empty.record("x", "first");
+    empty.in_scope(|| {
+        tracing::error!(only = ?(1, "two"));
+        tracing::warn!(parent: None, "a root event inside a span");
+        let quiet = tracing::debug_span!("quiet", q = 1);
+        tracing::info!(parent: &quiet, "explicit parent below the console's level");
+        let elsewhere = tracing::debug_span!(parent: None, "elsewhere");
+        tracing::info!(parent: &elsewhere, "explicit parent left out, in another trace");
+        tracing::info!(parent: &failing, "explicit parent in another trace");
+        tracing::trace_span!("deeper").in_scope(|| tracing::info!("under a trace span"));
+    });
+}
+
+/// The lines semtrace's span store writes and those of tracing-subscriber's `fmt`
+/// layer on its registry (still the path with a layer of the user's) are the same,
+/// for the golden program and for `corners`, with the pipeline's level at the
+/// console's and below it (spans the console leaves out, the pipeline records).
+/// Colours only for `pretty`: `full` and `compact` show a span's error sources
+/// without them (see the README).
+#[test]
+fn lines_on_the_store_are_the_registrys() {
+    for (format, ansi, otlp) in [
+        (ConsoleFormat::Pretty, Ansi::Never, "info"),
+        (ConsoleFormat::Pretty, Ansi::Always, "info"),
+        (ConsoleFormat::Pretty, Ansi::Never, "trace"),
+        (ConsoleFormat::Pretty, Ansi::Always, "trace"),
+        (ConsoleFormat::Full, Ansi::Never, "trace"),
+        (ConsoleFormat::Compact, Ansi::Never, "trace"),
+        (ConsoleFormat::Json, Ansi::Never, "trace"),
+    ] {
+        let run = |registry: bool| {
+            let buffer = Buffer::default();
+            let mut builder = builder()
+                .console_format(format)
+                .ansi(ansi)
+                .otlp_level(otlp)
+                .console_writer(buffer.clone());
+            if registry {
+                builder = builder.with_layer(tracing_subscriber::layer::Identity::new());
+            }
+            let (dispatch, guard) = builder.build().unwrap();
+            tracing::dispatcher::with_default(&dispatch, || {
+                program();
+                corners();
+            });
+            drop(guard);
+            mask(&buffer.text())
+        };
+        let (store, registry) = (run(false), run(true));
+        if store != registry {
+            let diff: Vec<String> = registry
+                .lines()
+                .zip(store.lines())
+                .filter(|(a, b)| a != b)
+                .take(5)
+                .map(|(a, b)| format!("- {a:?}\n+ {b:?}"))
+                .collect();
+            panic!(
+                "{format:?}, {ansi:?}, pipeline at {otlp}:\n{}\n--- store ---\n{store}",
+                diff.join("\n")
+            );
+        }
+    }
 }

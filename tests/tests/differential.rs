@@ -154,7 +154,7 @@ enum Setup {
     OtlpOnly,
     /// Console lines (full format, to a buffer) beside it, on the store.
     Console,
-    /// Console lines in the `pretty` format, on tracing-subscriber's registry.
+    /// Console lines in the `pretty` format, on the store.
     ConsolePretty,
     /// Log files beside it, on the store.
     File,

@@ -1,6 +1,5 @@
 //! semtrace's own span store (the pipeline alone, and beside console lines) against
-//! tracing-subscriber's registry (beside the console's `pretty` format, whose layer
-//! needs it): the same program gives the same traces through all three. Parents, the current span per thread,
+//! tracing-subscriber's registry (beside a layer of the user's, which needs it): the same program gives the same traces through all three. Parents, the current span per thread,
 //! re-entries, spans that outlive their handles' order, explicit parents and
 //! roots, events, links, and two subscribers on one thread. No global subscriber.
 
@@ -40,7 +39,7 @@ enum Console {
     Off,
     /// semtrace's store, writing console lines too.
     Lines,
-    /// tracing-subscriber's registry, under the `pretty` format's layer.
+    /// tracing-subscriber's registry, beside a layer of the user's that does nothing.
     Registry,
 }
 
@@ -68,7 +67,7 @@ fn run_at(
         Console::Lines => builder.console_writer(Buffer::default()),
         Console::Registry => builder
             .console_writer(Buffer::default())
-            .console_format(semtrace::config::ConsoleFormat::Pretty),
+            .with_layer(tracing_subscriber::layer::Identity::new()),
     };
     let (dispatch, guard) = builder.build().unwrap();
     tracing::dispatcher::with_default(&dispatch, || program(&dispatch));

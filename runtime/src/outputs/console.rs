@@ -24,8 +24,7 @@ pub(crate) enum ConsoleOutput {
     Tree(TreeOutput),
 }
 
-/// Console output written by semtrace's span store. Not for the `pretty` format,
-/// whose layer needs the registry.
+/// Console output written by semtrace's span store.
 pub(crate) fn console_lines(
     settings: &ConsoleSettings,
     writer: Option<BoxMakeWriter>,
@@ -34,8 +33,9 @@ pub(crate) fn console_lines(
     let writer = writer.unwrap_or_else(|| BoxMakeWriter::new(std::io::stderr));
     let filter = LevelFilter::new(&settings.level, None);
     let format = match settings.format {
-        ConsoleFormat::Full | ConsoleFormat::Pretty => Format::Full,
+        ConsoleFormat::Full => Format::Full,
         ConsoleFormat::Compact => Format::Compact,
+        ConsoleFormat::Pretty => Format::Pretty,
         ConsoleFormat::Json => Format::Json,
         ConsoleFormat::Tree => return ConsoleOutput::Tree(TreeOutput::new(writer, ansi, filter)),
     };

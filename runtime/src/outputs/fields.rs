@@ -18,12 +18,14 @@ enum Value {
     Bool(bool),
     /// A string (quoted in text lines).
     Str(u32, u32),
-    /// `Debug` output, a number too wide for 64 bits, or an error; JSON shows the
-    /// first `json` bytes (an error's `Display`, without its sources).
-    Text {
+    /// `Debug` output, or a number too wide for 64 bits.
+    Text(u32, u32),
+    /// An error: its `Display` (the first `display` bytes), then the list of its
+    /// sources when it has any (JSON shows the `Display` alone).
+    Error {
         start: u32,
         len: u32,
-        json: u32,
+        display: u32,
     },
 }
 
@@ -88,23 +90,10 @@ impl LogFields {
             .unwrap_or_default()
     }
 
-    /// Appends the text `write` writes; JSON shows what `json` writes of it (all
-    /// of it when `None`).
-    fn push_text(
-        &mut self,
-        name: &'static str,
-        write: impl FnOnce(&mut String),
-        json: Option<&mut dyn FnMut(&mut String)>,
-    ) {
-        let start = self.text.len();
-        let json_end = json.map(|json| {
-            json(&mut self.text);
-            self.text.len()
-        });
-        write(&mut self.text);
-        let (start, len) = range(start, self.text.len());
-        let json = json_end.map_or(len, |end| range(start as usize, end).1);
-        self.fields.push((name, Value::Text { start, len, json }));
+    /// An error's `Display` and the list of its sources (empty without sources).
+    fn error_parts(&self, start: u32, len: u32, display: u32) -> (&str, &str) {
+        let all = self.str_of(start, len);
+        all.split_at_checked(display as usize).unwrap_or((all, ""))
     }
 
     /// The fields as the `fmt` layer's `DefaultFields` writes them.
@@ -124,9 +113,63 @@ impl LogFields {
                         text_field(out, ansi, &mut first, name, &s);
                     }
                 }
-                Value::Text { start, len, .. } => {
+                Value::Text(start, len) => {
                     let s = self.str_of(start, len);
                     text_field(out, ansi, &mut first, name, &format_args!("{s}"));
+                }
+                Value::Error {
+                    start,
+                    len,
+                    display,
+                } => {
+                    let (display, sources) = self.error_parts(start, len, display);
+                    if sources.is_empty() {
+                        text_field(out, ansi, &mut first, name, &format_args!("{display}"));
+                    } else {
+                        let value = format_args!("{display} {name}.sources={sources}");
+                        text_field(out, ansi, &mut first, name, &value);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The fields as the `fmt` layer's `Pretty` fields write them (a span's fields
+    /// on a `pretty` line's `in` line): `name: value`, separated by `, `.
+    pub(crate) fn write_pretty(&self, out: &mut String, ansi: bool) {
+        let style = PrettyStyle::plain(ansi);
+        let mut first = true;
+        for &(name, value) in &self.fields {
+            match value {
+                Value::I64(v) => pretty_field(out, style, &mut first, name, &v),
+                Value::U64(v) => pretty_field(out, style, &mut first, name, &v),
+                Value::F64(v) => pretty_field(out, style, &mut first, name, &v),
+                Value::Bool(v) => pretty_field(out, style, &mut first, name, &v),
+                Value::Str(start, len) => {
+                    let s = self.str_of(start, len);
+                    if name == "message" {
+                        pretty_field(out, style, &mut first, name, &format_args!("{s}"));
+                    } else {
+                        pretty_field(out, style, &mut first, name, &s);
+                    }
+                }
+                Value::Text(start, len) => {
+                    let s = self.str_of(start, len);
+                    pretty_field(out, style, &mut first, name, &format_args!("{s}"));
+                }
+                Value::Error {
+                    start,
+                    len,
+                    display,
+                } => {
+                    let (display, sources) = self.error_parts(start, len, display);
+                    let error = PrettyError {
+                        display: &display,
+                        sources: (!sources.is_empty()).then_some(&sources as &dyn fmt::Display),
+                        name,
+                        style,
+                    };
+                    pretty_field(out, style, &mut first, name, &error);
                 }
             }
         }
@@ -156,8 +199,11 @@ impl LogFields {
                     let _ = write!(out, "{v}");
                 }
                 Value::Str(start, len)
-                | Value::Text {
-                    start, json: len, ..
+                | Value::Text(start, len)
+                | Value::Error {
+                    start,
+                    display: len,
+                    ..
                 } => {
                     json_str(out, self.str_of(start, len));
                 }
@@ -203,28 +249,30 @@ impl Visit for FieldsVisitor<'_> {
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        let name = field.name();
-        self.0.push_text(
-            name,
-            |t| {
-                if let Some(source) = value.source() {
-                    let _ = write!(t, " {name}.sources={}", Sources(source));
-                }
+        let text = &mut self.0.text;
+        let start = text.len();
+        let _ = write!(text, "{value}");
+        let display = range(start, text.len()).1;
+        if let Some(source) = value.source() {
+            let _ = write!(text, "{}", Sources(source));
+        }
+        let (start, len) = range(start, text.len());
+        self.0.fields.push((
+            field.name(),
+            Value::Error {
+                start,
+                len,
+                display,
             },
-            Some(&mut |t: &mut String| {
-                let _ = write!(t, "{value}");
-            }),
-        );
+        ));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.0.push_text(
-            field.name(),
-            |t| {
-                let _ = write!(t, "{value:?}");
-            },
-            None,
-        );
+        let text = &mut self.0.text;
+        let start = text.len();
+        let _ = write!(text, "{value:?}");
+        let (start, len) = range(start, text.len());
+        self.0.fields.push((field.name(), Value::Text(start, len)));
     }
 }
 
@@ -283,26 +331,139 @@ pub(crate) fn text_field(
 
 /// `value`'s `Debug` form with the control characters a terminal acts on escaped.
 fn escaped(out: &mut String, value: &dyn fmt::Debug) {
-    struct Escaping<'a>(&'a mut String);
-    impl fmt::Write for Escaping<'_> {
-        fn write_str(&mut self, s: &str) -> fmt::Result {
-            for c in s.chars() {
-                match c {
-                    '\x1b' => self.0.push_str("\\x1b"),
-                    '\x07' => self.0.push_str("\\x07"),
-                    '\x08' => self.0.push_str("\\x08"),
-                    '\x0c' => self.0.push_str("\\x0c"),
-                    '\x7f' => self.0.push_str("\\x7f"),
-                    c if ('\u{80}'..='\u{9f}').contains(&c) => {
-                        let _ = write!(self.0, "\\u{{{:x}}}", c as u32);
-                    }
-                    c => self.0.push(c),
+    let _ = write!(Escaping(out), "{value:?}");
+}
+
+/// Writes through to a `fmt::Write`, escaping the control characters a terminal
+/// acts on (as the `fmt` layer escapes messages and errors).
+pub(crate) struct Escaping<W>(pub(crate) W);
+
+impl<W: fmt::Write> fmt::Write for Escaping<W> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        for c in s.chars() {
+            match c {
+                '\x1b' => self.0.write_str("\\x1b")?,
+                '\x07' => self.0.write_str("\\x07")?,
+                '\x08' => self.0.write_str("\\x08")?,
+                '\x0c' => self.0.write_str("\\x0c")?,
+                '\x7f' => self.0.write_str("\\x7f")?,
+                c if ('\u{80}'..='\u{9f}').contains(&c) => {
+                    write!(self.0, "\\u{{{:x}}}", c as u32)?;
                 }
+                c => self.0.write_char(c)?,
             }
-            Ok(())
+        }
+        Ok(())
+    }
+}
+
+/// The styles of a `pretty` line's fields: the event's level colour (`None` for a
+/// span's fields), its bold form for names, and whether colours are on.
+#[derive(Clone, Copy)]
+pub(crate) struct PrettyStyle {
+    ansi: bool,
+    colour: Option<&'static str>,
+}
+
+impl PrettyStyle {
+    /// A span's fields: names bold, values plain.
+    pub(crate) const fn plain(ansi: bool) -> Self {
+        Self { ansi, colour: None }
+    }
+
+    /// An event's fields, in its level's colour (`31`, `32`, ...).
+    pub(crate) const fn coloured(ansi: bool, colour: &'static str) -> Self {
+        Self {
+            ansi,
+            colour: Some(colour),
         }
     }
-    let _ = write!(Escaping(out), "{value:?}");
+
+    /// Starts the style (nothing without colours, or for plain text).
+    pub(crate) fn start(self, out: &mut impl fmt::Write) -> fmt::Result {
+        match (self.ansi, self.colour) {
+            (true, Some(colour)) => write!(out, "\x1b[{colour}m"),
+            _ => Ok(()),
+        }
+    }
+
+    /// Starts the bold form of the style.
+    pub(crate) fn bold(self, out: &mut impl fmt::Write) -> fmt::Result {
+        match (self.ansi, self.colour) {
+            (false, _) => Ok(()),
+            (true, None) => out.write_str("\x1b[1m"),
+            (true, Some(colour)) => write!(out, "\x1b[1;{colour}m"),
+        }
+    }
+
+    /// From the bold form back to the style: a reset, then the style again.
+    pub(crate) fn unbold(self, out: &mut impl fmt::Write) -> fmt::Result {
+        if self.ansi {
+            out.write_str("\x1b[0m")?;
+            self.start(out)?;
+        }
+        Ok(())
+    }
+
+    /// Ends the style.
+    pub(crate) fn end(self, out: &mut impl fmt::Write) -> fmt::Result {
+        match (self.ansi, self.colour) {
+            (true, Some(_)) => out.write_str("\x1b[0m"),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// One field as the `fmt` layer's `Pretty` fields write it: `name: value` (`value`
+/// in its `Debug` form; names bold), separated by `, `; the message in the style,
+/// its control characters escaped; `log.*` fields left out.
+pub(crate) fn pretty_field(
+    out: &mut String,
+    style: PrettyStyle,
+    first: &mut bool,
+    name: &str,
+    value: &dyn fmt::Debug,
+) {
+    if name.starts_with("log.") {
+        return;
+    }
+    if !std::mem::take(first) {
+        out.push_str(", ");
+    }
+    if name == "message" {
+        let _ = style.start(out);
+        escaped(out, value);
+        return;
+    }
+    let _ = style.bold(out);
+    out.push_str(name.strip_prefix("r#").unwrap_or(name));
+    let _ = style.unbold(out);
+    let _ = write!(out, ": {value:?}");
+}
+
+/// An error as the `pretty` format shows it: its `Display`, then, when it has
+/// sources, `, name.sources: [...]` (the name bold); control characters escaped.
+pub(crate) struct PrettyError<'a> {
+    pub(crate) display: &'a dyn fmt::Display,
+    /// The list of sources.
+    pub(crate) sources: Option<&'a dyn fmt::Display>,
+    pub(crate) name: &'a str,
+    pub(crate) style: PrettyStyle,
+}
+
+impl fmt::Debug for PrettyError<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(Escaping(&mut *f), "{}", self.display)?;
+        if let Some(sources) = self.sources {
+            f.write_str(", ")?;
+            self.style.bold(f)?;
+            write!(f, "{}.sources", self.name)?;
+            self.style.unbold(f)?;
+            f.write_str(": ")?;
+            write!(Escaping(&mut *f), "{sources}")?;
+        }
+        Ok(())
+    }
 }
 
 /// A JSON string, escaped as `serde_json` escapes it.

@@ -1,5 +1,5 @@
-//! Console and file lines written from semtrace's span store: the `full`, `compact`
-//! and `json` formats of tracing-subscriber's `fmt` layer, byte for byte (with
+//! Console and file lines written from semtrace's span store: the `full`, `compact`,
+//! `pretty` and `json` formats of tracing-subscriber's `fmt` layer, byte for byte (with
 //! semtrace's ` trace_id=… span_id=…`), from the records the store keeps instead
 //! of the registry's per-span formatted strings.
 
@@ -15,7 +15,10 @@ use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::time::{FormatTime as _, SystemTime};
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
 
-use super::fields::{BOLD, DIMMED, LogFields, Sources, json_f64, json_str, paint, text_field};
+use super::fields::{
+    BOLD, DIMMED, LogFields, PrettyError, PrettyStyle, Sources, json_f64, json_str, paint,
+    pretty_field, text_field,
+};
 use crate::control::levels::LevelFilter;
 use crate::traces::record::Ids;
 
@@ -24,6 +27,10 @@ use crate::traces::record::Ids;
 pub(crate) enum Format {
     Full,
     Compact,
+    /// Several lines per event: the event, where it was written, and each span of
+    /// its scope on a line of its own, the innermost first. The console's only.
+    #[cfg_attr(not(feature = "console"), allow(dead_code))]
+    Pretty,
     Json,
 }
 
@@ -47,6 +54,7 @@ impl fmt::Debug for Lines {
 /// One span of an event's scope, as an output sees it.
 pub(crate) struct ScopeSpan<'a> {
     pub(crate) name: &'static str,
+    pub(crate) target: &'a str,
     pub(crate) fields: &'a LogFields,
     /// The pipeline's ids, when it records the span.
     pub(crate) ids: Option<Ids>,
@@ -68,6 +76,9 @@ pub(crate) struct Scope {
     list: String,
     ids: Option<Ids>,
     fields: String,
+    /// `pretty`: the spans' `in` lines, the root first, and where each starts.
+    pretty: String,
+    starts: Vec<usize>,
 }
 
 impl Scope {
@@ -79,6 +90,8 @@ impl Scope {
         self.has_span = false;
         self.list.clear();
         self.ids = None;
+        self.pretty.clear();
+        self.starts.clear();
     }
 }
 
@@ -98,6 +111,8 @@ impl Parts {
     pub(crate) const SPAN: Self = Self(8);
     /// `json`: the list of spans.
     pub(crate) const LIST: Self = Self(16);
+    /// `pretty`: an `in` line per span.
+    pub(crate) const PRETTY: Self = Self(32);
 
     pub(crate) const fn and(self, other: Self) -> Self {
         Self(self.0 | other.0)
@@ -122,6 +137,7 @@ impl Lines {
         match self.format {
             Format::Full => (Parts::IDS.and(Parts::NAMES), Parts(0), Parts(0)),
             Format::Compact => (Parts::IDS.and(Parts::TAIL), Parts::NAMES, Parts(0)),
+            Format::Pretty => (Parts::IDS, Parts::PRETTY, Parts(0)),
             Format::Json => (Parts::IDS, Parts::SPAN, Parts::LIST),
         }
     }
@@ -160,6 +176,25 @@ impl Lines {
             scope.span.clear();
             scope.has_span = true;
             span.fields.write_json(&mut scope.span, span.name);
+        }
+        if parts.has(Parts::PRETTY) {
+            let out = &mut scope.pretty;
+            scope.starts.push(out.len());
+            out.push_str("    ");
+            paint(out, ansi, DIMMED_ITALIC, "in");
+            out.push(' ');
+            out.push_str(span.target);
+            out.push_str("::");
+            paint(out, ansi, BOLD, span.name);
+            scope.fields.clear();
+            span.fields.write_pretty(&mut scope.fields, ansi);
+            if !scope.fields.is_empty() {
+                out.push(' ');
+                paint(out, ansi, DIMMED_ITALIC, "with");
+                out.push(' ');
+                out.push_str(&scope.fields);
+            }
+            out.push('\n');
         }
         if parts.has(Parts::LIST) {
             scope
@@ -214,6 +249,7 @@ impl Lines {
         let meta = normalized.as_ref().unwrap_or_else(|| event.metadata());
         match self.format {
             Format::Full | Format::Compact => self.text(event, meta, scope, line),
+            Format::Pretty => self.pretty(event, meta, scope, line),
             Format::Json => json(event, meta, scope, line),
         }
     }
@@ -246,6 +282,57 @@ impl Lines {
             );
         }
         line.push('\n');
+    }
+}
+
+impl Lines {
+    fn pretty(&self, event: &Event<'_>, meta: &Metadata<'_>, scope: &Scope, line: &mut String) {
+        let ansi = self.ansi;
+        line.push_str("  ");
+        timestamp(line, ansi);
+        level(line, ansi, *meta.level());
+        line.push(' ');
+        let style = PrettyStyle::coloured(ansi, colour(*meta.level()));
+        let _ = style.bold(line);
+        line.push_str(meta.target());
+        let _ = style.unbold(line);
+        line.push_str(": ");
+        event.record(&mut PrettyVisitor {
+            out: line,
+            style,
+            first: true,
+        });
+        let _ = style.end(line);
+        line.push('\n');
+        if let Some(file) = meta.file() {
+            line.push_str("    ");
+            paint(line, ansi, DIMMED_ITALIC, "at");
+            line.push(' ');
+            line.push_str(file);
+            if let Some(number) = meta.line() {
+                let _ = write!(line, ":{number}");
+            }
+            line.push('\n');
+        }
+        // The innermost span first.
+        let mut end = scope.pretty.len();
+        for &start in scope.starts.iter().rev() {
+            line.push_str(&scope.pretty[start..end]);
+            end = start;
+        }
+        line.push('\n');
+        if let Some(ids) = scope.ids {
+            // At the end of the last line, before the blank line that ends the event.
+            let body = line.trim_end_matches('\n').len();
+            let newlines = line.len() - body;
+            line.truncate(body);
+            let _ = write!(
+                line,
+                " trace_id={:032x} span_id={:016x}",
+                ids.trace, ids.span
+            );
+            line.extend(std::iter::repeat_n('\n', newlines));
+        }
     }
 }
 
@@ -297,14 +384,60 @@ fn timestamp(line: &mut String, ansi: bool) {
 }
 
 fn level(line: &mut String, ansi: bool, level: Level) {
-    let (text, colour) = match level {
-        Level::TRACE => ("TRACE", "35"),
-        Level::DEBUG => ("DEBUG", "34"),
-        Level::INFO => (" INFO", "32"),
-        Level::WARN => (" WARN", "33"),
-        Level::ERROR => ("ERROR", "31"),
+    let text = match level {
+        Level::TRACE => "TRACE",
+        Level::DEBUG => "DEBUG",
+        Level::INFO => " INFO",
+        Level::WARN => " WARN",
+        Level::ERROR => "ERROR",
     };
-    paint(line, ansi, colour, text);
+    paint(line, ansi, colour(level), text);
+}
+
+/// A level's colour.
+fn colour(level: Level) -> &'static str {
+    match level {
+        Level::TRACE => "35",
+        Level::DEBUG => "34",
+        Level::INFO => "32",
+        Level::WARN => "33",
+        Level::ERROR => "31",
+    }
+}
+
+const DIMMED_ITALIC: &str = "2;3";
+
+/// An event's fields as the `fmt` layer's `Pretty` format writes them, in the
+/// level's colour.
+struct PrettyVisitor<'a> {
+    out: &'a mut String,
+    style: PrettyStyle,
+    first: bool,
+}
+
+impl Visit for PrettyVisitor<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.record_debug(field, &format_args!("{value}"));
+        } else {
+            self.record_debug(field, &value);
+        }
+    }
+
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        let sources = value.source().map(Sources);
+        let error = PrettyError {
+            display: &value,
+            sources: sources.as_ref().map(|s| s as &dyn fmt::Display),
+            name: field.name(),
+            style: self.style,
+        };
+        self.record_debug(field, &error);
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        pretty_field(self.out, self.style, &mut self.first, field.name(), value);
+    }
 }
 
 /// An event's fields as `DefaultFields` writes them.

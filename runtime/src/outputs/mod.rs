@@ -1,8 +1,8 @@
 //! Human-readable outputs: the console and rolling files, with the span pipeline's
 //! trace ids on every line. Written by semtrace's span store (`store`, `lines`,
-//! and `tree`'s `TreeOutput`), or, for the `pretty` format, by `tracing-subscriber`'s
-//! layer on its registry (where `tree`'s `TreeLayer` also runs, beside foreign
-//! layers).
+//! and `tree`'s `TreeOutput`), or, beside layers of the user's, by
+//! `tracing-subscriber`'s `fmt` layer on its registry (`format`, where `tree`'s
+//! `TreeLayer` also runs).
 
 #[cfg(feature = "console")]
 mod console;

@@ -217,11 +217,23 @@ impl Hooks for Outputs {
             };
             (named, current.as_ref())
         };
+        let explicit = !event.is_contextual() && !event.is_root();
         for (i, lines) in self.lines.iter().enumerate() {
             if !lines.filter.wants(meta) {
                 continue;
             }
             let bit = 1 << i;
+            // An explicit parent this output leaves out: the `fmt` layer's filtered
+            // context has no such span, so the line has no scope (no ids) and names
+            // the current span instead.
+            let (span, named) = match span {
+                Some(id)
+                    if explicit && store.with_record(id, |r| r.wants & bit == 0) != Some(false) =>
+                {
+                    (None, current)
+                }
+                _ => (span, named),
+            };
             let (of_scope, of_named, of_current) = lines.parts();
             lines.write(event, |scope| {
                 let mut walk = |id: Option<&span::Id>, parts: Parts| {
@@ -230,6 +242,7 @@ impl Hooks for Outputs {
                         if record.wants & bit != 0 {
                             let span = ScopeSpan {
                                 name: meta.name(),
+                                target: meta.target(),
                                 fields: &record.fields,
                                 ids: record.span.as_ref().map(|s| s.ids),
                             };

@@ -16,8 +16,9 @@
 //! (A program that forgets an `Entered` guard and then drops the span leaves a
 //! stale entry on its thread: later spans there start new traces, where the
 //! registry would keep the span open forever as their parent.)
-//! Console and file output run here too (`crate::outputs::store`); the registry
-//! stays for the console's pretty format, whose layer needs its extensions.
+//! Console and file output run here too (`crate::outputs::store`), in every format;
+//! the registry stays for the user's layers (`with_layer`), which need its
+//! extensions.
 //!
 //! The store knows nothing of the pipeline: what it keeps per span and what runs at
 //! each hook come from its [`Hooks`] (the pipeline's layer implements them), so

@@ -138,7 +138,7 @@ pub(crate) fn build(
 
 /// Where a dispatcher keeps the pipeline's records: semtrace's own span store (alone
 /// or beside console and file output), or the registry's extensions (beside the
-/// `pretty` console format).
+/// user's layers).
 enum Store<'a> {
     Own(&'a SpanStore<PipelineLayer>),
     /// Beside console or file lines.
