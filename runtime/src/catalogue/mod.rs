@@ -51,8 +51,11 @@ use serde::ser::{SerializeMap as _, Serializer};
 pub use semtrace_semconv::ValueType;
 pub use semtrace_semconv::spans::{Requirement, SpanKind};
 
+mod exposition;
 mod registry;
+mod slo;
 pub use registry::to_registry_yaml;
+pub use slo::{Slo, SloError, prometheus_rules};
 
 /// The linker-gathered entries, in link order. (The declaration's `extern` block and
 /// the elements' `#[link_section]`s are linkme's, expanded from its attribute, which
