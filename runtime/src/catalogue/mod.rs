@@ -51,9 +51,11 @@ use serde::ser::{SerializeMap as _, Serializer};
 pub use semtrace_semconv::ValueType;
 pub use semtrace_semconv::spans::{Requirement, SpanKind};
 
+mod dashboard;
 mod exposition;
 mod registry;
 mod slo;
+pub use dashboard::{DashboardOptions, TraceDatasource, grafana_dashboard};
 pub use registry::to_registry_yaml;
 pub use slo::{Slo, SloError, prometheus_rules};
 
