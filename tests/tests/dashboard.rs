@@ -1,7 +1,7 @@
 //! The Grafana dashboard of the catalogue (`semtrace::catalogue::grafana_dashboard`,
 //! `GET /tracing/dashboard`), checked against the exposition it is about: a small
 //! annotated program records through the Prometheus exporter, its `/metrics` is
-//! scraped, and every metric and label each panel's PromQL names must be in that
+//! scraped, and every metric and label each panel's `PromQL` names must be in that
 //! scrape (the SLO rules' too). No global subscriber; the listener is on loopback
 //! and stops with the guard.
 
@@ -153,7 +153,7 @@ fn matchers(s: &str) -> (Vec<(String, String)>, usize) {
     }
 }
 
-/// The metric selectors of a PromQL expression (name and matched labels) and the
+/// The metric selectors of a `PromQL` expression (name and matched labels) and the
 /// labels its `by`, `ignoring` and `group_left` clauses name.
 fn names(expr: &str) -> (Vec<(String, Vec<String>)>, Vec<String>) {
     let bytes = expr.as_bytes();
@@ -173,9 +173,9 @@ fn names(expr: &str) -> (Vec<(String, Vec<String>)>, Vec<String>) {
             }
             let word = &expr[start..i];
             let rest = expr[i..].trim_start();
-            if rest.starts_with('{') {
+            if let Some(inside) = rest.strip_prefix('{') {
                 let skipped = expr.len() - i - rest.len();
-                let (m, len) = matchers(&rest[1..]);
+                let (m, len) = matchers(inside);
                 selectors.push((word.to_owned(), m.into_iter().map(|(k, _)| k).collect()));
                 i += skipped + 1 + len;
             } else if ["by", "ignoring", "group_left"].contains(&word) && rest.starts_with('(') {

@@ -1,6 +1,8 @@
 //! A Grafana dashboard of the catalogue's metrics, over the exact names the
 //! Prometheus exporter writes.
 
+use std::fmt::Write as _;
+
 use serde_json::{Value, json};
 
 use super::exposition::{self, Item, quote};
@@ -9,7 +11,7 @@ use super::exposition::{self, Item, quote};
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TraceDatasource {
-    /// A Grafana Tempo data source, by its uid: links search TraceQL by span name.
+    /// A Grafana Tempo data source, by its uid: links search `TraceQL` by span name.
     Tempo {
         /// The data source's uid in Grafana.
         uid: String,
@@ -86,81 +88,7 @@ pub(super) fn dashboard_for(entries: &[super::Entry], options: &DashboardOptions
     let mut layout = Layout::default();
     let service = format!("{}=~\"$service\"", options.service_label);
     for item in exposition::items(entries) {
-        layout.row(&format!("{} {}", domain_title(item.domain), item.title));
-        let links = links(options, &item);
-        let by = item.per_call.join(", ");
-        let matchers = item.matchers(std::slice::from_ref(&service));
-        let count = format!("{}_count{{{matchers}}}", item.family);
-        let sum_by = |extra: &str| {
-            let labels: Vec<&str> = [extra, by.as_str()]
-                .into_iter()
-                .filter(|s| !s.is_empty())
-                .collect();
-            if labels.is_empty() {
-                "sum".to_owned()
-            } else {
-                format!("sum by ({})", labels.join(", "))
-            }
-        };
-        let legend = |first: &str| {
-            let mut parts: Vec<String> = Vec::new();
-            if !first.is_empty() {
-                parts.push(first.to_owned());
-            }
-            parts.extend(item.per_call.iter().map(|l| format!("{{{{{l}}}}}")));
-            parts.join(" ")
-        };
-        layout.panel(
-            "Rate",
-            "reqps",
-            vec![target(
-                "A",
-                &format!("{} (rate({count}[$__rate_interval]))", sum_by("")),
-                &legend("calls/s"),
-                false,
-            )],
-            &links,
-        );
-        let errors = format!(
-            "{}_count{{{}}}",
-            item.family,
-            item.matchers(&[service.clone(), "error_type!=\"\"".to_owned()])
-        );
-        layout.panel(
-            "Error ratio by error.type",
-            "percentunit",
-            vec![target(
-                "A",
-                &format!(
-                    "{} (rate({errors}[$__rate_interval]))\n/ ignoring (error_type) group_left ()\n{} (rate({count}[$__rate_interval]))",
-                    sum_by("error_type"),
-                    sum_by("")
-                ),
-                &legend("{{error_type}}"),
-                false,
-            )],
-            &links,
-        );
-        let bucket = format!("{}_bucket{{{matchers}}}", item.family);
-        let quantiles = [
-            ("A", "0.5", "p50"),
-            ("B", "0.95", "p95"),
-            ("C", "0.99", "p99"),
-        ]
-        .into_iter()
-        .map(|(id, q, name)| {
-            target(
-                id,
-                &format!(
-                    "histogram_quantile({q}, {} (rate({bucket}[$__rate_interval])))",
-                    sum_by("le")
-                ),
-                &legend(name),
-                options.traces.is_some(),
-            )
-        })
-        .collect();
-        layout.panel("Duration p50 / p95 / p99", "s", quantiles, &links);
+        item_panels(&mut layout, &item, options, &service);
     }
     own_counters(&mut layout, &service);
     json!({
@@ -196,6 +124,86 @@ pub(super) fn dashboard_for(entries: &[super::Entry], options: &DashboardOptions
     })
 }
 
+/// A catalogue item's row: rate, error ratio by `error.type`, and p50/p95/p99.
+fn item_panels(layout: &mut Layout, item: &Item, options: &DashboardOptions, service: &str) {
+    let service = service.to_owned();
+    layout.row(&format!("{} {}", domain_title(item.domain), item.title));
+    let links = links(options, item);
+    let by = item.per_call.join(", ");
+    let matchers = item.matchers(std::slice::from_ref(&service));
+    let count = format!("{}_count{{{matchers}}}", item.family);
+    let sum_by = |extra: &str| {
+        let labels: Vec<&str> = [extra, by.as_str()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect();
+        if labels.is_empty() {
+            "sum".to_owned()
+        } else {
+            format!("sum by ({})", labels.join(", "))
+        }
+    };
+    let legend = |first: &str| {
+        let mut parts: Vec<String> = Vec::new();
+        if !first.is_empty() {
+            parts.push(first.to_owned());
+        }
+        parts.extend(item.per_call.iter().map(|l| format!("{{{{{l}}}}}")));
+        parts.join(" ")
+    };
+    layout.panel(
+        "Rate",
+        "reqps",
+        &[target(
+            "A",
+            &format!("{} (rate({count}[$__rate_interval]))", sum_by("")),
+            &legend("calls/s"),
+            false,
+        )],
+        &links,
+    );
+    let errors = format!(
+        "{}_count{{{}}}",
+        item.family,
+        item.matchers(&[service.clone(), "error_type!=\"\"".to_owned()])
+    );
+    layout.panel(
+        "Error ratio by error.type",
+        "percentunit",
+        &[target(
+            "A",
+            &format!(
+                "{} (rate({errors}[$__rate_interval]))\n/ ignoring (error_type) group_left ()\n{} (rate({count}[$__rate_interval]))",
+                sum_by("error_type"),
+                sum_by("")
+            ),
+            &legend("{{error_type}}"),
+            false,
+        )],
+        &links,
+    );
+    let bucket = format!("{}_bucket{{{matchers}}}", item.family);
+    let quantiles: Vec<Value> = [
+        ("A", "0.5", "p50"),
+        ("B", "0.95", "p95"),
+        ("C", "0.99", "p99"),
+    ]
+    .into_iter()
+    .map(|(id, q, name)| {
+        target(
+            id,
+            &format!(
+                "histogram_quantile({q}, {} (rate({bucket}[$__rate_interval])))",
+                sum_by("le")
+            ),
+            &legend(name),
+            options.traces.is_some(),
+        )
+    })
+    .collect();
+    layout.panel("Duration p50 / p95 / p99", "s", &quantiles, &links);
+}
+
 /// semtrace's own counters: spans started, exported and sampled out, dropped by
 /// reason, cut by the span limits, the queue's fill and the live sampling rules.
 fn own_counters(layout: &mut Layout, service: &str) {
@@ -212,7 +220,7 @@ fn own_counters(layout: &mut Layout, service: &str) {
     layout.panel(
         "Spans",
         "ops",
-        vec![
+        &[
             target(
                 "A",
                 &rate("semtrace_spans_started_total", ""),
@@ -237,7 +245,7 @@ fn own_counters(layout: &mut Layout, service: &str) {
     layout.panel(
         "Spans dropped by reason",
         "ops",
-        vec![target(
+        &[target(
             "A",
             &rate("semtrace_spans_dropped_total", "semtrace_drop_reason"),
             "{{semtrace_drop_reason}}",
@@ -248,7 +256,7 @@ fn own_counters(layout: &mut Layout, service: &str) {
     layout.panel(
         "Span limits: cuts",
         "ops",
-        vec![target(
+        &[target(
             "A",
             &rate("semtrace_span_limits_dropped_total", "semtrace_limit_cut"),
             "{{semtrace_limit_cut}}",
@@ -259,7 +267,7 @@ fn own_counters(layout: &mut Layout, service: &str) {
     layout.panel(
         "Export queue fill",
         "percentunit",
-        vec![target(
+        &[target(
             "A",
             &format!(
                 "sum({}) / sum({})",
@@ -274,7 +282,7 @@ fn own_counters(layout: &mut Layout, service: &str) {
     layout.panel(
         "Sampling rules active",
         "short",
-        vec![target(
+        &[target(
             "A",
             &format!("sum({})", s("semtrace_sampling_rules_active")),
             "rules",
@@ -353,7 +361,7 @@ fn encode(s: &str) -> String {
         if b.is_ascii_alphanumeric() || b"-._~${}:,".contains(&b) {
             out.push(char::from(b));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            let _ = write!(out, "%{b:02X}");
         }
     }
     out
@@ -391,7 +399,7 @@ impl Layout {
         self.y += 1;
     }
 
-    fn panel(&mut self, title: &str, unit: &str, targets: Vec<Value>, links: &[Value]) {
+    fn panel(&mut self, title: &str, unit: &str, targets: &[Value], links: &[Value]) {
         if self.x >= 24 {
             self.y += 8;
             self.x = 0;

@@ -32,7 +32,7 @@ pub(super) fn boundaries(unit: &str) -> Vec<f64> {
         .collect()
 }
 
-/// A label value in a PromQL string literal.
+/// A label value in a `PromQL` string literal.
 pub(super) fn quote(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push('"');

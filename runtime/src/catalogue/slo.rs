@@ -73,7 +73,7 @@ impl Slo {
 #[non_exhaustive]
 pub enum SloError {
     /// The route is not an HTTP server route of the catalogue.
-    #[error("no HTTP server route `{route}` in the catalogue{}", closest.as_ref().map(|c| format!("; the closest is `{c}`")).unwrap_or_else(|| "; it has no HTTP server routes".into()))]
+    #[error("no HTTP server route `{route}` in the catalogue{}", closest.as_ref().map_or_else(|| "; it has no HTTP server routes".into(), |c| format!("; the closest is `{c}`")))]
     UnknownRoute {
         /// The route the objective names.
         route: String,
@@ -239,14 +239,14 @@ pub(super) fn rules_for(entries: &[Entry], slos: &[Slo]) -> Result<String, SloEr
 }
 
 /// An HTTP server route of the catalogue and its histogram's family.
-struct Route {
+struct HttpRoute {
     route: &'static str,
     family: String,
     unit: &'static str,
 }
 
-fn routes(entries: &[Entry]) -> Vec<Route> {
-    let mut out: Vec<Route> = Vec::new();
+fn routes(entries: &[Entry]) -> Vec<HttpRoute> {
+    let mut out: Vec<HttpRoute> = Vec::new();
     for e in entries {
         if e.domain != "http" || e.kind != SpanKind::Server {
             continue;
@@ -261,7 +261,7 @@ fn routes(entries: &[Entry]) -> Vec<Route> {
             continue;
         };
         if !out.iter().any(|r| r.route == route) {
-            out.push(Route {
+            out.push(HttpRoute {
                 route,
                 family: exposition::family(&metric),
                 unit: metric.unit,
@@ -271,6 +271,7 @@ fn routes(entries: &[Entry]) -> Vec<Route> {
     out
 }
 
+#[allow(clippy::float_cmp)] // exactly 100 and exactly 0 are what is refused
 fn check(slo: &Slo, scope: &str) -> Result<(), SloError> {
     if slo.availability.is_none() && slo.latency.is_none() {
         return Err(SloError::Empty {
@@ -305,13 +306,13 @@ fn check(slo: &Slo, scope: &str) -> Result<(), SloError> {
     Ok(())
 }
 
-/// A number as PromQL and YAML write it, without the noise of binary fractions.
+/// A number as `PromQL` and YAML write it, without the noise of binary fractions.
 fn number(x: f64) -> String {
     let rounded = (x * 1e12).round() / 1e12;
     format!("{rounded}")
 }
 
-fn group(route: &Route, slo: &Slo) -> Result<Group, SloError> {
+fn group(route: &HttpRoute, slo: &Slo) -> Result<Group, SloError> {
     let scope = format!("route `{}`", route.route);
     let selector = format!("http_route={}", quote(route.route));
     let count = format!("{}_count", route.family);
@@ -407,7 +408,7 @@ fn group(route: &Route, slo: &Slo) -> Result<Group, SloError> {
 }
 
 /// The `le` of the bucket boundary `under` is, or the error naming the nearest ones.
-fn bucket(route: &Route, under: Duration, scope: &str) -> Result<String, SloError> {
+fn bucket(route: &HttpRoute, under: Duration, scope: &str) -> Result<String, SloError> {
     let scale = if route.unit == "ms" { 1000.0 } else { 1.0 };
     let wanted = under.as_secs_f64() * scale;
     let bounds = exposition::boundaries(route.unit);
