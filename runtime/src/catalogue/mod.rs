@@ -11,7 +11,7 @@
 //! routes (cargo feature `admin`) serves the same list as JSON.
 //!
 //! ```
-//! #[semtrace::traced_task(task_type = "import")]
+//! #[semtrace::traced_task(task.type = "import")]
 //! fn import() {}
 //!
 //! let entry = semtrace::catalogue()
