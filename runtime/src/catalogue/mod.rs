@@ -42,6 +42,14 @@
 //! (`file_format: definition/2`) of spans and metrics that reference the
 //! conventions' attributes, so a team can diff what a release emits against the last
 //! one; semtrace's own registry loader reads it back.
+//!
+//! # A dashboard and alert rules
+//!
+//! [`grafana_dashboard`] writes a Grafana dashboard with a row per HTTP route, RPC
+//! method, database operation and collection, messaging destination and task type
+//! (rate, error ratio by `error.type`, p50/p95/p99), and [`prometheus_rules`] the
+//! multi-window, multi-burn-rate alerts for the [`Slo`]s you declare on the HTTP
+//! routes; both over the series names the Prometheus exporter writes.
 
 use std::sync::OnceLock;
 
