@@ -2,8 +2,11 @@
 //! `GET /tracing/dashboard`), checked against the exposition it is about: a small
 //! annotated program records through the Prometheus exporter, its `/metrics` is
 //! scraped, and every metric and label each panel's `PromQL` names must be in that
-//! scrape (the SLO rules' too). No global subscriber; the listener is on loopback
-//! and stops with the guard.
+//! scrape (the SLO rules' too). With Debian's `prometheus` (next to
+//! `SEMTRACE_PROMTOOL`, which `scripts/test` sets; skipped without), a real
+//! Prometheus on loopback scrapes the program and every panel's query returns a
+//! series. No global subscriber; the listeners are on loopback and stop with the
+//! test (Prometheus is killed when its handle drops).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -26,7 +29,13 @@ mod fixtures {
     }
 
     #[semtrace::traced_db(system = "postgresql", operation = "UPDATE", collection = table)]
-    pub(super) fn update(table: &str) {}
+    pub(super) fn update(table: &str) -> Result<(), String> {
+        if table.is_empty() {
+            Err("no table".into())
+        } else {
+            Ok(())
+        }
+    }
 
     #[semtrace::traced_rpc(system = "jsonrpc", method = "items.Items/Get")]
     pub(super) fn rpc(fail: bool) -> Result<(), String> {
@@ -85,7 +94,8 @@ fn scrape_and_dashboard() -> (String, Value) {
             let _ = fixtures::send(fail);
             let _ = fixtures::process(fail);
         }
-        fixtures::update("items");
+        let _ = fixtures::update("items");
+        let _ = fixtures::update("");
     });
     let admin = guard.admin_address().unwrap();
     let client = reqwest::blocking::Client::builder()
@@ -401,4 +411,165 @@ fn the_check_refuses_a_metric_the_exposition_lacks() {
         &exposition(&text),
         &BTreeSet::new(),
     );
+}
+
+/// A Prometheus server (Debian's `prometheus`, next to `SEMTRACE_PROMTOOL`) on
+/// loopback, scraping `target` every second; killed when dropped.
+struct Prometheus {
+    child: std::process::Child,
+    address: std::net::SocketAddr,
+    dir: tempfile::TempDir,
+}
+
+impl Prometheus {
+    fn start(binary: &std::path::Path, target: std::net::SocketAddr) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("prometheus.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: dashboard-test\n    static_configs:\n      - targets: ['{target}']\n"
+            ),
+        )
+        .unwrap();
+        // A free loopback port: bound, read, and let go for Prometheus.
+        let address = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let log = std::fs::File::create(dir.path().join("log")).unwrap();
+        let child = std::process::Command::new(binary)
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.path().join("data").display()
+            ))
+            .arg(format!("--web.listen-address={address}"))
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("prometheus starts");
+        Self {
+            child,
+            address,
+            dir,
+        }
+    }
+
+    /// The instant query's result, or `None` while Prometheus is not answering.
+    fn query(&self, client: &reqwest::blocking::Client, expr: &str) -> Option<Vec<Value>> {
+        let encoded: String = expr
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                    char::from(b).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        let url = format!("http://{}/api/v1/query?query={encoded}", self.address);
+        let body: Value = client.get(url).send().ok()?.json().ok()?;
+        assert_eq!(body["status"], "success", "{expr}: {body}");
+        Some(body["data"]["result"].as_array().unwrap().clone())
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_real_prometheus_finds_a_series_for_every_panel() {
+    let Some(promtool) = std::env::var_os("SEMTRACE_PROMTOOL").filter(|p| !p.is_empty()) else {
+        println!(
+            "SKIP a_real_prometheus_finds_a_series_for_every_panel: SEMTRACE_PROMTOOL is not set (scripts/install-prometheus installs Debian's prometheus; scripts/test sets it)"
+        );
+        return;
+    };
+    let binary = std::path::Path::new(&promtool).with_file_name("prometheus");
+    if !binary.exists() {
+        println!(
+            "SKIP a_real_prometheus_finds_a_series_for_every_panel: no `prometheus` next to {}",
+            binary.display()
+        );
+        return;
+    }
+    let (dispatch, guard) = semtrace::Telemetry::builder("dashboard-test")
+        .env_lookup(|_| None)
+        .console(false)
+        .config(
+            Config::from_toml(
+                "[metrics]\nexporters = [\"prometheus\"]\n[admin]\nlisten = \"127.0.0.1:0\"\n",
+            )
+            .unwrap(),
+        )
+        .build()
+        .unwrap();
+    tracing::dispatcher::with_default(&dispatch, || {
+        fixtures::get_item(200);
+        fixtures::get_item(503);
+        for fail in [false, true] {
+            let _ = fixtures::load(fail);
+            let _ = fixtures::rpc(fail);
+            let _ = fixtures::import(fail);
+            let _ = fixtures::send(fail);
+            let _ = fixtures::process(fail);
+        }
+        let _ = fixtures::update("items");
+        let _ = fixtures::update("");
+    });
+    let prometheus = Prometheus::start(&binary, guard.admin_address().unwrap());
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    // Until three scrapes are in (a `rate` over a minute needs two), at most a minute.
+    let ready = (0..300).any(|_| {
+        let scrapes = prometheus.query(
+            &client,
+            "count_over_time(up{job=\"dashboard-test\"}[1m]) >= 3",
+        );
+        if scrapes.is_some_and(|r| !r.is_empty()) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        false
+    });
+    assert!(
+        ready,
+        "Prometheus did not scrape the service:\n{}",
+        prometheus.log()
+    );
+    let dashboard: Value = serde_json::from_str(&semtrace::catalogue::grafana_dashboard(
+        &DashboardOptions::default(),
+    ))
+    .unwrap();
+    for (row, panels) in rows(&dashboard) {
+        for panel in panels {
+            for target in panel["targets"].as_array().unwrap() {
+                let expr = target["expr"]
+                    .as_str()
+                    .unwrap()
+                    .replace("$__rate_interval", "1m")
+                    .replace("$service", "dashboard-test");
+                let result = prometheus
+                    .query(&client, &expr)
+                    .expect("Prometheus answers");
+                assert!(
+                    !result.is_empty(),
+                    "{row} / {}: no series for\n{expr}",
+                    panel["title"]
+                );
+            }
+        }
+    }
+    drop(guard);
 }
