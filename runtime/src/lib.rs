@@ -58,7 +58,10 @@
 //! attributes with their types, requirement levels and literal values, the metric it
 //! records and that metric's attributes, and where it is written), `GET
 //! /tracing/catalogue` on the [admin routes](control::admin) serves it as JSON, and
-//! [`catalogue::to_registry_yaml`] writes it as a Weaver registry. The entries are
+//! [`catalogue::to_registry_yaml`] writes it as a Weaver registry,
+//! [`catalogue::grafana_dashboard`] as a Grafana dashboard of its metrics (also `GET
+//! /tracing/dashboard`), and [`catalogue::prometheus_rules`] as SLO burn-rate alerts
+//! for the objectives you declare on its HTTP routes. The entries are
 //! `static`s in a `linkme` distributed slice: the linker
 //! gathers them, no constructor runs before `main` (as `inventory`'s would), and a
 //! call does nothing for its entry. See [`catalogue`](mod@catalogue).

@@ -42,6 +42,14 @@
 //! (`file_format: definition/2`) of spans and metrics that reference the
 //! conventions' attributes, so a team can diff what a release emits against the last
 //! one; semtrace's own registry loader reads it back.
+//!
+//! # A dashboard and alert rules
+//!
+//! [`grafana_dashboard`] writes a Grafana dashboard with a row per HTTP route, RPC
+//! method, database operation and collection, messaging destination and task type
+//! (rate, error ratio by `error.type`, p50/p95/p99), and [`prometheus_rules`] the
+//! multi-window, multi-burn-rate alerts for the [`Slo`]s you declare on the HTTP
+//! routes; both over the series names the Prometheus exporter writes.
 
 use std::sync::OnceLock;
 
@@ -51,8 +59,13 @@ use serde::ser::{SerializeMap as _, Serializer};
 pub use semtrace_semconv::ValueType;
 pub use semtrace_semconv::spans::{Requirement, SpanKind};
 
+mod dashboard;
+mod exposition;
 mod registry;
+mod slo;
+pub use dashboard::{DashboardOptions, TraceDatasource, grafana_dashboard};
 pub use registry::to_registry_yaml;
+pub use slo::{Slo, SloError, prometheus_rules};
 
 /// The linker-gathered entries, in link order. (The declaration's `extern` block and
 /// the elements' `#[link_section]`s are linkme's, expanded from its attribute, which

@@ -14,6 +14,7 @@
 //! | `PUT /tracing/mode` `{"mode": "off" \| "ratio" \| "full", "ratio": 0.1}` | 200, the mode and ratio |
 //! | `PUT /tracing/levels` `{"console": "info,my_crate=debug", "file": …, "traces": …}` | 200, the filters |
 //! | `GET /tracing/catalogue` | 200, `{"semconv_version", "entries"}`: the [telemetry catalogue](crate::catalogue()) as JSON |
+//! | `GET /tracing/dashboard` | 200, a [Grafana dashboard](crate::catalogue::grafana_dashboard) of the catalogue's metrics; `?tempo=<uid>` or `?jaeger=<uid>` links its panels to a trace data source |
 //! | `GET /metrics` | 200, the metrics in the Prometheus text format (with the `prometheus` metrics exporter on); 404 otherwise |
 //!
 //! Bad input (malformed JSON, an unknown field, an unknown mode, a rate outside
@@ -52,6 +53,7 @@ pub fn router_with_token(control: Control, token: Option<String>) -> Router {
         .route("/tracing/mode", put(set_mode))
         .route("/tracing/levels", put(set_levels))
         .route("/tracing/catalogue", get(catalogue))
+        .route("/tracing/dashboard", get(dashboard))
         .route("/metrics", get(metrics))
         .with_state(control);
     match token {
@@ -160,6 +162,24 @@ async fn catalogue() -> Response {
         "entries": crate::catalogue(),
     }))
     .into_response()
+}
+
+/// `GET /tracing/dashboard`: the catalogue's Grafana dashboard; `?tempo=<uid>` or
+/// `?jaeger=<uid>` names the trace data source.
+async fn dashboard(axum::extract::RawQuery(query): axum::extract::RawQuery) -> Response {
+    let mut options = crate::catalogue::DashboardOptions::default();
+    for pair in query.as_deref().unwrap_or("").split('&') {
+        match pair.split_once('=') {
+            Some(("tempo", uid)) => options = options.tempo(uid),
+            Some(("jaeger", uid)) => options = options.jaeger(uid),
+            _ => {}
+        }
+    }
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        crate::catalogue::grafana_dashboard(&options),
+    )
+        .into_response()
 }
 
 async fn rules(State(control): State<Control>) -> Response {

@@ -1,0 +1,428 @@
+//! Service-level objectives for the catalogue's HTTP routes, as Prometheus alerting
+//! and recording rules: the multi-window, multi-burn-rate alerts of the Google SRE
+//! workbook over the exact series the Prometheus exporter writes.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::exposition::{self, quote};
+use super::{Entry, SpanKind, Value};
+
+/// An objective for one HTTP server route, or for every route of the catalogue.
+///
+/// ```
+/// use std::time::Duration;
+/// use semtrace::catalogue::Slo;
+///
+/// // 99.9% of requests without a 5xx; 99% of them answered within 250 ms.
+/// let tasks = Slo::route("/api/tasks/{id}")
+///     .availability(99.9)
+///     .latency(Duration::from_millis(250), 99.0);
+/// // Every other route: 99.5% without a 5xx.
+/// let rest = Slo::every_route().availability(99.5);
+/// # let _ = (tasks, rest);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slo {
+    route: Option<String>,
+    availability: Option<f64>,
+    latency: Option<(Duration, f64)>,
+}
+
+impl Slo {
+    /// An objective for the route `route` (as the annotation writes it).
+    pub fn route(route: impl Into<String>) -> Self {
+        Self {
+            route: Some(route.into()),
+            availability: None,
+            latency: None,
+        }
+    }
+
+    /// The default objective for every route no [`Slo::route`] names.
+    pub fn every_route() -> Self {
+        Self {
+            route: None,
+            availability: None,
+            latency: None,
+        }
+    }
+
+    /// `percent` of the requests answered without a 5xx status.
+    #[must_use]
+    pub fn availability(mut self, percent: f64) -> Self {
+        self.availability = Some(percent);
+        self
+    }
+
+    /// `percent` of the requests answered within `under`. `under` must be one of the
+    /// histogram's bucket boundaries (5 ms, 10 ms, 25 ms, 50 ms, 75 ms, 100 ms,
+    /// 250 ms, 500 ms, 750 ms, 1 s, 2.5 s, 5 s, 7.5 s, 10 s): the exposition counts
+    /// requests only per bucket.
+    #[must_use]
+    pub fn latency(mut self, under: Duration, percent: f64) -> Self {
+        self.latency = Some((under, percent));
+        self
+    }
+}
+
+/// Why objectives cannot be written as rules.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SloError {
+    /// The route is not an HTTP server route of the catalogue.
+    #[error("no HTTP server route `{route}` in the catalogue{}", closest.as_ref().map_or_else(|| "; it has no HTTP server routes".into(), |c| format!("; the closest is `{c}`")))]
+    UnknownRoute {
+        /// The route the objective names.
+        route: String,
+        /// The catalogue's most similar route, if it has any.
+        closest: Option<String>,
+    },
+    /// A percentage that is not an objective.
+    #[error("the {objective} objective `{percent}%` for {route} is refused: {reason}")]
+    Percent {
+        /// The route, or `every route`.
+        route: String,
+        /// `availability` or `latency`.
+        objective: &'static str,
+        /// The percentage given.
+        percent: f64,
+        /// Why it is refused.
+        reason: &'static str,
+    },
+    /// A latency threshold that is not a bucket boundary.
+    #[error("the latency threshold {threshold:?} for {route} is not a bucket boundary of `{metric}`, so no series counts the requests under it; the nearest boundaries are {}", nearest.iter().map(|d| format!("{d:?}")).collect::<Vec<_>>().join(" and "))]
+    Threshold {
+        /// The route, or `every route`.
+        route: String,
+        /// The threshold given.
+        threshold: Duration,
+        /// The histogram's family name.
+        metric: String,
+        /// The boundaries below and above it.
+        nearest: Vec<Duration>,
+    },
+    /// An objective with neither availability nor latency.
+    #[error("the objective for {route} declares neither availability nor latency")]
+    Empty {
+        /// The route, or `every route`.
+        route: String,
+    },
+    /// Two objectives for the same route (or two defaults).
+    #[error("two objectives for {route}")]
+    Duplicate {
+        /// The route, or `every route`.
+        route: String,
+    },
+}
+
+/// A burn-rate alert: both windows burn the budget `factor` times too fast.
+struct Burn {
+    long: &'static str,
+    short: &'static str,
+    factor: f64,
+    severity: &'static str,
+}
+
+/// The SRE workbook's pairs: two that page, one slower that files a ticket.
+const BURNS: [Burn; 3] = [
+    Burn {
+        long: "1h",
+        short: "5m",
+        factor: 14.4,
+        severity: "page",
+    },
+    Burn {
+        long: "6h",
+        short: "30m",
+        factor: 6.0,
+        severity: "page",
+    },
+    Burn {
+        long: "1d",
+        short: "2h",
+        factor: 3.0,
+        severity: "ticket",
+    },
+];
+
+/// Every window a recording rule is needed for.
+const WINDOWS: [&str; 6] = ["5m", "30m", "1h", "2h", "6h", "1d"];
+
+#[derive(Serialize)]
+struct RuleFile {
+    groups: Vec<Group>,
+}
+
+#[derive(Serialize)]
+struct Group {
+    name: String,
+    rules: Vec<Rule>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Rule {
+    Record {
+        record: String,
+        expr: String,
+        labels: BTreeMap<&'static str, String>,
+    },
+    Alert {
+        alert: String,
+        expr: String,
+        labels: BTreeMap<&'static str, String>,
+        annotations: BTreeMap<&'static str, String>,
+    },
+}
+
+/// The Prometheus rule file (YAML) for `slos` over this program's
+/// [catalogue](super::catalogue): per route and objective, recording rules of the
+/// ratio of bad requests over 5m, 30m, 1h, 2h, 6h and 1d, and alerts when both
+/// windows of a pair burn the error budget too fast: 1h and 5m at 14.4 times
+/// (`severity: page`), 6h and 30m at 6 times (`page`), 1d and 2h at 3 times
+/// (`ticket`).
+///
+/// Series are summed by `job` and `http_route`: one alert per service (the scrape
+/// job) and route.
+pub fn prometheus_rules(slos: &[Slo]) -> Result<String, SloError> {
+    rules_for(super::catalogue(), slos)
+}
+
+/// [`prometheus_rules`] over any entries.
+pub(super) fn rules_for(entries: &[Entry], slos: &[Slo]) -> Result<String, SloError> {
+    let routes = routes(entries);
+    let mut named: Vec<(&str, &Slo)> = Vec::new();
+    let mut default = None;
+    for slo in slos {
+        let scope = slo
+            .route
+            .as_deref()
+            .map_or("every route".to_owned(), |r| format!("route `{r}`"));
+        check(slo, &scope)?;
+        match slo.route.as_deref() {
+            None if default.is_some() => return Err(SloError::Duplicate { route: scope }),
+            None => default = Some(slo),
+            Some(route) => {
+                let Some(found) = routes.iter().find(|r| r.route == route) else {
+                    let closest = routes
+                        .iter()
+                        .map(|r| (semtrace_semconv::similarity(route, r.route), r.route))
+                        .max_by(|a, b| a.0.total_cmp(&b.0))
+                        .map(|(_, r)| r.to_owned());
+                    return Err(SloError::UnknownRoute {
+                        route: route.to_owned(),
+                        closest,
+                    });
+                };
+                if named.iter().any(|(r, _)| *r == route) {
+                    return Err(SloError::Duplicate { route: scope });
+                }
+                named.push((found.route, slo));
+            }
+        }
+    }
+    let mut groups = Vec::new();
+    for route in &routes {
+        let slo = named
+            .iter()
+            .find(|(r, _)| *r == route.route)
+            .map(|(_, s)| *s)
+            .or(default);
+        let Some(slo) = slo else { continue };
+        groups.push(group(route, slo)?);
+    }
+    let file = RuleFile { groups };
+    Ok(serde_yaml_ng::to_string(&file).expect("rules serialize"))
+}
+
+/// An HTTP server route of the catalogue and its histogram's family.
+struct HttpRoute {
+    route: &'static str,
+    family: String,
+    unit: &'static str,
+}
+
+fn routes(entries: &[Entry]) -> Vec<HttpRoute> {
+    let mut out: Vec<HttpRoute> = Vec::new();
+    for e in entries {
+        if e.domain != "http" || e.kind != SpanKind::Server {
+            continue;
+        }
+        let (Some(metric), Some(route)) = (
+            e.metric,
+            e.attributes.iter().find_map(|a| match (a.key, a.value) {
+                ("http.route", Value::Str(r)) => Some(r),
+                _ => None,
+            }),
+        ) else {
+            continue;
+        };
+        if !out.iter().any(|r| r.route == route) {
+            out.push(HttpRoute {
+                route,
+                family: exposition::family(&metric),
+                unit: metric.unit,
+            });
+        }
+    }
+    out
+}
+
+#[allow(clippy::float_cmp)] // exactly 100 and exactly 0 are what is refused
+fn check(slo: &Slo, scope: &str) -> Result<(), SloError> {
+    if slo.availability.is_none() && slo.latency.is_none() {
+        return Err(SloError::Empty {
+            route: scope.to_owned(),
+        });
+    }
+    let percents = [
+        slo.availability.map(|p| ("availability", p)),
+        slo.latency.map(|(_, p)| ("latency", p)),
+    ];
+    for (objective, percent) in percents.into_iter().flatten() {
+        let reason = if percent == 100.0 {
+            Some(
+                "100% leaves no error budget: a single bad request would breach it, and the burn rate (bad ratio / budget) divides by zero",
+            )
+        } else if percent == 0.0 {
+            Some("0% is met by any service, however it fails: its alerts could never fire")
+        } else if !(percent > 0.0 && percent < 100.0) {
+            Some("an objective is a percentage strictly between 0 and 100")
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            return Err(SloError::Percent {
+                route: scope.to_owned(),
+                objective,
+                percent,
+                reason,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A number as `PromQL` and YAML write it, without the noise of binary fractions.
+fn number(x: f64) -> String {
+    let rounded = (x * 1e12).round() / 1e12;
+    format!("{rounded}")
+}
+
+fn group(route: &HttpRoute, slo: &Slo) -> Result<Group, SloError> {
+    let scope = format!("route `{}`", route.route);
+    let selector = format!("http_route={}", quote(route.route));
+    let count = format!("{}_count", route.family);
+    let total = |w: &str| format!("sum by (job, http_route) (rate({count}{{{selector}}}[{w}]))");
+    // The route again as the rules' own label: the series have it already, and
+    // with it each route's rules differ from another route's by name and labels
+    // (promtool's lint refuses rules that do not).
+    let route_label = BTreeMap::from([("http_route", route.route.to_owned())]);
+    let mut rules = Vec::new();
+    let mut objectives: Vec<(&str, String, f64, String)> = Vec::new();
+    if let Some(percent) = slo.availability {
+        let name = "http_route:semtrace_slo_errors:ratio_rate";
+        for w in WINDOWS {
+            rules.push(Rule::Record {
+                record: format!("{name}{w}"),
+                expr: format!(
+                    "sum by (job, http_route) (rate({count}{{{selector}, http_response_status_code=~\"5..\"}}[{w}]))\n/\n{}",
+                    total(w)
+                ),
+                labels: route_label.clone(),
+            });
+        }
+        objectives.push((
+            "availability",
+            name.to_owned(),
+            percent,
+            format!("{}% of requests without a 5xx", number(percent)),
+        ));
+    }
+    if let Some((under, percent)) = slo.latency {
+        let le = bucket(route, under, &scope)?;
+        let name = "http_route:semtrace_slo_slow:ratio_rate";
+        for w in WINDOWS {
+            rules.push(Rule::Record {
+                record: format!("{name}{w}"),
+                expr: format!(
+                    "1 - (\n  sum by (job, http_route) (rate({}_bucket{{{selector}, le=\"{le}\"}}[{w}]))\n  /\n  {}\n)",
+                    route.family,
+                    total(w)
+                ),
+                labels: route_label.clone(),
+            });
+        }
+        objectives.push((
+            "latency",
+            name.to_owned(),
+            percent,
+            format!("{}% of requests within {under:?}", number(percent)),
+        ));
+    }
+    for (objective, name, percent, text) in objectives {
+        let budget = number((100.0 - percent) / 100.0);
+        let alert = if objective == "availability" {
+            "SemtraceSloAvailabilityBurn"
+        } else {
+            "SemtraceSloLatencyBurn"
+        };
+        for burn in &BURNS {
+            let factor = number(burn.factor);
+            let over = |w: &str| format!("{name}{w}{{{selector}}} > ({factor} * {budget})");
+            rules.push(Rule::Alert {
+                alert: alert.to_owned(),
+                expr: format!("{}\nand\n{}", over(burn.long), over(burn.short)),
+                labels: BTreeMap::from([
+                    ("severity", burn.severity.to_owned()),
+                    ("slo", objective.to_owned()),
+                    ("window", format!("{}/{}", burn.long, burn.short)),
+                    ("http_route", route.route.to_owned()),
+                ]),
+                annotations: BTreeMap::from([
+                    (
+                        "summary",
+                        format!(
+                            "{} burns its {objective} error budget {factor} times too fast",
+                            route.route
+                        ),
+                    ),
+                    (
+                        "description",
+                        format!(
+                            "Objective: {text} on {}. Over the last {} and {} the bad ratio is above {factor} × {budget}.",
+                            route.route, burn.long, burn.short
+                        ),
+                    ),
+                ]),
+            });
+        }
+    }
+    Ok(Group {
+        name: format!("semtrace-slo {}", route.route),
+        rules,
+    })
+}
+
+/// The `le` of the bucket boundary `under` is, or the error naming the nearest ones.
+fn bucket(route: &HttpRoute, under: Duration, scope: &str) -> Result<String, SloError> {
+    let scale = if route.unit == "ms" { 1000.0 } else { 1.0 };
+    let wanted = under.as_secs_f64() * scale;
+    let bounds = exposition::boundaries(route.unit);
+    if let Some(b) = bounds.iter().find(|b| (**b - wanted).abs() < 1e-9 * scale) {
+        return Ok(number(*b));
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // boundaries: 5 ms to 10 s
+    let as_duration = |b: f64| Duration::from_micros((b / scale * 1e6).round() as u64);
+    let below = bounds.iter().rev().find(|b| **b < wanted).copied();
+    let above = bounds.iter().find(|b| **b > wanted).copied();
+    Err(SloError::Threshold {
+        route: scope.to_owned(),
+        threshold: under,
+        metric: route.family.clone(),
+        nearest: below.into_iter().chain(above).map(as_duration).collect(),
+    })
+}
