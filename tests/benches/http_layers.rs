@@ -298,13 +298,18 @@ fn bench(c: &mut Criterion) {
     });
     g.finish();
 
-    interleaved(
-        &runtime,
-        &alone,
-        (&semtrace, &with_semtrace),
-        (&baseline, &with_tower_http),
-        &histogram,
-    );
+    // Only when measuring (`cargo bench`): as a test (`cargo test --all-targets`,
+    // which runs each benchmark once to see it works) the 40 rounds would take a
+    // minute per test process.
+    if std::env::args().any(|a| a == "--bench") {
+        interleaved(
+            &runtime,
+            &alone,
+            (&semtrace, &with_semtrace),
+            (&baseline, &with_tower_http),
+            &histogram,
+        );
+    }
 
     match semtrace_guard.shutdown() {
         Ok(stats) => eprintln!("semtrace pipeline, discarding: {stats:?}"),

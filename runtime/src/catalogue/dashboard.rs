@@ -80,11 +80,11 @@ impl DashboardOptions {
 /// the Prometheus data source and a `service` variable the service (the values of
 /// [`DashboardOptions::service_label`] on `target_info`).
 pub fn grafana_dashboard(options: &DashboardOptions) -> String {
-    dashboard_for(super::catalogue(), options).to_string()
+    dashboard_for(super::entry::catalogue(), options).to_string()
 }
 
 /// [`grafana_dashboard`] over any entries, as a JSON value.
-pub(super) fn dashboard_for(entries: &[super::Entry], options: &DashboardOptions) -> Value {
+pub(super) fn dashboard_for(entries: &[super::entry::Entry], options: &DashboardOptions) -> Value {
     let mut layout = Layout::default();
     let service = format!("{}=~\"$service\"", options.service_label);
     for item in exposition::items(entries) {

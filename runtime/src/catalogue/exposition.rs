@@ -1,7 +1,7 @@
 //! The names the Prometheus exporter writes for the catalogue's metrics, and the
 //! series that identify one catalogue item, shared by the dashboard and the rules.
 
-use super::{Entry, Metric, Value};
+use super::entry::{Entry, Metric, Value};
 
 /// A metric's family name in the Prometheus text: dots to underscores, the unit
 /// suffixed (`http.server.request.duration` in `s` is

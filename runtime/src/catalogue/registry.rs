@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{Entry, Metric, Requirement, SpanName, Value, catalogue};
+use semtrace_semconv::spans::Requirement;
+
+use super::entry::{Entry, Metric, SpanName, Value, catalogue};
 
 /// The service's telemetry as a Weaver-format registry (`file_format: definition/2`).
 ///

@@ -8,7 +8,9 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::exposition::{self, quote};
-use super::{Entry, SpanKind, Value};
+use semtrace_semconv::spans::SpanKind;
+
+use super::entry::{Entry, Value};
 
 /// An objective for one HTTP server route, or for every route of the catalogue.
 ///
@@ -188,7 +190,7 @@ enum Rule {
 /// Series are summed by `job` and `http_route`: one alert per service (the scrape
 /// job) and route.
 pub fn prometheus_rules(slos: &[Slo]) -> Result<String, SloError> {
-    rules_for(super::catalogue(), slos)
+    rules_for(super::entry::catalogue(), slos)
 }
 
 /// [`prometheus_rules`] over any entries.
