@@ -8,3 +8,4 @@ pub mod calls;
 pub mod capture;
 pub mod exporter;
 pub mod failure;
+pub mod python;

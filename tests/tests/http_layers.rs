@@ -994,17 +994,6 @@ fn traced_http_under_the_layer_adds_to_its_span() {
 
 // ------------------------------------------------- propagation with the Python SDK
 
-fn python() -> String {
-    std::env::var("SEMTRACE_OTEL_PYTHON").unwrap_or_else(|_| {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../.tools/otel-python");
-        assert!(
-            std::path::Path::new(root).exists(),
-            "no OpenTelemetry Python SDK: run scripts/install-otel-python (scripts/test does)"
-        );
-        root.to_owned()
-    })
-}
-
 /// A Python client calls the axum app under `ServerLayer`; its handler calls a
 /// Python server through reqwest under `ReqwestMiddleware`. One trace end to end,
 /// each side's parent the other's span, baggage carried through.
@@ -1014,7 +1003,7 @@ fn propagation_both_ways_with_the_python_sdk() {
     use std::process::{Command, Stdio};
 
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/interop/http_peer.py");
-    let mut python_server = Command::new(python())
+    let mut python_server = Command::new(semtrace_tests::python::launcher())
         .args([script, "server"])
         .stdout(Stdio::piped())
         .spawn()
@@ -1049,7 +1038,7 @@ fn propagation_both_ways_with_the_python_sdk() {
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, relay).await.unwrap() });
         let out = tokio::task::spawn_blocking(move || {
-            Command::new(python())
+            Command::new(semtrace_tests::python::launcher())
                 .args([script, "client", &format!("http://{addr}/relay")])
                 .output()
                 .expect("the Python client runs")

@@ -14,21 +14,10 @@ use semtrace_tests::exporter::TestExporter;
 const UPSTREAM_TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
 const UPSTREAM_SPAN: &str = "b7ad6b7169203331";
 
-fn python() -> String {
-    std::env::var("SEMTRACE_OTEL_PYTHON").unwrap_or_else(|_| {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../.tools/otel-python");
-        assert!(
-            std::path::Path::new(root).exists(),
-            "no OpenTelemetry Python SDK: run scripts/install-otel-python (scripts/test does)"
-        );
-        root.to_owned()
-    })
-}
-
 /// Sends `headers` to the Python peer; returns what it reports.
 fn python_peer(headers: &HashMap<String, String>) -> serde_json::Value {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/interop/peer.py");
-    let mut child = Command::new(python())
+    let mut child = Command::new(semtrace_tests::python::launcher())
         .arg(script)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -37,24 +37,13 @@ for e in errors:
 sys.exit(1 if errors else 0)
 "##;
 
-fn python() -> String {
-    std::env::var("SEMTRACE_OTEL_PYTHON").unwrap_or_else(|_| {
-        let launcher = concat!(env!("CARGO_MANIFEST_DIR"), "/../.tools/otel-python");
-        assert!(
-            std::path::Path::new(launcher).exists(),
-            "no Python with jsonschema: run scripts/install-otel-python (scripts/test does)"
-        );
-        launcher.to_owned()
-    })
-}
-
 /// `Ok(())` when `body` is a valid `ListOfSpans`, else the validator's findings.
 fn validate(body: &[u8]) -> Result<(), String> {
     assert!(
         std::path::Path::new(SCHEMA).exists(),
         "the official Zipkin schema is missing: expected `{SCHEMA}`"
     );
-    let mut child = Command::new(python())
+    let mut child = Command::new(semtrace_tests::python::launcher())
         .args(["-c", VALIDATE, SCHEMA])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
