@@ -1,5 +1,5 @@
 //! The Python the tests run peers and validators with: the OpenTelemetry Python SDK,
-//! jsonschema and PyYAML, installed by `scripts/install-otel-python`.
+//! jsonschema and `PyYAML`, installed by `scripts/install-otel-python`.
 
 /// The Python launcher: `SEMTRACE_OTEL_PYTHON` (set by `scripts/test`), else the one
 /// `scripts/install-otel-python` leaves in `.tools/`.
