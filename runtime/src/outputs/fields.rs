@@ -96,26 +96,27 @@ impl LogFields {
         all.split_at_checked(display as usize).unwrap_or((all, ""))
     }
 
-    /// The fields as the `fmt` layer's `DefaultFields` writes them.
-    pub(crate) fn write_text(&self, out: &mut String, ansi: bool) {
-        let mut first = true;
+    /// Each field as the text formats show it: a value in its `Debug` form (text
+    /// and the message as written, other strings quoted), or an error with its
+    /// sources.
+    fn each_shown(&self, mut f: impl FnMut(&'static str, Shown<'_>)) {
         for &(name, value) in &self.fields {
             match value {
-                Value::I64(v) => text_field(out, ansi, &mut first, name, &v),
-                Value::U64(v) => text_field(out, ansi, &mut first, name, &v),
-                Value::F64(v) => text_field(out, ansi, &mut first, name, &v),
-                Value::Bool(v) => text_field(out, ansi, &mut first, name, &v),
+                Value::I64(v) => f(name, Shown::Value(&v)),
+                Value::U64(v) => f(name, Shown::Value(&v)),
+                Value::F64(v) => f(name, Shown::Value(&v)),
+                Value::Bool(v) => f(name, Shown::Value(&v)),
                 Value::Str(start, len) => {
                     let s = self.str_of(start, len);
                     if name == "message" {
-                        text_field(out, ansi, &mut first, name, &format_args!("{s}"));
+                        f(name, Shown::Value(&format_args!("{s}")));
                     } else {
-                        text_field(out, ansi, &mut first, name, &s);
+                        f(name, Shown::Value(&s));
                     }
                 }
                 Value::Text(start, len) => {
                     let s = self.str_of(start, len);
-                    text_field(out, ansi, &mut first, name, &format_args!("{s}"));
+                    f(name, Shown::Value(&format_args!("{s}")));
                 }
                 Value::Error {
                     start,
@@ -123,15 +124,28 @@ impl LogFields {
                     display,
                 } => {
                     let (display, sources) = self.error_parts(start, len, display);
-                    if sources.is_empty() {
-                        text_field(out, ansi, &mut first, name, &format_args!("{display}"));
-                    } else {
-                        let value = format_args!("{display} {name}.sources={sources}");
-                        text_field(out, ansi, &mut first, name, &value);
-                    }
+                    f(name, Shown::Error { display, sources });
                 }
             }
         }
+    }
+
+    /// The fields as the `fmt` layer's `DefaultFields` writes them.
+    pub(crate) fn write_text(&self, out: &mut String, ansi: bool) {
+        let mut first = true;
+        self.each_shown(|name, shown| match shown {
+            Shown::Value(value) => text_field(out, ansi, &mut first, name, value),
+            Shown::Error {
+                display,
+                sources: "",
+            } => {
+                text_field(out, ansi, &mut first, name, &format_args!("{display}"));
+            }
+            Shown::Error { display, sources } => {
+                let value = format_args!("{display} {name}.sources={sources}");
+                text_field(out, ansi, &mut first, name, &value);
+            }
+        });
     }
 
     /// The fields as the `fmt` layer's `Pretty` fields write them (a span's fields
@@ -139,40 +153,18 @@ impl LogFields {
     pub(crate) fn write_pretty(&self, out: &mut String, ansi: bool) {
         let style = PrettyStyle::plain(ansi);
         let mut first = true;
-        for &(name, value) in &self.fields {
-            match value {
-                Value::I64(v) => pretty_field(out, style, &mut first, name, &v),
-                Value::U64(v) => pretty_field(out, style, &mut first, name, &v),
-                Value::F64(v) => pretty_field(out, style, &mut first, name, &v),
-                Value::Bool(v) => pretty_field(out, style, &mut first, name, &v),
-                Value::Str(start, len) => {
-                    let s = self.str_of(start, len);
-                    if name == "message" {
-                        pretty_field(out, style, &mut first, name, &format_args!("{s}"));
-                    } else {
-                        pretty_field(out, style, &mut first, name, &s);
-                    }
-                }
-                Value::Text(start, len) => {
-                    let s = self.str_of(start, len);
-                    pretty_field(out, style, &mut first, name, &format_args!("{s}"));
-                }
-                Value::Error {
-                    start,
-                    len,
-                    display,
-                } => {
-                    let (display, sources) = self.error_parts(start, len, display);
-                    let error = PrettyError {
-                        display: &display,
-                        sources: (!sources.is_empty()).then_some(&sources as &dyn fmt::Display),
-                        name,
-                        style,
-                    };
-                    pretty_field(out, style, &mut first, name, &error);
-                }
+        self.each_shown(|name, shown| match shown {
+            Shown::Value(value) => pretty_field(out, style, &mut first, name, value),
+            Shown::Error { display, sources } => {
+                let error = PrettyError {
+                    display: &display,
+                    sources: (!sources.is_empty()).then_some(&sources as &dyn fmt::Display),
+                    name,
+                    style,
+                };
+                pretty_field(out, style, &mut first, name, &error);
             }
-        }
+        });
     }
 
     /// The fields as one JSON object, as the `fmt` layer's `JsonFields` keeps them
@@ -303,6 +295,14 @@ pub(crate) fn paint(out: &mut String, ansi: bool, code: &str, text: &str) {
 pub(crate) const BOLD: &str = "1";
 pub(crate) const DIMMED: &str = "2";
 const ITALIC: &str = "3";
+
+/// A stored field as the text formats show it.
+enum Shown<'a> {
+    /// A value, in its `Debug` form.
+    Value(&'a dyn fmt::Debug),
+    /// An error's message and its sources (empty when it has none).
+    Error { display: &'a str, sources: &'a str },
+}
 
 /// One field as `DefaultFields` writes it: `name=value` (`value` in its `Debug`
 /// form), separated by a space; the message alone, its control characters escaped;
