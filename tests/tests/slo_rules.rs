@@ -4,11 +4,11 @@
 //! `scripts/test`) — a file promtool accepts whose alerts fire on input series that
 //! breach an objective and stay silent on series that meet it. No subscriber.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::Duration;
 
 use semtrace::catalogue::{Slo, SloError, prometheus_rules};
+use semtrace_tests::promtool::{promtool, run};
 use serde_yaml_ng::Value;
 
 /// The routes of this test's catalogue.
@@ -98,9 +98,10 @@ fn recording_rules_and_burn_rate_alerts_per_route() {
             .contains("http_server_request_duration_seconds_bucket{http_route=\"/api/tasks/{id}\", le=\"0.25\"}[1h]"),
         "{slow_1h:?}"
     );
-    // Three pairs of windows per objective: 1h/5m at 14.4x, 6h/30m at 6x, 1d/2h at 3x.
+    // Four pairs of windows per objective: 1h/5m at 14.4x, 6h/30m at 6x, 1d/2h at
+    // 3x, 3d/6h at 1x.
     let alerts: Vec<&Value> = task.iter().filter(|r| r.get("alert").is_some()).collect();
-    assert_eq!(alerts.len(), 6);
+    assert_eq!(alerts.len(), 8);
     let page = alerts
         .iter()
         .find(|a| {
@@ -219,33 +220,6 @@ fn empty_and_duplicate_objectives_are_refused() {
     assert!(matches!(e, SloError::Duplicate { .. }), "{e:?}");
 }
 
-/// `promtool`, or `None` after saying why the test skips.
-fn promtool(test: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("SEMTRACE_PROMTOOL").filter(|p| !p.is_empty());
-    if path.is_none() {
-        println!(
-            "SKIP {test}: SEMTRACE_PROMTOOL is not set (scripts/install-prometheus installs promtool; scripts/test sets it)"
-        );
-    }
-    path.map(PathBuf::from)
-}
-
-fn run(promtool: &Path, args: &[&str], dir: &Path) -> (bool, String) {
-    let out = Command::new(promtool)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("promtool runs");
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
-
 fn write_rules(dir: &Path) -> String {
     let yaml = prometheus_rules(&objectives()).unwrap();
     std::fs::write(dir.join("rules.yml"), &yaml).unwrap();
@@ -328,13 +302,13 @@ fn promtool_alerts_fire_on_a_breach() {
     // (budget: 1 in 100): every pair of windows burns too fast.
     let availability = expected_alerts(&yaml, "SemtraceSloAvailabilityBurn");
     let latency = expected_alerts(&yaml, "SemtraceSloLatencyBurn");
-    // Each objective's three pairs of windows fire.
+    // Each objective's four pairs of windows fire.
     assert_eq!(
         availability.matches("exp_labels").count(),
-        3,
+        4,
         "{availability}"
     );
-    assert_eq!(latency.matches("exp_labels").count(), 3, "{latency}");
+    assert_eq!(latency.matches("exp_labels").count(), 4, "{latency}");
     let (ok, out) = promtool_test(dir.path(), &series(100, 10, 50, 5), &availability, &latency);
     assert!(ok, "{out}");
 }

@@ -1,7 +1,7 @@
 //! The catalogue's entries: what one annotated function registers, the linker-gathered
 //! slice of them, and [`catalogue()`] that lists them.
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, PoisonError};
 
 use serde::Serialize;
 use serde::ser::{SerializeMap as _, Serializer};
@@ -186,24 +186,60 @@ pub struct Location {
     pub line: u32,
 }
 
-/// Every annotated function linked into this program, sorted by module path, file,
-/// line and function name.
+/// Every annotated function linked into this program, and every semtrace middleware
+/// it has applied (`http::ServerLayer`, `http::ClientLayer`, `http::ReqwestMiddleware`,
+/// `rpc::ServerLayer`, `rpc::ClientLayer`: an entry each, its route or method per
+/// call), sorted by module path, file, line and function name.
 ///
 /// The list is gathered by the linker (see the [module](mod@crate::catalogue)); the first call sorts
 /// it once.
 pub fn catalogue() -> &'static [Entry] {
-    static SORTED: OnceLock<Vec<Entry>> = OnceLock::new();
-    SORTED.get_or_init(|| {
-        let mut entries = CATALOGUE.to_vec();
-        entries.sort_by(|a, b| {
-            (a.location, a.function, a.span_name.as_str()).cmp(&(
-                b.location,
-                b.function,
-                b.span_name.as_str(),
-            ))
-        });
-        entries
-    })
+    let mut state = STATE.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(current) = state.current {
+        return current;
+    }
+    let mut entries = CATALOGUE.to_vec();
+    entries.sort_by(order);
+    let current: &'static [Entry] = Vec::leak(entries);
+    state.current = Some(current);
+    current
+}
+
+fn order(a: &Entry, b: &Entry) -> std::cmp::Ordering {
+    (a.location, a.function, a.span_name.as_str()).cmp(&(
+        b.location,
+        b.function,
+        b.span_name.as_str(),
+    ))
+}
+
+/// The sorted list [`catalogue()`] returns, and the middleware entries in it.
+struct State {
+    current: Option<&'static [Entry]>,
+    #[cfg_attr(not(any(feature = "tower", feature = "tonic")), allow(dead_code))]
+    registered: Vec<&'static Entry>,
+}
+
+/// The list is sorted once, and again each time a middleware type is first
+/// applied (at most five times per process). Each list is leaked, and stays
+/// valid, so that [`catalogue()`] can hand out `&'static` slices.
+static STATE: Mutex<State> = Mutex::new(State {
+    current: None,
+    registered: Vec::new(),
+});
+
+/// Adds a middleware's entry to the catalogue, once however often it is called.
+#[cfg(any(feature = "tower", feature = "tonic"))]
+pub(crate) fn register(entry: &'static Entry) {
+    let mut state = STATE.lock().unwrap_or_else(PoisonError::into_inner);
+    if state.registered.iter().any(|e| std::ptr::eq(*e, entry)) {
+        return;
+    }
+    state.registered.push(entry);
+    let mut entries = CATALOGUE.to_vec();
+    entries.extend(state.registered.iter().copied().copied());
+    entries.sort_by(order);
+    state.current = Some(Vec::leak(entries));
 }
 
 /// The registry enums as the registry spells them.

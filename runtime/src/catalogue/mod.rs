@@ -57,11 +57,15 @@ pub use semtrace_semconv::spans::{Requirement, SpanKind};
 mod dashboard;
 mod entry;
 mod exposition;
+#[cfg(any(feature = "tower", feature = "tonic"))]
+pub(crate) mod middleware;
 mod registry;
 mod slo;
 pub use dashboard::{DashboardOptions, TraceDatasource, grafana_dashboard};
 #[doc(hidden)]
 pub use entry::CATALOGUE;
+#[cfg(any(feature = "tower", feature = "tonic"))]
+pub(crate) use entry::register;
 pub use entry::{Attribute, Entry, Location, Metric, MetricAttribute, SpanName, Value, catalogue};
 pub use registry::to_registry_yaml;
 pub use slo::{Slo, SloError, prometheus_rules};

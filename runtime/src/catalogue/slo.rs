@@ -128,8 +128,10 @@ struct Burn {
     severity: &'static str,
 }
 
-/// The SRE workbook's pairs: two that page, one slower that files a ticket.
-const BURNS: [Burn; 3] = [
+/// The SRE workbook's pairs: two that page (2% and 5% of a 30-day budget spent in
+/// an hour and in six hours), two slower that file a ticket (10% in a day, 10% in
+/// three days).
+const BURNS: [Burn; 4] = [
     Burn {
         long: "1h",
         short: "5m",
@@ -148,10 +150,16 @@ const BURNS: [Burn; 3] = [
         factor: 3.0,
         severity: "ticket",
     },
+    Burn {
+        long: "3d",
+        short: "6h",
+        factor: 1.0,
+        severity: "ticket",
+    },
 ];
 
 /// Every window a recording rule is needed for.
-const WINDOWS: [&str; 6] = ["5m", "30m", "1h", "2h", "6h", "1d"];
+const WINDOWS: [&str; 7] = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"];
 
 #[derive(Serialize)]
 struct RuleFile {
@@ -182,21 +190,27 @@ enum Rule {
 
 /// The Prometheus rule file (YAML) for `slos` over this program's
 /// [catalogue](super::catalogue): per route and objective, recording rules of the
-/// ratio of bad requests over 5m, 30m, 1h, 2h, 6h and 1d, and alerts when both
+/// ratio of bad requests over 5m, 30m, 1h, 2h, 6h, 1d and 3d, and alerts when both
 /// windows of a pair burn the error budget too fast: 1h and 5m at 14.4 times
 /// (`severity: page`), 6h and 30m at 6 times (`page`), 1d and 2h at 3 times
-/// (`ticket`).
+/// (`ticket`), 3d and 6h at once (`ticket`).
 ///
 /// Series are summed by `job` and `http_route`: one alert per service (the scrape
 /// job) and route.
+///
+/// A route objective must name a route of an annotated `#[traced_http]` function,
+/// or else (any path beginning with `/`) the catalogue must hold a
+/// `semtrace::http::ServerLayer`, whose routes are known only per request. With such
+/// a layer, the objective for every route is one group of rules over every route
+/// the other objectives do not name, alerting per route by its `http_route` label.
 pub fn prometheus_rules(slos: &[Slo]) -> Result<String, SloError> {
     rules_for(super::entry::catalogue(), slos)
 }
 
 /// [`prometheus_rules`] over any entries.
 pub(super) fn rules_for(entries: &[Entry], slos: &[Slo]) -> Result<String, SloError> {
-    let routes = routes(entries);
-    let mut named: Vec<(&str, &Slo)> = Vec::new();
+    let Routes { literal, per_call } = routes(entries);
+    let mut named: Vec<(HttpRoute, &Slo)> = Vec::new();
     let mut default = None;
     for slo in slos {
         let scope = slo
@@ -208,66 +222,150 @@ pub(super) fn rules_for(entries: &[Entry], slos: &[Slo]) -> Result<String, SloEr
             None if default.is_some() => return Err(SloError::Duplicate { route: scope }),
             None => default = Some(slo),
             Some(route) => {
-                let Some(found) = routes.iter().find(|r| r.route == route) else {
-                    let closest = routes
-                        .iter()
-                        .map(|r| (semtrace_semconv::similarity(route, r.route), r.route))
-                        .max_by(|a, b| a.0.total_cmp(&b.0))
-                        .map(|(_, r)| r.to_owned());
-                    return Err(SloError::UnknownRoute {
-                        route: route.to_owned(),
-                        closest,
-                    });
-                };
-                if named.iter().any(|(r, _)| *r == route) {
+                if named.iter().any(|(r, _)| r.route == route) {
                     return Err(SloError::Duplicate { route: scope });
                 }
-                named.push((found.route, slo));
+                let found = match literal.iter().find(|r| r.route == route) {
+                    Some(found) => found.clone(),
+                    // Middleware learns its routes per request: any route may be one.
+                    None => match &per_call {
+                        Some(any) if route.starts_with('/') => HttpRoute {
+                            route: route.to_owned(),
+                            ..any.clone()
+                        },
+                        _ => {
+                            let closest = literal
+                                .iter()
+                                .map(|r| (semtrace_semconv::similarity(route, &r.route), &r.route))
+                                .max_by(|a, b| a.0.total_cmp(&b.0))
+                                .map(|(_, r)| r.clone());
+                            return Err(SloError::UnknownRoute {
+                                route: route.to_owned(),
+                                closest,
+                            });
+                        }
+                    },
+                };
+                named.push((found, slo));
             }
         }
     }
     let mut groups = Vec::new();
-    for route in &routes {
-        let slo = named
-            .iter()
-            .find(|(r, _)| *r == route.route)
-            .map(|(_, s)| *s)
-            .or(default);
-        let Some(slo) = slo else { continue };
-        groups.push(group(route, slo)?);
+    for (route, slo) in &named {
+        groups.push(group(&Scope::Route(route), route, slo)?);
+    }
+    if let Some(slo) = default {
+        match &per_call {
+            // Routes known only per request: one group over every route the
+            // objectives do not name, per route by its label.
+            Some(any) => {
+                let named: Vec<&str> = named.iter().map(|(r, _)| r.route.as_str()).collect();
+                groups.push(group(&Scope::EveryRouteBut(&named), any, slo)?);
+            }
+            None => {
+                for route in &literal {
+                    if !named.iter().any(|(r, _)| r.route == route.route) {
+                        groups.push(group(&Scope::Route(route), route, slo)?);
+                    }
+                }
+            }
+        }
     }
     let file = RuleFile { groups };
     Ok(serde_yaml_ng::to_string(&file).expect("rules serialize"))
 }
 
 /// An HTTP server route of the catalogue and its histogram's family.
+#[derive(Clone)]
 struct HttpRoute {
-    route: &'static str,
+    route: String,
     family: String,
     unit: &'static str,
 }
 
-fn routes(entries: &[Entry]) -> Vec<HttpRoute> {
-    let mut out: Vec<HttpRoute> = Vec::new();
+/// The catalogue's HTTP server routes: those written in annotations, and whether
+/// a middleware records routes known only per request (with its histogram).
+struct Routes {
+    literal: Vec<HttpRoute>,
+    per_call: Option<HttpRoute>,
+}
+
+/// What one group of rules covers.
+enum Scope<'a> {
+    Route(&'a HttpRoute),
+    /// Every route but these, each alerting on its own.
+    EveryRouteBut(&'a [&'a str]),
+}
+
+/// How a group's rules name what they cover.
+struct Parts {
+    /// For errors: "route `/x`" or "every route".
+    scope: String,
+    /// The series' label matchers.
+    selector: String,
+    /// The rules' own labels.
+    route_label: BTreeMap<&'static str, String>,
+    /// The route in annotations: itself, or the alert's label.
+    shown: String,
+}
+
+impl Scope<'_> {
+    fn parts(&self) -> Parts {
+        match self {
+            Scope::Route(r) => Parts {
+                scope: format!("route `{}`", r.route),
+                selector: format!("http_route={}", quote(&r.route)),
+                // The route again as the rules' own label: the series have it
+                // already, and with it each route's rules differ from another
+                // route's by name and labels (promtool's lint refuses rules that
+                // do not).
+                route_label: BTreeMap::from([("http_route", r.route.clone())]),
+                shown: r.route.clone(),
+            },
+            Scope::EveryRouteBut(named) => Parts {
+                scope: "every route".to_owned(),
+                selector: if named.is_empty() {
+                    "http_route=~\".*\"".to_owned()
+                } else {
+                    let alternatives: Vec<String> = named.iter().map(|r| regex_escape(r)).collect();
+                    format!("http_route!~{}", quote(&alternatives.join("|")))
+                },
+                route_label: BTreeMap::new(),
+                shown: "{{ $labels.http_route }}".to_owned(),
+            },
+        }
+    }
+}
+
+fn routes(entries: &[Entry]) -> Routes {
+    let mut out = Routes {
+        literal: Vec::new(),
+        per_call: None,
+    };
     for e in entries {
         if e.domain != "http" || e.kind != SpanKind::Server {
             continue;
         }
         let (Some(metric), Some(route)) = (
             e.metric,
-            e.attributes.iter().find_map(|a| match (a.key, a.value) {
-                ("http.route", Value::Str(r)) => Some(r),
-                _ => None,
-            }),
+            e.attributes
+                .iter()
+                .find(|a| a.key == "http.route")
+                .map(|a| a.value),
         ) else {
             continue;
         };
-        if !out.iter().any(|r| r.route == route) {
-            out.push(HttpRoute {
-                route,
-                family: exposition::family(&metric),
-                unit: metric.unit,
-            });
+        let found = |route: &str| HttpRoute {
+            route: route.to_owned(),
+            family: exposition::family(&metric),
+            unit: metric.unit,
+        };
+        match route {
+            Value::Str(r) if !out.literal.iter().any(|l| l.route == r) => {
+                out.literal.push(found(r));
+            }
+            Value::PerCall if out.per_call.is_none() => out.per_call = Some(found("")),
+            _ => {}
         }
     }
     out
@@ -314,15 +412,16 @@ fn number(x: f64) -> String {
     format!("{rounded}")
 }
 
-fn group(route: &HttpRoute, slo: &Slo) -> Result<Group, SloError> {
-    let scope = format!("route `{}`", route.route);
-    let selector = format!("http_route={}", quote(route.route));
+/// The rules of one objective over `scope`, whose series are `route`'s family.
+fn group(over: &Scope<'_>, route: &HttpRoute, slo: &Slo) -> Result<Group, SloError> {
+    let Parts {
+        scope,
+        selector,
+        route_label,
+        shown,
+    } = over.parts();
     let count = format!("{}_count", route.family);
     let total = |w: &str| format!("sum by (job, http_route) (rate({count}{{{selector}}}[{w}]))");
-    // The route again as the rules' own label: the series have it already, and
-    // with it each route's rules differ from another route's by name and labels
-    // (promtool's lint refuses rules that do not).
-    let route_label = BTreeMap::from([("http_route", route.route.to_owned())]);
     let mut rules = Vec::new();
     let mut objectives: Vec<(&str, String, f64, String)> = Vec::new();
     if let Some(percent) = slo.availability {
@@ -378,25 +477,25 @@ fn group(route: &HttpRoute, slo: &Slo) -> Result<Group, SloError> {
             rules.push(Rule::Alert {
                 alert: alert.to_owned(),
                 expr: format!("{}\nand\n{}", over(burn.long), over(burn.short)),
-                labels: BTreeMap::from([
-                    ("severity", burn.severity.to_owned()),
-                    ("slo", objective.to_owned()),
-                    ("window", format!("{}/{}", burn.long, burn.short)),
-                    ("http_route", route.route.to_owned()),
-                ]),
+                labels: route_label
+                    .clone()
+                    .into_iter()
+                    .chain([
+                        ("severity", burn.severity.to_owned()),
+                        ("slo", objective.to_owned()),
+                        ("window", format!("{}/{}", burn.long, burn.short)),
+                    ])
+                    .collect(),
                 annotations: BTreeMap::from([
                     (
                         "summary",
-                        format!(
-                            "{} burns its {objective} error budget {factor} times too fast",
-                            route.route
-                        ),
+                        format!("{shown} burns its {objective} error budget {factor} times too fast"),
                     ),
                     (
                         "description",
                         format!(
-                            "Objective: {text} on {}. Over the last {} and {} the bad ratio is above {factor} × {budget}.",
-                            route.route, burn.long, burn.short
+                            "Objective: {text} on {shown}. Over the last {} and {} the bad ratio is above {factor} × {budget}.",
+                            burn.long, burn.short
                         ),
                     ),
                 ]),
@@ -404,9 +503,24 @@ fn group(route: &HttpRoute, slo: &Slo) -> Result<Group, SloError> {
         }
     }
     Ok(Group {
-        name: format!("semtrace-slo {}", route.route),
+        name: match over {
+            Scope::Route(r) => format!("semtrace-slo {}", r.route),
+            Scope::EveryRouteBut(_) => "semtrace-slo every route".to_owned(),
+        },
         rules,
     })
+}
+
+/// `route` as a regular expression (RE2, as Prometheus reads it) matching itself.
+fn regex_escape(route: &str) -> String {
+    let mut out = String::with_capacity(route.len());
+    for c in route.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The `le` of the bucket boundary `under` is, or the error naming the nearest ones.

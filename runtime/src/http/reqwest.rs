@@ -40,6 +40,41 @@ pub struct ReqwestMiddleware {
 #[derive(Debug, Clone, Copy)]
 struct Attempts(u32);
 
+crate::catalogue::middleware::middleware_entry!(crate::catalogue::middleware::Middleware {
+    function: "ReqwestMiddleware",
+    domain: "http",
+    rule: "{http.request.method}",
+    fallback: "HTTP",
+    kind: semtrace_semconv::spans::SpanKind::Client,
+    definition: "span.http.client",
+    attributes: &[
+        "http.request.method",
+        "http.request.method_original",
+        "url.full",
+        "url.scheme",
+        "server.address",
+        "server.port",
+        "network.peer.address",
+        "network.peer.port",
+        "network.protocol.version",
+        "user_agent.original",
+        "http.request.resend_count",
+        "http.response.status_code",
+        "error.type",
+    ],
+    literals: &[],
+    metric: "http.client.request.duration",
+    metric_attributes: &[
+        "http.request.method",
+        "server.address",
+        "server.port",
+        "url.scheme",
+        "network.protocol.version",
+        "http.response.status_code",
+        "error.type",
+    ],
+});
+
 #[async_trait::async_trait]
 impl Middleware for ReqwestMiddleware {
     async fn handle(
@@ -48,6 +83,7 @@ impl Middleware for ReqwestMiddleware {
         extensions: &mut http::Extensions,
         next: Next<'_>,
     ) -> reqwest_middleware::Result<Response> {
+        register_entry();
         let resends = if let Some(Attempts(n)) = extensions.get_mut::<Attempts>() {
             *n += 1;
             *n - 1

@@ -27,6 +27,43 @@ static SERVER_DURATION: MetricSite = MetricSite::new(
     &[],
 );
 
+crate::catalogue::middleware::middleware_entry!(crate::catalogue::middleware::Middleware {
+    function: "ServerLayer",
+    domain: "http",
+    rule: "{http.request.method} {http.route}",
+    fallback: "HTTP",
+    kind: semtrace_semconv::spans::SpanKind::Server,
+    definition: "span.http.server",
+    attributes: &[
+        "http.request.method",
+        "http.request.method_original",
+        "http.route",
+        "url.path",
+        "url.query",
+        "url.scheme",
+        "server.address",
+        "server.port",
+        "client.address",
+        "client.port",
+        "network.peer.address",
+        "network.peer.port",
+        "network.protocol.version",
+        "user_agent.original",
+        "http.response.status_code",
+        "error.type",
+    ],
+    literals: &[],
+    metric: "http.server.request.duration",
+    metric_attributes: &[
+        "http.request.method",
+        "http.route",
+        "url.scheme",
+        "network.protocol.version",
+        "http.response.status_code",
+        "error.type",
+    ],
+});
+
 type RouteFn = dyn Fn(&http::request::Parts) -> Option<Cow<'static, str>> + Send + Sync;
 
 /// A `tower::Layer` that gives every request of the service it wraps the HTTP
@@ -177,6 +214,7 @@ impl<S> tower::Layer<S> for ServerLayer {
     type Service = ServerService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
+        register_entry();
         ServerService {
             inner,
             config: Arc::clone(&self.config),

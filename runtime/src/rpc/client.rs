@@ -99,10 +99,39 @@ fn parse_target(target: &str) -> (String, Option<u16>) {
     found.unwrap_or_else(|| (target.to_owned(), None))
 }
 
+crate::catalogue::middleware::middleware_entry!(crate::catalogue::middleware::Middleware {
+    function: "ClientLayer",
+    domain: "rpc",
+    rule: "{rpc.method}",
+    fallback: "grpc",
+    kind: semtrace_semconv::spans::SpanKind::Client,
+    definition: "span.rpc.grpc.call.client",
+    attributes: &[
+        "rpc.system.name",
+        "rpc.method",
+        "rpc.method_original",
+        "server.address",
+        "server.port",
+        "rpc.response.status_code",
+        "error.type",
+    ],
+    literals: &[("rpc.system.name", "grpc")],
+    metric: "rpc.client.call.duration",
+    metric_attributes: &[
+        "rpc.system.name",
+        "rpc.method",
+        "server.address",
+        "server.port",
+        "rpc.response.status_code",
+        "error.type",
+    ],
+});
+
 impl<S> Layer<S> for ClientLayer {
     type Service = ClientService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
+        register_entry();
         ClientService {
             inner,
             target: self.target.clone(),

@@ -35,10 +35,39 @@ impl ServerLayer {
     }
 }
 
+crate::catalogue::middleware::middleware_entry!(crate::catalogue::middleware::Middleware {
+    function: "ServerLayer",
+    domain: "rpc",
+    rule: "{rpc.method}",
+    fallback: "grpc",
+    kind: semtrace_semconv::spans::SpanKind::Server,
+    definition: "span.rpc.grpc.call.server",
+    attributes: &[
+        "rpc.system.name",
+        "rpc.method",
+        "rpc.method_original",
+        "server.address",
+        "server.port",
+        "network.peer.address",
+        "network.peer.port",
+        "rpc.response.status_code",
+        "error.type",
+    ],
+    literals: &[("rpc.system.name", "grpc")],
+    metric: "rpc.server.call.duration",
+    metric_attributes: &[
+        "rpc.system.name",
+        "rpc.method",
+        "rpc.response.status_code",
+        "error.type",
+    ],
+});
+
 impl<S> Layer<S> for ServerLayer {
     type Service = ServerService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
+        register_entry();
         ServerService { inner }
     }
 }
