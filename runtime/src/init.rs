@@ -195,6 +195,19 @@ impl TelemetryBuilder {
         self
     }
 
+    /// Declares a service-level objective (call again for more): the alert rules
+    /// `GET /tracing/prometheus-rules` serves on the admin routes, and
+    /// [`Control::prometheus_rules`](crate::control::Control::prometheus_rules),
+    /// are written for them. Objectives declared here replace the config file's
+    /// `[[slo]]` entries. Checked by [`init`](Self::init): percentages strictly
+    /// between 0 and 100, a latency threshold on a bucket boundary, one objective
+    /// per route; whether a route is the service's is checked when the rules are
+    /// written (a `ServerLayer` learns its routes per request).
+    pub fn slo(mut self, slo: crate::catalogue::Slo) -> Self {
+        self.overrides.slos.get_or_insert_with(Vec::new).push(slo);
+        self
+    }
+
     /// Adds a metric reader to semtrace's meter provider, e.g. a `PeriodicReader`
     /// around opentelemetry_sdk's `InMemoryMetricExporter` in tests.
     #[doc(hidden)]
@@ -681,6 +694,7 @@ fn control_and_guard(
         levels,
         &settings.traces.sampling,
     );
+    control.apply_objectives(&settings.slos);
     let mut guard = Guard::new(settings.shutdown_timeout, queue, control.clone());
     for part in parts {
         guard.push(part);

@@ -68,4 +68,5 @@ pub use entry::CATALOGUE;
 pub(crate) use entry::register;
 pub use entry::{Attribute, Entry, Location, Metric, MetricAttribute, SpanName, Value, catalogue};
 pub use registry::to_registry_yaml;
+pub(crate) use slo::validate as validate_slos;
 pub use slo::{Slo, SloError, prometheus_rules};

@@ -213,10 +213,7 @@ pub(super) fn rules_for(entries: &[Entry], slos: &[Slo]) -> Result<String, SloEr
     let mut named: Vec<(HttpRoute, &Slo)> = Vec::new();
     let mut default = None;
     for slo in slos {
-        let scope = slo
-            .route
-            .as_deref()
-            .map_or("every route".to_owned(), |r| format!("route `{r}`"));
+        let scope = scope_of(slo);
         check(slo, &scope)?;
         match slo.route.as_deref() {
             None if default.is_some() => return Err(SloError::Duplicate { route: scope }),
@@ -273,6 +270,42 @@ pub(super) fn rules_for(entries: &[Entry], slos: &[Slo]) -> Result<String, SloEr
     }
     let file = RuleFile { groups };
     Ok(serde_yaml_ng::to_string(&file).expect("rules serialize"))
+}
+
+/// Checks what can be checked of `slos` before the program serves a request: each
+/// objective's percentages, its latency threshold against the buckets of
+/// `http.server.request.duration`, routes that are paths, one objective per route.
+/// Whether a route is the service's is known when the rules are written.
+pub(crate) fn validate(slos: &[Slo]) -> Result<(), SloError> {
+    let any = HttpRoute {
+        route: String::new(),
+        family: "http_server_request_duration_seconds".to_owned(),
+        unit: "s",
+    };
+    for (i, slo) in slos.iter().enumerate() {
+        let scope = scope_of(slo);
+        check(slo, &scope)?;
+        if let Some(route) = slo.route.as_deref().filter(|r| !r.starts_with('/')) {
+            return Err(SloError::UnknownRoute {
+                route: route.to_owned(),
+                closest: None,
+            });
+        }
+        if slos[..i].iter().any(|s| s.route == slo.route) {
+            return Err(SloError::Duplicate { route: scope });
+        }
+        if let Some((under, _)) = slo.latency {
+            bucket(&any, under, &scope)?;
+        }
+    }
+    Ok(())
+}
+
+/// "route `/x`" or "every route", for errors.
+fn scope_of(slo: &Slo) -> String {
+    slo.route
+        .as_deref()
+        .map_or("every route".to_owned(), |r| format!("route `{r}`"))
 }
 
 /// An HTTP server route of the catalogue and its histogram's family.

@@ -55,6 +55,45 @@ pub struct Config {
     pub genai: GenAiConfig,
     /// Bound on flushing everything when the guard is dropped, in milliseconds.
     pub shutdown_timeout_ms: Option<u64>,
+    /// `[[slo]]`: the service's objectives, for the alert rules of
+    /// `GET /tracing/prometheus-rules`.
+    #[serde(default)]
+    pub slo: Vec<SloConfig>,
+}
+
+/// One `[[slo]]` entry: an objective for one HTTP route, or (without `route`) for
+/// every route.
+///
+/// ```toml
+/// [[slo]]
+/// route = "/api/tasks/{id}"
+/// availability = 99.9                          # % of requests without a 5xx
+/// latency = { under = "250ms", percent = 99.0 } # % of requests within `under`
+///
+/// [[slo]]
+/// availability = 99.5                          # every other route
+/// ```
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct SloConfig {
+    /// The route as `http.route` spells it; unset: every route no other entry names.
+    pub route: Option<String>,
+    /// Percent of requests answered without a 5xx.
+    pub availability: Option<f64>,
+    /// Percent of requests answered within a time.
+    pub latency: Option<LatencyConfig>,
+}
+
+/// `latency = { under = "250ms", percent = 99.0 }` of an `[[slo]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct LatencyConfig {
+    /// A bucket boundary of the duration histogram (`"250ms"`, or milliseconds).
+    pub under: DurationValue,
+    /// Percent of requests answered within `under`.
+    pub percent: f64,
 }
 
 /// `[logs]`.

@@ -99,6 +99,7 @@
 //! | `code.*` / `thread.*` / `busy_ns`,`idle_ns` attributes | off | `code_attributes`, `thread_attributes`, `timing_attributes` | `traces.code_attributes`, … | — |
 //! | shutdown bound | 5 s | `shutdown_timeout` | `shutdown_timeout_ms` | — |
 //! | GenAI message content on `#[traced_genai]` spans | off | `genai_capture_content` | `genai.capture_content` | `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` |
+//! | service-level objectives (for `GET /tracing/prometheus-rules`) | none | `slo` (replaces the file's) | `[[slo]]` (`route`, `availability`, `latency = { under, percent }`) | — |
 //! | `log` records as events | on (another logger installed first: a warning; an error of `init` when asked for); with `build_layer`, only when asked for (the subscriber's `init()` installs its own) | `log_bridge` | `logs.bridge` | `SEMTRACE_LOG_BRIDGE` |
 //!
 //! Span limits are the OpenTelemetry specification's: beyond a count limit the first
@@ -195,6 +196,7 @@ mod expand;
 mod file;
 mod keys;
 mod load;
+mod objectives;
 mod overrides;
 mod resolve;
 pub(crate) mod rules;
@@ -203,9 +205,9 @@ mod values;
 pub(crate) use env::var;
 pub use file::{
     AdaptiveConfig, AdminConfig, BatchConfig, Config, ConsoleConfig, ConsoleExporterConfig,
-    DurationValue, ExportersConfig, FileConfig, GenAiConfig, Headers, LimitsConfig, MetricsConfig,
-    OtlpConfig, PrometheusConfig, RuleConfig, SamplerConfig, SamplingConfig, ServiceConfig,
-    TailConfig, TracesConfig, ZipkinConfig,
+    DurationValue, ExportersConfig, FileConfig, GenAiConfig, Headers, LatencyConfig, LimitsConfig,
+    MetricsConfig, OtlpConfig, PrometheusConfig, RuleConfig, SamplerConfig, SamplingConfig,
+    ServiceConfig, SloConfig, TailConfig, TracesConfig, ZipkinConfig,
 };
 pub(crate) use overrides::Overrides;
 pub(crate) use resolve::resolve;
@@ -256,6 +258,10 @@ pub struct Settings {
     /// `None` (the default) leaves [`genai::capture_content`](crate::genai::capture_content)
     /// as the program set it (off unless it turned it on).
     pub genai_capture_content: Option<bool>,
+    /// The service's objectives (`[[slo]]`, or [`TelemetryBuilder::slo`](crate::TelemetryBuilder::slo)),
+    /// for the alert rules of `GET /tracing/prometheus-rules`; applied again when the
+    /// config file changes.
+    pub slos: Vec<crate::catalogue::Slo>,
     /// Deprecated keys that were used, each with its replacement (printed on stderr
     /// by `init`).
     pub warnings: Vec<String>,

@@ -54,4 +54,5 @@ pub(crate) struct Overrides {
     pub(crate) shutdown_timeout: Option<Duration>,
     pub(crate) metrics_exporters: Option<Vec<MetricsExporter>>,
     pub(crate) metrics_interval: Option<Duration>,
+    pub(crate) slos: Option<Vec<crate::catalogue::Slo>>,
 }

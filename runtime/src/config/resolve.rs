@@ -244,6 +244,7 @@ pub(crate) fn resolve(
             file_flag,
         )
         .found()?,
+        slos: super::objectives::resolve(o.slos.as_deref(), &config.slo)?,
         warnings,
     })
 }

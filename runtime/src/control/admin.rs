@@ -14,13 +14,15 @@
 //! | `PUT /tracing/mode` `{"mode": "off" \| "ratio" \| "full", "ratio": 0.1}` | 200, the mode and ratio |
 //! | `PUT /tracing/levels` `{"console": "info,my_crate=debug", "file": …, "traces": …}` | 200, the filters |
 //! | `GET /tracing/catalogue` | 200, `{"semconv_version", "entries"}`: the [telemetry catalogue](crate::catalogue()) as JSON |
-//! | `GET /tracing/dashboard` | 200, a [Grafana dashboard](crate::catalogue::grafana_dashboard) of the catalogue's metrics; `?tempo=<uid>` or `?jaeger=<uid>` links its panels to a trace data source |
+//! | `GET /tracing/dashboard` | 200, a [Grafana dashboard](crate::catalogue::grafana_dashboard) of the catalogue's metrics; `?tempo=<uid>` or `?jaeger=<uid>` links its panels to a trace data source, `?title=` names it |
+//! | `GET /tracing/registry` | 200, the catalogue as a [Weaver-format registry](crate::catalogue::to_registry_yaml) (YAML) |
+//! | `GET /tracing/prometheus-rules` | 200, the [SLO alert rules](crate::catalogue::prometheus_rules) for the declared objectives (`[[slo]]`, [`TelemetryBuilder::slo`](crate::TelemetryBuilder::slo)); 404 when none are declared; 409 `{"error", …}` when an objective names a route the catalogue lacks |
 //! | `GET /metrics` | 200, the metrics in the Prometheus text format (with the `prometheus` metrics exporter on); 404 otherwise |
 //!
-//! Bad input (malformed JSON, an unknown field, an unknown mode, a rate outside
-//! 0–1, a duration outside 1 s–24 h, a filter that does not parse) is answered 400
-//! with `{"error", "field", "value", "allowed"}` and changes nothing; a missing or
-//! wrong token is answered 401.
+//! Bad input (malformed JSON, an unknown field or query parameter, an unknown mode,
+//! a rate outside 0–1, a duration outside 1 s–24 h, a filter that does not parse)
+//! is answered 400 with `{"error", "field", "value", "allowed"}` and changes
+//! nothing; a missing or wrong token is answered 401.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -54,6 +56,8 @@ pub fn router_with_token(control: Control, token: Option<String>) -> Router {
         .route("/tracing/levels", put(set_levels))
         .route("/tracing/catalogue", get(catalogue))
         .route("/tracing/dashboard", get(dashboard))
+        .route("/tracing/registry", get(registry))
+        .route("/tracing/prometheus-rules", get(prometheus_rules))
         .route("/metrics", get(metrics))
         .with_state(control);
     match token {
@@ -165,21 +169,89 @@ async fn catalogue() -> Response {
 }
 
 /// `GET /tracing/dashboard`: the catalogue's Grafana dashboard; `?tempo=<uid>` or
-/// `?jaeger=<uid>` names the trace data source.
+/// `?jaeger=<uid>` names the trace data source, `?title=` the dashboard's title.
 async fn dashboard(axum::extract::RawQuery(query): axum::extract::RawQuery) -> Response {
-    let mut options = crate::catalogue::DashboardOptions::default();
-    for pair in query.as_deref().unwrap_or("").split('&') {
-        match pair.split_once('=') {
-            Some(("tempo", uid)) => options = options.tempo(uid),
-            Some(("jaeger", uid)) => options = options.jaeger(uid),
-            _ => {}
-        }
+    match dashboard_options(query.as_deref().unwrap_or("")) {
+        Ok(options) => (
+            [(header::CONTENT_TYPE, "application/json")],
+            crate::catalogue::grafana_dashboard(&options),
+        )
+            .into_response(),
+        Err(e) => bad(&e),
     }
+}
+
+/// The dashboard's options from a query string (percent-decoded); an unknown
+/// parameter, a repeated one, or both trace data sources is an error.
+fn dashboard_options(query: &str) -> Result<crate::catalogue::DashboardOptions, ControlError> {
+    const ALLOWED: [&str; 3] = ["tempo", "jaeger", "title"];
+    let mut options = crate::catalogue::DashboardOptions::default();
+    let mut seen: Vec<String> = Vec::new();
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        if !ALLOWED.contains(&key.as_ref()) {
+            return Err(ControlError::new(
+                key.as_ref(),
+                &value,
+                "only the parameters `tempo` (a Tempo data source's uid), `jaeger` (a Jaeger data source's uid) and `title`",
+            ));
+        }
+        let trace_source = key == "tempo" || key == "jaeger";
+        if seen
+            .iter()
+            .any(|k| *k == key || (trace_source && (k == "tempo" || k == "jaeger")))
+        {
+            return Err(ControlError::new(
+                key.as_ref(),
+                &value,
+                "once, and one trace data source: `tempo` or `jaeger`",
+            ));
+        }
+        if value.is_empty() {
+            return Err(ControlError::new(key.as_ref(), "", "a non-empty value"));
+        }
+        options = match key.as_ref() {
+            "tempo" => options.tempo(value.as_ref()),
+            "jaeger" => options.jaeger(value.as_ref()),
+            _ => options.title(value.as_ref()),
+        };
+        seen.push(key.into_owned());
+    }
+    Ok(options)
+}
+
+/// `GET /tracing/registry`: the catalogue as a Weaver-format registry (YAML).
+async fn registry() -> Response {
     (
-        [(header::CONTENT_TYPE, "application/json")],
-        crate::catalogue::grafana_dashboard(&options),
+        [(header::CONTENT_TYPE, "application/yaml")],
+        crate::catalogue::to_registry_yaml(),
     )
         .into_response()
+}
+
+/// `GET /tracing/prometheus-rules`: the SLO alert rules for the declared
+/// objectives; 404 without objectives, 409 when they do not fit the catalogue.
+async fn prometheus_rules(State(control): State<Control>) -> Response {
+    match control.prometheus_rules() {
+        Some(Ok(rules)) => ([(header::CONTENT_TYPE, "application/yaml")], rules).into_response(),
+        Some(Err(e)) => (
+            StatusCode::CONFLICT,
+            Json(json!({
+                "error": e.to_string(),
+                "field": "slo",
+                "allowed": "objectives on routes of the catalogue (`GET /tracing/catalogue`)",
+            })),
+        )
+            .into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(json!({
+                "error": "no objectives declared",
+                "field": "slo",
+                "allowed": "`[[slo]]` entries in the config file, or `TelemetryBuilder::slo`",
+            })),
+        )
+            .into_response(),
+    }
 }
 
 async fn rules(State(control): State<Control>) -> Response {

@@ -69,6 +69,8 @@ struct Inner {
     dispatch: std::sync::OnceLock<tracing::dispatcher::WeakDispatch>,
     /// The Prometheus text of the metrics, when that exporter is on (`/metrics`).
     prometheus: std::sync::OnceLock<Arc<crate::metrics::prometheus::Text>>,
+    /// The service's objectives (`[[slo]]`), replaced when the config file changes.
+    objectives: std::sync::RwLock<Arc<[crate::catalogue::Slo]>>,
 }
 
 /// The replaceable filters of each output.
@@ -137,6 +139,7 @@ impl Control {
                 next_id: AtomicU64::new(1),
                 dispatch: std::sync::OnceLock::new(),
                 prometheus: std::sync::OnceLock::new(),
+                objectives: std::sync::RwLock::new(Arc::from([])),
             }),
         };
         control.replace_config_rules(sampling);
@@ -427,6 +430,32 @@ impl Control {
     }
 
     /// Applies the levels of a reloaded config file (those of outputs that are on).
+    /// The service's objectives: `[[slo]]` in the config file (as of its last
+    /// reload), or those declared with [`TelemetryBuilder::slo`](crate::TelemetryBuilder::slo).
+    pub fn objectives(&self) -> Vec<crate::catalogue::Slo> {
+        self.inner
+            .objectives
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .to_vec()
+    }
+
+    /// The Prometheus rule file for [the objectives](Self::objectives) over the
+    /// program's catalogue ([`catalogue::prometheus_rules`](crate::catalogue::prometheus_rules)),
+    /// or `None` when none are declared.
+    pub fn prometheus_rules(&self) -> Option<Result<String, crate::catalogue::SloError>> {
+        let objectives = self.objectives();
+        (!objectives.is_empty()).then(|| crate::catalogue::prometheus_rules(&objectives))
+    }
+
+    pub(crate) fn apply_objectives(&self, objectives: &[crate::catalogue::Slo]) {
+        *self
+            .inner
+            .objectives
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::from(objectives);
+    }
+
     pub(crate) fn apply_levels(&self, settings: &Settings) -> Result<(), ControlError> {
         let console = settings.console.as_ref().map(|c| c.level.as_str());
         let file = settings.file.as_ref().map(|f| f.level.as_str());

@@ -166,6 +166,7 @@ impl State {
             eprintln!("semtrace: config file `{path}`: levels not applied: {e}");
         }
         self.control.apply_sampling(&settings.traces.sampling);
+        self.control.apply_objectives(&settings.slos);
         let restart = needs_restart(&self.running, &settings);
         if restart.is_empty() {
             eprintln!("semtrace: config file `{path}` reloaded");
@@ -228,8 +229,8 @@ pub(crate) fn needs_restart(old: &Settings, new: &Settings) -> Vec<&'static str>
 }
 
 /// `settings` less what `Reloader::reload` applies while running: the filters of the
-/// console, the files and the pipeline, and the sampling settings; and less the
-/// warnings, which are not settings.
+/// console, the files and the pipeline, the sampling settings and the objectives;
+/// and less the warnings, which are not settings.
 fn startup_part(settings: &Settings) -> Settings {
     let mut s = settings.clone();
     if let Some(console) = &mut s.console {
@@ -243,6 +244,7 @@ fn startup_part(settings: &Settings) -> Settings {
     s.traces.sampler = Sampler::AlwaysOn;
     s.traces.sampling = SamplingSettings::default();
     s.warnings.clear();
+    s.slos.clear();
     s
 }
 
