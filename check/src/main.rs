@@ -14,6 +14,13 @@
 //! or above `--fail-on` exists (default `type_mismatch`; lowest to highest:
 //! `deprecated`, `undefined_enum_variant`, `missing_attribute`, `type_mismatch`,
 //! `required_attribute_not_present`), 2 when a file or an option is wrong, else 0.
+//!
+//! ```text
+//! semtrace-check export --admin URL [--out DIR] [--token TOKEN] [--tempo UID | --jaeger UID]
+//! ```
+//!
+//! writes a running service's telemetry catalogue as three files: its registry,
+//! its Grafana dashboard and the alert rules of its objectives (see `export.rs`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,13 +30,15 @@ use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use semtrace_semconv::Registry;
 use semtrace_semconv::live::{Finding, FindingKind, Observed, check_attribute};
 
+mod export;
+
 struct Options {
     fail_on: FindingKind,
     registries: Vec<PathBuf>,
     files: Vec<PathBuf>,
 }
 
-const USAGE: &str = "usage: semtrace-check [--fail-on KIND] [--registry DIR]... FILE...";
+const USAGE: &str = "usage: semtrace-check [--fail-on KIND] [--registry DIR]... FILE...\n       semtrace-check export --admin URL [--out DIR] [--token TOKEN] [--tempo UID | --jaeger UID] [--title TITLE]";
 
 fn options() -> Result<Options, String> {
     let mut o = Options {
@@ -145,6 +154,10 @@ fn run(o: &Options) -> Result<(Vec<Finding>, usize), String> {
 }
 
 fn main() -> ExitCode {
+    let mut args = std::env::args_os().skip(1).peekable();
+    if args.peek().is_some_and(|a| a == "export") {
+        return export::run(args.skip(1));
+    }
     let result = options().and_then(|o| run(&o).map(|r| (o.fail_on, r)));
     match result {
         Ok((fail_on, (findings, spans))) => {
