@@ -22,9 +22,17 @@
 //! It runs for well under a second and exits. Each trace is printed on the console
 //! as a tree when it ends (the worker's and the coordinator's parts of one task show
 //! the same trace id); set `OTEL_EXPORTER_OTLP_ENDPOINT` to export over OTLP as well.
+//!
+//! With `--serve` it then stays up (until Ctrl-C) and serves what semtrace knows
+//! of its telemetry on an admin listener (a free loopback port, or
+//! `SEMTRACE_ADMIN_LISTEN`): the catalogue of its spans and metrics, a Grafana
+//! dashboard, the alert rules of the objectives it declares below, a Weaver
+//! registry, and its metrics for Prometheus to scrape (`/metrics`).
+//! `semtrace-check export --admin URL` writes the three files.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -33,6 +41,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use reqwest_middleware::ClientWithMiddleware;
 use rusqlite::Connection;
+use semtrace::catalogue::Slo;
 use serde::{Deserialize, Serialize};
 
 type Db = Arc<Mutex<Connection>>;
@@ -58,13 +67,54 @@ enum TaskError {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let serve = match std::env::args().nth(1).as_deref() {
+        None => false,
+        Some("--serve") => true,
+        Some(other) => {
+            return Err(
+                format!("unknown argument `{other}`; usage: semtrace-demo [--serve]").into(),
+            );
+        }
+    };
     // Each trace as a tree on the console; OTLP export as well when
     // OTEL_EXPORTER_OTLP_ENDPOINT is set. Dropping the guard at the end of main
-    // flushes every span.
-    let _telemetry = semtrace::TelemetryBuilder::default()
+    // flushes every span. The objectives are the coordinator's: the alert rules
+    // on `/tracing/prometheus-rules` are written for them.
+    let mut telemetry = semtrace::TelemetryBuilder::default()
         .console_format(semtrace::config::ConsoleFormat::Tree)
-        .init()?;
-    tokio::runtime::Runtime::new()?.block_on(run())
+        .slo(
+            Slo::route("/api/tasks/{id}")
+                .availability(99.9)
+                .latency(Duration::from_millis(250), 99.0),
+        )
+        .slo(Slo::every_route().availability(99.5));
+    if serve {
+        // The admin listener, and the metrics in Prometheus's format on it (the
+        // environment's OTEL_METRICS_EXPORTER and SEMTRACE_ADMIN_LISTEN win).
+        telemetry = telemetry.config(semtrace::Config::from_toml(
+            "[admin]\nlisten = \"127.0.0.1:0\"\n[metrics]\nexporters = [\"prometheus\"]\n",
+        )?);
+    }
+    let guard = telemetry.init()?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(run())?;
+    if let (true, Some(admin)) = (serve, guard.admin_address()) {
+        let base = format!("http://{admin}");
+        println!("semtrace-demo: admin endpoints on {base} (Ctrl-C to stop):");
+        for path in [
+            "catalogue",
+            "dashboard",
+            "prometheus-rules",
+            "registry",
+            "status",
+        ] {
+            println!("  {base}/tracing/{path}");
+        }
+        println!("  {base}/metrics");
+        println!("  semtrace-check export --admin {base} --out telemetry/");
+        runtime.block_on(tokio::signal::ctrl_c())?;
+    }
+    Ok(())
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {

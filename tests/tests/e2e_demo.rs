@@ -247,3 +247,99 @@ fn child<'a>(spans: &'a [Span], parent: &Span, name: &str) -> &'a Span {
     );
     span
 }
+
+/// Kills the demo when the test ends, however it ends.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `semtrace-demo --serve`: after its run it serves its catalogue, dashboard,
+/// registry, the alert rules of its objectives and its metrics on the admin
+/// listener, the middleware's routes included.
+#[test]
+fn demo_serves_its_telemetry_catalogue() {
+    let demo = demo_binary();
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("demo.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut command = Command::new(demo);
+    command
+        .arg("--serve")
+        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .env_remove("OTEL_METRICS_EXPORTER")
+        .env_remove("SEMTRACE_ADMIN_LISTEN")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log);
+    let mut running = Running(command.spawn().expect("start the demo"));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let base = loop {
+        let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+        if let Some(line) = text.lines().find(|l| l.contains("admin endpoints on ")) {
+            let url = line.split("admin endpoints on ").nth(1).unwrap();
+            break url.split_whitespace().next().unwrap().to_owned();
+        }
+        if let Some(status) = running.0.try_wait().unwrap() {
+            panic!("the demo exited ({status}) before serving:\n{text}");
+        }
+        assert!(Instant::now() < deadline, "the demo did not serve:\n{text}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let client = reqwest::blocking::Client::new();
+    let get = |path: &str| {
+        let response = client.get(format!("{base}{path}")).send().unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        response.text().unwrap()
+    };
+
+    let catalogue: serde_json::Value = serde_json::from_str(&get("/tracing/catalogue")).unwrap();
+    let functions: Vec<&str> = catalogue["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["function"].as_str().unwrap())
+        .collect();
+    for function in [
+        "run_task",
+        "insert_task",
+        "load_task",
+        "ServerLayer",
+        "ReqwestMiddleware",
+    ] {
+        assert!(
+            functions.contains(&function),
+            "{function} missing: {functions:?}"
+        );
+    }
+    let rules = get("/tracing/prometheus-rules");
+    assert!(
+        rules.contains("name: semtrace-slo /api/tasks/{id}"),
+        "{rules}"
+    );
+    assert!(rules.contains("name: semtrace-slo every route"), "{rules}");
+    assert!(rules.contains("http_route!~"), "{rules}");
+    let dashboard = get("/tracing/dashboard");
+    assert!(dashboard.contains("{{http_route}}"), "{dashboard}");
+    assert!(
+        dashboard.contains("db_client_operation_duration_seconds"),
+        "{dashboard}"
+    );
+    let registry = get("/tracing/registry");
+    assert!(registry.contains("file_format: definition/2"), "{registry}");
+    assert!(
+        registry.contains("semtrace.http.server.ServerLayer"),
+        "{registry}"
+    );
+    // What the panels and rules query is there to scrape.
+    let metrics = get("/metrics");
+    assert!(
+        metrics.contains("http_server_request_duration_seconds_bucket{")
+            && metrics.contains("http_route=\"/api/tasks/{id}\""),
+        "{metrics}"
+    );
+}
