@@ -139,10 +139,11 @@ impl LogFields {
                 display,
                 sources: "",
             } => {
-                text_field(out, ansi, &mut first, name, &format_args!("{display}"));
+                let value = EscapedText(format_args!("{display}"));
+                text_field(out, ansi, &mut first, name, &value);
             }
             Shown::Error { display, sources } => {
-                let value = format_args!("{display} {name}.sources={sources}");
+                let value = EscapedText(format_args!("{display} {name}.sources={sources}"));
                 text_field(out, ansi, &mut first, name, &value);
             }
         });
@@ -332,6 +333,16 @@ pub(crate) fn text_field(
 /// `value`'s `Debug` form with the control characters a terminal acts on escaped.
 fn escaped(out: &mut String, value: &dyn fmt::Debug) {
     let _ = write!(Escaping(out), "{value:?}");
+}
+
+/// Text (an error's message and sources) whose `Debug` form is itself with the
+/// control characters a terminal acts on escaped, as the `fmt` layer writes errors.
+struct EscapedText<'a>(fmt::Arguments<'a>);
+
+impl fmt::Debug for EscapedText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Write::write_fmt(&mut Escaping(f), self.0)
+    }
 }
 
 /// Writes through to a `fmt::Write`, escaping the control characters a terminal

@@ -16,8 +16,8 @@ use tracing_subscriber::fmt::time::{FormatTime as _, SystemTime};
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
 
 use super::fields::{
-    BOLD, DIMMED, LogFields, PrettyError, PrettyStyle, Sources, json_f64, json_str, paint,
-    pretty_field, text_field,
+    BOLD, DIMMED, Escaping, LogFields, PrettyError, PrettyStyle, Sources, json_f64, json_str,
+    paint, pretty_field, text_field,
 };
 use crate::control::levels::LevelFilter;
 use crate::traces::record::Ids;
@@ -457,13 +457,16 @@ impl Visit for TextVisitor<'_> {
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        let mut text = value.to_string();
+        // The message and sources with their control characters escaped, as the
+        // `fmt` layer writes them; the colours of the sources' name are ours.
+        let mut text = String::new();
+        let _ = write!(Escaping(&mut text), "{value}");
         if let Some(source) = value.source() {
             let _ = write!(text, " ");
             paint(&mut text, self.ansi, "3", field.name());
             paint(&mut text, self.ansi, "3", ".sources");
             paint(&mut text, self.ansi, DIMMED, "=");
-            let _ = write!(text, "{}", Sources(source));
+            let _ = write!(Escaping(&mut text), "{}", Sources(source));
         }
         self.record_debug(field, &format_args!("{text}"));
     }

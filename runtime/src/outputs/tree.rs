@@ -18,6 +18,7 @@ use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
+use super::fields::Escaping;
 use crate::traces::record::SpanRecord;
 
 /// The layer; `W` makes the writer each tree is written to.
@@ -67,13 +68,22 @@ enum Item {
 /// Collects fields as text; `otel.*` set the name, kind and status instead.
 pub(crate) struct Fields<'a>(pub(crate) &'a mut Node);
 
+/// `args` as text, the control characters a terminal acts on escaped: what the
+/// program recorded (a name, a status description, an error's message) cannot
+/// move the cursor or recolour the terminal.
+fn escaped(args: std::fmt::Arguments<'_>) -> String {
+    let mut text = String::new();
+    let _ = Escaping(&mut text).write_fmt(args);
+    text
+}
+
 impl Visit for Fields<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.set(field.name(), value.to_owned());
+        self.set(field.name(), escaped(format_args!("{value}")));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.set(field.name(), format!("{value:?}"));
+        self.set(field.name(), escaped(format_args!("{value:?}")));
     }
 }
 
@@ -115,15 +125,15 @@ struct Line {
 impl Visit for Line {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
         if field.name() == "message" {
-            let _ = write!(self.message, "{value:?}");
+            let _ = write!(Escaping(&mut self.message), "{value:?}");
         } else {
-            let _ = write!(self.fields, " {}={value:?}", field.name());
+            let _ = write!(Escaping(&mut self.fields), " {}={value:?}", field.name());
         }
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == "message" {
-            self.message.push_str(value);
+            let _ = Escaping(&mut self.message).write_str(value);
         } else {
             let _ = write!(self.fields, " {}={value:?}", field.name());
         }
