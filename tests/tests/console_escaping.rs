@@ -52,7 +52,7 @@ fn masked(text: &str) -> String {
                 Some((first, rest)) if first.contains('T') && first.ends_with('Z') => {
                     format!("{indent}<time> {rest}")
                 }
-                _ => l.to_owned(),
+                _ => l.clone(),
             }
         })
         .collect::<Vec<_>>()
