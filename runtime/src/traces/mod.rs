@@ -119,8 +119,7 @@ pub(crate) fn build(
     let worker = Worker::start(
         runtime,
         Arc::clone(&queue),
-        exporter,
-        scope,
+        Arc::new(exporters::Scoped { exporter, scope }),
         Pacing {
             scheduled_delay: t.scheduled_delay,
             max_in_flight: t.max_concurrent_exports,

@@ -112,6 +112,22 @@ pub(crate) fn from_sdk<E: SpanExporter + 'static>(
     Arc::new(Sdk(Arc::new(exporter)))
 }
 
+/// An exporter with the scope its spans carry: what the worker exports through.
+pub(crate) struct Scoped {
+    pub(crate) exporter: Arc<dyn Exporter>,
+    pub(crate) scope: InstrumentationScope,
+}
+
+impl crate::traces::worker::Export<Batch> for Scoped {
+    fn export(&self, batch: &Batch) -> ExportFuture {
+        self.exporter.export_batch(batch, &self.scope)
+    }
+
+    fn shutdown(&self, timeout: Duration) -> OTelSdkResult {
+        self.exporter.shutdown(timeout)
+    }
+}
+
 /// Builds an exporter once the resource is known (an injected one, for tests).
 pub(crate) type ExporterFactory = Box<dyn FnOnce(&Resource) -> Arc<dyn Exporter> + Send>;
 
