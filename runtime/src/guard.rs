@@ -160,6 +160,13 @@ impl Guard {
                 reasons: stats.dropped_by,
             });
         }
+        let logs = self.log_stats();
+        if logs.dropped > 0 {
+            failures.push(ShutdownFailure::LogsDropped {
+                records: logs.dropped,
+                reasons: logs.dropped_by,
+            });
+        }
         failures
     }
 }

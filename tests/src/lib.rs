@@ -8,4 +8,5 @@ pub mod calls;
 pub mod capture;
 pub mod exporter;
 pub mod failure;
+pub mod logs;
 pub mod python;
