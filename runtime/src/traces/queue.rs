@@ -509,7 +509,7 @@ impl<B: Batched> Queue<B> {
         eprintln!(
             "semtrace: {since} {noun}(s) dropped since the last report ({queue_full} queue full, \
              {export_failed} export failed, {rejected} rejected by the collector in total; queue {}/{} \
-             {noun}s). Raise the queue size or check the collector; `Guard::stats()` has the counts.",
+             {noun}s). Raise the queue size or check the collector; `Guard::stats()` and `Guard::log_stats()` have the counts.",
             self.fill(),
             self.capacity,
         );
