@@ -57,7 +57,10 @@ pub fn parse_logs(output: &str) -> Vec<LogRecord> {
             in_resource = true;
         } else if let Some(name) = line.strip_prefix("InstrumentationScope ") {
             records.extend(current.take());
-            scope = name.split(' ').next().unwrap_or_default().to_owned();
+            name.split(' ')
+                .next()
+                .unwrap_or_default()
+                .clone_into(&mut scope);
             in_resource = false;
         } else if line.starts_with("LogRecord #") {
             records.extend(current.take());

@@ -208,7 +208,7 @@ fn wide_event(n: usize) {
     });
     tracing::callsite::register(&WIDE);
     let fields: Vec<_> = meta.fields().iter().collect();
-    let values: Vec<i64> = (0..n as i64).collect();
+    let values: Vec<i64> = (0..i64::try_from(n).expect("fits")).collect();
     let pairs: Vec<(&tracing::field::Field, Option<&dyn Value>)> = fields
         .iter()
         .zip(&values)

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::record::LogBatch;
 use crate::config::{LogsExporter, Settings};
 use crate::error::InitError;
-use crate::traces::worker::Export;
+use crate::traces::export::Export;
 
 /// The exporter `kind` names, for the resolved settings. Called inside the
 /// exporter's runtime (tonic spawns its connection task there).
@@ -51,8 +51,8 @@ mod grpc {
     use super::super::record::LogBatch;
     use crate::config::OtlpSettings;
     use crate::error::InitError;
-    use crate::traces::exporters::ExportFuture;
-    use crate::traces::worker::Export;
+    use crate::traces::export::Export;
+    use crate::traces::export::ExportFuture;
     use crate::transport::grpc::Sender;
 
     const EXPORT: &str = "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
@@ -103,8 +103,8 @@ mod http {
     use super::super::record::LogBatch;
     use crate::config::OtlpSettings;
     use crate::error::InitError;
-    use crate::traces::exporters::ExportFuture;
-    use crate::traces::worker::Export;
+    use crate::traces::export::Export;
+    use crate::traces::export::ExportFuture;
     use crate::transport::http::Sender;
 
     struct Http {
@@ -151,14 +151,15 @@ mod console {
     use super::super::otlp;
     use super::super::record::LogBatch;
     use crate::error::InitError;
-    use crate::traces::exporters::ExportFuture;
-    use crate::traces::worker::Export;
+    use crate::traces::export::Export;
+    use crate::traces::export::ExportFuture;
 
     /// Each batch as one line of OTLP JSON on stdout.
     struct JsonLines {
         resource: Arc<ResourceAttributesWithSchema>,
     }
 
+    #[allow(clippy::unnecessary_wraps)] // the shape every exporter's `build` has
     pub(super) fn build(
         resource: &opentelemetry_sdk::Resource,
     ) -> Result<Arc<dyn Export<LogBatch>>, InitError> {
@@ -198,7 +199,7 @@ mod disabled {
 
     use super::super::record::LogBatch;
     use crate::error::InitError;
-    use crate::traces::worker::Export;
+    use crate::traces::export::Export;
 
     pub(super) fn off(
         what: &str,
@@ -217,7 +218,7 @@ mod grpc {
         _o: &crate::config::OtlpSettings,
         _resource: &opentelemetry_sdk::Resource,
     ) -> Result<
-        std::sync::Arc<dyn crate::traces::worker::Export<super::LogBatch>>,
+        std::sync::Arc<dyn crate::traces::export::Export<super::LogBatch>>,
         crate::error::InitError,
     > {
         super::disabled::off("OTLP logs over `grpc`", "otlp-grpc")
@@ -230,7 +231,7 @@ mod http {
         _o: &crate::config::OtlpSettings,
         _resource: &opentelemetry_sdk::Resource,
     ) -> Result<
-        std::sync::Arc<dyn crate::traces::worker::Export<super::LogBatch>>,
+        std::sync::Arc<dyn crate::traces::export::Export<super::LogBatch>>,
         crate::error::InitError,
     > {
         super::disabled::off("OTLP logs over `http/protobuf`", "otlp-http")
@@ -242,7 +243,7 @@ mod console {
     pub(super) fn build(
         _resource: &opentelemetry_sdk::Resource,
     ) -> Result<
-        std::sync::Arc<dyn crate::traces::worker::Export<super::LogBatch>>,
+        std::sync::Arc<dyn crate::traces::export::Export<super::LogBatch>>,
         crate::error::InitError,
     > {
         super::disabled::off("the `console` log exporter", "json")

@@ -6,9 +6,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use opentelemetry_proto::tonic::collector::logs::v1::{
-    ExportLogsPartialSuccess, ExportLogsServiceRequest,
-};
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsPartialSuccess;
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, InstrumentationScope, KeyValue, any_value};
 use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
 use opentelemetry_proto::tonic::resource::v1::Resource;
@@ -100,6 +100,7 @@ fn record(batch: &LogBatch, row: &Row) -> LogRecord {
 }
 
 /// The records a partial success rejected.
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 pub(crate) fn rejected(partial: Option<ExportLogsPartialSuccess>) -> u64 {
     partial.map_or(0, |p| u64::try_from(p.rejected_log_records).unwrap_or(0))
 }

@@ -9,9 +9,10 @@ use super::record::LogBatch;
 use crate::config::Settings;
 use crate::control::levels::LevelFilter;
 use crate::error::InitError;
+use crate::traces::export::Export;
 use crate::traces::limits::Limits;
 use crate::traces::queue::Queue;
-use crate::traces::worker::{Export, Pacing, Worker};
+use crate::traces::worker::{Pacing, Worker};
 
 /// How long a batch that keeps failing is held for another attempt.
 const HOLD_FAILED: Duration = Duration::from_secs(60);
@@ -92,7 +93,7 @@ pub(crate) fn build(
 struct Fanout(Vec<Arc<dyn Export<LogBatch>>>);
 
 impl Export<LogBatch> for Fanout {
-    fn export(&self, batch: &LogBatch) -> crate::traces::exporters::ExportFuture {
+    fn export(&self, batch: &LogBatch) -> crate::traces::export::ExportFuture {
         let exports: Vec<_> = self.0.iter().map(|e| e.export(batch)).collect();
         Box::pin(async move {
             let mut rejected = 0;
@@ -159,7 +160,7 @@ struct Injected {
 
 #[cfg(any(feature = "otlp-grpc", feature = "otlp-http", feature = "json"))]
 impl Export<LogBatch> for Injected {
-    fn export(&self, batch: &LogBatch) -> crate::traces::exporters::ExportFuture {
+    fn export(&self, batch: &LogBatch) -> crate::traces::export::ExportFuture {
         let request = super::otlp::request(batch, &self.resource);
         let export = Arc::clone(&self.export);
         Box::pin(async move {

@@ -13,8 +13,12 @@ use crate::traces::record::{Name, Text, Val};
 const SPARE_TEXT_PER_RECORD: usize = 512;
 const SPARE_ATTRS_PER_RECORD: usize = 16;
 
-/// One log record.
+/// One log record (read by the OTLP request builder, which needs a protocol feature).
 #[derive(Debug, Clone, Copy)]
+#[cfg_attr(
+    not(any(feature = "otlp-grpc", feature = "otlp-http", feature = "json")),
+    allow(dead_code)
+)]
 pub(crate) struct Row {
     /// When the event happened (and was observed), Unix nanoseconds.
     pub(crate) time: u64,
@@ -37,6 +41,7 @@ pub(crate) struct Row {
     pub(crate) dropped_attributes: u32,
 }
 
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http", feature = "json"))]
 impl Row {
     /// The severity text of the record's severity number.
     pub(crate) fn severity_text(&self) -> &'static str {
@@ -71,6 +76,7 @@ pub(crate) struct LogBatch {
     pub(crate) text: Vec<u8>,
 }
 
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http", feature = "json"))]
 impl LogBatch {
     /// The text a record's [`Text`]s point into.
     pub(crate) fn text_of(&self, row: &Row) -> &[u8] {

@@ -14,6 +14,7 @@
 //! | per-thread buffers, the bounded queue, whole-trace shedding | `queue.rs` |
 //! | the background exporter: batching, in-flight exports, holding while down | `worker.rs` |
 //! | exporters (OTLP, Zipkin, injected) | `exporters/` |
+//! | what the worker exports through (spans and log records) | `export.rs` |
 //! | [`SpanStats`] | `stats.rs` |
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use std::time::Duration;
 use opentelemetry::InstrumentationScope;
 
 pub(crate) mod adaptive;
+pub(crate) mod export;
 pub(crate) mod exporters;
 pub(crate) mod ids;
 pub(crate) mod layer;

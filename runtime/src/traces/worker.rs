@@ -8,11 +8,10 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use opentelemetry_sdk::error::OTelSdkResult;
 use tokio::sync::watch;
 use tokio::task::{JoinError, JoinSet};
 
-use super::exporters::ExportFuture;
+pub(crate) use super::export::Export;
 use super::queue::{Batched, Pending, Queue};
 use super::record::Batch;
 use crate::shutdown::{Shutdown, ShutdownFailure};
@@ -34,13 +33,6 @@ const BACKOFF_MIN: Duration = Duration::from_millis(200);
 // Short: a failed attempt costs little, and every second of waiting after the
 // collector returns is a second of shed traces.
 const BACKOFF_MAX: Duration = Duration::from_secs(1);
-
-/// What the worker exports batches of `B` through: several calls may be in flight.
-pub(crate) trait Export<B>: Send + Sync + 'static {
-    /// Exports `batch`; `Ok` with the number of items the destination rejected.
-    fn export(&self, batch: &B) -> ExportFuture;
-    fn shutdown(&self, timeout: Duration) -> OTelSdkResult;
-}
 
 /// Owns the exporter thread; [`shutdown`](Self::shutdown) drains and stops it.
 pub(crate) struct Worker<B: Batched = Batch> {
