@@ -4,6 +4,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::control::Control;
+use crate::logs::LogStats;
+use crate::logs::record::LogBatch;
 use crate::shutdown::{Shutdown, ShutdownError, ShutdownFailure};
 use crate::traces::queue::Queue;
 use crate::traces::stats::SpanStats;
@@ -23,6 +25,8 @@ pub struct Guard {
     pub(crate) metrics_address: Option<std::net::SocketAddr>,
     metrics: Option<opentelemetry_sdk::metrics::SdkMeterProvider>,
     queue: Arc<Queue>,
+    /// The log queue, when log records are exported.
+    pub(crate) logs: Option<Arc<Queue<LogBatch>>>,
     parts: Vec<Box<dyn Shutdown>>,
     done: bool,
 }
@@ -46,6 +50,7 @@ impl Guard {
             metrics_address: None,
             metrics: None,
             queue,
+            logs: None,
             parts: Vec::new(),
             done: false,
         }
@@ -102,11 +107,21 @@ impl Guard {
             return true;
         }
         let spans = self.queue.flush(timeout);
+        let logs = self.logs.as_ref().is_none_or(|q| q.flush(timeout));
         let metrics = self
             .metrics
             .as_ref()
             .is_none_or(|m| m.force_flush().is_ok());
-        spans && metrics
+        spans && logs && metrics
+    }
+
+    /// The log record counts so far (all zero when log records are not exported);
+    /// after [`shutdown`](Self::shutdown) or the drop, `emitted == exported + dropped`.
+    pub fn log_stats(&self) -> LogStats {
+        self.logs
+            .as_ref()
+            .map(|q| LogStats::of(q.totals(), &q.shared))
+            .unwrap_or_default()
     }
 
     /// Exports what is queued, stops every output, and returns the final account:
@@ -143,6 +158,13 @@ impl Guard {
             failures.push(ShutdownFailure::Dropped {
                 spans: lost,
                 reasons: stats.dropped_by,
+            });
+        }
+        let logs = self.log_stats();
+        if logs.dropped > 0 {
+            failures.push(ShutdownFailure::LogsDropped {
+                records: logs.dropped,
+                reasons: logs.dropped_by,
             });
         }
         failures

@@ -76,6 +76,7 @@ pub struct TelemetryBuilder {
     console_writer: Option<ConsoleWriter>,
     exporter: Option<crate::traces::exporters::ExporterFactory>,
     metric_reader: Option<crate::metrics::ReaderFactory>,
+    log_exporter: Option<crate::logs::pipeline::LogExporterFactory>,
     clock: RuleClock,
     /// The user's layers (`with_layer`), over tracing-subscriber's registry.
     layers: Vec<BoxedLayer>,
@@ -183,6 +184,42 @@ impl TelemetryBuilder {
         shutdown_timeout(shutdown_timeout: Duration);
         /// How often metrics are exported over OTLP (default 60 s).
         metrics_interval(metrics_interval: Duration);
+        /// Filter in `EnvFilter` syntax for the events exported as log records
+        /// (default `info`).
+        logs_level(logs_level: impl Into<String>) => Into::into;
+        /// The OTLP logs URL, used as is (turns log export on), like
+        /// `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT`.
+        logs_endpoint(logs_endpoint: impl Into<String>) => Into::into;
+    }
+
+    /// Where log records are exported, like `OTEL_LOGS_EXPORTER`: OTLP, OTLP JSON
+    /// lines on stdout, both, or (`LogsExporter::None` alone) nothing. Log export
+    /// is off unless chosen here, in the environment or the config file, or a logs
+    /// endpoint is set.
+    pub fn logs_exporters(
+        mut self,
+        exporters: impl IntoIterator<Item = crate::config::LogsExporter>,
+    ) -> Self {
+        self.overrides.logs_exporters = Some(exporters.into_iter().collect());
+        self
+    }
+
+    /// Exports log records through `export` (behind semtrace's log queue and
+    /// batching) instead of OTLP: it receives each batch as the OTLP request a
+    /// collector would, and returns an error to have it retried (for tests).
+    #[doc(hidden)]
+    #[cfg(any(feature = "otlp-grpc", feature = "otlp-http", feature = "json"))]
+    pub fn log_exporter<F>(mut self, export: F) -> Self
+    where
+        F: Fn(
+                opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest,
+            ) -> Result<(), String>
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.log_exporter = Some(crate::logs::pipeline::injected(export));
+        self
     }
 
     /// Where metrics are exported, like `OTEL_METRICS_EXPORTER`: OTLP, the
@@ -459,6 +496,7 @@ impl TelemetryBuilder {
         }
         install_process_wide(&settings);
         let pipeline = crate::traces::build(&settings, self.exporter, self.clock)?;
+        let logs = crate::logs::pipeline::build(&settings, self.log_exporter)?;
         let metrics = crate::metrics::build(&settings, self.metric_reader)?;
         let sites = metrics.as_ref().map(|m| Arc::clone(&m.sites));
         let traces_filter = LevelFilter::new(
@@ -470,17 +508,31 @@ impl TelemetryBuilder {
             file: None,
             traces: traces_filter.clone(),
         };
-        let parts = pipeline.worker.map(|w| Box::new(w) as Box<dyn Shutdown>);
+        let mut parts: Vec<Box<dyn Shutdown>> = Vec::new();
+        if let Some(worker) = pipeline.worker {
+            parts.push(Box::new(worker));
+        }
+        let (logs_layer, logs_queue) = match logs {
+            Some(logs) => {
+                parts.push(Box::new(logs.worker));
+                let filter = logs.capture.filter.clone();
+                let layer = crate::logs::layer::LogsLayer(logs.capture).with_filter(filter);
+                (Some(layer), Some(logs.queue))
+            }
+            None => (None, None),
+        };
         let watch = config_path.map(|path| (path, self.env, self.overrides));
         let (control, guard) = control_and_guard(
             settings,
             &pipeline.sampler,
             pipeline.queue,
             levels,
-            parts.into_iter().collect(),
+            parts,
             metrics,
             watch,
         )?;
+        let mut guard = guard;
+        guard.logs = logs_queue;
         // The recorder's `OuterLayer` inside the pipeline's filter: the user's
         // subscriber sees one layer with a per-layer filter (its level hint and
         // interest combine as any filtered layer's), and the metrics' downcast finds
@@ -490,7 +542,11 @@ impl TelemetryBuilder {
             control: Some(control),
             ..OuterLayer::new(sites, Vec::new())
         };
-        let layer = pipeline.layer.and_then(outer).with_filter(traces_filter);
+        let layer = pipeline
+            .layer
+            .and_then(outer)
+            .with_filter(traces_filter)
+            .and_then(logs_layer);
         Ok((layer, guard))
     }
 
@@ -503,12 +559,21 @@ impl TelemetryBuilder {
         }
         install_process_wide(&settings);
         let pipeline = crate::traces::build(&settings, self.exporter, self.clock)?;
+        let logs = crate::logs::pipeline::build(&settings, self.log_exporter)?;
         let metrics = crate::metrics::build(&settings, self.metric_reader)?;
         let sites = metrics.as_ref().map(|m| Arc::clone(&m.sites));
         let traces_filter = LevelFilter::new(
             &settings.traces.level,
             Some(Arc::clone(&pipeline.sampler.gate)),
         );
+        let mut parts_logs = None;
+        let (capture, logs_queue) = match logs {
+            Some(logs) => {
+                parts_logs = Some(logs.worker);
+                (Some(logs.capture), Some(logs.queue))
+            }
+            None => (None, None),
+        };
         // semtrace's own span store, with each output's filter in the subscriber's
         // gate (no per-layer filter bookkeeping per span) and its records inline in
         // the store's slots; console and file lines (and the console's tree) written
@@ -529,17 +594,28 @@ impl TelemetryBuilder {
             Some(pipeline.layer)
         } else {
             layers.push(pipeline.layer.with_filter(traces_filter.clone()).boxed());
+            if let Some(capture) = &capture {
+                let filter = capture.filter.clone();
+                layers.push(
+                    crate::logs::layer::LogsLayer(Arc::clone(capture))
+                        .with_filter(filter)
+                        .boxed(),
+                );
+            }
             add_console(&settings, self.console_writer, &mut layers, &mut levels);
             add_file(&settings, &mut layers, &mut levels, &mut parts)?;
             layers.extend(foreign);
             None
         };
 
+        if let Some(worker) = parts_logs {
+            parts.insert(0, Box::new(worker));
+        }
         if let Some(worker) = pipeline.worker {
             parts.insert(0, Box::new(worker));
         }
         let watch = config_path.map(|path| (path, self.env, self.overrides));
-        let (_, guard) = control_and_guard(
+        let (_, mut guard) = control_and_guard(
             settings,
             &pipeline.sampler,
             pipeline.queue,
@@ -548,9 +624,10 @@ impl TelemetryBuilder {
             metrics,
             watch,
         )?;
+        guard.logs = logs_queue;
 
         let dispatch = if let Some(layer) = own {
-            store_dispatch(layer, traces_filter, lines, sites)
+            store_dispatch(layer, traces_filter, lines, sites, capture)
         } else {
             let mut outer = OuterLayer::new(sites, Vec::new());
             if layers.iter().any(|l| l.max_level_hint().is_none()) {
@@ -764,20 +841,35 @@ fn store_dispatch(
     traces: LevelFilter,
     lines: LineOutputs,
     sites: Option<Arc<crate::metrics::recorder::Sites>>,
+    logs: Option<Arc<crate::logs::capture::Capture>>,
 ) -> Dispatch {
-    use crate::store::SpanStore;
+    use crate::store::{EventSink, SpanStore};
+    let logs_filter = logs.as_ref().map(|c| c.filter.clone());
+    let sink = logs.map(|c| c as Arc<dyn EventSink>);
+    // With log export the outputs' hooks run even without lines: they give the
+    // pipeline only the events its own level wants (the gate lets the logs' through).
     #[cfg(any(feature = "console", feature = "file"))]
-    if !lines.lines.is_empty() || lines.tree.is_some() {
+    if !lines.lines.is_empty() || lines.tree.is_some() || sink.is_some() {
         let mut gate = vec![traces.clone()];
         gate.extend(lines.lines.iter().map(|l| l.filter.clone()));
         gate.extend(lines.tree.iter().map(|t| t.filter.clone()));
+        gate.extend(logs_filter);
         let outputs =
             crate::outputs::store::Outputs::new(pipeline, traces, lines.lines, lines.tree);
-        return Dispatch::new(SpanStore::new(outputs).with(OuterLayer::new(sites, gate)));
+        return Dispatch::new(
+            SpanStore::new(outputs)
+                .with_events(sink)
+                .with(OuterLayer::new(sites, gate)),
+        );
     }
     let _ = lines;
-    let gate = vec![traces];
-    Dispatch::new(SpanStore::new(pipeline).with(OuterLayer::new(sites, gate)))
+    let mut gate = vec![traces];
+    gate.extend(logs_filter);
+    Dispatch::new(
+        SpanStore::new(pipeline)
+            .with_events(sink)
+            .with(OuterLayer::new(sites, gate)),
+    )
 }
 
 /// Adds console lines, when the settings have them.

@@ -117,6 +117,7 @@ mod init;
 #[cfg(any(feature = "admin", feature = "prometheus"))]
 mod listener;
 mod log_bridge;
+mod logs;
 mod metrics;
 mod outer;
 #[cfg(any(feature = "console", feature = "file"))]
@@ -194,5 +195,6 @@ pub use control::admin;
 pub use error::InitError;
 pub use guard::Guard;
 pub use init::{Telemetry, TelemetryBuilder, init};
+pub use logs::{LogDropReasons, LogStats};
 pub use shutdown::{ShutdownError, ShutdownFailure};
 pub use traces::{DropReasons, LimitCounts, SpanStats};

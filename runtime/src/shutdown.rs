@@ -1,9 +1,11 @@
 //! What stopping telemetry can report, and the one trait every part the guard stops
-//! implements. A leaf: it knows the pipeline's counts ([`SpanStats`]) and nothing
-//! else of the crate, so every part can depend on it.
+//! implements. A leaf: it knows the pipelines' counts ([`SpanStats`], the log
+//! records' drop reasons) and nothing else of the crate, so every part can depend
+//! on it.
 
 use std::time::{Duration, Instant};
 
+use crate::logs::LogDropReasons;
 use crate::traces::stats::{DropReasons, SpanStats};
 
 /// Something [`Guard`](crate::Guard) stops at the end, in the order it was added: an
@@ -79,5 +81,14 @@ pub enum ShutdownFailure {
         spans: u64,
         /// Why.
         reasons: DropReasons,
+    },
+    /// Log records were lost; [`Guard::log_stats`](crate::Guard::log_stats) has the
+    /// whole account.
+    #[error("{records} log record(s) dropped ({} queue full, {} export failed, {} rejected by the collector, {} still queued at shutdown)", reasons.queue_full, reasons.export_failed, reasons.rejected, reasons.shutdown)]
+    LogsDropped {
+        /// Log records lost.
+        records: u64,
+        /// Why.
+        reasons: LogDropReasons,
     },
 }

@@ -818,7 +818,7 @@ fn parse_status(value: &str) -> StatusCode {
 
 /// Parses a top-level value such as `Str(a, b)`. The whole text up to the final
 /// `)` is the payload, so strings containing parentheses or commas survive.
-fn parse_value(text: &str) -> Value {
+pub(crate) fn parse_value(text: &str) -> Value {
     let Some((tag, rest)) = text.split_once('(') else {
         return Value::Unknown(text.to_owned());
     };

@@ -8,5 +8,6 @@ pub mod calls;
 pub mod capture;
 pub mod exporter;
 pub mod failure;
+pub mod logs;
 pub mod promtool;
 pub mod python;

@@ -26,6 +26,14 @@ pub(crate) mod var {
     pub(crate) const OTEL_ATTRIBUTE_COUNT_LIMIT: &str = "OTEL_ATTRIBUTE_COUNT_LIMIT";
     /// Characters kept of a string attribute value, where the span's own is unset.
     pub(crate) const OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: &str = "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT";
+    /// The log batch processor's export timeout, milliseconds.
+    pub(crate) const OTEL_BLRP_EXPORT_TIMEOUT: &str = "OTEL_BLRP_EXPORT_TIMEOUT";
+    /// Log records per export call.
+    pub(crate) const OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: &str = "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE";
+    /// Log records held for export at most.
+    pub(crate) const OTEL_BLRP_MAX_QUEUE_SIZE: &str = "OTEL_BLRP_MAX_QUEUE_SIZE";
+    /// How often idle threads' log records are sent, milliseconds.
+    pub(crate) const OTEL_BLRP_SCHEDULE_DELAY: &str = "OTEL_BLRP_SCHEDULE_DELAY";
     /// The variable `OTEL_BSP_EXPORT_TIMEOUT`.
     pub(crate) const OTEL_BSP_EXPORT_TIMEOUT: &str = "OTEL_BSP_EXPORT_TIMEOUT";
     /// The variable `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`.
@@ -42,6 +50,17 @@ pub(crate) mod var {
     pub(crate) const OTEL_EXPORTER_OTLP_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_ENDPOINT";
     /// The variable `OTEL_EXPORTER_OTLP_HEADERS`.
     pub(crate) const OTEL_EXPORTER_OTLP_HEADERS: &str = "OTEL_EXPORTER_OTLP_HEADERS";
+    /// The variable `OTEL_EXPORTER_OTLP_LOGS_COMPRESSION`.
+    pub(crate) const OTEL_EXPORTER_OTLP_LOGS_COMPRESSION: &str =
+        "OTEL_EXPORTER_OTLP_LOGS_COMPRESSION";
+    /// The logs endpoint, used as is (also turns log export on).
+    pub(crate) const OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT";
+    /// The variable `OTEL_EXPORTER_OTLP_LOGS_HEADERS`.
+    pub(crate) const OTEL_EXPORTER_OTLP_LOGS_HEADERS: &str = "OTEL_EXPORTER_OTLP_LOGS_HEADERS";
+    /// The variable `OTEL_EXPORTER_OTLP_LOGS_PROTOCOL`.
+    pub(crate) const OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: &str = "OTEL_EXPORTER_OTLP_LOGS_PROTOCOL";
+    /// The variable `OTEL_EXPORTER_OTLP_LOGS_TIMEOUT`.
+    pub(crate) const OTEL_EXPORTER_OTLP_LOGS_TIMEOUT: &str = "OTEL_EXPORTER_OTLP_LOGS_TIMEOUT";
     /// The variable `OTEL_EXPORTER_OTLP_METRICS_COMPRESSION`.
     pub(crate) const OTEL_EXPORTER_OTLP_METRICS_COMPRESSION: &str =
         "OTEL_EXPORTER_OTLP_METRICS_COMPRESSION";
@@ -80,6 +99,8 @@ pub(crate) mod var {
     pub(crate) const OTEL_EXPORTER_ZIPKIN_TIMEOUT: &str = "OTEL_EXPORTER_ZIPKIN_TIMEOUT";
     /// Attributes per link.
     pub(crate) const OTEL_LINK_ATTRIBUTE_COUNT_LIMIT: &str = "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT";
+    /// Where log records go (`otlp`, `console`, `none`).
+    pub(crate) const OTEL_LOGS_EXPORTER: &str = "OTEL_LOGS_EXPORTER";
     /// The variable `OTEL_METRICS_EXPORTER`.
     pub(crate) const OTEL_METRICS_EXPORTER: &str = "OTEL_METRICS_EXPORTER";
     /// The variable `OTEL_METRIC_EXPORT_INTERVAL`.

@@ -47,7 +47,7 @@ pub struct Config {
     /// `[metrics]`: the automatic metrics and where they go.
     #[serde(default)]
     pub metrics: MetricsConfig,
-    /// `[logs]`: records of the `log` crate.
+    /// `[logs]`: log records over OTLP, and records of the `log` crate.
     #[serde(default)]
     pub logs: LogsConfig,
     /// `[genai]`: what `#[traced_genai]` spans record.
@@ -104,6 +104,22 @@ pub struct LogsConfig {
     /// Records of crates that log through the `log` crate become events (default
     /// true).
     pub bridge: Option<bool>,
+    /// Where log records go: `["otlp"]`, `["console"]`, `["none"]` (default: none,
+    /// unless `endpoint` is set).
+    pub exporters: Option<Vec<String>>,
+    /// Filter in `EnvFilter` syntax for the events exported as log records
+    /// (default `info`).
+    pub level: Option<String>,
+    /// The logs URL, used as is (turns log export on).
+    pub endpoint: Option<String>,
+    /// `grpc` or `http/protobuf` (default: the `[otlp]` protocol).
+    pub protocol: Option<String>,
+    /// Records held for export at most (default 16384).
+    pub max_queue_size: Option<i64>,
+    /// Records per export call (default 2048).
+    pub max_export_batch_size: Option<i64>,
+    /// How often idle threads' records are sent (default 1 s).
+    pub scheduled_delay: Option<DurationValue>,
 }
 
 /// `[genai]`.

@@ -206,15 +206,15 @@ pub(crate) use env::var;
 pub use file::{
     AdaptiveConfig, AdminConfig, BatchConfig, Config, ConsoleConfig, ConsoleExporterConfig,
     DurationValue, ExportersConfig, FileConfig, GenAiConfig, Headers, LatencyConfig, LimitsConfig,
-    MetricsConfig, OtlpConfig, PrometheusConfig, RuleConfig, SamplerConfig, SamplingConfig,
-    ServiceConfig, SloConfig, TailConfig, TracesConfig, ZipkinConfig,
+    LogsConfig, MetricsConfig, OtlpConfig, PrometheusConfig, RuleConfig, SamplerConfig,
+    SamplingConfig, ServiceConfig, SloConfig, TailConfig, TracesConfig, ZipkinConfig,
 };
 pub(crate) use overrides::Overrides;
 pub(crate) use resolve::resolve;
 pub(crate) use values::check_ratio;
 pub use values::{
-    Ansi, Compression, ConsoleFormat, FileFormat, MetricsExporter, Protocol, Rotation, Sampler,
-    SamplingMode, SpanLimits, TracesExporter,
+    Ansi, Compression, ConsoleFormat, FileFormat, LogsExporter, MetricsExporter, Protocol,
+    Rotation, Sampler, SamplingMode, SpanLimits, TracesExporter,
 };
 
 /// Everything semtrace will set up, after precedence was applied. Obtain it with
@@ -250,6 +250,8 @@ pub struct Settings {
     pub admin: Option<AdminSettings>,
     /// The automatic metrics and their exporters.
     pub metrics: MetricsSettings,
+    /// Log records over OTLP (off unless chosen).
+    pub logs: LogsSettings,
     /// Whether records of the `log` crate become events, and whether it was asked
     /// for: `None` (the default) bridges them when no other logger is installed,
     /// `Some(true)` makes another logger an error of [`init`](crate::init).
@@ -265,6 +267,26 @@ pub struct Settings {
     /// Deprecated keys that were used, each with its replacement (printed on stderr
     /// by `init`).
     pub warnings: Vec<String>,
+}
+
+/// Log records over OTLP (`[logs]`, `OTEL_LOGS_EXPORTER`): events and `log`
+/// records, with the current span's ids.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct LogsSettings {
+    /// Where records go; empty when log export is off.
+    pub exporters: Vec<LogsExporter>,
+    /// Filter in `EnvFilter` syntax for the events exported.
+    pub level: String,
+    /// The OTLP log exporter's settings (the endpoint is the full URL).
+    pub otlp: Option<OtlpSettings>,
+    /// Records held for export at most (queued, buffered or in flight); beyond it
+    /// records are dropped and counted.
+    pub max_queue_size: usize,
+    /// Records per export call.
+    pub max_export_batch_size: usize,
+    /// How often idle threads' records are sent.
+    pub scheduled_delay: Duration,
 }
 
 /// The automatic metrics (`[metrics]`).

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::values::{
-    Ansi, Compression, ConsoleFormat, FileFormat, MetricsExporter, Protocol, Rotation, Sampler,
-    TracesExporter,
+    Ansi, Compression, ConsoleFormat, FileFormat, LogsExporter, MetricsExporter, Protocol,
+    Rotation, Sampler, TracesExporter,
 };
 
 /// Values set by explicit builder calls.
@@ -55,4 +55,7 @@ pub(crate) struct Overrides {
     pub(crate) metrics_exporters: Option<Vec<MetricsExporter>>,
     pub(crate) metrics_interval: Option<Duration>,
     pub(crate) slos: Option<Vec<crate::catalogue::Slo>>,
+    pub(crate) logs_exporters: Option<Vec<LogsExporter>>,
+    pub(crate) logs_level: Option<String>,
+    pub(crate) logs_endpoint: Option<String>,
 }

@@ -14,13 +14,13 @@ use super::values::{
     Ansi, Compression, ConsoleFormat, FileFormat, MetricsExporter, Protocol, Rotation, Sampler,
     SamplingMode, TracesExporter, at_least_one, check_endpoint, check_exporters, check_filter,
     check_ratio, exporter_list, file_count, file_duration, file_flag, file_key, file_limit,
-    file_millis, filter, metrics_exporter_list, parse_bool, parse_count, parse_limit, parse_millis,
-    parse_pairs, text,
+    file_millis, filter, logs_exporter_list, metrics_exporter_list, parse_bool, parse_count,
+    parse_limit, parse_millis, parse_pairs, text,
 };
 use super::{
-    AdaptiveSettings, AdminSettings, ConsoleSettings, FileSettings, MetricsSettings, OtlpSettings,
-    RuleSettings, SamplingSettings, Settings, SpanLimits, TailSettings, TracesSettings,
-    ZipkinSettings,
+    AdaptiveSettings, AdminSettings, ConsoleSettings, FileSettings, LogsSettings, MetricsSettings,
+    OtlpSettings, RuleSettings, SamplingSettings, Settings, SpanLimits, TailSettings,
+    TracesSettings, ZipkinSettings,
 };
 use crate::error::InitError;
 
@@ -35,6 +35,12 @@ const DEFAULT_BATCH_SIZE: usize = 2048;
 const DEFAULT_CONCURRENT_EXPORTS: usize = 4;
 /// The specification's default metric export interval.
 const DEFAULT_METRIC_INTERVAL: Duration = Duration::from_secs(60);
+/// The log queue and batch: sized as the span pipeline's (a queued record takes a
+/// little more than a span, its message included); the delay is the
+/// specification's `OTEL_BLRP_SCHEDULE_DELAY` default.
+const DEFAULT_LOG_QUEUE_SIZE: usize = 16_384;
+const DEFAULT_LOG_BATCH_SIZE: usize = 2048;
+const DEFAULT_LOG_DELAY: Duration = Duration::from_secs(1);
 /// Where a Zipkin server started with its defaults takes spans.
 const DEFAULT_ZIPKIN_ENDPOINT: &str = "http://localhost:9411/api/v2/spans";
 
@@ -224,6 +230,7 @@ pub(crate) fn resolve(
         shutdown_timeout,
         admin: resolve_admin(&env, config)?,
         metrics: resolve_metrics(o, &env, config)?,
+        logs: resolve_logs(o, &env, config)?,
         log_bridge: pick(&env, "log_bridge", o.log_bridge, as_is)
             .env(var::SEMTRACE_LOG_BRIDGE, parse_bool)
             .file("logs.bridge", config.logs.bridge.as_ref(), file_flag)
@@ -1058,6 +1065,135 @@ fn resolve_metrics_otlp(
         path: "/v1/metrics",
     };
     transport(o, env, config, &signal, endpoint, is_base).map(Some)
+}
+
+/// Log records: off unless an exporter is chosen (`OTEL_LOGS_EXPORTER`,
+/// `logs.exporters`, the builder) or a logs endpoint is set; the OTLP settings fall
+/// back from `OTEL_EXPORTER_OTLP_LOGS_*` to the generic ones and `[otlp]`.
+fn resolve_logs(o: &Overrides, env: &Env<'_>, config: &Config) -> Result<LogsSettings, InitError> {
+    let l = &config.logs;
+    let level = pick(env, "logs_level", o.logs_level.clone(), checked_filter)
+        .file("logs.level", l.level.as_deref(), filter)
+        .or_else(|| "info".to_owned())?;
+    let chosen = pick(
+        env,
+        "logs_exporters",
+        o.logs_exporters.clone(),
+        |key, list: Vec<super::LogsExporter>| {
+            let text: Vec<&str> = list.iter().map(|e| e.as_str()).collect();
+            logs_exporter_list(key, &text.join(","))
+        },
+    )
+    .env(var::OTEL_LOGS_EXPORTER, logs_exporter_list)
+    .file(
+        "logs.exporters",
+        l.exporters.as_deref(),
+        |key, list: &[String]| logs_exporter_list(key, &list.join(",")),
+    )
+    .found()?;
+    let max_queue_size = pick(env, "logs_max_queue_size", None, at_least_one)
+        .env(var::OTEL_BLRP_MAX_QUEUE_SIZE, parse_count)
+        .file("logs.max_queue_size", l.max_queue_size.as_ref(), file_count)
+        .or(DEFAULT_LOG_QUEUE_SIZE)?;
+    let max_export_batch_size = pick(env, "logs_max_export_batch_size", None, at_least_one)
+        .env(var::OTEL_BLRP_MAX_EXPORT_BATCH_SIZE, parse_count)
+        .file(
+            "logs.max_export_batch_size",
+            l.max_export_batch_size.as_ref(),
+            file_count,
+        )
+        .or(DEFAULT_LOG_BATCH_SIZE)?
+        .min(max_queue_size);
+    let scheduled_delay = pick(env, "logs_scheduled_delay", None, as_is)
+        .env(var::OTEL_BLRP_SCHEDULE_DELAY, parse_millis)
+        .file(
+            "logs.scheduled_delay",
+            l.scheduled_delay.as_ref(),
+            file_duration,
+        )
+        .or(DEFAULT_LOG_DELAY)?;
+    let explicit = chosen
+        .as_ref()
+        .is_some_and(|list| list.contains(&super::LogsExporter::Otlp));
+    let own_endpoint = o.logs_endpoint.is_some()
+        || env.get(var::OTEL_EXPORTER_OTLP_LOGS_ENDPOINT).is_some()
+        || l.endpoint.is_some();
+    let disabled = match env.get(var::OTEL_SDK_DISABLED) {
+        Some((key, v)) => parse_bool(&key, &v)?,
+        None => false,
+    };
+    let otlp = if !disabled && (explicit || (chosen.is_none() && own_endpoint)) {
+        Some(resolve_logs_otlp(o, env, config)?)
+    } else {
+        None
+    };
+    let exporters = match chosen {
+        Some(list) if disabled => list
+            .into_iter()
+            .filter(|e| *e != super::LogsExporter::Otlp)
+            .collect(),
+        Some(list) => list,
+        None => otlp.iter().map(|_| super::LogsExporter::Otlp).collect(),
+    };
+    Ok(LogsSettings {
+        exporters,
+        level,
+        otlp,
+        max_queue_size,
+        max_export_batch_size,
+        scheduled_delay,
+    })
+}
+
+/// The OTLP log exporter's settings: the logs' own endpoint as given, else a
+/// generic one with `/v1/logs` appended for HTTP, else the specification's default.
+fn resolve_logs_otlp(
+    o: &Overrides,
+    env: &Env<'_>,
+    config: &Config,
+) -> Result<OtlpSettings, InitError> {
+    let l = &config.logs;
+    let base = |key: &str, url: &str| -> Result<Endpoint, InitError> {
+        Ok((key.to_owned(), url.to_owned(), true))
+    };
+    let as_given = |key: &str, url: &str| -> Result<Endpoint, InitError> {
+        Ok((key.to_owned(), url.to_owned(), false))
+    };
+    let builder_endpoint = o
+        .logs_endpoint
+        .clone()
+        .map(|e| ("`TelemetryBuilder::logs_endpoint`".to_owned(), e, false))
+        .or_else(|| {
+            o.otlp_endpoint
+                .clone()
+                .map(|e| ("`TelemetryBuilder::otlp_endpoint`".to_owned(), e, true))
+        });
+    let endpoint = pick(env, "logs_endpoint", builder_endpoint, as_is)
+        .env(var::OTEL_EXPORTER_OTLP_LOGS_ENDPOINT, as_given)
+        .env(var::OTEL_EXPORTER_OTLP_ENDPOINT, base)
+        .file("logs.endpoint", l.endpoint.as_deref(), as_given)
+        .file("otlp.endpoint", config.otlp.endpoint.as_deref(), base)
+        .found()?;
+    let (endpoint_key, endpoint, is_base) =
+        endpoint.unwrap_or_else(|| ("`OTEL_LOGS_EXPORTER`".to_owned(), String::new(), true));
+    if !endpoint.is_empty() {
+        check_endpoint(&endpoint_key, &endpoint)?;
+    }
+    let signal = Signal {
+        vars: [
+            var::OTEL_EXPORTER_OTLP_LOGS_PROTOCOL,
+            var::OTEL_EXPORTER_OTLP_LOGS_HEADERS,
+            var::OTEL_EXPORTER_OTLP_LOGS_COMPRESSION,
+        ],
+        timeout_vars: &[
+            var::OTEL_EXPORTER_OTLP_LOGS_TIMEOUT,
+            var::OTEL_EXPORTER_OTLP_TIMEOUT,
+            var::OTEL_BLRP_EXPORT_TIMEOUT,
+        ],
+        protocol_file: Some(("logs.protocol", l.protocol.as_deref())),
+        path: "/v1/logs",
+    };
+    transport(o, env, config, &signal, endpoint, is_base)
 }
 
 /// A signal's URL: the specification's default for the protocol when the exporter

@@ -96,6 +96,18 @@ pub enum TracesExporter {
     None,
 }
 
+/// Where log records are exported (`OTEL_LOGS_EXPORTER`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LogsExporter {
+    /// OTLP to a collector (`otlp`).
+    Otlp,
+    /// OTLP JSON lines on stdout (`console`); feature `json`.
+    Console,
+    /// Nothing (`none`).
+    None,
+}
+
 /// Where metrics are exported (`OTEL_METRICS_EXPORTER`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -187,6 +199,7 @@ keyword_enum!(Protocol, "OTLP protocol", { "grpc" => Grpc, "http/protobuf" => Ht
 keyword_enum!(Compression, "OTLP compression", { "none" => None, "gzip" => Gzip });
 keyword_enum!(SamplingMode, "sampling mode", { "off" => Off, "ratio" => Ratio, "full" => Full });
 keyword_enum!(MetricsExporter, "metrics exporter", { "otlp" => Otlp, "prometheus" => Prometheus, "none" => None });
+keyword_enum!(LogsExporter, "log exporter", { "otlp" => Otlp, "console" => Console, "none" => None });
 keyword_enum!(TracesExporter, "span exporter", { "otlp" => Otlp, "console" => Console, "zipkin" => Zipkin, "none" => None });
 
 /// A comma-separated list of span exporters, as `OTEL_TRACES_EXPORTER` takes it.
@@ -258,6 +271,34 @@ pub(super) fn metrics_exporter_list(
     }
     list.dedup();
     list.retain(|e| *e != MetricsExporter::None);
+    Ok(list)
+}
+
+/// A comma-separated list of log exporters (`OTEL_LOGS_EXPORTER`): `none` alone
+/// means an empty list.
+pub(super) fn logs_exporter_list(key: &str, value: &str) -> Result<Vec<LogsExporter>, InitError> {
+    let mut list = value
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| LogsExporter::parse_setting(key, v))
+        .collect::<Result<Vec<_>, _>>()?;
+    if list.is_empty() {
+        return Err(InitError::invalid(
+            key,
+            "",
+            "expected `otlp`, `console` or `none`, or a comma-separated list of them",
+        ));
+    }
+    if list.len() > 1 && list.contains(&LogsExporter::None) {
+        return Err(InitError::invalid(
+            key,
+            value,
+            "`none` stands alone: it turns every log exporter off",
+        ));
+    }
+    list.dedup();
+    list.retain(|e| *e != LogsExporter::None);
     Ok(list)
 }
 

@@ -184,7 +184,6 @@ impl LevelFilter {
     }
 }
 
-#[cfg(any(feature = "console", feature = "file"))]
 impl LevelFilter {
     /// Whether `meta` passes, outside any layer (semtrace's span store asks each
     /// output's filter for each span and event).
@@ -203,7 +202,6 @@ impl LevelFilter {
 /// `EnvFilter::enabled` takes a layer's `Context`, which it does not read (its span
 /// directives keep their own per-thread state), and only tracing-subscriber can
 /// make one: a layer over no subscriber receives one and asks the filter.
-#[cfg(any(feature = "console", feature = "file"))]
 mod probe {
     use std::cell::RefCell;
     use std::sync::{Arc, LazyLock};

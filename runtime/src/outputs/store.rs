@@ -176,6 +176,10 @@ impl Hooks for Outputs {
         }
     }
 
+    fn ids(record: &OutRecord) -> Option<crate::store::SpanIds> {
+        record.span.as_ref().map(SpanRecord::ids)
+    }
+
     fn event(record: &mut OutRecord, event: &Event<'_>) {
         if let Some(span) = &mut record.span {
             PipelineLayer::event(span, event);

@@ -22,7 +22,9 @@
 //!
 //! The store knows nothing of the pipeline: what it keeps per span and what runs at
 //! each hook come from its [`Hooks`] (the pipeline's layer implements them), so
-//! arrows point from the pipeline down to the store, never back.
+//! arrows point from the pipeline down to the store, never back. Events also go to
+//! an [`EventSink`] when one is set (the log pipeline), with the ids of the nearest
+//! span whose record has them.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering, fence};
@@ -34,6 +36,23 @@ use tracing::span;
 use tracing::subscriber::Interest;
 use tracing::{Dispatch, Event, Metadata, Subscriber};
 use tracing_core::span::Current;
+
+/// The ids of the span an event belongs to, for its log record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SpanIds {
+    pub(crate) trace: u128,
+    pub(crate) span: u64,
+    /// The trace is sampled (its spans are exported).
+    pub(crate) sampled: bool,
+}
+
+/// Where events go besides the span's record: the log pipeline.
+pub(crate) trait EventSink: Send + Sync + 'static {
+    /// Whether its filter wants the event.
+    fn wants(&self, meta: &Metadata<'_>) -> bool;
+    /// Takes one event, with the ids of its span (none outside every span).
+    fn event(&self, event: &Event<'_>, span: Option<SpanIds>);
+}
 
 /// What the store runs at each of a span's hooks, and what it keeps per span: the
 /// span pipeline's layer.
@@ -65,6 +84,8 @@ pub(crate) trait Hooks: Sized + Send + Sync + 'static {
             store.with_record(span, |record| Self::event(record, event));
         }
     }
+    /// The ids a span's record has, for the log records of its events.
+    fn ids(record: &Self::Record) -> Option<SpanIds>;
     /// Whether [`entered`](Self::entered) and [`exited`](Self::exited) run.
     fn times_entries(&self) -> bool;
     /// The span is entered.
@@ -114,6 +135,8 @@ pub(crate) struct SpanStore<L: Hooks> {
     store: u64,
     /// The dispatcher this store is installed in (weak: it owns the store).
     dispatch: OnceLock<WeakDispatch>,
+    /// Where events go besides the hooks, if anywhere.
+    events: Option<std::sync::Arc<dyn EventSink>>,
 }
 
 impl<L: Hooks + std::fmt::Debug> std::fmt::Debug for SpanStore<L> {
@@ -153,7 +176,14 @@ impl<L: Hooks> SpanStore<L> {
             hooks,
             store: NEXT_STORE.fetch_add(1, Ordering::Relaxed),
             dispatch: OnceLock::new(),
+            events: None,
         }
+    }
+
+    /// Sends events to `sink` too.
+    pub(crate) fn with_events(mut self, sink: Option<std::sync::Arc<dyn EventSink>>) -> Self {
+        self.events = sink;
+        self
     }
 
     pub(crate) fn hooks(&self) -> &L {
@@ -193,7 +223,6 @@ impl<L: Hooks> SpanStore<L> {
 
     /// Runs `f` on the record of span `id`, then of its ancestors, until `f`
     /// returns `Some`.
-    #[cfg(any(feature = "console", feature = "file"))]
     pub(crate) fn find_up<R>(
         &self,
         id: &span::Id,
@@ -334,6 +363,14 @@ impl<L: Hooks> Subscriber for SpanStore<L> {
 
     fn event(&self, event: &Event<'_>) {
         let span = self.parent_of(event.is_root(), event.is_contextual(), event.parent());
+        if let Some(sink) = &self.events
+            && sink.wants(event.metadata())
+        {
+            let ids = span
+                .as_ref()
+                .and_then(|id| self.find_up(id, |record| L::ids(record)));
+            sink.event(event, ids);
+        }
         self.hooks.on_event(event, span.as_ref(), self);
     }
 

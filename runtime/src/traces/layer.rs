@@ -236,6 +236,10 @@ impl Hooks for PipelineLayer {
         PipelineLayer::event(record, event);
     }
 
+    fn ids(record: &SpanRecord) -> Option<crate::store::SpanIds> {
+        Some(record.ids())
+    }
+
     fn times_entries(&self) -> bool {
         self.extras.timing
     }
@@ -747,6 +751,16 @@ fn nanos(d: std::time::Duration) -> u64 {
 }
 
 impl SpanRecord {
+    /// The ids a log record of an event inside the span carries.
+    #[inline]
+    pub(crate) fn ids(&self) -> crate::store::SpanIds {
+        crate::store::SpanIds {
+            trace: self.ids.trace,
+            span: self.ids.span,
+            sampled: self.sampled,
+        }
+    }
+
     /// This span's context as W3C trace context carries it.
     pub(crate) fn span_context(&self) -> SpanContext {
         SpanContext::new(

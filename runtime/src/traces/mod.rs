@@ -14,6 +14,7 @@
 //! | per-thread buffers, the bounded queue, whole-trace shedding | `queue.rs` |
 //! | the background exporter: batching, in-flight exports, holding while down | `worker.rs` |
 //! | exporters (OTLP, Zipkin, injected) | `exporters/` |
+//! | what the worker exports through (spans and log records) | `export.rs` |
 //! | [`SpanStats`] | `stats.rs` |
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use std::time::Duration;
 use opentelemetry::InstrumentationScope;
 
 pub(crate) mod adaptive;
+pub(crate) mod export;
 pub(crate) mod exporters;
 pub(crate) mod ids;
 pub(crate) mod layer;
@@ -119,8 +121,7 @@ pub(crate) fn build(
     let worker = Worker::start(
         runtime,
         Arc::clone(&queue),
-        exporter,
-        scope,
+        Arc::new(exporters::Scoped { exporter, scope }),
         Pacing {
             scheduled_delay: t.scheduled_delay,
             max_in_flight: t.max_concurrent_exports,

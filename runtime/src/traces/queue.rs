@@ -12,11 +12,16 @@
 //!   within `capacity`. A trace that finds no room for a held span is shed whole.
 //! - Shed traces are reported on stderr at most once per [`WARN_INTERVAL`], never
 //!   through `tracing` (which would feed the pipeline that is overloaded).
+//!
+//! The queue is generic over what it batches ([`Batched`]): spans here, log records
+//! in `crate::logs` (a log record is a "trace" of one item that is never held).
+//! Each use is its own monomorphized copy, so the span path pays nothing for it.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::LocalKey;
 use std::time::{Duration, Instant};
 
 use super::record::{Batch, Ended};
@@ -34,24 +39,87 @@ const SPARE_TEXT_PER_SPAN: usize = 256;
 /// The same for attributes.
 const SPARE_ATTRS_PER_SPAN: usize = 32;
 
+/// What a queue batches: a columnar batch of items (spans, log records).
+pub(crate) trait Batched: Default + Send + Sync + std::fmt::Debug + Sized + 'static {
+    /// What an item is called in warnings ("span").
+    const NOUN: &'static str;
+    /// Items in the batch.
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// An empty batch with room for `items`.
+    fn with_capacity(items: usize) -> Self;
+    /// Whether the batch has no memory yet (a thread's first, or taken, batch).
+    fn unallocated(&self) -> bool;
+    /// Empties the batch, keeping its capacity.
+    fn clear(&mut self);
+    /// Moves every item of `other` in.
+    fn append(&mut self, other: Self);
+    /// Whether a batch of `items` items grew too large to keep as a spare.
+    fn too_large_to_keep(&self, items: usize) -> bool;
+    /// Each thread's buffers of the live queues of this kind (a `thread_local!`
+    /// cannot be generic).
+    fn locals() -> &'static LocalKey<Locals<Self>>;
+}
+
+/// A thread's buffers for each live queue of one kind (usually one).
+pub(crate) type Locals<B> = RefCell<Vec<(u64, Arc<ThreadBuffer<B>>)>>;
+
+impl Batched for Batch {
+    const NOUN: &'static str = "span";
+
+    #[inline]
+    fn len(&self) -> usize {
+        Batch::len(self)
+    }
+
+    fn with_capacity(items: usize) -> Self {
+        Batch::with_capacity(items)
+    }
+
+    #[inline]
+    fn unallocated(&self) -> bool {
+        self.spans.capacity() == 0
+    }
+
+    fn clear(&mut self) {
+        Batch::clear(self);
+    }
+
+    fn append(&mut self, other: Self) {
+        Batch::append(self, other);
+    }
+
+    fn too_large_to_keep(&self, spans: usize) -> bool {
+        self.text.capacity() > spans.saturating_mul(SPARE_TEXT_PER_SPAN)
+            || self.attrs.capacity() > spans.saturating_mul(SPARE_ATTRS_PER_SPAN)
+    }
+
+    #[inline]
+    fn locals() -> &'static LocalKey<Locals<Self>> {
+        &LOCAL
+    }
+}
+
 /// A batch on its way to the exporter.
 #[derive(Debug)]
-pub(crate) struct Pending {
-    pub(crate) batch: Batch,
+pub(crate) struct Pending<B = Batch> {
+    pub(crate) batch: B,
     /// When this batch first failed to export, if it did.
     pub(crate) failing_since: Option<Instant>,
 }
 
 /// One application thread's buffer and counters.
 #[derive(Debug, Default)]
-pub(crate) struct ThreadBuffer {
-    inner: Mutex<Local>,
+pub(crate) struct ThreadBuffer<B = Batch> {
+    inner: Mutex<Local<B>>,
     pub(crate) counters: LocalCounters,
 }
 
 #[derive(Debug, Default)]
-struct Local {
-    spans: Batch,
+struct Local<B> {
+    spans: B,
     /// Room reserved in the queue and not used yet.
     credit: usize,
 }
@@ -64,18 +132,18 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// The shared part: full batches, the reservation counter and the statistics.
 #[derive(Debug)]
-pub(crate) struct Queue {
+pub(crate) struct Queue<B = Batch> {
     id: u64,
     capacity: usize,
     batch_size: usize,
     /// Spans admitted and not resolved yet, plus room reserved by threads.
     reserved: AtomicUsize,
-    batches: Mutex<VecDeque<Pending>>,
+    batches: Mutex<VecDeque<Pending<B>>>,
     /// Emptied batches with their capacity, so a thread's next batch costs no
     /// allocation (and no page faults on fresh memory): allocating one per hand-off
     /// was a tenth of a span's cost on the application thread.
-    spare: Mutex<Vec<Batch>>,
-    threads: Mutex<Vec<Arc<ThreadBuffer>>>,
+    spare: Mutex<Vec<B>>,
+    threads: Mutex<Vec<Arc<ThreadBuffer<B>>>>,
     /// Counts of threads that ended.
     retired: Mutex<Totals>,
     pub(crate) shared: SharedCounters,
@@ -94,11 +162,11 @@ struct Warned {
 }
 
 thread_local! {
-    /// This thread's buffer for each live queue (usually one).
-    static LOCAL: RefCell<Vec<(u64, Arc<ThreadBuffer>)>> = const { RefCell::new(Vec::new()) };
+    /// This thread's buffer for each live span queue (usually one).
+    static LOCAL: Locals<Batch> = const { RefCell::new(Vec::new()) };
 }
 
-impl Queue {
+impl<B: Batched> Queue<B> {
     pub(crate) fn new(capacity: usize, batch_size: usize) -> Arc<Self> {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         Arc::new(Self {
@@ -128,9 +196,9 @@ impl Queue {
 
     /// Runs `f` with this thread's buffer, creating and registering it on first use.
     #[inline]
-    pub(crate) fn with_local<R>(&self, f: impl FnOnce(&ThreadBuffer) -> R) -> R {
+    pub(crate) fn with_local<R>(&self, f: impl FnOnce(&ThreadBuffer<B>) -> R) -> R {
         let mut f = Some(f);
-        let found = LOCAL.try_with(|local| {
+        let found = B::locals().try_with(|local| {
             let local = local.borrow();
             let buffer = local.iter().find(|(id, _)| *id == self.id)?;
             // `f` only touches the buffer, never `LOCAL`.
@@ -150,10 +218,10 @@ impl Queue {
     }
 
     #[cold]
-    fn register(&self) -> Arc<ThreadBuffer> {
+    fn register(&self) -> Arc<ThreadBuffer<B>> {
         let buffer = Arc::new(ThreadBuffer::default());
         lock(&self.threads).push(Arc::clone(&buffer));
-        let _ = LOCAL.try_with(|local| {
+        let _ = B::locals().try_with(|local| {
             let mut local = local.borrow_mut();
             // Forget buffers of queues that were shut down.
             local.retain(|(_, b)| Arc::strong_count(b) > 1);
@@ -219,7 +287,7 @@ impl Queue {
     /// Hands one ended trace (or a part of a long one) to the queue: admitted whole or
     /// shed whole. `held` of its spans already have room ([`hold`](Self::hold)).
     /// Returns false when it was shed.
-    pub(crate) fn submit(&self, buffer: &ThreadBuffer, trace: Batch, held: usize) -> bool {
+    pub(crate) fn submit(&self, buffer: &ThreadBuffer<B>, trace: B, held: usize) -> bool {
         let n = trace.len();
         if n == 0 {
             return true;
@@ -227,26 +295,17 @@ impl Queue {
         self.admit(buffer, n, held, |out| out.append(trace))
     }
 
-    /// [`submit`](Self::submit) for a trace of one span (the common case), without a
-    /// batch of its own.
-    pub(crate) fn submit_one(&self, buffer: &ThreadBuffer, span: Ended) -> bool {
-        let mut span = Some(span);
-        let admitted = self.admit(buffer, 1, 0, |out| {
-            if let Some(span) = span.take() {
-                out.push(span);
-            }
-        });
-        // Not admitted (queue full, or shut down): its buffers still serve the
-        // thread's next span, so shedding under overload allocates nothing either.
-        if let Some(span) = span {
-            span.discard();
-        }
-        admitted
+    /// One item written straight into the thread's batch by `write` (no batch of
+    /// its own): admitted, or shed (`write` is then not called). Returns whether it
+    /// was admitted.
+    #[inline]
+    pub(crate) fn submit_with(&self, buffer: &ThreadBuffer<B>, write: impl FnOnce(&mut B)) -> bool {
+        self.admit(buffer, 1, 0, write)
     }
 
     /// Takes room for one span that ended while its local root is open (it waits in
     /// the root and joins the queue with its trace). False when there is none.
-    pub(crate) fn hold(&self, buffer: &ThreadBuffer) -> bool {
+    pub(crate) fn hold(&self, buffer: &ThreadBuffer<B>) -> bool {
         let mut local = lock(&buffer.inner);
         if local.credit == 0 {
             if self.reserve(CREDIT_CHUNK) {
@@ -265,7 +324,7 @@ impl Queue {
 
     /// Sheds a trace that is still open: its `held` spans give their room back, and
     /// they and `more` spans that just ended are counted as dropped (queue full).
-    pub(crate) fn shed_open(&self, buffer: &ThreadBuffer, held: usize, more: usize) {
+    pub(crate) fn shed_open(&self, buffer: &ThreadBuffer<B>, held: usize, more: usize) {
         self.give_back(buffer, held);
         let n = (held + more) as u64;
         LocalCounters::add(&buffer.counters.finished, n);
@@ -274,12 +333,12 @@ impl Queue {
 
     /// Gives back the room of `held` spans that will not be queued (their trace was
     /// sampled out after all); the caller counts them.
-    pub(crate) fn give_back(&self, buffer: &ThreadBuffer, held: usize) {
+    pub(crate) fn give_back(&self, buffer: &ThreadBuffer<B>, held: usize) {
         Self::unhold(buffer, held);
         self.release(held);
     }
 
-    fn unhold(buffer: &ThreadBuffer, held: usize) {
+    fn unhold(buffer: &ThreadBuffer<B>, held: usize) {
         if held > 0 {
             LocalCounters::sub(&buffer.counters.held, held as u64);
         }
@@ -296,10 +355,10 @@ impl Queue {
 
     fn admit(
         &self,
-        buffer: &ThreadBuffer,
+        buffer: &ThreadBuffer<B>,
         n: usize,
         held: usize,
-        append: impl FnOnce(&mut Batch),
+        append: impl FnOnce(&mut B),
     ) -> bool {
         LocalCounters::add(&buffer.counters.finished, n as u64);
         Self::unhold(buffer, held);
@@ -331,7 +390,7 @@ impl Queue {
             // parts of at most a batch).
             let full = (!local.spans.is_empty() && local.spans.len() + n > self.batch_size)
                 .then(|| std::mem::replace(&mut local.spans, self.empty_batch()));
-            if local.spans.spans.capacity() == 0 {
+            if local.spans.unallocated() {
                 local.spans = self.empty_batch();
             }
             append(&mut local.spans);
@@ -347,19 +406,15 @@ impl Queue {
     }
 
     /// An empty batch for a thread: a spare one, or a new one of `batch_size`.
-    fn empty_batch(&self) -> Batch {
+    fn empty_batch(&self) -> B {
         lock(&self.spare)
             .pop()
-            .unwrap_or_else(|| Batch::with_capacity(self.batch_size))
+            .unwrap_or_else(|| B::with_capacity(self.batch_size))
     }
 
     /// Keeps an exported (or dropped) batch's memory for a thread's next batch.
-    pub(crate) fn recycle(&self, mut batch: Batch) {
-        let spans = self.batch_size;
-        if batch.text.capacity() > spans.saturating_mul(SPARE_TEXT_PER_SPAN)
-            || batch.attrs.capacity() > spans.saturating_mul(SPARE_ATTRS_PER_SPAN)
-            || lock(&self.spare).len() >= SPARE_BATCHES
-        {
+    pub(crate) fn recycle(&self, mut batch: B) {
+        if batch.too_large_to_keep(self.batch_size) || lock(&self.spare).len() >= SPARE_BATCHES {
             return;
         }
         // Emptied outside the lock: the spans' boxed extras are freed here.
@@ -370,18 +425,18 @@ impl Queue {
         }
     }
 
-    fn push(&self, batch: Pending) {
+    fn push(&self, batch: Pending<B>) {
         lock(&self.batches).push_back(batch);
         self.ready.notify_one();
     }
 
     /// Puts a batch that failed back at the front, to be tried again first.
-    pub(crate) fn push_front(&self, batch: Pending) {
+    pub(crate) fn push_front(&self, batch: Pending<B>) {
         lock(&self.batches).push_front(batch);
     }
 
     /// The next batch.
-    pub(crate) fn pop(&self) -> Option<Pending> {
+    pub(crate) fn pop(&self) -> Option<Pending<B>> {
         lock(&self.batches).pop_front()
     }
 
@@ -423,17 +478,12 @@ impl Queue {
         self.closed.store(true, Ordering::Relaxed);
     }
 
-    fn totals(&self) -> Totals {
+    pub(crate) fn totals(&self) -> Totals {
         let mut totals = *lock(&self.retired);
         for buffer in lock(&self.threads).iter() {
             buffer.counters.fold_into(&mut totals);
         }
         totals
-    }
-
-    /// The statistics now; `last` adds the spans that never ended as dropped.
-    pub(crate) fn stats(&self, last: bool) -> SpanStats {
-        self.totals().stats(&self.shared, last)
     }
 
     /// Spans admitted and not exported or dropped yet (including reserved room).
@@ -443,10 +493,10 @@ impl Queue {
 
     /// Prints shed traces on stderr, at most once per [`WARN_INTERVAL`].
     pub(crate) fn warn_if_shedding(&self, now: Instant) {
-        let stats = self.stats(false);
-        let shed = stats.dropped_by.queue_full
-            + stats.dropped_by.export_failed
-            + stats.dropped_by.rejected;
+        let queue_full = self.totals().queue_full;
+        let export_failed = self.shared.export_failed.load(Ordering::Relaxed);
+        let rejected = self.shared.rejected.load(Ordering::Relaxed);
+        let shed = queue_full + export_failed + rejected;
         let mut warned = lock(&self.warned);
         if shed == warned.shed || warned.at.is_some_and(|at| now - at < WARN_INTERVAL) {
             return;
@@ -455,16 +505,39 @@ impl Queue {
         warned.shed = shed;
         warned.at = Some(now);
         drop(warned);
+        let noun = B::NOUN;
         eprintln!(
-            "semtrace: {since} span(s) dropped since the last report ({} queue full, {} export failed, \
-             {} rejected by the collector in total; queue {}/{} spans). Raise `max_queue_size` or check the \
-             collector; `Guard::stats()` has the counts.",
-            stats.dropped_by.queue_full,
-            stats.dropped_by.export_failed,
-            stats.dropped_by.rejected,
+            "semtrace: {since} {noun}(s) dropped since the last report ({queue_full} queue full, \
+             {export_failed} export failed, {rejected} rejected by the collector in total; queue {}/{} \
+             {noun}s). Raise the queue size or check the collector; `Guard::stats()` and `Guard::log_stats()` have the counts.",
             self.fill(),
             self.capacity,
         );
+    }
+}
+
+/// What only the span queue does.
+impl Queue<Batch> {
+    /// [`submit`](Self::submit) for a trace of one span (the common case), without a
+    /// batch of its own.
+    pub(crate) fn submit_one(&self, buffer: &ThreadBuffer, span: Ended) -> bool {
+        let mut span = Some(span);
+        let admitted = self.admit(buffer, 1, 0, |out| {
+            if let Some(span) = span.take() {
+                out.push(span);
+            }
+        });
+        // Not admitted (queue full, or shut down): its buffers still serve the
+        // thread's next span, so shedding under overload allocates nothing either.
+        if let Some(span) = span {
+            span.discard();
+        }
+        admitted
+    }
+
+    /// The statistics now; `last` adds the spans that never ended as dropped.
+    pub(crate) fn stats(&self, last: bool) -> SpanStats {
+        self.totals().stats(&self.shared, last)
     }
 }
 

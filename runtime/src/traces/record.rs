@@ -65,6 +65,11 @@ pub(crate) struct Text {
 }
 
 impl Text {
+    /// `len` bytes from `start` of an item's text.
+    pub(crate) fn new(start: u32, len: u32) -> Self {
+        Self { start, len }
+    }
+
     /// The text in `text`: validated here, on the exporter thread, not when the
     /// application thread copies it (only whole `str`s are ever written).
     pub(crate) fn of(self, text: &[u8]) -> &str {
@@ -488,10 +493,6 @@ pub(crate) struct Batch {
 impl Batch {
     pub(crate) fn len(&self) -> usize {
         self.spans.len()
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.spans.is_empty()
     }
 
     pub(crate) fn with_capacity(spans: usize) -> Self {

@@ -1,18 +1,19 @@
 //! The exporter side: one background thread running a small Tokio runtime. It turns
 //! batches into OTLP span data, exports them (several at once when the collector is
 //! slow to answer), collects stragglers from idle threads, holds failed batches while
-//! the collector is down, and reports shed spans.
+//! the collector is down, and reports shed spans. Generic over what it exports
+//! ([`Batched`], [`Export`]): the log pipeline runs the same loop.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use opentelemetry::InstrumentationScope;
 use tokio::sync::watch;
 use tokio::task::{JoinError, JoinSet};
 
-use super::exporters::Exporter;
-use super::queue::{Pending, Queue};
+pub(crate) use super::export::Export;
+use super::queue::{Batched, Pending, Queue};
+use super::record::Batch;
 use crate::shutdown::{Shutdown, ShutdownFailure};
 
 /// How the worker paces itself.
@@ -34,27 +35,26 @@ const BACKOFF_MIN: Duration = Duration::from_millis(200);
 const BACKOFF_MAX: Duration = Duration::from_secs(1);
 
 /// Owns the exporter thread; [`shutdown`](Self::shutdown) drains and stops it.
-pub(crate) struct Worker {
-    queue: Arc<Queue>,
-    exporter: Arc<dyn Exporter>,
+pub(crate) struct Worker<B: Batched = Batch> {
+    queue: Arc<Queue<B>>,
+    exporter: Arc<dyn Export<B>>,
     runtime: Option<tokio::runtime::Runtime>,
     stop: watch::Sender<Option<Instant>>,
     done: Option<std::sync::mpsc::Receiver<()>>,
 }
 
-impl std::fmt::Debug for Worker {
+impl<B: Batched> std::fmt::Debug for Worker<B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Worker").finish_non_exhaustive()
     }
 }
 
-impl Worker {
+impl<B: Batched> Worker<B> {
     /// Starts the worker on `runtime` (already used to build the exporter).
     pub(crate) fn start(
         runtime: tokio::runtime::Runtime,
-        queue: Arc<Queue>,
-        exporter: Arc<dyn Exporter>,
-        scope: InstrumentationScope,
+        queue: Arc<Queue<B>>,
+        exporter: Arc<dyn Export<B>>,
         pacing: Pacing,
     ) -> Self {
         let (stop, stop_rx) = watch::channel(None);
@@ -62,7 +62,6 @@ impl Worker {
         let task = Loop {
             queue: Arc::clone(&queue),
             exporter: Arc::clone(&exporter),
-            scope,
             pacing,
         };
         runtime.spawn(async move {
@@ -79,7 +78,7 @@ impl Worker {
     }
 }
 
-impl Shutdown for Worker {
+impl<B: Batched> Shutdown for Worker<B> {
     /// Stops admitting spans, exports what is queued until `deadline`, and counts
     /// what is left as dropped at shutdown.
     fn shutdown(&mut self, deadline: Instant) -> Vec<ShutdownFailure> {
@@ -129,7 +128,7 @@ impl Shutdown for Worker {
     }
 }
 
-impl Drop for Worker {
+impl<B: Batched> Drop for Worker<B> {
     fn drop(&mut self) {
         if self.done.is_some() {
             let _ = self.shutdown(Instant::now() + Duration::from_secs(1));
@@ -137,38 +136,45 @@ impl Drop for Worker {
     }
 }
 
-struct Loop {
-    queue: Arc<Queue>,
-    exporter: Arc<dyn Exporter>,
-    scope: InstrumentationScope,
+struct Loop<B: Batched> {
+    queue: Arc<Queue<B>>,
+    exporter: Arc<dyn Export<B>>,
     pacing: Pacing,
 }
 
 /// What an export task reports back.
-struct Done {
+struct Done<B> {
     len: usize,
     /// `Ok` with the spans the collector rejected.
     result: Result<u64, String>,
     /// The batch, for another attempt if this one failed (the exporter got a
     /// converted copy, so keeping it costs nothing extra).
-    batch: Pending,
+    batch: Pending<B>,
 }
 
 /// Exports under way, with each one's span count: an export that panics (a bug in
 /// an exporter) still has its spans counted as failed.
-#[derive(Default)]
-struct InFlight {
-    set: JoinSet<Done>,
+struct InFlight<B> {
+    set: JoinSet<Done<B>>,
     lens: std::collections::HashMap<tokio::task::Id, usize>,
 }
 
-impl InFlight {
+impl<B> Default for InFlight<B> {
+    fn default() -> Self {
+        Self {
+            set: JoinSet::new(),
+            lens: std::collections::HashMap::new(),
+        }
+    }
+}
+
+impl<B: Batched> InFlight<B> {
     fn len(&self) -> usize {
         self.set.len()
     }
 
     /// The next export to finish: its outcome, or the spans of one that panicked.
-    async fn next(&mut self) -> Option<Result<Done, usize>> {
+    async fn next(&mut self) -> Option<Result<Done<B>, usize>> {
         let joined = self.set.join_next_with_id().await?;
         Some(match joined {
             Ok((id, done)) => {
@@ -184,7 +190,7 @@ impl InFlight {
     }
 }
 
-impl Loop {
+impl<B: Batched> Loop<B> {
     async fn run(self, mut stop: watch::Receiver<Option<Instant>>) {
         let mut in_flight = InFlight::default();
         let mut last_collect = Instant::now();
@@ -231,15 +237,14 @@ impl Loop {
         self.drain(in_flight, deadline).await;
     }
 
-    fn spawn(&self, in_flight: &mut InFlight, pending: Pending) {
+    fn spawn(&self, in_flight: &mut InFlight<B>, pending: Pending<B>) {
         let len = pending.batch.len();
         let exporter = Arc::clone(&self.exporter);
-        let scope = self.scope.clone();
         // Converted inside the task, so several batches convert and encode in
         // parallel on the runtime's threads.
         let task = in_flight.set.spawn(async move {
             let result = exporter
-                .export_batch(&pending.batch, &scope)
+                .export(&pending.batch)
                 .await
                 .map_err(|e| e.to_string());
             Done {
@@ -266,7 +271,7 @@ impl Loop {
 
     /// Counts an export's outcome; a failed batch goes back to the front of the queue
     /// unless it has failed for `hold_failed` (or `final_attempt`).
-    fn settle(&self, done: Done, failing: &mut Option<Backoff>, final_attempt: bool) {
+    fn settle(&self, done: Done<B>, failing: &mut Option<Backoff>, final_attempt: bool) {
         let shared = &self.queue.shared;
         match done.result {
             Ok(rejected) => {
@@ -306,7 +311,7 @@ impl Loop {
     }
 
     /// Exports what is left until `deadline`, then counts the rest as dropped.
-    async fn drain(&self, mut in_flight: InFlight, deadline: Instant) {
+    async fn drain(&self, mut in_flight: InFlight<B>, deadline: Instant) {
         let sending = async {
             let mut failing: Option<Backoff> = None;
             loop {

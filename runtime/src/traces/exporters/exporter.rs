@@ -1,24 +1,18 @@
 //! What an exporter is to the worker: [`Exporter`], and the ways to get one (an
 //! `opentelemetry_sdk` [`SpanExporter`] wrapped, several in one, an injected one).
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use opentelemetry::InstrumentationScope;
 use opentelemetry::trace::{SpanContext, SpanId, Status, TraceFlags, TraceId};
 use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanExporter, SpanLinks};
 
 use crate::traces::record::{Batch, Code, Finished};
 
-/// An export's outcome: `Ok` with the number of spans the destination received but
-/// rejected (an OTLP partial success), or the error after its retries.
-pub(crate) type ExportResult = Result<u64, OTelSdkError>;
-
-pub(crate) type ExportFuture = Pin<Box<dyn Future<Output = ExportResult> + Send>>;
+pub(crate) use crate::traces::export::ExportFuture;
 
 /// An exporter the worker can call from several tasks at once.
 pub(crate) trait Exporter: Send + Sync + 'static {
@@ -110,6 +104,22 @@ pub(crate) fn from_sdk<E: SpanExporter + 'static>(
 ) -> Arc<dyn Exporter> {
     exporter.set_resource(resource);
     Arc::new(Sdk(Arc::new(exporter)))
+}
+
+/// An exporter with the scope its spans carry: what the worker exports through.
+pub(crate) struct Scoped {
+    pub(crate) exporter: Arc<dyn Exporter>,
+    pub(crate) scope: InstrumentationScope,
+}
+
+impl crate::traces::export::Export<Batch> for Scoped {
+    fn export(&self, batch: &Batch) -> ExportFuture {
+        self.exporter.export_batch(batch, &self.scope)
+    }
+
+    fn shutdown(&self, timeout: Duration) -> OTelSdkResult {
+        self.exporter.shutdown(timeout)
+    }
 }
 
 /// Builds an exporter once the resource is known (an injected one, for tests).

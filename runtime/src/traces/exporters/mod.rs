@@ -16,7 +16,7 @@ mod exporter;
 mod otlp;
 mod zipkin;
 
-pub(crate) use exporter::{Exporter, ExporterFactory, factory, fan_out};
+pub(crate) use exporter::{Exporter, ExporterFactory, Scoped, factory, fan_out};
 
 /// An exporter's entry: builds it for the resolved settings, inside the exporter's
 /// runtime (tonic spawns its connection task on the runtime current while it is
