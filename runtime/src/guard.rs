@@ -26,7 +26,7 @@ pub struct Guard {
     metrics: Option<opentelemetry_sdk::metrics::SdkMeterProvider>,
     queue: Arc<Queue>,
     /// The log queue, when log records are exported.
-    pub(crate) logs: Option<Arc<Queue<LogBatch>>>,
+    logs: Option<Arc<Queue<LogBatch>>>,
     parts: Vec<Box<dyn Shutdown>>,
     done: bool,
 }
@@ -54,6 +54,15 @@ impl Guard {
             parts: Vec::new(),
             done: false,
         }
+    }
+
+    /// The log queue, when log records are exported: flushed and counted here, and
+    /// read by the control (for `semtrace.logs.*`).
+    pub(crate) fn attach_logs(&mut self, queue: Option<Arc<Queue<LogBatch>>>) {
+        if let Some(queue) = &queue {
+            self.control.set_log_queue(Arc::clone(queue));
+        }
+        self.logs = queue;
     }
 
     pub(crate) fn push(&mut self, part: Box<dyn Shutdown>) {

@@ -532,7 +532,7 @@ impl TelemetryBuilder {
             watch,
         )?;
         let mut guard = guard;
-        guard.logs = logs_queue;
+        guard.attach_logs(logs_queue);
         // The recorder's `OuterLayer` inside the pipeline's filter: the user's
         // subscriber sees one layer with a per-layer filter (its level hint and
         // interest combine as any filtered layer's), and the metrics' downcast finds
@@ -624,7 +624,7 @@ impl TelemetryBuilder {
             metrics,
             watch,
         )?;
-        guard.logs = logs_queue;
+        guard.attach_logs(logs_queue);
 
         let dispatch = if let Some(layer) = own {
             store_dispatch(layer, traces_filter, lines, sites, capture)

@@ -7980,6 +7980,19 @@ pub static METRICS: &[MetricDefinition] = &[
 /// semtrace's own metric definitions (`semconv/registry/`): `task.duration` and the pipeline's `semtrace.*` counters, sorted by name.
 #[rustfmt::skip]
 pub static SEMTRACE_METRICS: &[MetricDefinition] = &[
+    MetricDefinition { name: "semtrace.logs.dropped", instrument: Instrument::Counter, unit: "{log_record}", stability: Development, deprecated: None,
+        brief: "Log records semtrace's log pipeline lost, by reason.",
+        attributes: &[
+            a("semtrace.drop.reason", Required),
+    ] },
+    MetricDefinition { name: "semtrace.logs.emitted", instrument: Instrument::Counter, unit: "{log_record}", stability: Development, deprecated: None,
+        brief: "Log records (events and `log` records) semtrace's log pipeline saw.",
+        attributes: &[
+    ] },
+    MetricDefinition { name: "semtrace.logs.exported", instrument: Instrument::Counter, unit: "{log_record}", stability: Development, deprecated: None,
+        brief: "Log records the collector accepted.",
+        attributes: &[
+    ] },
     MetricDefinition { name: "semtrace.queue.capacity", instrument: Instrument::UpDownCounter, unit: "{span}", stability: Development, deprecated: None,
         brief: "How many spans the export queue holds.",
         attributes: &[

@@ -337,3 +337,54 @@ fn logs_exporters_none_turns_them_off_even_with_an_endpoint() {
     .unwrap();
     assert!(settings.logs.exporters.is_empty());
 }
+
+/// `semtrace.logs.emitted`, `.exported` and `.dropped` (by reason) report the log
+/// pipeline's counts, as `semtrace.spans.*` report the spans'.
+#[test]
+fn the_log_counts_are_self_metrics() {
+    use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData, ResourceMetrics};
+    use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader};
+
+    let metrics = InMemoryMetricExporter::default();
+    let reader = PeriodicReader::builder(metrics.clone())
+        .with_interval(Duration::from_secs(3600))
+        .build();
+    let (b, received) = collecting(builder(&[]));
+    let (dispatch, guard) = b.metric_reader(reader).build().unwrap();
+    tracing::dispatcher::with_default(&dispatch, || {
+        for i in 0..3_i64 {
+            tracing::info!(i, "counted");
+        }
+    });
+    assert!(guard.flush(Duration::from_secs(10)));
+    assert_eq!(records(&received).len(), 3);
+    let all: Vec<ResourceMetrics> = metrics.get_finished_metrics().unwrap();
+    let sum = |name: &str| -> Vec<(u64, Vec<String>)> {
+        all.last()
+            .unwrap()
+            .scope_metrics()
+            .flat_map(opentelemetry_sdk::metrics::data::ScopeMetrics::metrics)
+            .filter(|m| m.name() == name)
+            .flat_map(|m| match m.data() {
+                AggregatedMetrics::U64(MetricData::Sum(s)) => s
+                    .data_points()
+                    .map(|dp| {
+                        let attrs = dp
+                            .attributes()
+                            .map(|kv| kv.value.as_str().into_owned())
+                            .collect();
+                        (dp.value(), attrs)
+                    })
+                    .collect::<Vec<_>>(),
+                other => panic!("{name}: {other:?}"),
+            })
+            .collect()
+    };
+    assert_eq!(sum("semtrace.logs.emitted"), [(3, vec![])]);
+    assert_eq!(sum("semtrace.logs.exported"), [(3, vec![])]);
+    let dropped = sum("semtrace.logs.dropped");
+    assert_eq!(dropped.len(), 4, "{dropped:?}");
+    assert!(dropped.iter().all(|(n, _)| *n == 0), "{dropped:?}");
+    assert!(dropped.iter().any(|(_, a)| a == &["queue_full".to_owned()]));
+    drop(guard);
+}

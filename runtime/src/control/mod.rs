@@ -69,6 +69,8 @@ struct Inner {
     dispatch: std::sync::OnceLock<tracing::dispatcher::WeakDispatch>,
     /// The Prometheus text of the metrics, when that exporter is on (`/metrics`).
     prometheus: std::sync::OnceLock<Arc<crate::metrics::prometheus::Text>>,
+    /// The log queue, when log records are exported (their counts for `semtrace.logs.*`).
+    logs: std::sync::OnceLock<Arc<Queue<crate::logs::record::LogBatch>>>,
     /// The service's objectives (`[[slo]]`), replaced when the config file changes.
     objectives: std::sync::RwLock<Arc<[crate::catalogue::Slo]>>,
 }
@@ -139,6 +141,7 @@ impl Control {
                 next_id: AtomicU64::new(1),
                 dispatch: std::sync::OnceLock::new(),
                 prometheus: std::sync::OnceLock::new(),
+                logs: std::sync::OnceLock::new(),
                 objectives: std::sync::RwLock::new(Arc::from([])),
             }),
         };
@@ -448,6 +451,16 @@ impl Control {
         (!objectives.is_empty()).then(|| crate::catalogue::prometheus_rules(&objectives))
     }
 
+    pub(crate) fn set_log_queue(&self, queue: Arc<Queue<crate::logs::record::LogBatch>>) {
+        let _ = self.inner.logs.set(queue);
+    }
+
+    /// The log record counts, when log records are exported.
+    pub(crate) fn log_stats(&self) -> Option<crate::logs::LogStats> {
+        let queue = self.inner.logs.get()?;
+        Some(crate::logs::LogStats::of(queue.totals(), &queue.shared))
+    }
+
     pub(crate) fn apply_objectives(&self, objectives: &[crate::catalogue::Slo]) {
         *self
             .inner
@@ -546,5 +559,9 @@ impl crate::metrics::PipelineReadings for Control {
 
     fn active_rules(&self) -> usize {
         self.rules().len()
+    }
+
+    fn log_stats(&self) -> Option<crate::logs::LogStats> {
+        Control::log_stats(self)
     }
 }

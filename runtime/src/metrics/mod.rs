@@ -163,6 +163,8 @@ pub(crate) trait PipelineReadings: Send + Sync + 'static {
     fn queue_fill(&self) -> (usize, usize);
     /// Sampling rules in force.
     fn active_rules(&self) -> usize;
+    /// The log record counts, when log records are exported.
+    fn log_stats(&self) -> Option<crate::logs::LogStats>;
 }
 
 /// Metrics once started: what the guard stops (in this order), the provider it
@@ -282,6 +284,7 @@ impl Metrics {
                 })
                 .build();
         };
+        observe_logs(&meter, readings);
         gauge("semtrace.queue.size", |c| c.queue_fill().0);
         gauge("semtrace.queue.capacity", |c| c.queue_fill().1);
         gauge(
@@ -289,6 +292,51 @@ impl Metrics {
             PipelineReadings::active_rules,
         );
     }
+}
+
+/// `semtrace.logs.*`, observed while log records are exported (nothing
+/// otherwise: no series of zeros for a signal that is off).
+fn observe_logs(meter: &opentelemetry::metrics::Meter, readings: &Arc<dyn PipelineReadings>) {
+    use semtrace_semconv::metrics::builtin;
+    let def =
+        |name: &str| builtin(name).unwrap_or_else(|| panic!("`{name}` is in semtrace's registry"));
+    let counter = |name: &'static str, pick: fn(&crate::logs::LogStats) -> u64| {
+        let d = def(name);
+        let readings = Arc::clone(readings);
+        meter
+            .u64_observable_counter(d.name)
+            .with_unit(d.unit)
+            .with_description(d.brief)
+            .with_callback(move |o| {
+                if let Some(stats) = readings.log_stats() {
+                    o.observe(pick(&stats), &[]);
+                }
+            })
+            .build();
+    };
+    counter("semtrace.logs.emitted", |s| s.emitted);
+    counter("semtrace.logs.exported", |s| s.exported);
+    let d = def("semtrace.logs.dropped");
+    let readings = Arc::clone(readings);
+    meter
+        .u64_observable_counter(d.name)
+        .with_unit(d.unit)
+        .with_description(d.brief)
+        .with_callback(move |o| {
+            let Some(stats) = readings.log_stats() else {
+                return;
+            };
+            let by = stats.dropped_by;
+            for (reason, n) in [
+                ("queue_full", by.queue_full),
+                ("export_failed", by.export_failed),
+                ("shutdown", by.shutdown),
+                ("rejected", by.rejected),
+            ] {
+                o.observe(n, &[KeyValue::new("semtrace.drop.reason", reason)]);
+            }
+        })
+        .build();
 }
 
 impl Shutdown for Metrics {
