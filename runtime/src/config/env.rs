@@ -80,6 +80,8 @@ pub(crate) mod var {
     pub(crate) const OTEL_EXPORTER_ZIPKIN_TIMEOUT: &str = "OTEL_EXPORTER_ZIPKIN_TIMEOUT";
     /// Attributes per link.
     pub(crate) const OTEL_LINK_ATTRIBUTE_COUNT_LIMIT: &str = "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT";
+    /// The variable `OTEL_METRICS_EXEMPLAR_FILTER`.
+    pub(crate) const OTEL_METRICS_EXEMPLAR_FILTER: &str = "OTEL_METRICS_EXEMPLAR_FILTER";
     /// The variable `OTEL_METRICS_EXPORTER`.
     pub(crate) const OTEL_METRICS_EXPORTER: &str = "OTEL_METRICS_EXPORTER";
     /// The variable `OTEL_METRIC_EXPORT_INTERVAL`.

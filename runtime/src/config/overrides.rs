@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::values::{
-    Ansi, Compression, ConsoleFormat, FileFormat, MetricsExporter, Protocol, Rotation, Sampler,
-    TracesExporter,
+    Ansi, Compression, ConsoleFormat, ExemplarFilter, FileFormat, MetricsExporter, Protocol,
+    Rotation, Sampler, TracesExporter,
 };
 
 /// Values set by explicit builder calls.
@@ -54,4 +54,5 @@ pub(crate) struct Overrides {
     pub(crate) shutdown_timeout: Option<Duration>,
     pub(crate) metrics_exporters: Option<Vec<MetricsExporter>>,
     pub(crate) metrics_interval: Option<Duration>,
+    pub(crate) metrics_exemplar_filter: Option<ExemplarFilter>,
 }
