@@ -136,12 +136,12 @@ fn a_real_prometheus_stores_exemplars_of_exported_traces() {
         guard.flush(Duration::from_secs(10)),
         "the spans are exported"
     );
-    let exported: BTreeSet<String> = exporter
+    let traces: BTreeSet<String> = exporter
         .spans()
         .iter()
         .map(|s| s.span_context.trace_id().to_string())
         .collect();
-    assert_eq!(exported.len(), 2, "two traces exported");
+    assert_eq!(traces.len(), 2, "two traces exported");
 
     let prometheus = Prometheus::start(&binary, guard.metrics_address().unwrap());
     let client = reqwest::blocking::Client::new();
@@ -159,10 +159,7 @@ fn a_real_prometheus_stores_exemplars_of_exported_traces() {
         );
         std::thread::sleep(Duration::from_millis(500));
     };
-    assert!(
-        stored.is_subset(&exported),
-        "{stored:?} not among {exported:?}"
-    );
+    assert!(stored.is_subset(&traces), "{stored:?} not among {traces:?}");
     drop(prometheus);
     drop(guard);
 }

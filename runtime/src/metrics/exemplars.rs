@@ -3,7 +3,7 @@
 //! `AlignedHistogramBucketExemplarReservoir`), with the call's trace and span ids,
 //! value and time. A leaf: the recorder offers calls, the exporters read them.
 //!
-//! Why not the SDK's: opentelemetry_sdk 0.33 records no exemplars (its data points'
+//! Why not the SDK's: `opentelemetry_sdk` 0.33 records no exemplars (its data points'
 //! exemplar lists are always empty and cannot be filled from outside), so semtrace
 //! keeps its own beside each bound instrument and adds them to what it exports.
 //!
@@ -13,6 +13,12 @@
 //! on a torn read. Cells are kept across collections (the histograms are cumulative
 //! and two readers, OTLP and Prometheus, read them), so the last call of a bucket
 //! stays its exemplar until a newer one replaces it.
+
+// The reading half serves the exporters; a build with neither reads nothing.
+#![cfg_attr(
+    not(any(feature = "prometheus", feature = "otlp-grpc", feature = "otlp-http")),
+    allow(dead_code)
+)]
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering, fence};
@@ -162,6 +168,8 @@ impl Reservoir {
 #[derive(Debug, Clone)]
 pub(crate) struct Series {
     pub(crate) name: &'static str,
+    /// Prometheus names carry it (`_seconds`).
+    #[cfg_attr(not(feature = "prometheus"), allow(dead_code))]
     pub(crate) unit: &'static str,
     pub(crate) attributes: Vec<KeyValue>,
     pub(crate) exemplars: Vec<Exemplar>,

@@ -119,7 +119,7 @@ fn sample_line(
         let pairs = labels
             .iter()
             .map(|l| (l.name(), l.value().to_owned()))
-            .chain(extra.map(|(k, v)| (k, v)));
+            .chain(extra);
         for (k, v) in pairs {
             if !first {
                 out.push(',');
