@@ -176,6 +176,13 @@ fn nanos_of(raw: u64) -> u64 {
     wall_nanos(if raw == 0 { ticks().raw() } else { raw })
 }
 
+/// The wall-clock time of the counter reading `raw`, taken on this thread, in Unix
+/// nanoseconds.
+#[inline]
+pub(crate) fn nanos_at(raw: u64) -> u64 {
+    nanos_of(raw)
+}
+
 /// Wall-clock time now, in Unix nanoseconds.
 #[inline]
 pub(crate) fn now_nanos() -> u64 {

@@ -184,6 +184,10 @@ impl TelemetryBuilder {
         shutdown_timeout(shutdown_timeout: Duration);
         /// How often metrics are exported over OTLP (default 60 s).
         metrics_interval(metrics_interval: Duration);
+        /// Which calls the duration histograms keep as exemplars, like
+        /// `OTEL_METRICS_EXEMPLAR_FILTER` (default `trace_based`: calls whose span is
+        /// sampled).
+        metrics_exemplar_filter(metrics_exemplar_filter: crate::config::ExemplarFilter);
         /// Filter in `EnvFilter` syntax for the events exported as log records
         /// (default `info`).
         logs_level(logs_level: impl Into<String>) => Into::into;

@@ -19,12 +19,25 @@ use tracing_subscriber::Layer;
 use tracing_subscriber::layer::{Context, Filter};
 
 use crate::control::levels::LevelFilter;
+use crate::metrics::exemplars::SpanIds;
 use crate::metrics::recorder::Sites;
 
 /// The call sites' recorder of the dispatcher `dispatch`, if it is semtrace's.
 #[inline]
 pub(crate) fn sites_of(dispatch: &tracing::Dispatch) -> Option<&Sites> {
     dispatch.downcast_ref::<OuterLayer>()?.sites.as_deref()
+}
+
+/// The ids of span `id` in `dispatch`, and whether it is sampled, when semtrace's
+/// pipeline records it: what a metric's exemplar carries.
+#[inline]
+pub(crate) fn span_ids(dispatch: &tracing::Dispatch, id: &span::Id) -> Option<SpanIds> {
+    let (trace_id, span_id, sampled) = crate::traces::ids_of(dispatch, id)?;
+    Some(SpanIds {
+        trace_id,
+        span_id,
+        sampled,
+    })
 }
 
 #[derive(Debug, Clone)]

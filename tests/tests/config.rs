@@ -737,6 +737,42 @@ fn bad_metrics_settings_name_the_key_the_value_and_what_is_allowed() {
     assert!(e.contains("exporters"), "{e}");
 }
 
+#[test]
+fn the_exemplar_filter_comes_from_the_variable_the_file_or_the_builder() {
+    use semtrace::config::ExemplarFilter;
+    let filter = |b: TelemetryBuilder| b.resolve().unwrap().metrics.exemplar_filter;
+    assert_eq!(filter(builder("", &[])), ExemplarFilter::TraceBased);
+    let file = "[metrics]\nexemplar_filter = \"always_on\"\n";
+    assert_eq!(filter(builder(file, &[])), ExemplarFilter::AlwaysOn);
+    // The variable wins over the file, the builder over both.
+    let var = [("OTEL_METRICS_EXEMPLAR_FILTER", "always_off")];
+    assert_eq!(filter(builder(file, &var)), ExemplarFilter::AlwaysOff);
+    let b = builder(file, &var).metrics_exemplar_filter(ExemplarFilter::AlwaysOn);
+    assert_eq!(filter(b), ExemplarFilter::AlwaysOn);
+}
+
+#[test]
+fn a_bad_exemplar_filter_names_the_key_the_value_and_what_is_allowed() {
+    let e = resolve_err(&builder(
+        "",
+        &[("OTEL_METRICS_EXEMPLAR_FILTER", "trace_base")],
+    ));
+    assert!(e.contains("OTEL_METRICS_EXEMPLAR_FILTER"), "{e}");
+    assert!(e.contains("trace_base"), "{e}");
+    assert!(
+        e.contains("`trace_based`") && e.contains("`always_on`") && e.contains("`always_off`"),
+        "{e}"
+    );
+    let e = resolve_err(&builder(
+        "[metrics]\nexemplar_filter = \"sometimes\"\n",
+        &[],
+    ));
+    assert!(
+        e.contains("metrics.exemplar_filter") && e.contains("sometimes"),
+        "{e}"
+    );
+}
+
 /// The settings types' earlier path still names the same types.
 #[test]
 #[allow(deprecated)]

@@ -101,6 +101,8 @@ pub(crate) mod var {
     pub(crate) const OTEL_LINK_ATTRIBUTE_COUNT_LIMIT: &str = "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT";
     /// Where log records go (`otlp`, `console`, `none`).
     pub(crate) const OTEL_LOGS_EXPORTER: &str = "OTEL_LOGS_EXPORTER";
+    /// The variable `OTEL_METRICS_EXEMPLAR_FILTER`.
+    pub(crate) const OTEL_METRICS_EXEMPLAR_FILTER: &str = "OTEL_METRICS_EXEMPLAR_FILTER";
     /// The variable `OTEL_METRICS_EXPORTER`.
     pub(crate) const OTEL_METRICS_EXPORTER: &str = "OTEL_METRICS_EXPORTER";
     /// The variable `OTEL_METRIC_EXPORT_INTERVAL`.

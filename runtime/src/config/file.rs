@@ -375,6 +375,9 @@ pub struct MetricsConfig {
     pub endpoint: Option<String>,
     /// `grpc` or `http/protobuf` (default: `otlp.protocol`).
     pub protocol: Option<String>,
+    /// Which calls the duration histograms keep as exemplars: `trace_based`
+    /// (default), `always_on`, `always_off`.
+    pub exemplar_filter: Option<String>,
     /// `[metrics.prometheus]`.
     #[serde(default)]
     pub prometheus: PrometheusConfig,

@@ -82,6 +82,7 @@
 //! | error- and latency-keeping | off | [`Control::set_tail`](crate::Control::set_tail) | `[sampling.tail]`: `keep_errors` (true), `keep_slower_than`, `max_buffered_spans` (10000) | — |
 //! | metrics exporters | `otlp` when an OTLP endpoint is set, plus `prometheus` when `metrics.prometheus.listen` is set; else none | `metrics_exporters` | `metrics.exporters` (a list), `metrics.enabled` | `OTEL_METRICS_EXPORTER` (`otlp`, `prometheus`, `none`, or a list) |
 //! | metrics export interval | 60 s | `metrics_interval` | `metrics.interval` | `OTEL_METRIC_EXPORT_INTERVAL` (ms) |
+//! | exemplars of the duration histograms | `trace_based`: calls whose span is sampled | `metrics_exemplar_filter` | `metrics.exemplar_filter` | `OTEL_METRICS_EXEMPLAR_FILTER` (`trace_based`, `always_on`, `always_off`) |
 //! | OTLP metrics endpoint, protocol | `otlp.endpoint` + `/v1/metrics` (HTTP), the traces' protocol | — | `metrics.endpoint` (used as is), `metrics.protocol` | `OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT`, `OTEL_EXPORTER_OTLP_[METRICS_]PROTOCOL`; headers, timeout and compression as for spans, with `OTEL_EXPORTER_OTLP_METRICS_*` |
 //! | Prometheus endpoint | `/metrics` on the admin listener | — | `metrics.prometheus.listen` | — |
 //! | admin listener | off | — | `admin.listen` (loopback, or any with a token), `admin.token` | `SEMTRACE_ADMIN_LISTEN`, `SEMTRACE_ADMIN_TOKEN` |
@@ -213,8 +214,8 @@ pub(crate) use overrides::Overrides;
 pub(crate) use resolve::resolve;
 pub(crate) use values::check_ratio;
 pub use values::{
-    Ansi, Compression, ConsoleFormat, FileFormat, LogsExporter, MetricsExporter, Protocol,
-    Rotation, Sampler, SamplingMode, SpanLimits, TracesExporter,
+    Ansi, Compression, ConsoleFormat, ExemplarFilter, FileFormat, LogsExporter, MetricsExporter,
+    Protocol, Rotation, Sampler, SamplingMode, SpanLimits, TracesExporter,
 };
 
 /// Everything semtrace will set up, after precedence was applied. Obtain it with
@@ -299,6 +300,8 @@ pub struct MetricsSettings {
     pub exporters: Vec<MetricsExporter>,
     /// How often they are exported over OTLP.
     pub interval: Duration,
+    /// Which calls the duration histograms keep as exemplars.
+    pub exemplar_filter: ExemplarFilter,
     /// The OTLP metrics exporter's settings (the endpoint is the full URL).
     pub otlp: Option<OtlpSettings>,
     /// Where the Prometheus endpoint listens of its own (else `/metrics` is served

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::values::{
-    Ansi, Compression, ConsoleFormat, FileFormat, LogsExporter, MetricsExporter, Protocol,
-    Rotation, Sampler, TracesExporter,
+    Ansi, Compression, ConsoleFormat, ExemplarFilter, FileFormat, LogsExporter, MetricsExporter,
+    Protocol, Rotation, Sampler, TracesExporter,
 };
 
 /// Values set by explicit builder calls.
@@ -58,4 +58,5 @@ pub(crate) struct Overrides {
     pub(crate) logs_exporters: Option<Vec<LogsExporter>>,
     pub(crate) logs_level: Option<String>,
     pub(crate) logs_endpoint: Option<String>,
+    pub(crate) metrics_exemplar_filter: Option<ExemplarFilter>,
 }

@@ -11,11 +11,11 @@ use super::file::{Config, EnvLookup, Headers};
 use super::overrides::Overrides;
 use super::rules;
 use super::values::{
-    Ansi, Compression, ConsoleFormat, FileFormat, MetricsExporter, Protocol, Rotation, Sampler,
-    SamplingMode, TracesExporter, at_least_one, check_endpoint, check_exporters, check_filter,
-    check_ratio, exporter_list, file_count, file_duration, file_flag, file_key, file_limit,
-    file_millis, filter, logs_exporter_list, metrics_exporter_list, parse_bool, parse_count,
-    parse_limit, parse_millis, parse_pairs, text,
+    Ansi, Compression, ConsoleFormat, ExemplarFilter, FileFormat, MetricsExporter, Protocol,
+    Rotation, Sampler, SamplingMode, TracesExporter, at_least_one, check_endpoint, check_exporters,
+    check_filter, check_ratio, exporter_list, file_count, file_duration, file_flag, file_key,
+    file_limit, file_millis, filter, logs_exporter_list, metrics_exporter_list, parse_bool,
+    parse_count, parse_limit, parse_millis, parse_pairs, text,
 };
 use super::{
     AdaptiveSettings, AdminSettings, ConsoleSettings, FileSettings, LogsSettings, MetricsSettings,
@@ -962,6 +962,22 @@ fn resolve_metrics(
             "expected a positive duration such as `60s`",
         ));
     }
+    let exemplar_filter = pick(
+        env,
+        "metrics_exemplar_filter",
+        o.metrics_exemplar_filter,
+        as_is,
+    )
+    .env(
+        var::OTEL_METRICS_EXEMPLAR_FILTER,
+        ExemplarFilter::parse_setting,
+    )
+    .file(
+        "metrics.exemplar_filter",
+        m.exemplar_filter.as_deref(),
+        ExemplarFilter::parse_setting,
+    )
+    .or(ExemplarFilter::TraceBased)?;
     let prometheus_listen = pick(env, "metrics_prometheus_listen", None, as_is)
         .file(
             "metrics.prometheus.listen",
@@ -1004,6 +1020,7 @@ fn resolve_metrics(
         enabled,
         exporters,
         interval,
+        exemplar_filter,
         otlp,
         prometheus_listen,
     })

@@ -120,6 +120,20 @@ pub enum MetricsExporter {
     None,
 }
 
+/// Which calls' measurements a duration histogram keeps as exemplars
+/// (`OTEL_METRICS_EXEMPLAR_FILTER`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ExemplarFilter {
+    /// Calls whose span is sampled (`trace_based`, the specification's default).
+    #[default]
+    TraceBased,
+    /// Every call inside a span, sampled or not (`always_on`).
+    AlwaysOn,
+    /// None (`always_off`).
+    AlwaysOff,
+}
+
 /// How traces are chosen for export (`[sampling] mode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -200,6 +214,7 @@ keyword_enum!(Compression, "OTLP compression", { "none" => None, "gzip" => Gzip 
 keyword_enum!(SamplingMode, "sampling mode", { "off" => Off, "ratio" => Ratio, "full" => Full });
 keyword_enum!(MetricsExporter, "metrics exporter", { "otlp" => Otlp, "prometheus" => Prometheus, "none" => None });
 keyword_enum!(LogsExporter, "log exporter", { "otlp" => Otlp, "console" => Console, "none" => None });
+keyword_enum!(ExemplarFilter, "exemplar filter", { "trace_based" => TraceBased, "always_on" => AlwaysOn, "always_off" => AlwaysOff });
 keyword_enum!(TracesExporter, "span exporter", { "otlp" => Otlp, "console" => Console, "zipkin" => Zipkin, "none" => None });
 
 /// A comma-separated list of span exporters, as `OTEL_TRACES_EXPORTER` takes it.

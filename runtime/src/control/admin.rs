@@ -444,17 +444,14 @@ pub(crate) fn start(
         .map_err(|source| InitError::AdminListen { listen, source })
 }
 
-/// `GET /metrics`: the Prometheus text, when that metrics exporter is on.
-async fn metrics(State(control): State<Control>) -> Response {
-    match control.metrics_text() {
-        Some(text) => (
-            [(
-                header::CONTENT_TYPE,
-                "text/plain; version=0.0.4; charset=utf-8",
-            )],
-            text,
-        )
-            .into_response(),
+/// `GET /metrics`: the Prometheus text (OpenMetrics, with exemplars, when the
+/// scraper asks for it), when that metrics exporter is on.
+async fn metrics(State(control): State<Control>, headers: axum::http::HeaderMap) -> Response {
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    match control.metrics_response(accept) {
+        Some((content_type, text)) => {
+            ([(header::CONTENT_TYPE, content_type)], text).into_response()
+        }
         None => (
             StatusCode::NOT_FOUND,
             Json(json!({

@@ -168,6 +168,19 @@ impl Control {
         self.inner.prometheus.get().map(|t| t.render())
     }
 
+    /// The metrics in the OpenMetrics text format, with the duration histograms'
+    /// exemplars on their `_bucket` lines, when the `prometheus` metrics exporter is
+    /// on (what `/metrics` serves to a scraper that asks for OpenMetrics).
+    pub fn metrics_openmetrics(&self) -> Option<String> {
+        self.inner.prometheus.get().map(|t| t.render_openmetrics())
+    }
+
+    /// `/metrics`' content type and body for a request's `Accept` header.
+    #[cfg_attr(not(feature = "admin"), allow(dead_code))]
+    pub(crate) fn metrics_response(&self, accept: Option<&str>) -> Option<(&'static str, String)> {
+        self.inner.prometheus.get().map(|t| t.respond(accept))
+    }
+
     /// Makes every callsite ask the filters again. tracing-core asks only the
     /// calling thread's default subscriber when one subscriber exists, and the admin
     /// and reload threads have none when `build()` is used with `set_default`; so the

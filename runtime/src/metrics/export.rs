@@ -1,6 +1,9 @@
-//! OTLP metrics: `opentelemetry-otlp`'s exporter (gRPC or HTTP/protobuf, with the
-//! same headers, timeout and compression as spans), read every `interval` by the
-//! SDK's periodic reader on its own thread. The exporter's I/O runs on a small Tokio
+//! OTLP metrics: the SDK's collection turned into OTLP's request by
+//! `opentelemetry-proto`'s transform, the histograms' exemplars added to their data
+//! points (the SDK records none, see `exemplars`), and sent through the same
+//! clients as spans (gRPC or HTTP/protobuf, with the same headers, timeout,
+//! compression and retries), read every `interval` by the SDK's periodic reader on
+//! its own thread. The exporter's I/O runs on a small Tokio
 //! runtime of its own, so neither the application's runtime nor its absence matters,
 //! and a dead collector costs the reader thread a timeout, never the application.
 
@@ -11,9 +14,14 @@ use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 use opentelemetry_sdk::metrics::{PeriodicReader, Temporality};
 
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+use opentelemetry_proto::tonic::common::v1::{KeyValue as ProtoKeyValue, any_value};
+use opentelemetry_proto::tonic::metrics::v1::{Exemplar as ProtoExemplar, exemplar, metric};
+
+use super::exemplars::{Exemplar, Fingerprint, fingerprint, merged};
+use super::recorder::ExemplarSource;
 use crate::config::OtlpSettings;
 use crate::error::InitError;
-use crate::transport::exporter_error;
 
 /// Runs another exporter's futures on a runtime it owns a handle to.
 struct OnRuntime<E> {
@@ -45,6 +53,7 @@ impl<E: PushMetricExporter> PushMetricExporter for OnRuntime<E> {
 pub(super) fn otlp_reader(
     o: &OtlpSettings,
     interval: Duration,
+    exemplars: ExemplarSource,
 ) -> Result<
     (
         PeriodicReader<impl PushMetricExporter>,
@@ -61,7 +70,10 @@ pub(super) fn otlp_reader(
     // tonic spawns its connection task on the runtime the exporter is built in.
     let exporter = {
         let _entered = runtime.enter();
-        build(o)?
+        Otlp {
+            sender: Sender::new(o)?,
+            exemplars,
+        }
     };
     let reader = PeriodicReader::builder(OnRuntime {
         inner: exporter,
@@ -72,64 +84,140 @@ pub(super) fn otlp_reader(
     Ok((reader, runtime))
 }
 
-fn build(o: &OtlpSettings) -> Result<opentelemetry_otlp::MetricExporter, InitError> {
-    match o.protocol {
-        crate::config::Protocol::Grpc => grpc(o),
-        crate::config::Protocol::HttpProtobuf => http(o),
+/// The exporter: the request of each collection, with exemplars, to the collector.
+struct Otlp {
+    sender: Sender,
+    exemplars: ExemplarSource,
+}
+
+impl PushMetricExporter for Otlp {
+    async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
+        let mut request = ExportMetricsServiceRequest::from(metrics);
+        add_exemplars(&mut request, &self.exemplars);
+        self.sender.send(request).await
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        Ok(())
+    }
+
+    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+        self.sender.shutdown()
+    }
+
+    fn temporality(&self) -> Temporality {
+        Temporality::Cumulative
     }
 }
 
-/// A protocol this build leaves out (resolution rejects it first; this is the
-/// stand-in the other protocol's build compiles against).
-#[cfg(not(all(feature = "otlp-grpc", feature = "otlp-http")))]
-fn disabled(o: &OtlpSettings) -> InitError {
-    InitError::FeatureDisabled {
-        what: format!("OTLP protocol `{}`", o.protocol),
-        feature: "otlp-grpc` or `otlp-http",
+/// Adds each histogram data point's exemplars, matched by the metric's name and
+/// the point's attributes.
+fn add_exemplars(request: &mut ExportMetricsServiceRequest, source: &ExemplarSource) {
+    let series = source.series();
+    if series.is_empty() {
+        return;
+    }
+    let by_point = merged(series, |s| {
+        let attrs = s
+            .attributes
+            .iter()
+            .map(|kv| (kv.key.as_str().to_owned(), kv.value.to_string()));
+        Some((s.name.to_owned(), fingerprint(attrs)))
+    });
+    let metrics = request
+        .resource_metrics
+        .iter_mut()
+        .flat_map(|r| &mut r.scope_metrics)
+        .flat_map(|s| &mut s.metrics);
+    for m in metrics {
+        let Some(metric::Data::Histogram(h)) = &mut m.data else {
+            continue;
+        };
+        for point in &mut h.data_points {
+            let key = (m.name.clone(), point_fingerprint(&point.attributes));
+            if let Some(kept) = by_point.get(&key) {
+                point.exemplars.extend(kept.iter().map(proto));
+            }
+        }
     }
 }
 
-#[cfg(not(feature = "otlp-grpc"))]
-#[allow(clippy::unnecessary_wraps)] // the same signature as with the feature
-fn grpc(o: &OtlpSettings) -> Result<opentelemetry_otlp::MetricExporter, InitError> {
-    Err(disabled(o))
+/// A data point's attributes as [`fingerprint`] keys them (values as text, as
+/// `opentelemetry::Value` writes them).
+fn point_fingerprint(attributes: &[ProtoKeyValue]) -> Fingerprint {
+    fingerprint(attributes.iter().map(|kv| {
+        let value = match kv.value.as_ref().and_then(|v| v.value.as_ref()) {
+            Some(any_value::Value::StringValue(s)) => s.clone(),
+            Some(any_value::Value::IntValue(i)) => i.to_string(),
+            Some(any_value::Value::DoubleValue(d)) => d.to_string(),
+            Some(any_value::Value::BoolValue(b)) => b.to_string(),
+            _ => String::new(),
+        };
+        (kv.key.clone(), value)
+    }))
 }
 
-#[cfg(not(feature = "otlp-http"))]
-#[allow(clippy::unnecessary_wraps)] // the same signature as with the feature
-fn http(o: &OtlpSettings) -> Result<opentelemetry_otlp::MetricExporter, InitError> {
-    Err(disabled(o))
+fn proto(e: &Exemplar) -> ProtoExemplar {
+    ProtoExemplar {
+        filtered_attributes: Vec::new(),
+        time_unix_nano: e.time_unix_nano,
+        span_id: e.span_id.to_be_bytes().to_vec(),
+        trace_id: e.trace_id.to_be_bytes().to_vec(),
+        value: Some(exemplar::Value::AsDouble(e.value)),
+    }
 }
 
+/// The client of the configured protocol.
+enum Sender {
+    #[cfg(feature = "otlp-grpc")]
+    Grpc(crate::transport::grpc::Sender),
+    #[cfg(feature = "otlp-http")]
+    Http(crate::transport::http::Sender),
+}
+
+/// `MetricsService/Export` over gRPC.
 #[cfg(feature = "otlp-grpc")]
-fn grpc(o: &OtlpSettings) -> Result<opentelemetry_otlp::MetricExporter, InitError> {
-    use opentelemetry_otlp::{WithExportConfig as _, WithTonicConfig as _};
+const EXPORT: &str = "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
 
-    let mut builder = opentelemetry_otlp::MetricExporter::builder()
-        .with_tonic()
-        .with_temporality(Temporality::Cumulative)
-        .with_endpoint(o.endpoint.clone())
-        .with_timeout(o.timeout)
-        .with_metadata(crate::transport::grpc::metadata(o)?);
-    if o.compression == crate::config::Compression::Gzip {
-        builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
+impl Sender {
+    /// Must be called inside the exporter's runtime (tonic's connection task).
+    fn new(o: &OtlpSettings) -> Result<Self, InitError> {
+        match o.protocol {
+            #[cfg(feature = "otlp-grpc")]
+            crate::config::Protocol::Grpc => {
+                Ok(Self::Grpc(crate::transport::grpc::Sender::new(o)?))
+            }
+            #[cfg(feature = "otlp-http")]
+            crate::config::Protocol::HttpProtobuf => {
+                Ok(Self::Http(crate::transport::http::Sender::new(o)?))
+            }
+            #[allow(unreachable_patterns)] // a protocol this build leaves out
+            _ => Err(InitError::FeatureDisabled {
+                what: format!("OTLP protocol `{}`", o.protocol),
+                feature: "otlp-grpc` or `otlp-http",
+            }),
+        }
     }
-    builder.build().map_err(|e| exporter_error(o, e))
-}
 
-#[cfg(feature = "otlp-http")]
-fn http(o: &OtlpSettings) -> Result<opentelemetry_otlp::MetricExporter, InitError> {
-    use opentelemetry_otlp::{WithExportConfig as _, WithHttpConfig as _};
-
-    let mut builder = opentelemetry_otlp::MetricExporter::builder()
-        .with_http()
-        .with_temporality(Temporality::Cumulative)
-        .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
-        .with_endpoint(o.endpoint.clone())
-        .with_timeout(o.timeout)
-        .with_headers(crate::transport::http::headers(o));
-    if o.compression == crate::config::Compression::Gzip {
-        builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
+    async fn send(&self, request: ExportMetricsServiceRequest) -> OTelSdkResult {
+        match self {
+            #[cfg(feature = "otlp-grpc")]
+            Self::Grpc(s) => {
+                use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceResponse;
+                let _: ExportMetricsServiceResponse = s.send(EXPORT, request).await?;
+                Ok(())
+            }
+            #[cfg(feature = "otlp-http")]
+            Self::Http(s) => s.send(&request).await.map(drop),
+        }
     }
-    builder.build().map_err(|e| exporter_error(o, e))
+
+    fn shutdown(&self) -> OTelSdkResult {
+        match self {
+            #[cfg(feature = "otlp-grpc")]
+            Self::Grpc(s) => s.shutdown(),
+            #[cfg(feature = "otlp-http")]
+            Self::Http(s) => s.shutdown(),
+        }
+    }
 }

@@ -10,6 +10,9 @@
 //! - [`recorder`]: the per-site instruments with bound attribute sets, fed by
 //!   `buffer`, each thread's ring of measurements not yet recorded into them.
 //! - `export`: the OTLP metric exporter on a runtime of its own, read periodically.
+//! - `exemplars`: each bound set's last call per bucket, with its span's ids, which
+//!   both exporters add (the SDK records none); `openmetrics`: the format that
+//!   carries them to Prometheus.
 //! - `prometheus`: the text endpoint (feature `prometheus`; without it,
 //!   `prometheus_off.rs` stands in and refuses the exporter).
 //!
@@ -30,8 +33,11 @@ use crate::shutdown::{Shutdown, ShutdownFailure};
 use crate::traces::stats::SpanStats;
 
 mod buffer;
+pub(crate) mod exemplars;
 #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 mod export;
+#[cfg(feature = "prometheus")]
+mod openmetrics;
 pub(crate) mod outcome;
 #[cfg(feature = "prometheus")]
 pub(crate) mod prometheus;
@@ -96,18 +102,20 @@ pub(crate) fn build(
     let mut builder = SdkMeterProvider::builder().with_resource(crate::resource::build(settings));
     let mut runtime = None;
     let mut text = None;
+    let exemplars = recorder::ExemplarSource::default();
     for exporter in &m.exporters {
         match exporter {
             MetricsExporter::Otlp => {
                 let otlp_runtime;
-                (builder, otlp_runtime) = with_otlp(builder, m.otlp.as_ref(), m.interval)?;
+                (builder, otlp_runtime) =
+                    with_otlp(builder, m.otlp.as_ref(), m.interval, &exemplars)?;
                 if otlp_runtime.is_some() {
                     runtime = otlp_runtime;
                 }
             }
             MetricsExporter::Prometheus => {
                 let t;
-                (builder, t) = prometheus::with_reader(builder)?;
+                (builder, t) = prometheus::with_reader(builder, exemplars.clone())?;
                 text = Some(Arc::new(t));
             }
             MetricsExporter::None => {}
@@ -118,8 +126,10 @@ pub(crate) fn build(
     }
     let provider = builder.build();
     let meter = provider.meter(SCOPE);
+    let sites = Sites::new(meter, m.exemplar_filter);
+    exemplars.set(&sites);
     Ok(Some(Metrics {
-        sites: Sites::new(meter),
+        sites,
         provider,
         runtime,
         prometheus: text,
@@ -133,11 +143,12 @@ fn with_otlp(
     builder: MeterProviderBuilder,
     otlp: Option<&crate::config::OtlpSettings>,
     interval: Duration,
+    exemplars: &recorder::ExemplarSource,
 ) -> Result<(MeterProviderBuilder, Option<tokio::runtime::Runtime>), InitError> {
     let Some(otlp) = otlp else {
         return Ok((builder, None));
     };
-    let (reader, runtime) = export::otlp_reader(otlp, interval)?;
+    let (reader, runtime) = export::otlp_reader(otlp, interval, exemplars.clone())?;
     Ok((builder.with_reader(reader), Some(runtime)))
 }
 
@@ -147,6 +158,7 @@ fn with_otlp(
     _builder: MeterProviderBuilder,
     _otlp: Option<&crate::config::OtlpSettings>,
     _interval: Duration,
+    _exemplars: &recorder::ExemplarSource,
 ) -> Result<(MeterProviderBuilder, Option<tokio::runtime::Runtime>), InitError> {
     Err(InitError::FeatureDisabled {
         what: "OTLP metrics export".to_owned(),

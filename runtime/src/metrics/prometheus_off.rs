@@ -19,11 +19,20 @@ impl Text {
     pub(crate) fn render(&self) -> String {
         match *self {}
     }
+
+    pub(crate) fn render_openmetrics(&self) -> String {
+        match *self {}
+    }
+
+    pub(crate) fn respond(&self, _accept: Option<&str>) -> (&'static str, String) {
+        match *self {}
+    }
 }
 
 /// The Prometheus exporter needs the `prometheus` feature.
 pub(super) fn with_reader(
     _builder: MeterProviderBuilder,
+    _exemplars: super::recorder::ExemplarSource,
 ) -> Result<(MeterProviderBuilder, Text), InitError> {
     Err(InitError::FeatureDisabled {
         what: "the Prometheus metrics endpoint".to_owned(),

@@ -14,7 +14,10 @@ use opentelemetry::KeyValue;
 use opentelemetry::metrics::{BoundHistogram, BoundUpDownCounter, Histogram, Meter, UpDownCounter};
 use semtrace_semconv::keys;
 
+use crate::config::ExemplarFilter;
+
 use super::buffer::{Pushed, Ring};
+use super::exemplars::{Reservoir, Series, SpanIds};
 use super::outcome::{Key, MetricOutcome};
 use super::site::{MetricSite, TimeUnit};
 use super::value::MetricValue;
@@ -86,10 +89,13 @@ struct SiteState {
     histogram: Histogram<f64>,
     time_unit: TimeUnit,
     base: Vec<KeyValue>,
+    /// The upper boundaries of the buckets, in the site's unit, when the histogram
+    /// is a duration's (the ones exemplars are kept for).
+    bounds: Option<Box<[f64]>>,
     /// The outcome with nothing to add (the call succeeded, no status code): the
     /// common case, found without comparing keys.
-    plain: OnceLock<BoundHistogram<f64>>,
-    bound: [OnceLock<(BoundKey, BoundHistogram<f64>)>; BOUND],
+    plain: OnceLock<(BoundHistogram<f64>, Reservoir)>,
+    bound: [OnceLock<(BoundKey, BoundHistogram<f64>, Reservoir)>; BOUND],
 }
 
 impl SiteState {
@@ -98,14 +104,17 @@ impl SiteState {
             .f64_histogram(site.name)
             .with_unit(site.unit)
             .with_description(site.description);
+        let mut bounds = None;
         if matches!(site.unit, "s" | "ms") {
             let scale = if site.unit == "ms" { 1000.0 } else { 1.0 };
-            builder =
-                builder.with_boundaries(DURATION_BOUNDARIES.iter().map(|b| b * scale).collect());
+            let scaled: Vec<f64> = DURATION_BOUNDARIES.iter().map(|b| b * scale).collect();
+            bounds = Some(scaled.clone().into_boxed_slice());
+            builder = builder.with_boundaries(scaled);
         }
         Self {
             histogram: builder.build(),
             time_unit: site.time_unit,
+            bounds,
             base: site
                 .attributes
                 .iter()
@@ -121,7 +130,12 @@ impl SiteState {
     #[inline]
     fn slot(&self, outcome: &MetricOutcome, dynamic: Dynamic<'_>) -> Option<u64> {
         if outcome.is_plain() && dynamic.iter().all(|(_, v)| *v == MetricValue::None) {
-            self.plain.get_or_init(|| self.histogram.bind(&self.base));
+            self.plain.get_or_init(|| {
+                (
+                    self.histogram.bind(&self.base),
+                    Reservoir::new(self.base.clone()),
+                )
+            });
             return Some(0);
         }
         let key = outcome.key()?;
@@ -129,10 +143,12 @@ impl SiteState {
             return None;
         }
         for (i, slot) in (1..).zip(&self.bound) {
-            let ((k, dyn_k), _) = slot.get_or_init(|| {
+            let ((k, dyn_k), _, _) = slot.get_or_init(|| {
+                let attrs = self.attrs(outcome, dynamic);
                 (
                     (key, dyn_keys(dynamic)),
-                    self.histogram.bind(&self.attrs(outcome, dynamic)),
+                    self.histogram.bind(&attrs),
+                    Reservoir::new(attrs),
                 )
             });
             if *k == key && same_dyn(dyn_k, dynamic) {
@@ -157,16 +173,52 @@ impl SiteState {
     #[inline]
     fn record_bound(&self, slot: u64, elapsed: u64) {
         let value = self.value(elapsed);
-        let bound = match slot {
-            0 => self.plain.get(),
+        if let Some((bound, _)) = self.bound_at(slot) {
+            bound.record(value);
+        }
+    }
+
+    /// Bound instrument `slot` and its exemplars, once bound.
+    #[inline]
+    fn bound_at(&self, slot: u64) -> Option<(&BoundHistogram<f64>, &Reservoir)> {
+        match slot {
+            0 => self.plain.get().map(|(bound, r)| (bound, r)),
             i => usize::try_from(i - 1)
                 .ok()
                 .and_then(|i| self.bound.get(i))
                 .and_then(OnceLock::get)
-                .map(|(_, bound)| bound),
-        };
-        if let Some(bound) = bound {
-            bound.record(value);
+                .map(|(_, bound, r)| (bound, r)),
+        }
+    }
+
+    /// Offers a call of `elapsed` ticks that ended at clock reading `end` to bound
+    /// set `slot`'s exemplars.
+    #[inline]
+    fn offer(&self, slot: u64, elapsed: u64, end: u64, ids: SpanIds) {
+        if let (Some(bounds), Some((_, reservoir))) = (&self.bounds, self.bound_at(slot)) {
+            reservoir.offer(
+                bounds,
+                self.value(elapsed),
+                crate::clock::nanos_at(end),
+                ids,
+            );
+        }
+    }
+
+    /// The exemplars of each bound set that has any.
+    fn exemplars(&self, site: &MetricSite, out: &mut Vec<Series>) {
+        let plain = self.plain.get().map(|(_, r)| r);
+        let bound = self.bound.iter().filter_map(|b| b.get().map(|(_, _, r)| r));
+        for reservoir in plain.into_iter().chain(bound) {
+            let exemplars = reservoir.exemplars();
+            if !exemplars.is_empty() {
+                out.push(Series {
+                    name: site.name,
+                    unit: site.unit,
+                    attributes: reservoir.attributes().to_vec(),
+                    exemplars,
+                });
+            }
         }
     }
 
@@ -220,8 +272,11 @@ pub(crate) struct Sites {
     /// Tells this recorder's buffers from other recorders' on a thread.
     id: u64,
     meter: Meter,
-    slots: Box<[OnceLock<SiteState>]>,
-    more: Mutex<std::collections::HashMap<usize, Arc<SiteState>>>,
+    /// Which calls are offered to the exemplars.
+    filter: ExemplarFilter,
+    /// The site of each slot in use, for reading exemplars (names and units).
+    slots: Box<[OnceLock<(&'static MetricSite, SiteState)>]>,
+    more: Mutex<std::collections::HashMap<usize, (&'static MetricSite, Arc<SiteState>)>>,
     /// Every thread's ring; locked by whoever drains (one reader at a time).
     rings: Mutex<Vec<Arc<Ring>>>,
     /// The thread that drains the rings between collections.
@@ -245,6 +300,29 @@ pub(crate) struct Sites {
 impl std::fmt::Debug for Sites {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Sites").finish_non_exhaustive()
+    }
+}
+
+/// The recorder's exemplars for the exporters, which are built before it: a handle
+/// set once the recorder exists, holding it weakly.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ExemplarSource(Arc<OnceLock<std::sync::Weak<Sites>>>);
+
+impl ExemplarSource {
+    pub(crate) fn set(&self, sites: &Arc<Sites>) {
+        let _ = self.0.set(Arc::downgrade(sites));
+    }
+
+    /// The exemplars kept so far; none once the recorder is gone.
+    #[cfg_attr(
+        not(any(feature = "prometheus", feature = "otlp-grpc", feature = "otlp-http")),
+        allow(dead_code)
+    )]
+    pub(crate) fn series(&self) -> Vec<Series> {
+        self.0
+            .get()
+            .and_then(std::sync::Weak::upgrade)
+            .map_or_else(Vec::new, |sites| sites.exemplars())
     }
 }
 
@@ -277,12 +355,13 @@ impl Sites {
     /// A recorder for `meter`'s instruments, with its drain thread. Collections
     /// drain too: the callback of `semtrace.spans.dropped` does it first (see
     /// `Metrics::observe_pipeline`).
-    pub(crate) fn new(meter: Meter) -> Arc<Self> {
+    pub(crate) fn new(meter: Meter, filter: ExemplarFilter) -> Arc<Self> {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         RECORDERS.fetch_add(1, Ordering::Relaxed);
         let sites = Arc::new(Self {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             meter,
+            filter,
             slots: (0..SLOTS).map(|_| OnceLock::new()).collect(),
             more: Mutex::default(),
             rings: Mutex::default(),
@@ -313,37 +392,89 @@ impl Sites {
         sites
     }
 
+    /// Records a call of `elapsed` ticks that ended at clock reading `end`;
+    /// `ids` tells its span's ids when the exemplar filter asks (called at most
+    /// once, and only when some filter could keep the call).
     #[inline]
     pub(crate) fn record(
         &self,
-        site: &MetricSite,
-        elapsed: u64,
+        site: &'static MetricSite,
+        (elapsed, end): (u64, u64),
         outcome: &MetricOutcome,
         dynamic: Dynamic<'_>,
+        ids: impl FnOnce() -> Option<SpanIds>,
     ) {
         if let Some(tokens) = outcome.tokens {
             self.record_tokens(site, tokens, dynamic);
         }
         let i = site.index();
         if let Some(slot) = self.slots.get(i) {
-            let state = slot.get_or_init(|| SiteState::new(&self.meter, site));
+            let (_, state) = slot.get_or_init(|| (site, SiteState::new(&self.meter, site)));
             match state.slot(outcome, dynamic) {
-                Some(bound) => self.buffer(state, i, bound, elapsed),
+                Some(bound) => {
+                    self.exemplar(state, bound, elapsed, end, ids);
+                    self.buffer(state, i, bound, elapsed);
+                }
                 None => state.record_unbound(elapsed, outcome, dynamic),
             }
         } else {
             let state = Arc::clone(
-                self.more
+                &self
+                    .more
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
                     .entry(i)
-                    .or_insert_with(|| Arc::new(SiteState::new(&self.meter, site))),
+                    .or_insert_with(|| (site, Arc::new(SiteState::new(&self.meter, site))))
+                    .1,
             );
             match state.slot(outcome, dynamic) {
-                Some(bound) => state.record_bound(bound, elapsed),
+                Some(bound) => {
+                    self.exemplar(&state, bound, elapsed, end, ids);
+                    state.record_bound(bound, elapsed);
+                }
                 None => state.record_unbound(elapsed, outcome, dynamic),
             }
         }
+    }
+
+    /// Offers the call to its bound set's exemplars when the filter keeps it: a
+    /// sampled span's under `trace_based`, any span's under `always_on`.
+    #[inline]
+    fn exemplar(
+        &self,
+        state: &SiteState,
+        bound: u64,
+        elapsed: u64,
+        end: u64,
+        ids: impl FnOnce() -> Option<SpanIds>,
+    ) {
+        if self.filter == ExemplarFilter::AlwaysOff || state.bounds.is_none() {
+            return;
+        }
+        if let Some(ids) = ids()
+            && (ids.sampled || self.filter == ExemplarFilter::AlwaysOn)
+        {
+            state.offer(bound, elapsed, end, ids);
+        }
+    }
+
+    /// The exemplars kept so far, per bound attribute set of every call site.
+    pub(crate) fn exemplars(&self) -> Vec<Series> {
+        let mut out = Vec::new();
+        for (site, state) in self.slots.iter().filter_map(OnceLock::get) {
+            state.exemplars(site, &mut out);
+        }
+        let more: Vec<_> = self
+            .more
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .map(|(site, state)| (*site, Arc::clone(state)))
+            .collect();
+        for (site, state) in more {
+            state.exemplars(site, &mut out);
+        }
+        out
     }
 
     /// A GenAI call's token counts into `gen_ai.client.token.usage`, one point per
@@ -497,7 +628,7 @@ impl Sites {
         let mut record = |entry: u64| {
             let key = entry >> TICK_BITS;
             let site = usize::try_from(key >> BOUND_BITS).unwrap_or(usize::MAX);
-            if let Some(state) = self.slots.get(site).and_then(OnceLock::get) {
+            if let Some((_, state)) = self.slots.get(site).and_then(OnceLock::get) {
                 state.record_bound(
                     key & ((1 << BOUND_BITS) - 1),
                     entry & ((1 << TICK_BITS) - 1),

@@ -107,17 +107,19 @@ impl MetricTimer {
             crate::clock::offer_end(id.into_u64(), end);
         }
         let elapsed = end.wrapping_sub(self.start);
-        let record = |dispatch: &tracing::Dispatch| {
+        let record = |dispatch: &tracing::Dispatch, id: Option<&tracing::span::Id>| {
             if let Some(sites) = crate::outer::sites_of(dispatch) {
-                sites.record(self.site, elapsed, outcome, dynamic);
+                // The span's ids, read only when the exemplar filter asks for them.
+                let ids = || crate::outer::span_ids(dispatch, id?);
+                sites.record(self.site, (elapsed, end), outcome, dynamic, ids);
             }
         };
         // An enabled span holds its subscriber: no lookup of the current one.
         if span
-            .and_then(|span| span.with_subscriber(|(_, dispatch)| record(dispatch)))
+            .and_then(|span| span.with_subscriber(|(id, dispatch)| record(dispatch, Some(id))))
             .is_none()
         {
-            tracing::dispatcher::get_default(record);
+            tracing::dispatcher::get_default(|dispatch| record(dispatch, None));
         }
     }
 }

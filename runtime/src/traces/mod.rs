@@ -196,6 +196,18 @@ pub(crate) fn with_record<R>(
     .flatten()
 }
 
+/// The trace and span ids of span `id` in `dispatch`, and whether it is sampled;
+/// `None` when the span is not in semtrace's store.
+#[inline]
+pub(crate) fn ids_of(
+    dispatch: &tracing::Dispatch,
+    id: &tracing::span::Id,
+) -> Option<(u128, u64, bool)> {
+    use layer::Records as _;
+    let (records, _) = store(dispatch)?;
+    records.with_record(id, |r| (r.ids.trace, r.ids.span, r.sampled))
+}
+
 /// Whether semtrace records `span`'s data for export (sampled, with an exporter).
 /// A span of another subscriber counts as recorded, so its fields are not lost.
 pub(crate) fn is_recorded(span: &tracing::Span) -> bool {

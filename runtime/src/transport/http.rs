@@ -1,7 +1,6 @@
 //! OTLP/HTTP with protobuf bodies through reqwest: the request headers, gzipped
 //! bodies shared by every attempt, answers read within a bound, and `Retry-After`.
 
-use std::collections::HashMap;
 use std::io::Write as _;
 use std::time::{Duration, SystemTime};
 
@@ -15,14 +14,6 @@ use super::headers::header_map;
 use super::retry::{Retry, with_retries};
 use crate::config::{Compression, OtlpSettings};
 use crate::error::InitError;
-
-/// The headers as `opentelemetry-otlp`'s HTTP metric exporter takes them.
-pub(crate) fn headers(o: &OtlpSettings) -> HashMap<String, String> {
-    o.headers
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
-}
 
 /// A signal's HTTP client: posts to one URL, until shut down.
 pub(crate) struct Sender {

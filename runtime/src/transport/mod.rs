@@ -17,5 +17,3 @@ mod headers;
 #[cfg(feature = "otlp-http")]
 pub(crate) mod http;
 mod retry;
-
-pub(crate) use client::exporter_error;
