@@ -9,5 +9,5 @@ pub mod capture;
 pub mod exporter;
 pub mod failure;
 pub mod logs;
-pub mod promtool;
+pub mod prometheus;
 pub mod python;

@@ -59,19 +59,64 @@ mod fixtures {
 }
 
 /// The rows the dashboard must have: one per catalogue item, then semtrace's own.
-const ROWS: [&str; 8] = [
+const ROWS: [&str; 10] = [
     "HTTP GET /items/{id}",
+    // `semtrace::http::ServerLayer`: its route and method per call.
+    "HTTP {http.request.method} {http.route}",
     "RPC items.Items/Get",
     "Database SELECT items",
     "Database UPDATE {db.collection.name}",
     "Messaging send orders",
     "Messaging process orders",
     "Task import",
+    // The benchmarks' function in `semtrace_tests`, which this binary links.
+    "Task semtrace_call_with_metric",
     "semtrace",
 ];
 
 /// Runs every fixture, successes and failures, and returns the scrape and the
 /// dashboard the admin listener serves.
+/// Calls every fixture, the failing ones both ways, and serves a request that
+/// succeeds and one that fails through `semtrace::http::ServerLayer` (whose
+/// catalogue entry has its route per call).
+fn exercise() {
+    use tower::{Layer as _, ServiceExt as _};
+
+    fixtures::get_item(200);
+    fixtures::get_item(503);
+    for fail in [false, true] {
+        let _ = fixtures::load(fail);
+        let _ = fixtures::rpc(fail);
+        let _ = fixtures::import(fail);
+        let _ = fixtures::send(fail);
+        let _ = fixtures::process(fail);
+    }
+    let _ = fixtures::update("items");
+    let _ = fixtures::update("");
+    // Linked in with the test helpers of `semtrace_tests`: in the catalogue too.
+    let _ = semtrace_tests::calls::semtrace_call_with_metric(1, 1);
+    let _ = semtrace_tests::calls::semtrace_call_with_metric(0, 1);
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let layer = semtrace::http::ServerLayer::new().route_with(|_| Some("/orders/{id}"));
+    for status in [200, 503] {
+        let service = layer.layer(tower::service_fn(
+            move |_: http::Request<String>| async move {
+                let mut response = http::Response::new(String::new());
+                *response.status_mut() = http::StatusCode::from_u16(status).unwrap();
+                Ok::<_, std::convert::Infallible>(response)
+            },
+        ));
+        let request = http::Request::get("http://127.0.0.1/orders/7")
+            .body(String::new())
+            .unwrap();
+        let response = runtime.block_on(service.oneshot(request)).unwrap();
+        assert_eq!(response.status(), status);
+    }
+}
+
 fn scrape_and_dashboard() -> (String, Value) {
     let (dispatch, guard) = semtrace::Telemetry::builder("dashboard-test")
         .env_lookup(|_| None)
@@ -84,19 +129,7 @@ fn scrape_and_dashboard() -> (String, Value) {
         )
         .build()
         .unwrap();
-    tracing::dispatcher::with_default(&dispatch, || {
-        fixtures::get_item(200);
-        fixtures::get_item(503);
-        for fail in [false, true] {
-            let _ = fixtures::load(fail);
-            let _ = fixtures::rpc(fail);
-            let _ = fixtures::import(fail);
-            let _ = fixtures::send(fail);
-            let _ = fixtures::process(fail);
-        }
-        let _ = fixtures::update("items");
-        let _ = fixtures::update("");
-    });
+    tracing::dispatcher::with_default(&dispatch, exercise);
     let admin = guard.admin_address().unwrap();
     let client = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(10))
@@ -342,8 +375,11 @@ fn a_row_per_catalogue_item_with_rate_errors_and_quantiles() {
         assert!(url.starts_with("/explore?left="), "{url}");
         assert!(url.contains("tempo-uid"), "{url}");
     }
+    // The layer's row: one series per route.
+    let layer = rows[1].1[0]["targets"][0]["expr"].as_str().unwrap();
+    assert!(layer.starts_with("sum by (http_route)"), "{layer}");
     // A per-call collection is one series per collection.
-    let update = &rows[3].1[0]["targets"][0]["expr"];
+    let update = &rows[4].1[0]["targets"][0]["expr"];
     assert!(
         update
             .as_str()
@@ -413,95 +449,13 @@ fn the_check_refuses_a_metric_the_exposition_lacks() {
     );
 }
 
-/// A Prometheus server (Debian's `prometheus`, next to `SEMTRACE_PROMTOOL`) on
-/// loopback, scraping `target` every second; killed when dropped.
-struct Prometheus {
-    child: std::process::Child,
-    address: std::net::SocketAddr,
-    dir: tempfile::TempDir,
-}
-
-impl Prometheus {
-    fn start(binary: &std::path::Path, target: std::net::SocketAddr) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let config = dir.path().join("prometheus.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: dashboard-test\n    static_configs:\n      - targets: ['{target}']\n"
-            ),
-        )
-        .unwrap();
-        // A free loopback port: bound, read, and let go for Prometheus.
-        let address = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap();
-        let log = std::fs::File::create(dir.path().join("log")).unwrap();
-        let child = std::process::Command::new(binary)
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.path().join("data").display()
-            ))
-            .arg(format!("--web.listen-address={address}"))
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("prometheus starts");
-        Self {
-            child,
-            address,
-            dir,
-        }
-    }
-
-    /// The instant query's result, or `None` while Prometheus is not answering.
-    fn query(&self, client: &reqwest::blocking::Client, expr: &str) -> Option<Vec<Value>> {
-        let encoded: String = expr
-            .bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                    char::from(b).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect();
-        let url = format!("http://{}/api/v1/query?query={encoded}", self.address);
-        let body: Value = client.get(url).send().ok()?.json().ok()?;
-        assert_eq!(body["status"], "success", "{expr}: {body}");
-        Some(body["data"]["result"].as_array().unwrap().clone())
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("log")).unwrap_or_default()
-    }
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn a_real_prometheus_finds_a_series_for_every_panel() {
-    let Some(promtool) = std::env::var_os("SEMTRACE_PROMTOOL").filter(|p| !p.is_empty()) else {
-        println!(
-            "SKIP a_real_prometheus_finds_a_series_for_every_panel: SEMTRACE_PROMTOOL is not set (scripts/install-prometheus installs Debian's prometheus; scripts/test sets it)"
-        );
+    let Some(binary) = semtrace_tests::prometheus::server_binary(
+        "a_real_prometheus_finds_a_series_for_every_panel",
+    ) else {
         return;
     };
-    let binary = std::path::Path::new(&promtool).with_file_name("prometheus");
-    if !binary.exists() {
-        println!(
-            "SKIP a_real_prometheus_finds_a_series_for_every_panel: no `prometheus` next to {}",
-            binary.display()
-        );
-        return;
-    }
     let (dispatch, guard) = semtrace::Telemetry::builder("dashboard-test")
         .env_lookup(|_| None)
         .console(false)
@@ -513,38 +467,20 @@ fn a_real_prometheus_finds_a_series_for_every_panel() {
         )
         .build()
         .unwrap();
-    tracing::dispatcher::with_default(&dispatch, || {
-        fixtures::get_item(200);
-        fixtures::get_item(503);
-        for fail in [false, true] {
-            let _ = fixtures::load(fail);
-            let _ = fixtures::rpc(fail);
-            let _ = fixtures::import(fail);
-            let _ = fixtures::send(fail);
-            let _ = fixtures::process(fail);
-        }
-        let _ = fixtures::update("items");
-        let _ = fixtures::update("");
-    });
-    let prometheus = Prometheus::start(&binary, guard.admin_address().unwrap());
+    tracing::dispatcher::with_default(&dispatch, exercise);
+    let prometheus = semtrace_tests::prometheus::Server::start(
+        &binary,
+        "dashboard-test",
+        guard.admin_address().unwrap(),
+        false,
+    );
     let client = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap();
     // Until three scrapes are in (a `rate` over a minute needs two), at most a minute.
-    let ready = (0..300).any(|_| {
-        let scrapes = prometheus.query(
-            &client,
-            "count_over_time(up{job=\"dashboard-test\"}[1m]) >= 3",
-        );
-        if scrapes.is_some_and(|r| !r.is_empty()) {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-        false
-    });
     assert!(
-        ready,
+        prometheus.wait_for_scrapes(&client, "dashboard-test", 3),
         "Prometheus did not scrape the service:\n{}",
         prometheus.log()
     );

@@ -9,7 +9,7 @@ use std::convert::Infallible;
 use std::fmt::Write as _;
 
 use semtrace::catalogue::{Slo, SloError, prometheus_rules};
-use semtrace_tests::promtool::{promtool, run};
+use semtrace_tests::prometheus::{promtool, run};
 use serde_yaml_ng::Value;
 use tower::Layer as _;
 

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use semtrace::catalogue::{Slo, SloError, prometheus_rules};
-use semtrace_tests::promtool::{promtool, run};
+use semtrace_tests::prometheus::{promtool, run};
 use serde_yaml_ng::Value;
 
 /// The routes of this test's catalogue.
