@@ -33,6 +33,14 @@ pub(crate) struct Ticks {
     per_second: u64,
 }
 
+impl Ticks {
+    /// Counter ticks in a millisecond (at least 1).
+    #[inline]
+    pub(crate) fn per_milli(&self) -> u64 {
+        (self.per_second / 1000).max(1)
+    }
+}
+
 /// The process's counter.
 #[inline]
 pub(crate) fn ticks() -> &'static Ticks {

@@ -25,6 +25,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::MeterProvider as _;
 use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
+use semtrace::config::ExemplarFilter;
 
 #[inline(never)]
 fn bare(id: u64) -> Result<u64, String> {
@@ -70,12 +71,58 @@ fn reader() -> PeriodicReader<InMemoryMetricExporter> {
 }
 
 fn pipeline() -> (tracing::Dispatch, semtrace::Guard) {
+    pipeline_with(ExemplarFilter::TraceBased)
+}
+
+fn pipeline_with(exemplars: ExemplarFilter) -> (tracing::Dispatch, semtrace::Guard) {
     semtrace::Telemetry::builder("bench-metrics")
         .env_lookup(|_| None)
         .console(false)
         .metric_reader(reader())
+        .metrics_exemplar_filter(exemplars)
         .build()
         .unwrap()
+}
+
+/// What keeping an exemplar adds to a sampled call: alternating blocks of calls
+/// under a pipeline that keeps them (`trace_based`, the default) and one that does
+/// not (`always_off`), each block in its own scope, so the scoped dispatcher's
+/// lookup is on both sides.
+fn exemplar_cost(c: &mut Criterion) {
+    let (keeping, _keeping) = pipeline_with(ExemplarFilter::TraceBased);
+    let (not_keeping, _not_keeping) = pipeline_with(ExemplarFilter::AlwaysOff);
+    let mut group = c.benchmark_group("exemplars");
+    let block = |dispatch: &tracing::Dispatch, n: u64| {
+        tracing::dispatcher::with_default(dispatch, || {
+            let start = Instant::now();
+            for _ in 0..n {
+                let _ = black_box(with_metric(black_box(7)));
+            }
+            start.elapsed()
+        })
+    };
+    group.bench_function("added by keeping exemplars, interleaved", |b| {
+        b.iter_custom(|iters| {
+            let (mut on, mut off) = (Duration::ZERO, Duration::ZERO);
+            let mut left = iters;
+            while left > 0 {
+                let n = left.min(1000);
+                off += block(&not_keeping, n);
+                on += block(&keeping, n);
+                left -= n;
+            }
+            // Never zero: criterion refuses a benchmark that measured no time, and a
+            // difference within the noise can come out at or below zero.
+            on.saturating_sub(off).max(Duration::from_nanos(1))
+        });
+    });
+    group.bench_function("with metric, keeping exemplars (scoped)", |b| {
+        b.iter_custom(|iters| block(&keeping, iters));
+    });
+    group.bench_function("with metric, exemplars off (scoped)", |b| {
+        b.iter_custom(|iters| block(&not_keeping, iters));
+    });
+    group.finish();
 }
 
 fn bench(c: &mut Criterion) {
@@ -156,7 +203,9 @@ fn bench(c: &mut Criterion) {
                 on += start.elapsed();
                 left -= n;
             }
-            on.saturating_sub(off)
+            // Never zero: criterion refuses a benchmark that measured no time, and a
+            // difference within the noise can come out at or below zero.
+            on.saturating_sub(off).max(Duration::from_nanos(1))
         };
         group.bench_function("added by the metric, interleaved", |b| {
             b.iter_custom(|iters| added(iters, with_metric, without_metric));
@@ -193,6 +242,6 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(3));
-    targets = bench
+    targets = exemplar_cost, bench
 }
 criterion_main!(benches);

@@ -123,9 +123,14 @@ fn always_off_keeps_none() {
 #[test]
 fn each_bucket_keeps_the_last_call() {
     let (dispatch, guard) = build(None, Sampler::AlwaysOn);
-    let ids = tracing::dispatcher::with_default(&dispatch, || [job(0), job(0), job(0)]);
+    // A bucket takes an offer at most once a millisecond: the calls are 2 ms apart.
+    let apart = || {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        job(0)
+    };
+    let ids = tracing::dispatcher::with_default(&dispatch, || [job(0), apart(), apart()]);
     let lines = exemplar_lines(&guard);
-    // Three quick calls land in the first bucket, which keeps the last one.
+    // Three short calls land in the first bucket, which keeps the last one.
     let first: Vec<_> = lines
         .iter()
         .filter(|l| l.contains("le=\"0.005\""))

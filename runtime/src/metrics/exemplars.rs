@@ -7,9 +7,14 @@
 //! exemplar lists are always empty and cannot be filled from outside), so semtrace
 //! keeps its own beside each bound instrument and adds them to what it exports.
 //!
-//! The hot path: only a call the filter lets through touches a cell — a load, a
-//! compare-exchange and five stores to a cell of its own bucket (a sequence lock
-//! that a writer skips when another holds it, so no thread ever waits). Readers retry
+//! The hot path: a reservoir takes at most one offer a millisecond (the interval
+//! is counted in clock ticks, so checking it is a load and a compare on the call's
+//! end reading). Only the call it takes looks its span's ids up (a span store
+//! lookup, the expensive part), finds its bucket and, when the filter lets it
+//! through, writes the bucket's cell — a compare-exchange and five stores (a
+//! sequence lock that a writer skips when another holds it, so no thread ever
+//! waits). At high rates the calls taken are a sample spread over the buckets as
+//! the calls are; below a thousand calls a second every call is offered. Readers retry
 //! on a torn read. Cells are kept across collections (the histograms are cumulative
 //! and two readers, OTLP and Prometheus, read them), so the last call of a bucket
 //! stays its exemplar until a newer one replaces it.
@@ -123,6 +128,8 @@ impl Cell {
 pub(crate) struct Reservoir {
     attributes: Vec<KeyValue>,
     cells: OnceLock<Box<[Cell]>>,
+    /// The clock reading from which the reservoir takes the next offer.
+    next_offer: AtomicU64,
 }
 
 impl Reservoir {
@@ -130,12 +137,25 @@ impl Reservoir {
         Self {
             attributes,
             cells: OnceLock::new(),
+            next_offer: AtomicU64::new(0),
         }
     }
 
-    /// Keeps a call of `value` (in the histogram's unit, whose upper bucket
-    /// boundaries are `bounds`) as its bucket's exemplar.
+    /// Whether a call that ended at clock reading `end` is offered: the first at
+    /// or after the reservoir's next offer, which is then `interval` ticks later.
+    /// Two threads may both be let through; both offer.
     #[inline]
+    pub(crate) fn takes_offer(&self, end: u64, interval: u64) -> bool {
+        if end < self.next_offer.load(Ordering::Relaxed) {
+            return false;
+        }
+        self.next_offer
+            .store(end.saturating_add(interval), Ordering::Relaxed);
+        true
+    }
+
+    /// Keeps a call of `value` (in the histogram's unit, whose upper bucket
+    /// boundaries are `bounds`) that ended at `time` as its bucket's exemplar.
     pub(crate) fn offer(&self, bounds: &[f64], value: f64, time: u64, ids: SpanIds) {
         let cells = self
             .cells
@@ -236,6 +256,17 @@ mod tests {
         assert_eq!(got[0].trace_id, u128::from(2_u64) << 64 | 1);
         assert!((got[1].value - 5.0).abs() < f64::EPSILON);
         assert_eq!(got[2].time_unix_nano, 4);
+    }
+
+    #[test]
+    fn a_reservoir_takes_one_offer_per_interval() {
+        let r = Reservoir::new(Vec::new());
+        assert!(r.takes_offer(100, 10));
+        assert!(!r.takes_offer(105, 10));
+        assert!(!r.takes_offer(109, 10));
+        assert!(r.takes_offer(110, 10));
+        assert!(!r.takes_offer(100, 10), "an older reading");
+        assert!(r.takes_offer(1_000, 10));
     }
 
     #[test]

@@ -192,10 +192,18 @@ impl SiteState {
     }
 
     /// Offers a call of `elapsed` ticks that ended at clock reading `end` to bound
-    /// set `slot`'s exemplars.
+    /// set `slot`'s exemplars, when they take an offer now (at most one a
+    /// millisecond): only then are its span's `ids` asked for.
     #[inline]
-    fn offer(&self, slot: u64, elapsed: u64, end: u64, ids: SpanIds) {
-        if let (Some(bounds), Some((_, reservoir))) = (&self.bounds, self.bound_at(slot)) {
+    fn offer(&self, slot: u64, elapsed: u64, end: u64, ids: impl FnOnce() -> Option<SpanIds>) {
+        let Some(bounds) = &self.bounds else { return };
+        let Some((_, reservoir)) = self.bound_at(slot) else {
+            return;
+        };
+        if !reservoir.takes_offer(end, crate::clock::ticks().per_milli()) {
+            return;
+        }
+        if let Some(ids) = ids() {
             reservoir.offer(
                 bounds,
                 self.value(elapsed),
@@ -451,11 +459,10 @@ impl Sites {
         if self.filter == ExemplarFilter::AlwaysOff || state.bounds.is_none() {
             return;
         }
-        if let Some(ids) = ids()
-            && (ids.sampled || self.filter == ExemplarFilter::AlwaysOn)
-        {
-            state.offer(bound, elapsed, end, ids);
-        }
+        let always = self.filter == ExemplarFilter::AlwaysOn;
+        state.offer(bound, elapsed, end, || {
+            ids().filter(|ids| ids.sampled || always)
+        });
     }
 
     /// The exemplars kept so far, per bound attribute set of every call site.
