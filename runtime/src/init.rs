@@ -511,6 +511,7 @@ impl TelemetryBuilder {
             console: None,
             file: None,
             traces: traces_filter.clone(),
+            logs: logs.as_ref().map(|l| l.capture.filter.clone()),
         };
         let mut parts: Vec<Box<dyn Shutdown>> = Vec::new();
         if let Some(worker) = pipeline.worker {
@@ -590,6 +591,7 @@ impl TelemetryBuilder {
             console: None,
             file: None,
             traces: traces_filter.clone(),
+            logs: capture.as_ref().map(|c| c.filter.clone()),
         };
         let mut parts: Vec<Box<dyn Shutdown>> = Vec::new();
         let own = if on_store {

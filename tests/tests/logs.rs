@@ -388,3 +388,32 @@ fn the_log_counts_are_self_metrics() {
     assert!(dropped.iter().any(|(_, a)| a == &["queue_full".to_owned()]));
     drop(guard);
 }
+
+/// The logs level changes while the program runs, through the control (and so
+/// through `PUT /tracing/levels` `{"logs": …}` and a config file reload), and the
+/// status shows it; without log export there is no filter to change.
+#[test]
+fn the_logs_level_changes_while_running() {
+    let (b, received) = collecting(builder(&[]));
+    let (dispatch, guard) = b.build().unwrap();
+    let control = guard.control();
+    assert_eq!(control.status().levels.logs.as_deref(), Some("info"));
+    tracing::dispatcher::with_default(&dispatch, || tracing::debug!("before"));
+    control.set_logs_level("debug").unwrap();
+    assert_eq!(control.status().levels.logs.as_deref(), Some("debug"));
+    tracing::dispatcher::with_default(&dispatch, || tracing::debug!("after"));
+    let e = control.set_logs_level("debug,[").unwrap_err();
+    assert_eq!(e.field, "logs");
+    assert!(guard.flush(Duration::from_secs(10)));
+    let bodies: Vec<String> = records(&received).iter().map(body).collect();
+    assert_eq!(bodies, ["after"]);
+    drop(guard);
+
+    let (_dispatch, off) = builder(&[])
+        .logs_exporters([LogsExporter::None])
+        .build()
+        .unwrap();
+    assert_eq!(off.control().status().levels.logs, None);
+    let e = off.control().set_logs_level("debug").unwrap_err();
+    assert!(e.allowed.contains("not on"), "{e}");
+}

@@ -12,7 +12,7 @@
 //! | `POST /tracing/rules` `{"match": {"task.type": "import"}, "rate": 1.0, "duration": "10m"}` | 201 `{"id", "match", "rate", "expires_at", …}` |
 //! | `DELETE /tracing/rules/{id}` | 204; 404 for an unknown id |
 //! | `PUT /tracing/mode` `{"mode": "off" \| "ratio" \| "full", "ratio": 0.1}` | 200, the mode and ratio |
-//! | `PUT /tracing/levels` `{"console": "info,my_crate=debug", "file": …, "traces": …}` | 200, the filters |
+//! | `PUT /tracing/levels` `{"console": "info,my_crate=debug", "file": …, "traces": …, "logs": …}` | 200, the filters |
 //! | `GET /tracing/catalogue` | 200, `{"semconv_version", "entries"}`: the [telemetry catalogue](crate::catalogue()) as JSON |
 //! | `GET /tracing/dashboard` | 200, a [Grafana dashboard](crate::catalogue::grafana_dashboard) of the catalogue's metrics; `?tempo=<uid>` or `?jaeger=<uid>` links its panels to a trace data source, `?title=` names it |
 //! | `GET /tracing/registry` | 200, the catalogue as a [Weaver-format registry](crate::catalogue::to_registry_yaml) (YAML) |
@@ -401,7 +401,7 @@ async fn set_mode(State(control): State<Control>, body: Bytes) -> Response {
 
 async fn set_levels(State(control): State<Control>, body: Bytes) -> Response {
     let parsed = (|| {
-        let map = object(&body, &["console", "file", "traces"])?;
+        let map = object(&body, &["console", "file", "traces", "logs"])?;
         let mut out: BTreeMap<&str, String> = BTreeMap::new();
         for (key, value) in &map {
             let Value::String(s) = value else {
@@ -417,14 +417,19 @@ async fn set_levels(State(control): State<Control>, body: Bytes) -> Response {
             return Err(ControlError::new(
                 "body",
                 "{}",
-                "at least one of `console`, `file`, `traces`",
+                "at least one of `console`, `file`, `traces`, `logs`",
             ));
         }
         let get = |k: &str| out.get(k).cloned();
-        Ok((get("console"), get("file"), get("traces")))
+        Ok((get("console"), get("file"), get("traces"), get("logs")))
     })();
-    let applied = parsed.and_then(|(console, file, traces)| {
-        control.set_levels(console.as_deref(), file.as_deref(), traces.as_deref())
+    let applied = parsed.and_then(|(console, file, traces, logs)| {
+        control.set_every_level(
+            console.as_deref(),
+            file.as_deref(),
+            traces.as_deref(),
+            logs.as_deref(),
+        )
     });
     match applied {
         Ok(()) => Json(control.status().levels).into_response(),

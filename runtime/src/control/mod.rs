@@ -81,6 +81,8 @@ pub(crate) struct Levels {
     pub(crate) console: Option<levels::LevelFilter>,
     pub(crate) file: Option<levels::LevelFilter>,
     pub(crate) traces: levels::LevelFilter,
+    /// The log records' (exported over OTLP), when log export is on.
+    pub(crate) logs: Option<levels::LevelFilter>,
 }
 
 impl std::fmt::Debug for Control {
@@ -330,12 +332,31 @@ impl Control {
         file: Option<&str>,
         traces: Option<&str>,
     ) -> Result<(), ControlError> {
+        self.set_every_level(console, file, traces, None)
+    }
+
+    /// Replaces the filter of the events exported as log records (`EnvFilter`
+    /// syntax), as [`set_levels`](Self::set_levels) the others'; an error when log
+    /// export is off.
+    pub fn set_logs_level(&self, directives: &str) -> Result<(), ControlError> {
+        self.set_every_level(None, None, None, Some(directives))
+    }
+
+    /// The filters given, checked all before any is replaced.
+    pub(crate) fn set_every_level(
+        &self,
+        console: Option<&str>,
+        file: Option<&str>,
+        traces: Option<&str>,
+        logs: Option<&str>,
+    ) -> Result<(), ControlError> {
         let levels = &self.inner.levels;
         let mut changes = Vec::new();
         for (field, value, filter) in [
             ("console", console, levels.console.as_ref()),
             ("file", file, levels.file.as_ref()),
             ("traces", traces, Some(&levels.traces)),
+            ("logs", logs, levels.logs.as_ref()),
         ] {
             let Some(value) = value else { continue };
             let Some(filter) = filter else {
@@ -486,10 +507,11 @@ impl Control {
         let console = settings.console.as_ref().map(|c| c.level.as_str());
         let file = settings.file.as_ref().map(|f| f.level.as_str());
         let levels = &self.inner.levels;
-        self.set_levels(
+        self.set_every_level(
             console.filter(|_| levels.console.is_some()),
             file.filter(|_| levels.file.is_some()),
             Some(&settings.traces.level),
+            Some(settings.logs.level.as_str()).filter(|_| levels.logs.is_some()),
         )
     }
 
@@ -550,6 +572,7 @@ impl Control {
                 console: levels.console.as_ref().map(levels::LevelFilter::directives),
                 file: levels.file.as_ref().map(levels::LevelFilter::directives),
                 traces: levels.traces.directives(),
+                logs: levels.logs.as_ref().map(levels::LevelFilter::directives),
             },
             spans: queue.stats(false),
             queue: QueueStatus {

@@ -211,7 +211,10 @@ pub(crate) fn needs_restart(old: &Settings, new: &Settings) -> Vec<&'static str>
         ("exporters.zipkin", o.zipkin != n.zipkin),
         ("admin", o.admin != n.admin),
         ("metrics", o.metrics != n.metrics),
-        ("logs", o.log_bridge != n.log_bridge),
+        (
+            "logs",
+            o.log_bridge != n.log_bridge || o.logs != n.logs,
+        ),
         ("genai", o.genai_capture_content != n.genai_capture_content),
         (
             "shutdown_timeout_ms",
@@ -229,8 +232,8 @@ pub(crate) fn needs_restart(old: &Settings, new: &Settings) -> Vec<&'static str>
 }
 
 /// `settings` less what `Reloader::reload` applies while running: the filters of the
-/// console, the files and the pipeline, the sampling settings and the objectives;
-/// and less the warnings, which are not settings.
+/// console, the files, the pipeline and the log records, the sampling settings and
+/// the objectives; and less the warnings, which are not settings.
 fn startup_part(settings: &Settings) -> Settings {
     let mut s = settings.clone();
     if let Some(console) = &mut s.console {
@@ -240,6 +243,7 @@ fn startup_part(settings: &Settings) -> Settings {
         file.level.clear();
     }
     s.traces.level.clear();
+    s.logs.level.clear();
     // The sampler is the sampling settings' standard spelling.
     s.traces.sampler = Sampler::AlwaysOn;
     s.traces.sampling = SamplingSettings::default();

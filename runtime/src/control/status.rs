@@ -84,6 +84,8 @@ pub struct LevelsStatus {
     pub file: Option<String>,
     /// The span pipeline's (what is exported).
     pub traces: String,
+    /// The log records', if log export is on.
+    pub logs: Option<String>,
 }
 
 /// The export queue.
