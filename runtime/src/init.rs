@@ -547,11 +547,11 @@ impl TelemetryBuilder {
             control: Some(control),
             ..OuterLayer::new(sites, Vec::new())
         };
-        let layer = pipeline
-            .layer
-            .and_then(outer)
-            .with_filter(traces_filter)
-            .and_then(logs_layer);
+        let traced = pipeline.layer.and_then(outer).with_filter(traces_filter);
+        // The logs' layer inside, so that without log export (`None`) the stack's
+        // level hint is the pipeline's: tracing-subscriber reads an absent layer's
+        // `OFF` hint as the stack's only when the absent layer is the inner one.
+        let layer = tracing_subscriber::Layer::and_then(logs_layer, traced);
         Ok((layer, guard))
     }
 

@@ -272,3 +272,52 @@ fn build_layer_installs_the_log_bridge_when_asked() {
     let spans = exporter.spans();
     assert_eq!(spans[0].events.len(), 1, "{spans:?}");
 }
+
+/// With `build_layer` alone in a bare registry (nothing else to give the stack a
+/// level), spans are exported with log export off and on, and an event in a span
+/// becomes a log record with that span's ids.
+#[test]
+fn build_layer_alone_exports_spans_and_log_records() {
+    use std::sync::{Arc, Mutex};
+
+    for logs in [false, true] {
+        let exporter = TestExporter::default();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let mut b = builder(&exporter);
+        if logs {
+            let into = Arc::clone(&received);
+            b = b.log_exporter(move |request| {
+                into.lock().unwrap().push(request);
+                Ok(())
+            });
+        }
+        let (layer, guard) = b.build_layer().unwrap();
+        let subscriber = tracing_subscriber::registry().with(layer);
+        tracing::subscriber::with_default(subscriber, || {
+            let _ = import(1, 2);
+        });
+        let stats = guard.shutdown().unwrap();
+        assert_eq!(
+            (stats.started, stats.exported),
+            (2, 2),
+            "logs {logs}: {stats:?}"
+        );
+        let spans = exporter.spans();
+        let records: Vec<_> = received
+            .lock()
+            .unwrap()
+            .iter()
+            .flat_map(|r| &r.resource_logs)
+            .flat_map(|r| &r.scope_logs)
+            .flat_map(|s| s.log_records.clone())
+            .collect();
+        if logs {
+            let task = spans.iter().find(|s| s.name == "import").unwrap();
+            assert_eq!(records.len(), 1, "{records:?}");
+            assert_eq!(records[0].span_id, task.span_context.span_id().to_bytes());
+            assert_eq!(records[0].trace_id, task.span_context.trace_id().to_bytes());
+        } else {
+            assert!(records.is_empty());
+        }
+    }
+}

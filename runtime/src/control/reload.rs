@@ -211,10 +211,7 @@ pub(crate) fn needs_restart(old: &Settings, new: &Settings) -> Vec<&'static str>
         ("exporters.zipkin", o.zipkin != n.zipkin),
         ("admin", o.admin != n.admin),
         ("metrics", o.metrics != n.metrics),
-        (
-            "logs",
-            o.log_bridge != n.log_bridge || o.logs != n.logs,
-        ),
+        ("logs", o.log_bridge != n.log_bridge || o.logs != n.logs),
         ("genai", o.genai_capture_content != n.genai_capture_content),
         (
             "shutdown_timeout_ms",
