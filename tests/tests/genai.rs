@@ -259,7 +259,9 @@ fn model_calls_record_the_operation_duration_and_token_usage() {
     );
     let (_, tool_points) = histogram(&all, "gen_ai.execute_tool.duration");
     assert!(
-        tool_points.iter().all(|(a, _)| !a.contains_key("gen_ai.token.type")),
+        tool_points
+            .iter()
+            .all(|(a, _)| !a.contains_key("gen_ai.token.type")),
         "a tool call has its own duration, no token usage"
     );
 }
@@ -269,7 +271,12 @@ fn failing_tool() -> Result<String, RateLimited> {
     Err(RateLimited)
 }
 
-#[semtrace::traced_genai(operation = "invoke_agent", provider = "openai", agent = "Reporter", model = "gpt-4o")]
+#[semtrace::traced_genai(
+    operation = "invoke_agent",
+    provider = "openai",
+    agent = "Reporter",
+    model = "gpt-4o"
+)]
 fn reporter() -> Reply {
     Reply {
         model: "gpt-4o",
@@ -312,7 +319,10 @@ fn agents_tools_and_workflows_record_the_registry_durations_with_their_attribute
 
     let (unit, points) = histogram(&all, "gen_ai.workflow.duration");
     assert_eq!(unit, "s");
-    assert_eq!(points, vec![(attrs(&[("gen_ai.workflow.name", "nightly")]), 1)]);
+    assert_eq!(
+        points,
+        vec![(attrs(&[("gen_ai.workflow.name", "nightly")]), 1)]
+    );
 
     let (unit, mut points) = histogram(&all, "gen_ai.invoke_agent.duration");
     assert_eq!(unit, "s");
@@ -336,7 +346,10 @@ fn agents_tools_and_workflows_record_the_registry_durations_with_their_attribute
     assert_eq!(unit, "s");
     points.sort_by_key(|(a, _)| a.len());
     let failed = points[1].0.get("error.type").cloned().expect("error.type");
-    let mut lookup = attrs(&[("gen_ai.tool.name", "lookup"), ("gen_ai.tool.type", "function")]);
+    let mut lookup = attrs(&[
+        ("gen_ai.tool.name", "lookup"),
+        ("gen_ai.tool.type", "function"),
+    ]);
     lookup.insert("error.type".to_owned(), failed);
     assert_eq!(
         points,
