@@ -16,7 +16,7 @@ const SCHEMAS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../semconv/genai/sch
 
 /// Validates each `[schema file, JSON text]` pair of the list on stdin against the
 /// schema (its own draft, 2020-12 when it names none); prints one line per error.
-const VALIDATE: &str = r##"
+const VALIDATE: &str = r#"
 import json, os, sys
 import jsonschema
 errors = []
@@ -29,7 +29,7 @@ for name, text in json.load(sys.stdin):
         errors.append(name + " " + "/".join(str(p) for p in e.absolute_path) + ": " + e.message)
 print("\n".join(errors))
 sys.exit(1 if errors else 0)
-"##;
+"#;
 
 /// The Python with `jsonschema`, if installed.
 fn python() -> Option<String> {
