@@ -55,7 +55,9 @@ pub fn traced(args: TokenStream, item: TokenStream) -> TokenStream {
 /// take any expression; request attributes are fields (`gen_ai.request.temperature = t`).
 /// A return value implementing `semtrace::GenAiResponse` (for a `Result`, its `Ok`
 /// value) records `gen_ai.usage.*` and `gen_ai.response.*`; client operations record
-/// `gen_ai.client.operation.duration`.
+/// `gen_ai.client.operation.duration` (and the response's tokens on
+/// `gen_ai.client.token.usage`), an in-process agent `gen_ai.invoke_agent.duration`, a
+/// tool `gen_ai.execute_tool.duration`, a workflow `gen_ai.workflow.duration`.
 ///
 /// ```text
 /// #[semtrace::traced_genai(operation = "chat", provider = "openai", model = %request.model)]

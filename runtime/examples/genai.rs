@@ -8,6 +8,12 @@
 //! ├── execute_tool get_weather       (internal)
 //! └── chat fake-model-1              (client)
 //! ```
+//!
+//! With `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true` the model calls also
+//! record their messages (`gen_ai.input.messages`, `gen_ai.output.messages`), built
+//! from `semtrace::genai`'s typed messages.
+
+use semtrace::genai::{InputMessage, OutputMessage, Part};
 
 /// What the fake model answers.
 struct Reply {
@@ -35,6 +41,15 @@ impl semtrace::GenAiResponse for Reply {
         };
         Some(vec![reason.to_owned()])
     }
+    fn output(&self) -> Option<Vec<OutputMessage>> {
+        let part = match self.tool_call {
+            Some(city) => {
+                Part::tool_call("call_1", "get_weather", serde_json::json!({ "city": city }))
+            }
+            None => Part::text(&self.text),
+        };
+        Some(vec![OutputMessage::assistant(vec![part])])
+    }
 }
 
 #[derive(Debug)]
@@ -56,6 +71,8 @@ impl std::error::Error for Overloaded {}
     gen_ai.request.temperature = 0.0
 )]
 fn chat(prompt: &str) -> Result<Reply, Overloaded> {
+    // Not even built unless content capture is on.
+    semtrace::genai::record_input(|| [InputMessage::user(prompt)]);
     let input_tokens = prompt.split_whitespace().count() as u64;
     Ok(if prompt.contains("weather:") {
         Reply {

@@ -199,7 +199,7 @@ fn a_remote_agent_is_a_client_span_named_by_its_operation_alone() {
 }
 
 #[test]
-fn model_calls_record_the_operation_duration_and_tool_calls_do_not() {
+fn model_calls_record_the_operation_duration_and_token_usage() {
     let exporter = InMemoryMetricExporter::default();
     let reader = PeriodicReader::builder(exporter.clone())
         .with_interval(Duration::from_secs(3600))
@@ -257,11 +257,118 @@ fn model_calls_record_the_operation_duration_and_tool_calls_do_not() {
         vec![(with_type("input"), 1, 12), (with_type("output"), 1, 30)],
         "one call reported usage; the failed one none"
     );
+    let (_, tool_points) = histogram(&all, "gen_ai.execute_tool.duration");
     assert!(
-        metric_names(&all).iter().all(|n| !n.contains("tool")),
-        "{:?}",
-        metric_names(&all)
+        tool_points
+            .iter()
+            .all(|(a, _)| !a.contains_key("gen_ai.token.type")),
+        "a tool call has its own duration, no token usage"
     );
+}
+
+#[semtrace::traced_genai(operation = "execute_tool", tool = "lookup", gen_ai.tool.type = "function")]
+fn failing_tool() -> Result<String, RateLimited> {
+    Err(RateLimited)
+}
+
+#[semtrace::traced_genai(
+    operation = "invoke_agent",
+    provider = "openai",
+    agent = "Reporter",
+    model = "gpt-4o"
+)]
+fn reporter() -> Reply {
+    Reply {
+        model: "gpt-4o",
+        prompt_tokens: 1,
+        completion_tokens: 2,
+        cached: None,
+    }
+}
+
+#[semtrace::traced_genai(operation = "invoke_workflow", workflow = "nightly")]
+fn nightly() -> usize {
+    tutor() + reporter().completion_tokens as usize
+}
+
+fn attrs(pairs: &[(&str, &str)]) -> Attrs {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), Value::from((*v).to_owned())))
+        .collect()
+}
+
+#[test]
+fn agents_tools_and_workflows_record_the_registry_durations_with_their_attributes() {
+    let exporter = InMemoryMetricExporter::default();
+    let reader = PeriodicReader::builder(exporter.clone())
+        .with_interval(Duration::from_secs(3600))
+        .build();
+    let (dispatch, guard) = semtrace::Telemetry::builder("genai-test")
+        .env_lookup(|_| None)
+        .console(false)
+        .metric_reader(reader)
+        .build()
+        .unwrap();
+    tracing::dispatcher::with_default(&dispatch, || {
+        nightly();
+        failing_tool().unwrap_err();
+    });
+    guard.shutdown().unwrap();
+    let all = exporter.get_finished_metrics().unwrap();
+
+    let (unit, points) = histogram(&all, "gen_ai.workflow.duration");
+    assert_eq!(unit, "s");
+    assert_eq!(
+        points,
+        vec![(attrs(&[("gen_ai.workflow.name", "nightly")]), 1)]
+    );
+
+    let (unit, mut points) = histogram(&all, "gen_ai.invoke_agent.duration");
+    assert_eq!(unit, "s");
+    points.sort_by_key(|(a, _)| format!("{a:?}"));
+    assert_eq!(
+        points,
+        vec![
+            (attrs(&[("gen_ai.agent.name", "Math Tutor")]), 1),
+            (
+                attrs(&[
+                    ("gen_ai.agent.name", "Reporter"),
+                    ("gen_ai.request.model", "gpt-4o")
+                ]),
+                1
+            ),
+        ],
+        "the agent's name and model; not its provider or operation, which the metric does not carry"
+    );
+
+    let (unit, mut points) = histogram(&all, "gen_ai.execute_tool.duration");
+    assert_eq!(unit, "s");
+    points.sort_by_key(|(a, _)| a.len());
+    let failed = points[1].0.get("error.type").cloned().expect("error.type");
+    let mut lookup = attrs(&[
+        ("gen_ai.tool.name", "lookup"),
+        ("gen_ai.tool.type", "function"),
+    ]);
+    lookup.insert("error.type".to_owned(), failed);
+    assert_eq!(
+        points,
+        vec![
+            (attrs(&[("gen_ai.tool.name", "get_weather")]), 1),
+            (lookup, 1)
+        ]
+    );
+
+    // Tokens only for model calls, with the client metrics' attributes: the agent
+    // returning a response records none.
+    let (_, tokens) = token_usage(&all);
+    assert!(
+        tokens
+            .iter()
+            .all(|(a, _, _)| a.get("gen_ai.operation.name") == Some(&Value::from("chat"))),
+        "{tokens:?}"
+    );
+    assert_eq!(tokens.len(), 2, "input and output of the one chat call");
 }
 
 /// A data point's attributes.

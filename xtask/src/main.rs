@@ -31,7 +31,7 @@ const DEFAULT_MODEL: &str = "../shared/semconv/v1.44.0/model";
 const DEFAULT_GENAI: &str = "semconv/genai/model/gen-ai";
 /// Where the GenAI registry must come from for the committed table: its repository and
 /// the commits of the files read (`registry.yaml`, `spans.yaml`; `metrics.yaml`).
-const GENAI_SOURCE: &str = "open-telemetry/semantic-conventions-genai: registry.yaml and spans.yaml at 002c8a6ea1c8a42b14a4527db83b3cabcded610a, metrics.yaml at 004902b8cb70aa5ae6ca4ae07132b7daabcd3e10";
+const GENAI_SOURCE: &str = "open-telemetry/semantic-conventions-genai: registry.yaml and spans.yaml at 002c8a6ea1c8a42b14a4527db83b3cabcded610a, metrics.yaml (with the agent and tool attribute groups its durations reference, from spans.yaml) at 004902b8cb70aa5ae6ca4ae07132b7daabcd3e10";
 /// semtrace's own registry, relative to the workspace root.
 const SEMTRACE_REGISTRY: &str = "semconv/registry";
 /// The generated table, relative to the workspace root.

@@ -25,6 +25,17 @@ const MODEL_KEY: &str = "gen_ai.request.model";
 /// The metric every client-kind operation records.
 const DURATION: &str = "gen_ai.client.operation.duration";
 
+/// The duration metric the registry defines for an internal operation (an agent
+/// running in this process, a tool, a workflow); `plan` has none.
+fn internal_duration(definition: &str) -> Option<&'static str> {
+    match definition {
+        "gen_ai.invoke_agent.internal" => Some("gen_ai.invoke_agent.duration"),
+        "gen_ai.execute_tool.internal" => Some("gen_ai.execute_tool.duration"),
+        "gen_ai.invoke_workflow.internal" => Some("gen_ai.workflow.duration"),
+        _ => None,
+    }
+}
+
 /// What the outcome fills in from a [`GenAiResponse`] return value.
 const FILLED: &[&str] = &[
     "gen_ai.response.model",
@@ -194,13 +205,16 @@ impl Domain for GenAi {
             }
         }
         let mut plan = Plan::new(kind);
-        if kind == SpanKind::Client {
+        let client = kind == SpanKind::Client;
+        if client {
             plan = plan.metric(DURATION);
+        } else if let Some(metric) = internal_duration(definition) {
+            plan = plan.metric(metric);
         }
         plan.definition = Some(definition);
         plan.filled = filled(definition);
         plan.declared = named_by(definition, CONTENT).to_vec();
-        plan.outcome = outcome();
+        plan.outcome = outcome(client);
         plan
     }
 
@@ -264,15 +278,20 @@ fn named_by(definition: &str, keys: &[&'static str]) -> &'static [&'static str] 
     Box::leak(keys.into_boxed_slice())
 }
 
-/// The response's usage and response attributes on the span, its token counts on
-/// `gen_ai.client.token.usage`; errors as every span.
-fn outcome() -> Outcome {
+/// The response's usage and response attributes on the span; for a client operation,
+/// its token counts on `gen_ai.client.token.usage` (whose attributes are the client
+/// metrics' — an agent's or a tool's duration has other ones); errors as every span.
+fn outcome(client: bool) -> Outcome {
     let error = super::error_type();
     let mut outcome = Outcome::errors();
-    outcome.metric = quote!(#PRIVATE::MetricOutcome::genai(
-        #error,
-        (&&#PRIVATE::Outcome(__semtrace_out)).__semtrace_genai_tokens(),
-    ));
+    outcome.metric = if client {
+        quote!(#PRIVATE::MetricOutcome::genai(
+            #error,
+            (&&#PRIVATE::Outcome(__semtrace_out)).__semtrace_genai_tokens(),
+        ))
+    } else {
+        quote!(#PRIVATE::MetricOutcome::of(#error))
+    };
     outcome.status = quote! {
         (&&#PRIVATE::Outcome(__semtrace_out)).__semtrace_genai(__semtrace_span);
     };
