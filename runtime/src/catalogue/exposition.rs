@@ -26,7 +26,7 @@ pub(super) fn label(key: &str) -> String {
 /// exporter writes them in `le`.
 pub(super) fn boundaries(unit: &str) -> Vec<f64> {
     let scale = if unit == "ms" { 1000.0 } else { 1.0 };
-    crate::metrics::recorder::DURATION_BOUNDARIES
+    crate::metrics::site::DURATION_BOUNDARIES
         .iter()
         .map(|b| b * scale)
         .collect()

@@ -107,7 +107,7 @@ impl SiteState {
         let mut bounds = None;
         if matches!(site.unit, "s" | "ms") {
             let scale = if site.unit == "ms" { 1000.0 } else { 1.0 };
-            let scaled: Vec<f64> = DURATION_BOUNDARIES.iter().map(|b| b * scale).collect();
+            let scaled: Vec<f64> = super::site::DURATION_BOUNDARIES.iter().map(|b| b * scale).collect();
             bounds = Some(scaled.clone().into_boxed_slice());
             builder = builder.with_boundaries(scaled);
         }
@@ -250,11 +250,6 @@ impl SiteState {
         attrs
     }
 }
-
-/// The boundaries the HTTP and database conventions advise for durations in seconds.
-pub(crate) const DURATION_BOUNDARIES: [f64; 14] = [
-    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
-];
 
 /// The boundaries the GenAI conventions advise for `gen_ai.client.token.usage`.
 const TOKEN_BOUNDARIES: [f64; 14] = [

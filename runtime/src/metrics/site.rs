@@ -87,3 +87,8 @@ impl MetricSite {
         }
     }
 }
+
+/// The boundaries the HTTP and database conventions advise for durations in seconds.
+pub(crate) const DURATION_BOUNDARIES: [f64; 14] = [
+    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+];
