@@ -31,13 +31,15 @@ pub(crate) struct Ticks {
     nanos_per_tick: f64,
     /// Ticks in one second: how old a thread's anchor may grow.
     per_second: u64,
+    /// Ticks in one millisecond (at least 1): how often an exemplar is offered.
+    per_milli: u64,
 }
 
 impl Ticks {
     /// Counter ticks in a millisecond (at least 1).
     #[inline]
     pub(crate) fn per_milli(&self) -> u64 {
-        (self.per_second / 1000).max(1)
+        self.per_milli
     }
 }
 
@@ -59,6 +61,7 @@ pub(crate) fn ticks() -> &'static Ticks {
             seconds_per_tick: nanos_per_tick / 1e9,
             nanos_per_tick,
             per_second: per_second.max(1),
+            per_milli: (per_second / 1000).max(1),
         }
     })
 }

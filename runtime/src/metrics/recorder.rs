@@ -107,7 +107,10 @@ impl SiteState {
         let mut bounds = None;
         if matches!(site.unit, "s" | "ms") {
             let scale = if site.unit == "ms" { 1000.0 } else { 1.0 };
-            let scaled: Vec<f64> = super::site::DURATION_BOUNDARIES.iter().map(|b| b * scale).collect();
+            let scaled: Vec<f64> = super::site::DURATION_BOUNDARIES
+                .iter()
+                .map(|b| b * scale)
+                .collect();
             bounds = Some(scaled.clone().into_boxed_slice());
             builder = builder.with_boundaries(scaled);
         }
@@ -396,8 +399,8 @@ impl Sites {
     }
 
     /// Records a call of `elapsed` ticks that ended at clock reading `end`;
-    /// `ids` tells its span's ids when the exemplar filter asks (called at most
-    /// once, and only when some filter could keep the call).
+    /// `ids`, for a call with a span, tells the span's ids when its exemplars take
+    /// an offer (called at most once, and only when some filter could keep it).
     #[inline]
     pub(crate) fn record(
         &self,
@@ -405,7 +408,7 @@ impl Sites {
         (elapsed, end): (u64, u64),
         outcome: &MetricOutcome,
         dynamic: Dynamic<'_>,
-        ids: impl FnOnce() -> Option<SpanIds>,
+        ids: Option<impl FnOnce() -> Option<SpanIds>>,
     ) {
         if let Some(tokens) = outcome.tokens {
             self.record_tokens(site, tokens, dynamic);
@@ -449,8 +452,10 @@ impl Sites {
         bound: u64,
         elapsed: u64,
         end: u64,
-        ids: impl FnOnce() -> Option<SpanIds>,
+        ids: Option<impl FnOnce() -> Option<SpanIds>>,
     ) {
+        // A call without a span has no exemplar to give, and takes no offer.
+        let Some(ids) = ids else { return };
         if self.filter == ExemplarFilter::AlwaysOff || state.bounds.is_none() {
             return;
         }

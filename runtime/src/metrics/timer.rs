@@ -110,7 +110,7 @@ impl MetricTimer {
         let record = |dispatch: &tracing::Dispatch, id: Option<&tracing::span::Id>| {
             if let Some(sites) = crate::outer::sites_of(dispatch) {
                 // The span's ids, read only when the exemplar filter asks for them.
-                let ids = || crate::outer::span_ids(dispatch, id?);
+                let ids = id.map(|id| move || crate::outer::span_ids(dispatch, id));
                 sites.record(self.site, (elapsed, end), outcome, dynamic, ids);
             }
         };
