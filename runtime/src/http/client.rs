@@ -65,40 +65,7 @@ impl ClientLayer {
     }
 }
 
-crate::catalogue::middleware::middleware_entry!(crate::catalogue::middleware::Middleware {
-    function: "ClientLayer",
-    domain: "http",
-    rule: "{http.request.method}",
-    fallback: "HTTP",
-    kind: semtrace_semconv::spans::SpanKind::Client,
-    definition: "span.http.client",
-    attributes: &[
-        "http.request.method",
-        "http.request.method_original",
-        "url.full",
-        "url.scheme",
-        "server.address",
-        "server.port",
-        "network.peer.address",
-        "network.peer.port",
-        "network.protocol.version",
-        "user_agent.original",
-        "http.request.resend_count",
-        "http.response.status_code",
-        "error.type",
-    ],
-    literals: &[],
-    metric: "http.client.request.duration",
-    metric_attributes: &[
-        "http.request.method",
-        "server.address",
-        "server.port",
-        "url.scheme",
-        "network.protocol.version",
-        "http.response.status_code",
-        "error.type",
-    ],
-});
+crate::catalogue::middleware::middleware_entry!(super::shared::client_middleware("ClientLayer"));
 
 impl<S> tower::Layer<S> for ClientLayer {
     type Service = ClientService<S>;

@@ -126,3 +126,44 @@ pub(super) fn with_sites(span: &Span, f: impl FnOnce(&crate::metrics::recorder::
         tracing::dispatcher::get_default(call);
     }
 }
+
+/// The catalogue's description of an HTTP client middleware (`ClientLayer`,
+/// `ReqwestMiddleware`): what its spans and its metric record.
+pub(super) const fn client_middleware(
+    function: &'static str,
+) -> crate::catalogue::middleware::Middleware {
+    crate::catalogue::middleware::Middleware {
+        function,
+        domain: "http",
+        rule: "{http.request.method}",
+        fallback: "HTTP",
+        kind: semtrace_semconv::spans::SpanKind::Client,
+        definition: "span.http.client",
+        attributes: &[
+            "http.request.method",
+            "http.request.method_original",
+            "url.full",
+            "url.scheme",
+            "server.address",
+            "server.port",
+            "network.peer.address",
+            "network.peer.port",
+            "network.protocol.version",
+            "user_agent.original",
+            "http.request.resend_count",
+            "http.response.status_code",
+            "error.type",
+        ],
+        literals: &[],
+        metric: "http.client.request.duration",
+        metric_attributes: &[
+            "http.request.method",
+            "server.address",
+            "server.port",
+            "url.scheme",
+            "network.protocol.version",
+            "http.response.status_code",
+            "error.type",
+        ],
+    }
+}

@@ -219,73 +219,57 @@ impl Metrics {
     /// Observes semtrace's own counters (`semtrace.*`, defined in semtrace's
     /// registry) from the pipeline's statistics and the control's rules.
     fn observe_pipeline(&self, readings: &Arc<dyn PipelineReadings>) {
-        use semtrace_semconv::metrics::builtin;
         let meter = self.provider.meter(SCOPE);
-        let def = |name: &str| {
-            builtin(name).unwrap_or_else(|| panic!("`{name}` is in semtrace's registry"))
-        };
         let counter = |name: &'static str, pick: fn(&SpanStats) -> u64| {
-            let d = def(name);
             let readings = Arc::clone(readings);
-            meter
-                .u64_observable_counter(d.name)
-                .with_unit(d.unit)
-                .with_description(d.brief)
-                .with_callback(move |o| o.observe(pick(&readings.stats()), &[]))
-                .build();
+            own_counter(&meter, name, move |o| {
+                o.observe(pick(&readings.stats()), &[]);
+            });
         };
         counter("semtrace.spans.started", |s| s.started);
         counter("semtrace.spans.sampled_out", |s| s.sampled_out);
         counter("semtrace.spans.exported", |s| s.exported);
-        let d = def("semtrace.spans.dropped");
         let c = Arc::clone(readings);
         let sites = Arc::downgrade(&self.sites);
-        meter
-            .u64_observable_counter(d.name)
-            .with_unit(d.unit)
-            .with_description(d.brief)
-            .with_callback(move |o| {
-                // The SDK runs every callback before it reads any instrument: the
-                // calls the threads buffered are recorded into the histograms first,
-                // so a collection has every call made before it.
-                if let Some(sites) = sites.upgrade() {
-                    sites.drain();
-                }
-                let by = c.stats().dropped_by;
-                for (reason, n) in [
+        own_counter(&meter, "semtrace.spans.dropped", move |o| {
+            // The SDK runs every callback before it reads any instrument: the
+            // calls the threads buffered are recorded into the histograms first,
+            // so a collection has every call made before it.
+            if let Some(sites) = sites.upgrade() {
+                sites.drain();
+            }
+            let by = c.stats().dropped_by;
+            by_label(
+                o,
+                "semtrace.drop.reason",
+                [
                     ("queue_full", by.queue_full),
                     ("export_failed", by.export_failed),
                     ("shutdown", by.shutdown),
                     ("tail_buffer_full", by.tail_buffer_full),
                     ("rejected", by.rejected),
                     ("unfinished", by.unfinished),
-                ] {
-                    o.observe(n, &[KeyValue::new("semtrace.drop.reason", reason)]);
-                }
-            })
-            .build();
-        let d = def("semtrace.span.limits.dropped");
+                ],
+            );
+        });
         let c = Arc::clone(readings);
-        meter
-            .u64_observable_counter(d.name)
-            .with_unit(d.unit)
-            .with_description(d.brief)
-            .with_callback(move |o| {
-                let l = c.stats().limited;
-                for (cut, n) in [
+        own_counter(&meter, "semtrace.span.limits.dropped", move |o| {
+            let l = c.stats().limited;
+            by_label(
+                o,
+                "semtrace.limit.cut",
+                [
                     ("attribute", l.attributes),
                     ("event", l.events),
                     ("link", l.links),
                     ("event_attribute", l.event_attributes),
                     ("link_attribute", l.link_attributes),
                     ("value_truncated", l.truncated_values),
-                ] {
-                    o.observe(n, &[KeyValue::new("semtrace.limit.cut", cut)]);
-                }
-            })
-            .build();
+                ],
+            );
+        });
         let gauge = |name: &'static str, pick: fn(&dyn PipelineReadings) -> usize| {
-            let d = def(name);
+            let d = own_definition(name);
             let readings = Arc::clone(readings);
             meter
                 .i64_observable_up_down_counter(d.name)
@@ -306,49 +290,67 @@ impl Metrics {
     }
 }
 
-/// `semtrace.logs.*`, observed while log records are exported (nothing
-/// otherwise: no series of zeros for a signal that is off).
-fn observe_logs(meter: &opentelemetry::metrics::Meter, readings: &Arc<dyn PipelineReadings>) {
-    use semtrace_semconv::metrics::builtin;
-    let def =
-        |name: &str| builtin(name).unwrap_or_else(|| panic!("`{name}` is in semtrace's registry"));
-    let counter = |name: &'static str, pick: fn(&crate::logs::LogStats) -> u64| {
-        let d = def(name);
-        let readings = Arc::clone(readings);
-        meter
-            .u64_observable_counter(d.name)
-            .with_unit(d.unit)
-            .with_description(d.brief)
-            .with_callback(move |o| {
-                if let Some(stats) = readings.log_stats() {
-                    o.observe(pick(&stats), &[]);
-                }
-            })
-            .build();
-    };
-    counter("semtrace.logs.emitted", |s| s.emitted);
-    counter("semtrace.logs.exported", |s| s.exported);
-    let d = def("semtrace.logs.dropped");
-    let readings = Arc::clone(readings);
+/// The definition of one of semtrace's own metrics, from its registry.
+fn own_definition(name: &str) -> &'static semtrace_semconv::metrics::MetricDefinition {
+    semtrace_semconv::metrics::builtin(name)
+        .unwrap_or_else(|| panic!("`{name}` is in semtrace's registry"))
+}
+
+/// An observable counter of semtrace's own, as its registry defines it.
+fn own_counter(
+    meter: &opentelemetry::metrics::Meter,
+    name: &str,
+    observe: impl Fn(&dyn opentelemetry::metrics::AsyncInstrument<u64>) + Send + Sync + 'static,
+) {
+    let d = own_definition(name);
     meter
         .u64_observable_counter(d.name)
         .with_unit(d.unit)
         .with_description(d.brief)
-        .with_callback(move |o| {
-            let Some(stats) = readings.log_stats() else {
-                return;
-            };
-            let by = stats.dropped_by;
-            for (reason, n) in [
-                ("queue_full", by.queue_full),
-                ("export_failed", by.export_failed),
-                ("shutdown", by.shutdown),
-                ("rejected", by.rejected),
-            ] {
-                o.observe(n, &[KeyValue::new("semtrace.drop.reason", reason)]);
-            }
-        })
+        .with_callback(observe)
         .build();
+}
+
+/// One observation per `(value of label, count)`.
+fn by_label<const N: usize>(
+    o: &dyn opentelemetry::metrics::AsyncInstrument<u64>,
+    label: &'static str,
+    counts: [(&'static str, u64); N],
+) {
+    for (value, n) in counts {
+        o.observe(n, &[KeyValue::new(label, value)]);
+    }
+}
+
+/// `semtrace.logs.*`, observed while log records are exported (nothing
+/// otherwise: no series of zeros for a signal that is off).
+fn observe_logs(meter: &opentelemetry::metrics::Meter, readings: &Arc<dyn PipelineReadings>) {
+    let counter = |name: &'static str, pick: fn(&crate::logs::LogStats) -> u64| {
+        let readings = Arc::clone(readings);
+        own_counter(meter, name, move |o| {
+            if let Some(stats) = readings.log_stats() {
+                o.observe(pick(&stats), &[]);
+            }
+        });
+    };
+    counter("semtrace.logs.emitted", |s| s.emitted);
+    counter("semtrace.logs.exported", |s| s.exported);
+    let readings = Arc::clone(readings);
+    own_counter(meter, "semtrace.logs.dropped", move |o| {
+        if let Some(stats) = readings.log_stats() {
+            let by = stats.dropped_by;
+            by_label(
+                o,
+                "semtrace.drop.reason",
+                [
+                    ("queue_full", by.queue_full),
+                    ("export_failed", by.export_failed),
+                    ("shutdown", by.shutdown),
+                    ("rejected", by.rejected),
+                ],
+            );
+        }
+    });
 }
 
 impl Shutdown for Metrics {
