@@ -117,7 +117,9 @@ fn exercise() {
     }
 }
 
-fn scrape_and_dashboard() -> (String, Value) {
+/// A service with the Prometheus exporter on its admin listener, after
+/// [`exercise`]; its guard.
+fn exercised() -> semtrace::Guard {
     let (dispatch, guard) = semtrace::Telemetry::builder("dashboard-test")
         .env_lookup(|_| None)
         .console(false)
@@ -130,6 +132,11 @@ fn scrape_and_dashboard() -> (String, Value) {
         .build()
         .unwrap();
     tracing::dispatcher::with_default(&dispatch, exercise);
+    guard
+}
+
+fn scrape_and_dashboard() -> (String, Value) {
+    let guard = exercised();
     let admin = guard.admin_address().unwrap();
     let client = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(10))
@@ -456,18 +463,7 @@ fn a_real_prometheus_finds_a_series_for_every_panel() {
     ) else {
         return;
     };
-    let (dispatch, guard) = semtrace::Telemetry::builder("dashboard-test")
-        .env_lookup(|_| None)
-        .console(false)
-        .config(
-            Config::from_toml(
-                "[metrics]\nexporters = [\"prometheus\"]\n[admin]\nlisten = \"127.0.0.1:0\"\n",
-            )
-            .unwrap(),
-        )
-        .build()
-        .unwrap();
-    tracing::dispatcher::with_default(&dispatch, exercise);
+    let guard = exercised();
     let prometheus = semtrace_tests::prometheus::Server::start(
         &binary,
         "dashboard-test",
