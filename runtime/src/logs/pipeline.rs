@@ -94,34 +94,11 @@ struct Fanout(Vec<Arc<dyn Export<LogBatch>>>);
 
 impl Export<LogBatch> for Fanout {
     fn export(&self, batch: &LogBatch) -> crate::traces::export::ExportFuture {
-        let exports: Vec<_> = self.0.iter().map(|e| e.export(batch)).collect();
-        Box::pin(async move {
-            let mut rejected = 0;
-            let mut failed = Vec::new();
-            for export in exports {
-                match export.await {
-                    Ok(r) => rejected = rejected.max(r),
-                    Err(e) => failed.push(e.to_string()),
-                }
-            }
-            if failed.is_empty() {
-                Ok(rejected)
-            } else {
-                Err(opentelemetry_sdk::error::OTelSdkError::InternalFailure(
-                    failed.join("; "),
-                ))
-            }
-        })
+        crate::traces::export::all_of(self.0.iter().map(|e| e.export(batch)).collect())
     }
 
     fn shutdown(&self, timeout: Duration) -> opentelemetry_sdk::error::OTelSdkResult {
-        let mut result = Ok(());
-        for exporter in &self.0 {
-            if let Err(e) = exporter.shutdown(timeout) {
-                result = Err(e);
-            }
-        }
-        result
+        crate::traces::export::shut_all(self.0.iter().map(|e| &**e), |e| e.shutdown(timeout))
     }
 }
 

@@ -135,36 +135,11 @@ struct Fanout(Vec<Arc<dyn Exporter>>);
 
 impl Exporter for Fanout {
     fn export(&self, batch: Vec<SpanData>) -> ExportFuture {
-        let exports: Vec<ExportFuture> = self.0.iter().map(|e| e.export(batch.clone())).collect();
-        Box::pin(async move {
-            let mut failed = Vec::new();
-            // A span rejected by any destination is not counted as exported; which
-            // spans each rejected is not known, so this is at least that many.
-            let mut rejected = 0;
-            for export in exports {
-                match export.await {
-                    Ok(r) => rejected = rejected.max(r),
-                    Err(e) => failed.push(e.to_string()),
-                }
-            }
-            if failed.is_empty() {
-                Ok(rejected)
-            } else {
-                Err(opentelemetry_sdk::error::OTelSdkError::InternalFailure(
-                    failed.join("; "),
-                ))
-            }
-        })
+        crate::traces::export::all_of(self.0.iter().map(|e| e.export(batch.clone())).collect())
     }
 
     fn shutdown(&self, timeout: Duration) -> OTelSdkResult {
-        let mut result = Ok(());
-        for exporter in &self.0 {
-            if let Err(e) = exporter.shutdown(timeout) {
-                result = Err(e);
-            }
-        }
-        result
+        crate::traces::export::shut_all(self.0.iter().map(|e| &**e), |e| e.shutdown(timeout))
     }
 }
 
